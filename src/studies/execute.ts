@@ -1,0 +1,117 @@
+/**
+ * Run one study from end to end: resolve parameters, predict, measure, compare, judge.
+ * Pure with respect to the environment (no Node APIs), so the CLI, the library API, worker threads
+ * and the browser lab all call this same function.
+ */
+import { sha256Hex, stableStringify } from '../core/hash.ts';
+import { Rng } from '../core/random.ts';
+import type { AnyStudy, MeasureContext, Observations, StudyResult } from './types.ts';
+import { evaluateMetric, judge } from './verdict.ts';
+
+export type Profile = 'quick' | 'default';
+
+export interface ExecuteOptions {
+  profile?: Profile;
+  /** Parameter overrides, applied after the profile. */
+  params?: Record<string, unknown>;
+  seed?: number;
+  codeVersion?: string;
+  progress?: (fraction: number, message?: string) => void;
+  emit?: MeasureContext['emit'];
+  signal?: AbortSignal;
+}
+
+export class ParamError extends Error {
+  constructor(
+    readonly studyId: string,
+    readonly issues: string[],
+  ) {
+    super(`invalid parameters for study '${studyId}':\n  ${issues.join('\n  ')}`);
+    this.name = 'ParamError';
+  }
+}
+
+/** Resolve a study's parameters: schema defaults, then the profile, then overrides; validated. */
+export function resolveParams(study: AnyStudy, profile: Profile, overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  const raw = { ...(profile === 'quick' ? study.quick : {}), ...overrides };
+  const parsed = study.schema.safeParse(raw);
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map((i) => {
+      const path = i.path.join('.') || '(params)';
+      const got = i.path.length ? (i.path as (string | number)[]).reduce<unknown>((o, k) => (o as Record<string | number, unknown> | undefined)?.[k], raw) : raw;
+      return `${path}: ${i.message}${got !== undefined ? ` (got ${JSON.stringify(got)})` : ''}`;
+    });
+    throw new ParamError(study.id, issues);
+  }
+  return parsed.data as Record<string, unknown>;
+}
+
+export function configHash(studyId: string, params: Record<string, unknown>, seed: number, codeVersion: string): string {
+  return sha256Hex(stableStringify({ study: studyId, params, seed, codeVersion })).slice(0, 16);
+}
+
+const EMPTY: Observations = { scalars: {}, series: [] };
+
+export async function executeStudy(study: AnyStudy, opts: ExecuteOptions = {}): Promise<StudyResult> {
+  const profile = opts.profile ?? 'default';
+  const seed = opts.seed ?? 0;
+  const codeVersion = opts.codeVersion ?? 'dev';
+  const params = resolveParams(study, profile, opts.params ?? {});
+  const hash = configHash(study.id, params, seed, codeVersion);
+  const t0 = Date.now();
+  const startedAt = new Date(t0).toISOString();
+  const base = {
+    id: study.id,
+    title: study.title,
+    pillar: study.pillar,
+    claim: study.claim,
+    figures: study.figures(params),
+  };
+  const provenance = (durationMs: number) => ({
+    seed,
+    configHash: hash,
+    codeVersion,
+    params,
+    profile: (opts.params && Object.keys(opts.params).length ? 'custom' : profile) as 'quick' | 'default' | 'custom',
+    startedAt,
+    durationMs,
+    node: typeof process !== 'undefined' && process.versions?.node ? `node ${process.versions.node}` : 'browser',
+    platform: typeof process !== 'undefined' && process.platform ? `${process.platform}-${process.arch}` : 'browser',
+  });
+  let prediction: Observations = EMPTY;
+  let measurement: Observations = EMPTY;
+  try {
+    prediction = study.predict(params);
+    const ctx: MeasureContext = {
+      rng: Rng.fromSeed(seed, study.id),
+      seed,
+      progress: opts.progress ?? (() => {}),
+      emit: opts.emit,
+      signal: opts.signal,
+    };
+    measurement = await study.measure(params, ctx);
+    const cmp = study.compare(prediction, measurement, params);
+    const metrics = cmp.metrics.map(evaluateMetric);
+    return {
+      ...base,
+      verdict: judge(metrics, cmp.regime),
+      metrics,
+      regime: cmp.regime,
+      prediction,
+      measurement,
+      provenance: provenance(Date.now() - t0),
+    };
+  } catch (e) {
+    const message = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+    return {
+      ...base,
+      verdict: 'error',
+      metrics: [],
+      regime: [],
+      prediction,
+      measurement,
+      provenance: provenance(Date.now() - t0),
+      error: message,
+    };
+  }
+}

@@ -1,0 +1,153 @@
+/**
+ * The study: the product's unit. A study declares a first-principles prediction, a real training run
+ * that measures the same observable, comparison metrics with declared tolerances, and regime checks.
+ * The verdict is computed from those declarations by `judge` (./verdict.ts), never by the study itself.
+ */
+import type { z } from 'zod';
+import type { Rng } from '../core/random.ts';
+
+export type Pillar = 'solvable' | 'limits' | 'laws' | 'hyperparameters' | 'universality' | 'mechanisms';
+export const PILLARS: readonly Pillar[] = ['solvable', 'limits', 'laws', 'hyperparameters', 'universality', 'mechanisms'];
+
+export type Verdict = 'holds' | 'falsified' | 'out-of-regime' | 'error';
+
+/** A curve: measured from a run, or predicted by the theory. */
+export interface Series {
+  /** Observable name, e.g. `sharpness` or `mode[0]`. */
+  name: string;
+  /** Which variant of the experiment (e.g. `eta=0.02`, `width=256`); '' if only one. */
+  group: string;
+  kind: 'measured' | 'predicted' | 'reference';
+  x: number[];
+  y: number[];
+}
+
+/**
+ * A pass criterion on one number. `tolerance` is the number shown next to the value in tables
+ * (the bound, or the allowed error); `reason` says where the tolerance comes from.
+ */
+export type Criterion =
+  | { op: '<='; bound: number }
+  | { op: '>='; bound: number }
+  | { op: 'in'; lo: number; hi: number }
+  /** |value - target| <= tol */
+  | { op: 'abs'; target: number; tol: number }
+  /** |value - target| <= tol * |target| */
+  | { op: 'rel'; target: number; tol: number };
+
+export interface MetricSpec {
+  name: string;
+  value: number;
+  criterion: Criterion;
+  /** Why this tolerance (finite width, finite sample, float error, the catalog's criterion, ...). */
+  reason: string;
+  description?: string;
+}
+
+export interface MetricResult extends MetricSpec {
+  tolerance: number;
+  pass: boolean;
+  /** Human-readable criterion, e.g. `≤ 0.05` or `∈ [0.95, 1.15]`. */
+  criterionText: string;
+}
+
+/** Is the run inside the theory's assumptions? A failed regime check makes the verdict out-of-regime. */
+export interface RegimeCheck {
+  name: string;
+  ok: boolean;
+  detail: string;
+}
+
+/** A declarative chart, turned into Vega-Lite by the report and the lab. */
+export interface Figure {
+  id: string;
+  title: string;
+  x: { label: string; log?: boolean };
+  y: { label: string; log?: boolean };
+  /** Which series to draw: matched by name (and optionally group). Predicted series are drawn dashed. */
+  series: { name: string; group?: string }[];
+  /** Optional horizontal reference lines (e.g. 2/η). */
+  rules?: { y: number; label: string }[];
+  /** `line` (default) or `point` for scatter plots such as weight trajectories. */
+  mark?: 'line' | 'point';
+  caption?: string;
+}
+
+/** What `measure` and `predict` return: named scalars plus curves. */
+export interface Observations {
+  scalars: Record<string, number>;
+  series: Series[];
+  /** Free-form notes shown in the report (e.g. where a rule was seen to fail). */
+  notes?: string[];
+}
+
+export interface MeasureContext {
+  /** The run's own seeded stream; derive sub-streams with `rng.child('name')`. */
+  rng: Rng;
+  seed: number;
+  /** Report progress in [0, 1]; cheap to call often. */
+  progress(fraction: number, message?: string): void;
+  /** Live curve points for surfaces that draw as the run proceeds (the lab). Optional to call. */
+  emit?(point: { name: string; group: string; x: number; y: number }): void;
+  signal?: AbortSignal;
+}
+
+export interface StudyComparison {
+  metrics: MetricSpec[];
+  regime: RegimeCheck[];
+}
+
+export interface Study<P extends Record<string, unknown> = Record<string, unknown>> {
+  id: string;
+  /** Catalog number in shared/learning-mechanics.md §6. */
+  catalog: number;
+  pillar: Pillar;
+  title: string;
+  /** The claim in one sentence. */
+  claim: string;
+  /** The formula in TeX, for the report and the lab. */
+  formula?: string;
+  papers: string[];
+  /** In the core suite (`lmech run --core`). */
+  core: boolean;
+  /** zod object schema with defaults for every field. */
+  schema: z.ZodType<P>;
+  /** Parameter overrides of the quick profile (CI-sized). */
+  quick: Partial<P>;
+  predict(params: P): Observations;
+  measure(params: P, ctx: MeasureContext): Promise<Observations> | Observations;
+  compare(prediction: Observations, measurement: Observations, params: P): StudyComparison;
+  figures(params: P): Figure[];
+}
+
+/** A study with its parameter type erased, as stored in the registry. */
+// biome-ignore lint/suspicious/noExplicitAny: registry erases each study's own parameter type; params are validated by the study's zod schema before use.
+export type AnyStudy = Study<any>;
+
+export interface Provenance {
+  seed: number;
+  configHash: string;
+  codeVersion: string;
+  params: Record<string, unknown>;
+  profile: 'quick' | 'default' | 'custom';
+  startedAt: string;
+  durationMs: number;
+  node: string;
+  platform: string;
+}
+
+export interface StudyResult {
+  id: string;
+  title: string;
+  pillar: Pillar;
+  claim: string;
+  verdict: Verdict;
+  metrics: MetricResult[];
+  regime: RegimeCheck[];
+  prediction: Observations;
+  measurement: Observations;
+  figures: Figure[];
+  provenance: Provenance;
+  error?: string;
+  cached?: boolean;
+}
