@@ -1,0 +1,179 @@
+/**
+ * Dense tensors with reverse-mode autodiff and exact forward-over-reverse Hessian-vector products.
+ *
+ * A `Tensor` holds row-major data (float64 by default, or float32). Tensors created by an op record
+ * their creator when an input requires gradients. Three quantities flow through the graph:
+ *   - value      x
+ *   - tangent    ẋ = (∂x/∂θ)·v      (forward mode, only while a Hessian-vector product is being taken)
+ *   - adjoint    ḡ = ∂L/∂x          (reverse mode) and its tangent ġ = (∂ḡ/∂θ)·v
+ * Each op's backward rule computes the adjoint of its inputs AND the tangent of that adjoint, so one
+ * forward pass (with tangents) plus one backward pass gives the gradient and the exact H·v
+ * (Pearlmutter 1994, "Fast exact multiplication by the Hessian"; forward-over-reverse as in
+ * Griewank & Walther 2008, §5). When no tangent is present the tangent code paths are skipped.
+ */
+import type { FloatArray } from './mat.ts';
+
+export type DType = 'f64' | 'f32';
+
+export type BackwardFn = () => void;
+
+let nextId = 1;
+
+export class Tensor {
+  readonly id: number;
+  readonly shape: readonly number[];
+  readonly size: number;
+  data: FloatArray;
+  /** Whether gradients flow to (or through) this tensor. */
+  requiresGrad: boolean;
+  /** Forward-mode tangent (same shape), or null. */
+  tangent: FloatArray | null = null;
+  /** Adjoint accumulator ∂L/∂x (allocated on demand during backward). */
+  grad: FloatArray | null = null;
+  /** Tangent of the adjoint (the H·v contribution), allocated on demand. */
+  gradTangent: FloatArray | null = null;
+  /** Inputs of the op that created this tensor (empty for leaves). */
+  parents: Tensor[] = [];
+  /** Propagates this tensor's grad/gradTangent to its parents. */
+  backwardFn: BackwardFn | null = null;
+  /** Name of the creating op, for debugging and per-example taps. */
+  op = 'leaf';
+
+  constructor(data: FloatArray, shape: readonly number[], requiresGrad = false) {
+    let size = 1;
+    for (const d of shape) {
+      if (!Number.isInteger(d) || d < 0) throw new Error(`Tensor: shape must be non-negative integers, got [${shape.join(', ')}]`);
+      size *= d;
+    }
+    if (data.length !== size) throw new Error(`Tensor: data has ${data.length} elements but shape [${shape.join(', ')}] needs ${size}`);
+    this.id = nextId++;
+    this.shape = shape;
+    this.size = size;
+    this.data = data;
+    this.requiresGrad = requiresGrad;
+  }
+
+  get dtype(): DType {
+    return this.data instanceof Float32Array ? 'f32' : 'f64';
+  }
+
+  get ndim(): number {
+    return this.shape.length;
+  }
+
+  /** The single value of a one-element tensor. */
+  item(): number {
+    if (this.size !== 1) throw new Error(`item(): tensor has ${this.size} elements, expected 1`);
+    return this.data[0];
+  }
+
+  toArray(): number[] {
+    return Array.from(this.data);
+  }
+
+  /** A detached copy of the value (no graph). */
+  detach(): Tensor {
+    return new Tensor(this.data, this.shape, false);
+  }
+}
+
+export function alloc(dtype: DType, n: number): FloatArray {
+  return dtype === 'f32' ? new Float32Array(n) : new Float64Array(n);
+}
+
+export function allocLike(a: FloatArray, n = a.length): FloatArray {
+  return a instanceof Float32Array ? new Float32Array(n) : new Float64Array(n);
+}
+
+/** A constant tensor (no gradient). */
+export function tensor(data: ArrayLike<number> | FloatArray, shape?: readonly number[], dtype: DType = 'f64'): Tensor {
+  const d: FloatArray =
+    data instanceof Float64Array && dtype === 'f64'
+      ? data
+      : data instanceof Float32Array && dtype === 'f32'
+        ? data
+        : dtype === 'f32'
+          ? Float32Array.from(data as ArrayLike<number>)
+          : Float64Array.from(data as ArrayLike<number>);
+  return new Tensor(d, shape ?? [d.length], false);
+}
+
+/** A trainable leaf (requires gradients). */
+export function param(data: ArrayLike<number> | FloatArray, shape?: readonly number[], dtype: DType = 'f64'): Tensor {
+  const t = tensor(data, shape, dtype);
+  t.requiresGrad = true;
+  return t;
+}
+
+export function scalar(x: number, dtype: DType = 'f64'): Tensor {
+  return new Tensor(dtype === 'f32' ? Float32Array.of(x) : Float64Array.of(x), [], false);
+}
+
+export function zeros(shape: readonly number[], dtype: DType = 'f64'): Tensor {
+  let n = 1;
+  for (const d of shape) n *= d;
+  return new Tensor(alloc(dtype, n), shape, false);
+}
+
+export function full(shape: readonly number[], value: number, dtype: DType = 'f64'): Tensor {
+  const t = zeros(shape, dtype);
+  t.data.fill(value);
+  return t;
+}
+
+export function sameShape(a: readonly number[], b: readonly number[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+export function shapeStr(s: readonly number[]): string {
+  return `[${s.join(', ')}]`;
+}
+
+// ---- graph mode -------------------------------------------------------------------------------
+
+let gradEnabled = true;
+
+/** Run `f` without recording the graph (evaluation, parameter updates). */
+export function noGrad<T>(f: () => T): T {
+  const prev = gradEnabled;
+  gradEnabled = false;
+  try {
+    return f();
+  } finally {
+    gradEnabled = prev;
+  }
+}
+
+export function isGradEnabled(): boolean {
+  return gradEnabled;
+}
+
+/** Accumulate `src` into t.grad (allocating it). */
+export function accGrad(t: Tensor, src: FloatArray): void {
+  if (!t.requiresGrad) return;
+  const g = t.grad;
+  if (g === null) {
+    t.grad = src.length === t.size ? copyOf(src, t.data) : src;
+    return;
+  }
+  for (let i = 0; i < g.length; i++) g[i] += src[i];
+}
+
+/** Accumulate `src` into t.gradTangent (allocating it). */
+export function accGradTangent(t: Tensor, src: FloatArray): void {
+  if (!t.requiresGrad) return;
+  const g = t.gradTangent;
+  if (g === null) {
+    t.gradTangent = copyOf(src, t.data);
+    return;
+  }
+  for (let i = 0; i < g.length; i++) g[i] += src[i];
+}
+
+function copyOf(src: FloatArray, like: FloatArray): FloatArray {
+  const out = allocLike(like, src.length);
+  out.set(src);
+  return out;
+}
