@@ -138,9 +138,16 @@ function addSub(a: Tensor, b: Tensor, sign: 1 | -1): Tensor {
   const y = alloc(dtypeOf(a, b), n);
   const ad = a.data;
   const bd = b.data;
+  const rowB = ia === null && ib !== null && isTrailing(b.shape, shape) ? b.size : 0;
   if (ia === null && ib === null) {
     if (sign === 1) for (let i = 0; i < n; i++) y[i] = ad[i] + bd[i];
     else for (let i = 0; i < n; i++) y[i] = ad[i] - bd[i];
+  } else if (rowB > 0) {
+    // fast path: b broadcast along leading axes (a bias row)
+    for (let o = 0; o < n; o += rowB) {
+      if (sign === 1) for (let j = 0; j < rowB; j++) y[o + j] = ad[o + j] + bd[j];
+      else for (let j = 0; j < rowB; j++) y[o + j] = ad[o + j] - bd[j];
+    }
   } else {
     for (let i = 0; i < n; i++) {
       const av = ia === null ? ad[i] : ad[ia[i]];
@@ -164,10 +171,35 @@ function addSub(a: Tensor, b: Tensor, sign: 1 | -1): Tensor {
       if (gt !== null) scatterAdd(gradTangentBuf(a), gt, ia);
     }
     if (b.requiresGrad) {
-      scatterAdd(gradBuf(b), g, ib, sign);
-      if (gt !== null) scatterAdd(gradTangentBuf(b), gt, ib, sign);
+      if (rowB > 0) {
+        rowSumAdd(gradBuf(b), g, rowB, sign);
+        if (gt !== null) rowSumAdd(gradTangentBuf(b), gt, rowB, sign);
+      } else {
+        scatterAdd(gradBuf(b), g, ib, sign);
+        if (gt !== null) scatterAdd(gradTangentBuf(b), gt, ib, sign);
+      }
     }
   });
+}
+
+/** Whether `small` equals the trailing axes of `big` (ignoring leading 1s of `small`). */
+function isTrailing(small: readonly number[], big: readonly number[]): boolean {
+  let s = small.length;
+  while (s > 0 && small[0] === 1 && s > 0) {
+    small = small.slice(1);
+    s--;
+  }
+  if (s > big.length) return false;
+  for (let i = 0; i < s; i++) if (small[s - 1 - i] !== big[big.length - 1 - i]) return false;
+  return true;
+}
+
+/** dst[j] += sign · Σ_rows src[row·w + j] */
+function rowSumAdd(dst: FloatArray, src: FloatArray, w: number, sign: number): void {
+  for (let o = 0; o < src.length; o += w) {
+    if (sign === 1) for (let j = 0; j < w; j++) dst[j] += src[o + j];
+    else for (let j = 0; j < w; j++) dst[j] -= src[o + j];
+  }
 }
 
 /** dst[i] += scale * src[idx[i]] (gather-accumulate along a broadcast). */

@@ -1,0 +1,126 @@
+/** `lmech run`: run studies (cached in the store), print the verdict table or JSON, optionally write the report. */
+import { resolve } from 'node:path';
+import type { Command } from 'commander';
+import { resolveParams } from '../../studies/execute.ts';
+import { STUDIES, coreStudies, findStudy } from '../../studies/registry.ts';
+import type { AnyStudy, StudyResult } from '../../studies/types.ts';
+import { CliError, intFlag } from '../errors.ts';
+import { executeTasks } from '../runner.ts';
+
+export interface RunFlags {
+  core?: boolean;
+  all?: boolean;
+  quick?: boolean;
+  seed?: string;
+  workers?: string;
+  store?: string;
+  out?: string;
+  json?: boolean;
+  strict?: boolean;
+  param?: string[];
+  force?: boolean;
+}
+
+/** `key=value` overrides; the value is parsed as JSON when it is valid JSON, else kept as a string. */
+export function parseParamFlags(flags: string[] | undefined): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const f of flags ?? []) {
+    const eq = f.indexOf('=');
+    if (eq <= 0) throw new CliError(`--param: expected key=value, got '${f}'`);
+    const key = f.slice(0, eq);
+    const raw = f.slice(eq + 1);
+    let value: unknown = raw;
+    try {
+      value = JSON.parse(raw);
+    } catch {
+      value = raw;
+    }
+    out[key] = value;
+  }
+  return out;
+}
+
+export function selectStudies(ids: string[], flags: { core?: boolean; all?: boolean }): AnyStudy[] {
+  if (flags.all) return STUDIES;
+  const picked: AnyStudy[] = flags.core ? [...coreStudies()] : [];
+  for (const id of ids) {
+    const s = findStudy(id);
+    if (!s) throw new CliError(`unknown study id '${id}'; expected one of: ${STUDIES.map((x) => x.id).join(', ')}`);
+    if (!picked.includes(s)) picked.push(s);
+  }
+  if (picked.length === 0) throw new CliError('no studies selected: give study ids, --core or --all (see `lmech list`)');
+  return picked;
+}
+
+export function resultJson(results: StudyResult[]): unknown {
+  return {
+    studies: results.map((r) => ({
+      id: r.id,
+      verdict: r.verdict,
+      metrics: Object.fromEntries(r.metrics.map((m) => [m.name, { value: m.value, tolerance: m.tolerance, pass: m.pass, criterion: m.criterionText }])),
+      regime: Object.fromEntries(r.regime.map((c) => [c.name, { ok: c.ok, detail: c.detail }])),
+      seed: r.provenance.seed,
+      configHash: r.provenance.configHash,
+      codeVersion: r.provenance.codeVersion,
+      durationMs: r.provenance.durationMs,
+      cached: r.cached === true,
+      ...(r.error !== undefined ? { error: r.error } : {}),
+    })),
+  };
+}
+
+export function registerRun(program: Command): void {
+  program
+    .command('run')
+    .description('run studies and print their verdicts (finished runs are stored; a re-run is a cache hit)')
+    .argument('[ids...]', 'study ids (see `lmech list`)')
+    .option('--core', 'the core suite')
+    .option('--all', 'every study')
+    .option('--quick', 'the quick (CI-sized) profile')
+    .option('--seed <n>', 'random seed (default 0)')
+    .option('--workers <n>', 'worker threads (default: number of cores)')
+    .option('--store <dir>', 'result store directory', './lmech-data')
+    .option('--out <dir>', 'also write the HTML report (index.html and PNG figures) to this directory')
+    .option('--param <key=value...>', 'override a parameter of the selected studies (JSON values), repeatable')
+    .option('--force', 're-run even if a stored result exists')
+    .option('--json', 'print one JSON object last: {"studies":[...]}')
+    .option('--strict', 'exit 1 unless every verdict is holds')
+    .action(async (ids: string[], flags: RunFlags) => {
+      const studies = selectStudies(ids, flags);
+      const seed = intFlag('--seed', flags.seed, 0, 2 ** 31 - 1) ?? 0;
+      const workers = intFlag('--workers', flags.workers, 1, 256);
+      const overrides = parseParamFlags(flags.param);
+      const profile = flags.quick ? 'quick' : 'default';
+      // validate parameters up front so a typo fails before any work starts
+      for (const s of studies) {
+        const own = Object.fromEntries(Object.entries(overrides).filter(([k]) => k in (resolveParams(s, profile) as object)));
+        const unknown = Object.keys(overrides).filter((k) => !studies.some((t) => k in (resolveParams(t, profile) as object)));
+        if (unknown.length) throw new CliError(`--param: unknown parameter '${unknown[0]}' for the selected studies; expected one of: ${[...new Set(studies.flatMap((t) => Object.keys(resolveParams(t, profile))))].join(', ')}`);
+        try {
+          resolveParams(s, profile, own);
+        } catch (e) {
+          throw new CliError((e as Error).message);
+        }
+      }
+      const tasks = studies.map((s) => ({
+        studyId: s.id,
+        profile: profile as 'quick' | 'default',
+        params: Object.fromEntries(Object.entries(overrides).filter(([k]) => k in (resolveParams(s, profile) as object))),
+        seed,
+      }));
+      const results = await executeTasks(tasks, { storeDir: resolve(flags.store ?? './lmech-data'), workers, quiet: flags.json === true, force: flags.force === true });
+      if (flags.out) {
+        const { writeReport } = await import('../../report/html.ts');
+        const out = await writeReport(results, resolve(flags.out));
+        if (!flags.json) console.log(`report: ${out.html}`);
+      }
+      if (flags.json) console.log(JSON.stringify(resultJson(results)));
+      else {
+        const { verdictTable } = await import('../../report/table.ts');
+        console.log(verdictTable(results, { color: process.stdout.isTTY === true, width: process.stdout.columns ?? 120 }));
+      }
+      const errored = results.some((r) => r.verdict === 'error');
+      const notHolds = results.some((r) => r.verdict !== 'holds');
+      process.exitCode = errored || (flags.strict && notHolds) ? 1 : 0;
+    });
+}
