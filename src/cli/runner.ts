@@ -1,0 +1,20 @@
+/** Glue between the CLI and the run layer: open the store, run with a progress display, close. */
+import { type Task, runAll } from '../run/pool.ts';
+import { createProgress } from '../run/progress.ts';
+import { StoreLockedError, openStore } from '../run/store.ts';
+import type { StudyResult } from '../studies/types.ts';
+import { CliError } from './errors.ts';
+
+export async function executeTasks(tasks: Task[], opts: { storeDir: string; workers?: number; quiet?: boolean; force?: boolean }): Promise<StudyResult[]> {
+  const store = await openStore(opts.storeDir).catch((e: unknown) => {
+    if (e instanceof StoreLockedError) throw new CliError(e.message);
+    throw e;
+  });
+  const progress = createProgress({ mode: opts.quiet === true ? 'quiet' : 'auto' });
+  try {
+    return await runAll(tasks, { store, workers: opts.workers, force: opts.force, onEvent: (e) => progress.onEvent(e) });
+  } finally {
+    progress.stop();
+    await store.close();
+  }
+}
