@@ -1,0 +1,28 @@
+/**
+ * Library API of learning-mechanics. The same studies the CLI and the browser lab run:
+ *
+ *   import { runStudy } from 'learning-mechanics';
+ *   const r = await runStudy('dln-saxe-modes', { profile: 'quick', seed: 0 });
+ */
+import { type ExecuteOptions, executeStudy } from './studies/execute.ts';
+import { STUDIES, findStudy } from './studies/registry.ts';
+import type { StudyResult } from './studies/types.ts';
+
+export { executeStudy, resolveParams, configHash, ParamError } from './studies/execute.ts';
+export { STUDIES, findStudy, coreStudies } from './studies/registry.ts';
+export type * from './studies/types.ts';
+export { judge, evaluateMetric } from './studies/verdict.ts';
+export * as ops from './core/ops.ts';
+export { Tensor, tensor, param, zeros, noGrad } from './core/tensor.ts';
+export { valueAndGrad, hessianVectorProduct, hessianOperator, jacobianRows, perExampleGradients, empiricalNtkMatrix } from './core/autodiff.ts';
+export { Rng } from './core/random.ts';
+export { mlp, Mlp } from './nn/mlp.ts';
+export { PARAMETERIZATIONS } from './nn/parameterization.ts';
+export { sgd, momentum, adam, adamw, applyUpdates } from './nn/optim.ts';
+
+/** Run one study by id (no store, in this thread). Throws on an unknown id or invalid parameters. */
+export async function runStudy(id: string, opts: ExecuteOptions = {}): Promise<StudyResult> {
+  const study = findStudy(id);
+  if (!study) throw new Error(`unknown study id '${id}'; expected one of: ${STUDIES.map((s) => s.id).join(', ')}`);
+  return executeStudy(study, opts);
+}
