@@ -57,7 +57,7 @@ export class Rng {
     if (!Number.isFinite(seed)) throw new Error(`seed: expected a finite number, got ${seed}`);
     const lo = seed >>> 0;
     const hi = Math.floor(seed / 4294967296) >>> 0;
-    let words = [fmix32(lo ^ 0x243f6a88), fmix32(hi ^ 0x85a308d3), fmix32(lo ^ 0x13198a2e), fmix32(hi ^ 0x03707344)];
+    let words = mix([fmix32(lo ^ 0x243f6a88), fmix32(hi ^ 0x85a308d3), fmix32(lo ^ 0x13198a2e), fmix32(hi ^ 0x03707344)], 'seed');
     for (const k of keys) words = mix(words, k);
     return new Rng(words);
   }
@@ -136,6 +136,18 @@ export class Rng {
   }
 }
 
+/**
+ * Fold a key into the 128-bit state. A carry chain runs through the four words and a second pass
+ * feeds the last word back, so every output word depends on every input word and on the key (the
+ * generator's first output, words[1] + words[3], must depend on the whole seed).
+ */
 function mix(words: readonly number[], key: Key): number[] {
-  return [hashKey(words[0], key), hashKey(words[1] ^ 0x5bd1e995, key), hashKey(words[2] ^ 0x1b873593, key), hashKey(words[3] ^ 0xcc9e2d51, key)];
+  let carry = hashKey(0x9e3779b9, key);
+  const out: number[] = [];
+  for (let i = 0; i < 4; i++) {
+    carry = fmix32(words[i] ^ carry ^ Math.imul(i + 1, 0x85ebca6b));
+    out.push(carry);
+  }
+  for (let i = 0; i < 4; i++) out[i] = fmix32(out[i] ^ Math.imul(out[(i + 3) % 4], 0x27d4eb2f) ^ i);
+  return out;
 }
