@@ -15,7 +15,7 @@
  * correlation of S with the step before the first crossing (≥ 0.8; an early dip of a few percent is
  * allowed by using a rank correlation); (b) median S over the second half in [0.95, 1.15]·2/η;
  * (c) the loss falls by more than 50%. Regime: S(0) < 2/η (the run starts stable, else there is no
- * sharpening phase to test) and S reaches 2/η (else the run was too short to reach the edge).
+ * sharpening phase to test) and S reaches 0.95·2/η (else the run was too short to reach the edge).
  */
 import { z } from 'zod';
 import { valueAndGrad } from '../core/autodiff.ts';
@@ -152,9 +152,11 @@ export const edgeOfStability: Study<P> = {
         continue;
       }
       const thr = 2 / eta;
-      const first = s.y.findIndex((v) => v >= thr);
+      // "reaches the edge": within the lower end of the catalog's band (0.95·2/η), since at the edge S
+      // oscillates around 2/η and a sampled value can sit just below it
+      const first = s.y.findIndex((v) => v >= 0.95 * thr);
       regime.push({ name: `starts stable ${g}`, ok: s.y[0] < thr, detail: `S(0) = ${s.y[0].toFixed(3)} vs 2/η = ${thr.toFixed(3)}` });
-      regime.push({ name: `reaches the edge ${g}`, ok: first >= 0, detail: first >= 0 ? `first S ≥ 2/η at τ = ${s.x[first].toFixed(2)}` : `max S = ${Math.max(...s.y).toFixed(3)} < 2/η` });
+      regime.push({ name: `reaches the edge ${g}`, ok: first >= 0, detail: first >= 0 ? `first S ≥ 0.95·2/η at τ = ${s.x[first].toFixed(2)}` : `max S = ${Math.max(...s.y).toFixed(3)} < 0.95·2/η = ${(0.95 * thr).toFixed(3)}` });
       const pre = first > 1 ? first + 1 : 2;
       metrics.push({
         name: `sharpening ${g}`,
