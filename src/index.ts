@@ -26,3 +26,5 @@ export async function runStudy(id: string, opts: ExecuteOptions = {}): Promise<S
   if (!study) throw new Error(`unknown study id '${id}'; expected one of: ${STUDIES.map((s) => s.id).join(', ')}`);
   return executeStudy(study, opts);
 }
+
+// Node-side run layer (store, pool) is exported from 'learning-mechanics/run' to keep this entry browser-safe.

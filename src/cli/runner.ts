@@ -11,9 +11,20 @@ export async function executeTasks(tasks: Task[], opts: { storeDir: string; work
     throw e;
   });
   const progress = createProgress({ mode: opts.quiet === true ? 'quiet' : 'auto' });
+  // Ctrl-C: stop the workers; every run that finished is already committed to the store.
+  const abort = new AbortController();
+  const onSigint = () => {
+    if (abort.signal.aborted) process.exit(130);
+    abort.abort();
+  };
+  process.on('SIGINT', onSigint);
   try {
-    return await runAll(tasks, { store, workers: opts.workers, force: opts.force, onEvent: (e) => progress.onEvent(e) });
+    return await runAll(tasks, { store, workers: opts.workers, force: opts.force, signal: abort.signal, onEvent: (e) => progress.onEvent(e) });
+  } catch (e) {
+    if (abort.signal.aborted) throw new CliError('interrupted; finished runs are stored and will be reused on the next run', 130);
+    throw e;
   } finally {
+    process.off('SIGINT', onSigint);
     progress.stop();
     await store.close();
   }

@@ -1,0 +1,55 @@
+/**
+ * The code version that goes into every run id: `<package version>+<12 hex of sha256 over src/>`.
+ *
+ * The digest covers every file under `src/` (relative path and contents, sorted by path), so any
+ * change to the toolkit's code gives new run ids and a stored result from older code is never
+ * returned as a cache hit. Computed once per process (it reads ~100 small files, a few ms).
+ */
+import { createHash } from 'node:crypto';
+import { readFileSync, readdirSync } from 'node:fs';
+import { join, relative, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const SRC_DIR = fileURLToPath(new URL('../', import.meta.url));
+const PACKAGE_JSON = fileURLToPath(new URL('../../package.json', import.meta.url));
+
+let cached: string | undefined;
+
+function listFiles(dir: string, out: string[]): string[] {
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const full = join(dir, entry.name);
+    if (entry.isDirectory()) listFiles(full, out);
+    else if (entry.isFile()) out.push(full);
+  }
+  return out;
+}
+
+/** Digest of a source tree: sha256 over `path\0contents\0` for each file, sorted by POSIX-style relative path. */
+export function sourceDigest(srcDir: string = SRC_DIR): string {
+  const files = listFiles(srcDir, [])
+    .map((full) => ({ full, rel: relative(srcDir, full).split(sep).join('/') }))
+    .sort((a, b) => (a.rel < b.rel ? -1 : a.rel > b.rel ? 1 : 0));
+  const h = createHash('sha256');
+  for (const f of files) {
+    h.update(f.rel);
+    h.update('\0');
+    h.update(readFileSync(f.full));
+    h.update('\0');
+  }
+  return h.digest('hex');
+}
+
+function packageVersion(): string {
+  try {
+    const pkg = JSON.parse(readFileSync(PACKAGE_JSON, 'utf8')) as { version?: unknown };
+    return typeof pkg.version === 'string' ? pkg.version : '0.0.0';
+  } catch {
+    return '0.0.0';
+  }
+}
+
+/** `<package version>+<first 12 hex of the src/ digest>`, e.g. `0.1.0+3fa29c0d51be`. Computed once per process. */
+export function codeVersion(): string {
+  if (cached === undefined) cached = `${packageVersion()}+${sourceDigest().slice(0, 12)}`;
+  return cached;
+}

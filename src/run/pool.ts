@@ -1,0 +1,311 @@
+/**
+ * The local runner: turn tasks into results, using the store as a cache and a piscina pool of worker
+ * threads for the work.
+ *
+ * The coordinator (this module, in the calling process) resolves every task's parameters and run id
+ * up front (bad input fails before any work starts), answers cache hits from the store, sends the rest
+ * to the workers, saves each result the moment it arrives (it is the store's only writer) and then
+ * yields it. With one worker, or one task to run, it runs in-process and starts no threads.
+ */
+import { availableParallelism } from 'node:os';
+import { MessageChannel } from 'node:worker_threads';
+import { Piscina } from 'piscina';
+import { type Profile, configHash, resolveParams } from '../studies/execute.ts';
+import type { AnyStudy, StudyResult } from '../studies/types.ts';
+import { codeVersion as currentCodeVersion } from './codeVersion.ts';
+import type { Store } from './store.ts';
+import { type WorkerMessage, type WorkerTask, runTask, studyLookup } from './worker.ts';
+
+export interface Task {
+  studyId: string;
+  profile: Profile;
+  /** Overrides applied after the profile. */
+  params?: Record<string, unknown>;
+  seed: number;
+}
+
+/** A task after resolution: the parameters the study will see and its run id (= config hash). */
+export interface PlannedRun {
+  runId: string;
+  task: Task;
+  study: AnyStudy;
+  params: Record<string, unknown>;
+}
+
+export type RunEvent =
+  | { type: 'plan'; total: number; cached: number; toRun: number; workers: number; inProcess: boolean }
+  | { type: 'start'; runId: string; studyId: string; seed: number }
+  | { type: 'progress'; runId: string; studyId: string; fraction: number; message?: string }
+  /** `done` counts results yielded so far (including this one), out of `total` tasks. */
+  | { type: 'result'; runId: string; studyId: string; result: StudyResult; cached: boolean; done: number; total: number };
+
+export interface RunOptions {
+  /** Cache and sink: hits are read from it, new results saved to it. Without a store nothing is cached. */
+  store?: Store;
+  /** Worker threads (default `os.availableParallelism()`). 1 runs everything in-process. */
+  workers?: number;
+  /** Extra modules exporting `studies: AnyStudy[]`, loaded by the coordinator and by every worker. */
+  studyModules?: string[];
+  /** Look studies up in src/studies/registry.ts too (default true); false = only `studyModules`. */
+  registry?: boolean;
+  /** Code version used in run ids (default `codeVersion()`); tests pin it so cache keys don't move. */
+  codeVersion?: string;
+  /** Re-run and overwrite even when the store has the run. */
+  force?: boolean;
+  onEvent?: (e: RunEvent) => void;
+  /** Aborting stops queued tasks, terminates running workers and makes the iteration throw. */
+  signal?: AbortSignal;
+}
+
+const PROFILES: readonly Profile[] = ['quick', 'default'];
+
+/**
+ * Resolve tasks to runs: study lookup, parameter validation (schema, profile, overrides) and run ids.
+ * Throws on the first bad task, naming its index and field.
+ */
+export async function planRuns(tasks: readonly Task[], opts: Pick<RunOptions, 'studyModules' | 'codeVersion' | 'registry'> = {}): Promise<PlannedRun[]> {
+  const lookup = await studyLookup(opts.studyModules ?? [], opts.registry ?? true);
+  const version = opts.codeVersion ?? currentCodeVersion();
+  return tasks.map((task, i) => {
+    const study = lookup.get(task.studyId);
+    if (!study) {
+      const known = [...lookup.keys()];
+      throw new Error(`tasks[${i}].studyId: no study '${task.studyId}'; expected one of ${known.length ? known.join(', ') : '(none registered)'}`);
+    }
+    if (!PROFILES.includes(task.profile)) throw new Error(`tasks[${i}].profile: got ${JSON.stringify(task.profile)}, expected 'quick' or 'default'`);
+    if (!Number.isSafeInteger(task.seed)) throw new Error(`tasks[${i}].seed: got ${task.seed}, expected a safe integer`);
+    const params = resolveParams(study, task.profile, task.params ?? {});
+    return { runId: configHash(study.id, params, task.seed, version), task, study, params };
+  });
+}
+
+/** A result standing in for a run whose worker died (crash, out of memory): verdict `error`. */
+function crashResult(run: PlannedRun, version: string, error: unknown, startedAt: number): StudyResult {
+  let figures: StudyResult['figures'] = [];
+  try {
+    figures = run.study.figures(run.params);
+  } catch {
+    // figures are decoration; the error below is what matters
+  }
+  const overrides = run.task.params && Object.keys(run.task.params).length > 0;
+  return {
+    id: run.study.id,
+    title: run.study.title,
+    pillar: run.study.pillar,
+    claim: run.study.claim,
+    verdict: 'error',
+    metrics: [],
+    regime: [],
+    prediction: { scalars: {}, series: [] },
+    measurement: { scalars: {}, series: [] },
+    figures,
+    provenance: {
+      seed: run.task.seed,
+      configHash: run.runId,
+      codeVersion: version,
+      params: run.params,
+      profile: overrides ? 'custom' : run.task.profile,
+      startedAt: new Date(startedAt).toISOString(),
+      durationMs: Date.now() - startedAt,
+      node: `node ${process.versions.node}`,
+      platform: `${process.platform}-${process.arch}`,
+    },
+    error: `worker failed: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`,
+  };
+}
+
+/** A minimal async queue: producers push results, the generator pulls them. */
+class Channel<T> {
+  private items: T[] = [];
+  private waiting: (() => void) | undefined;
+  private error: { e: unknown } | undefined;
+  push(v: T): void {
+    this.items.push(v);
+    this.wake();
+  }
+  fail(e: unknown): void {
+    if (!this.error) this.error = { e };
+    this.wake();
+  }
+  private wake(): void {
+    const w = this.waiting;
+    this.waiting = undefined;
+    w?.();
+  }
+  async next(): Promise<T> {
+    for (;;) {
+      if (this.error) throw this.error.e;
+      const v = this.items.shift();
+      if (v !== undefined) return v;
+      await new Promise<void>((r) => {
+        this.waiting = r;
+      });
+    }
+  }
+}
+
+function abortError(signal: AbortSignal): unknown {
+  return signal.reason ?? new DOMException('The run was aborted', 'AbortError');
+}
+
+/**
+ * Run tasks; yields one result per task, in completion order (cache hits first). Each new result is
+ * saved to `opts.store` before it is yielded. A study that throws yields verdict `error` and the
+ * others go on. Stored runs with verdict `error` are not cache hits (they are retried).
+ */
+export async function* runStudies(tasks: readonly Task[], opts: RunOptions = {}): AsyncGenerator<StudyResult, void, undefined> {
+  const version = opts.codeVersion ?? currentCodeVersion();
+  const studyModules = opts.studyModules ?? [];
+  const registry = opts.registry ?? true;
+  const runs = await planRuns(tasks, { studyModules, codeVersion: version, registry });
+  const emit = opts.onEvent ?? (() => {});
+  const total = runs.length;
+  let done = 0;
+
+  // One execution per distinct run id; duplicates among the tasks share it.
+  const byRunId = new Map<string, PlannedRun[]>();
+  for (const r of runs) {
+    const list = byRunId.get(r.runId);
+    if (list) list.push(r);
+    else byRunId.set(r.runId, [r]);
+  }
+
+  const hits: StudyResult[] = [];
+  const toRun: PlannedRun[] = [];
+  for (const [runId, group] of byRunId) {
+    const stored = opts.store && !opts.force ? await opts.store.get(runId) : undefined;
+    if (stored && stored.verdict !== 'error') for (let k = 0; k < group.length; k++) hits.push({ ...stored, cached: true });
+    else toRun.push(group[0]);
+  }
+
+  const requested = opts.workers ?? availableParallelism();
+  if (!(Number.isInteger(requested) && requested >= 1)) throw new Error(`workers: got ${requested}, expected an integer >= 1`);
+  const workers = Math.max(1, Math.min(requested, toRun.length));
+  const inProcess = workers === 1;
+  emit({ type: 'plan', total, cached: hits.length, toRun: toRun.length, workers: toRun.length === 0 ? 0 : workers, inProcess });
+
+  for (const r of hits) {
+    done++;
+    emit({ type: 'result', runId: r.provenance.configHash, studyId: r.id, result: r, cached: true, done, total });
+    yield r;
+  }
+  if (toRun.length === 0) return;
+  opts.signal?.throwIfAborted();
+
+  const channel = new Channel<{ run: PlannedRun; result: StudyResult }>();
+  let stopped = false;
+  const started = new Set<string>();
+  const finished = new Set<string>();
+  const emitStart = (run: PlannedRun) => {
+    if (started.has(run.runId)) return;
+    started.add(run.runId);
+    emit({ type: 'start', runId: run.runId, studyId: run.study.id, seed: run.task.seed });
+  };
+  const onMessage = (run: PlannedRun) => (m: WorkerMessage) => {
+    // Port messages and the result travel on different channels: a message can arrive after the
+    // result. 'start' is then emitted when the result arrives (below); late progress is dropped.
+    if (finished.has(run.runId)) return;
+    if (m.type === 'start') emitStart(run);
+    else emit({ type: 'progress', runId: run.runId, studyId: run.study.id, fraction: m.fraction, ...(m.message !== undefined ? { message: m.message } : {}) });
+  };
+  const finish = async (run: PlannedRun, result: StudyResult): Promise<void> => {
+    // A run cut short (abort, the caller stopped iterating, an earlier fatal error) is neither saved
+    // nor yielded: its "result" is only the termination.
+    if (stopped || opts.signal?.aborted) return;
+    emitStart(run);
+    finished.add(run.runId);
+    await opts.store?.save(result);
+    channel.push({ run, result });
+  };
+  const baseTask = (run: PlannedRun): WorkerTask => ({
+    studyId: run.study.id,
+    profile: run.task.profile,
+    params: run.task.params ?? {},
+    seed: run.task.seed,
+    codeVersion: version,
+    studyModules,
+    registry,
+  });
+
+  let pool: Piscina<WorkerTask, StudyResult> | undefined;
+  const onAbort = () => channel.fail(abortError(opts.signal as AbortSignal));
+  opts.signal?.addEventListener('abort', onAbort, { once: true });
+  try {
+    if (inProcess) {
+      // Sequential, in this thread: no thread start-up. Progress arrives synchronously.
+      void (async () => {
+        for (const run of toRun) {
+          if (stopped || opts.signal?.aborted) return;
+          const t0 = Date.now();
+          let result: StudyResult;
+          try {
+            result = await runTask(baseTask(run), onMessage(run), opts.signal);
+          } catch (e) {
+            result = crashResult(run, version, e, t0);
+          }
+          await finish(run, result);
+        }
+      })().catch((e) => channel.fail(e));
+    } else {
+      pool = new Piscina<WorkerTask, StudyResult>({
+        filename: new URL('./worker-entry.mjs', import.meta.url).href,
+        minThreads: workers,
+        maxThreads: workers,
+        concurrentTasksPerWorker: 1,
+        idleTimeout: 1000,
+      });
+      const p = pool;
+      // A worker that dies outside any task (e.g. it cannot load the worker module) is fatal to the run.
+      p.on('error', (e: unknown) => channel.fail(new Error(`worker thread failed: ${e instanceof Error ? e.message : String(e)}`, { cause: e })));
+      for (const run of toRun) {
+        const { port1, port2 } = new MessageChannel();
+        port1.on('message', onMessage(run));
+        const t0 = Date.now();
+        p.run({ ...baseTask(run), port: port2 }, { transferList: [port2], ...(opts.signal ? { signal: opts.signal } : {}) })
+          .then(
+            (result) => result,
+            (e: unknown) => {
+              // The worker closes its end after a normal run; after a crash close ours.
+              port1.close();
+              return crashResult(run, version, e, t0);
+            },
+          )
+          .then((result) => finish(run, result))
+          .catch((e) => channel.fail(e));
+      }
+    }
+
+    for (let received = 0; received < toRun.length; received++) {
+      const { run, result } = await channel.next();
+      const group = byRunId.get(run.runId) ?? [run];
+      for (let k = 0; k < group.length; k++) {
+        const r = k === 0 ? result : { ...result, cached: true };
+        done++;
+        emit({ type: 'result', runId: run.runId, studyId: r.id, result: r, cached: k > 0, done, total });
+        yield r;
+      }
+    }
+  } finally {
+    stopped = true;
+    opts.signal?.removeEventListener('abort', onAbort);
+    if (pool) await pool.destroy();
+  }
+}
+
+/** Run all tasks and return their results in task order. */
+export async function runAll(tasks: readonly Task[], opts: RunOptions = {}): Promise<StudyResult[]> {
+  const version = opts.codeVersion ?? currentCodeVersion();
+  const runs = await planRuns(tasks, { studyModules: opts.studyModules ?? [], codeVersion: version, registry: opts.registry ?? true });
+  const byId = new Map<string, StudyResult[]>();
+  for await (const r of runStudies(tasks, { ...opts, codeVersion: version })) {
+    const list = byId.get(r.provenance.configHash);
+    if (list) list.push(r);
+    else byId.set(r.provenance.configHash, [r]);
+  }
+  return runs.map((run) => {
+    const list = byId.get(run.runId);
+    const r = list?.shift();
+    if (!r) throw new Error(`internal: no result for run ${run.runId} (study '${run.study.id}')`);
+    return r;
+  });
+}

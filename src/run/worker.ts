@@ -1,0 +1,106 @@
+/**
+ * What a worker thread (or the coordinator itself, in-process) does with one task: look the study up
+ * (registry plus optional extra study modules), run `executeStudy`, and report start/progress through
+ * a MessagePort. The result goes back to the coordinator, which is the only store writer.
+ */
+import type { MessagePort } from 'node:worker_threads';
+import { pathToFileURL } from 'node:url';
+import { resolve } from 'node:path';
+import { type Profile, executeStudy } from '../studies/execute.ts';
+import type { AnyStudy, StudyResult } from '../studies/types.ts';
+
+/** What the coordinator sends to a worker. Everything here is structured-cloneable. */
+export interface WorkerTask {
+  studyId: string;
+  profile: Profile;
+  params: Record<string, unknown>;
+  seed: number;
+  /** The code version the coordinator put in the run id, so the worker's config hash is the same. */
+  codeVersion: string;
+  /** Extra modules exporting `studies: AnyStudy[]` (absolute paths or file URLs). */
+  studyModules: string[];
+  /** Include the registry (src/studies/registry.ts); false = only `studyModules`. */
+  registry: boolean;
+  /** Where start/progress messages go (transferred to the worker). */
+  port?: MessagePort;
+}
+
+export type WorkerMessage = { type: 'start' } | { type: 'progress'; fraction: number; message?: string };
+
+/** Minimum time between two progress messages from one run (the last one, fraction 1, always goes). */
+const PROGRESS_INTERVAL_MS = 100;
+
+const moduleCache = new Map<string, Promise<AnyStudy[]>>();
+
+function moduleUrl(spec: string): string {
+  return /^[a-z][a-z0-9+.-]*:/i.test(spec) && !/^[a-z]:[\\/]/i.test(spec) ? spec : pathToFileURL(resolve(spec)).href;
+}
+
+/** Import a module exporting `studies: AnyStudy[]` (cached per thread). */
+export function loadStudyModule(spec: string): Promise<AnyStudy[]> {
+  const url = moduleUrl(spec);
+  let p = moduleCache.get(url);
+  if (!p) {
+    p = import(url).then((mod: { studies?: unknown }) => {
+      if (!Array.isArray(mod.studies)) throw new Error(`studyModules: module ${spec} must export 'studies' (an array of studies), got ${typeof mod.studies}`);
+      return mod.studies as AnyStudy[];
+    });
+    moduleCache.set(url, p);
+  }
+  return p;
+}
+
+let registryStudies: Promise<AnyStudy[]> | undefined;
+
+/** The registry, imported on first use (a run of only extra modules never loads it). */
+function loadRegistry(): Promise<AnyStudy[]> {
+  registryStudies ??= import('../studies/registry.ts').then((m) => m.STUDIES);
+  return registryStudies;
+}
+
+/**
+ * All studies visible to a run: the registry (unless `registry` is false), then the extra modules
+ * (a later id shadows an earlier one).
+ */
+export async function studyLookup(studyModules: readonly string[] = [], registry = true): Promise<Map<string, AnyStudy>> {
+  const map = new Map<string, AnyStudy>();
+  if (registry) for (const s of await loadRegistry()) map.set(s.id, s);
+  for (const spec of studyModules) for (const s of await loadStudyModule(spec)) map.set(s.id, s);
+  return map;
+}
+
+/**
+ * Run one task. The worker's default export (piscina passes only the task; messages go to `task.port`);
+ * the pool calls it in-process with `report`, which receives the messages synchronously (a MessagePort
+ * would deliver them only after a synchronous study had finished).
+ */
+export async function runTask(task: WorkerTask, report?: (m: WorkerMessage) => void, signal?: AbortSignal): Promise<StudyResult> {
+  const port = task.port;
+  const send = report ?? (port ? (m: WorkerMessage) => port.postMessage(m) : undefined);
+  try {
+    const study = (await studyLookup(task.studyModules, task.registry)).get(task.studyId);
+    if (!study) throw new Error(`studyId: no study '${task.studyId}' in ${task.registry ? 'the registry or ' : ''}studyModules [${task.studyModules.join(', ')}]`);
+    send?.({ type: 'start' });
+    let last = 0;
+    return await executeStudy(study, {
+      profile: task.profile,
+      params: task.params,
+      seed: task.seed,
+      codeVersion: task.codeVersion,
+      ...(signal ? { signal } : {}),
+      progress: (fraction, message) => {
+        if (!send) return;
+        const now = Date.now();
+        if (fraction < 1 && now - last < PROGRESS_INTERVAL_MS) return;
+        last = now;
+        send({ type: 'progress', fraction, ...(message !== undefined ? { message } : {}) });
+      },
+    });
+  } finally {
+    port?.close();
+  }
+}
+
+export default function workerMain(task: WorkerTask): Promise<StudyResult> {
+  return runTask(task);
+}
