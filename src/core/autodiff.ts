@@ -4,7 +4,7 @@
  */
 import { kernels } from './kernels.ts';
 import type { FloatArray } from './mat.ts';
-import { Tensor, allocLike } from './tensor.ts';
+import { type Tensor, allocLike } from './tensor.ts';
 
 /** Tensors reachable from `root` through requiresGrad edges, in topological order (inputs first). */
 export function topoOrder(root: Tensor): Tensor[] {

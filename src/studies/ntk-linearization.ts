@@ -98,9 +98,9 @@ export const ntkLinearization: Study<P> = {
   schema: Params as unknown as z.ZodType<P>,
   quick: { widths: [64, 256, 1024], seeds: 2, steps: 1500 },
 
-  predict(p) {
-    // the theory's rate, drawn as a reference line through the measured points in the figures
-    return { scalars: { 'predicted slope': -0.5 }, series: [] };
+  predict() {
+    // the theory's rates; drawn in the figure as reference lines through the measured points
+    return { scalars: { 'slope of weight change': -0.5, 'slope of kernel change': -1, 'slope of function gap': -1 }, series: [] };
   },
 
   measure(p, ctx) {
