@@ -1,17 +1,32 @@
 """PyTorch / numpy peer for `npm run bench`: the same cases as bench/run.ts, timed the same way.
 
-Prints one JSON object {"cases": {name: ms, ...}, "torch": version, "numpy": version}.
+Prints one JSON object {"cases": {name: ms, ...}, "torch": version, "numpy": version, "threads": n}.
 Run with /usr/bin/python3 (Debian python3-torch). Installs nothing.
+`--threads=N` (default 1): the threads PyTorch (and the BLAS under it) may use; bench/run.ts passes
+the number our own kernels use, so both sides get the same cores. `--cpu-time`: time by the CPU
+time of this process (time.process_time) instead of the wall clock, as bench/run.ts does then.
 """
 import json
+import os
 import sys
 import time
 
-import numpy as np
-import torch
+threads = 1
+clock = time.perf_counter
+if "--cpu-time" in sys.argv[1:]:
+    clock = time.process_time
+for a in sys.argv[1:]:
+    if a.startswith("--threads="):
+        threads = int(a.split("=", 1)[1])
+# the BLAS under torch (OpenBLAS, when Debian's alternative points at it) reads these at load time
+for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ[var] = str(threads)
 
-torch.set_num_threads(1)
-only = set(sys.argv[1:])
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
+
+torch.set_num_threads(threads)
+only = set(a for a in sys.argv[1:] if not a.startswith("--"))
 
 
 def median_ms(fn, steps, repeats):
@@ -19,10 +34,10 @@ def median_ms(fn, steps, repeats):
         fn()
     times = []
     for _ in range(repeats):
-        t = time.perf_counter()
+        t = clock()
         for _ in range(steps):
             fn()
-        times.append((time.perf_counter() - t) / steps * 1000)
+        times.append((clock() - t) / steps * 1000)
     times.sort()
     return times[len(times) // 2]
 
@@ -86,10 +101,41 @@ if want("eigh-2000-f64"):
     np.linalg.eigh(a)
     ts = []
     for _ in range(3):
-        t = time.perf_counter()
+        t = clock()
         np.linalg.eigh(a)
-        ts.append((time.perf_counter() - t) * 1000)
+        ts.append((clock() - t) * 1000)
     ts.sort()
     cases["eigh-2000-f64"] = ts[1]
 
-print(json.dumps({"cases": cases, "torch": torch.__version__, "numpy": np.__version__}))
+for name, n, dtype in (("gemm-2048-f32", 2048, torch.float32), ("gemm-1024-f64", 1024, torch.float64)):
+    if want(name):
+        torch.manual_seed(0)
+        a = torch.randn(n, n, dtype=dtype)
+        b = torch.randn(n, n, dtype=dtype)
+        c = torch.empty(n, n, dtype=dtype)
+        cases[name] = median_ms(lambda: torch.mm(a, b, out=c), 1 if n >= 2048 else 3, 5)
+if want("entk-1000"):
+    # empirical NTK of 1,000 inputs (dimension 32) for a width-512 two-layer tanh net, float64:
+    # per-example Jacobians by vmap(jacrev) over a functional call, then Θ = J Jᵀ
+    try:
+        from torch.func import functional_call, jacrev, vmap
+    except ImportError:  # torch 1.13: functorch
+        from functorch import jacrev, vmap
+        from torch.nn.utils.stateless import functional_call
+    torch.manual_seed(0)
+    n_in, d, width = 1000, 32, 512
+    net = mlp([d, width, 1], torch.nn.Tanh, torch.float64)
+    params = {k: v.detach() for k, v in net.named_parameters()}
+    x = torch.randn(n_in, d, dtype=torch.float64)
+
+    def f_single(p, xi):
+        return functional_call(net, p, (xi.unsqueeze(0),)).squeeze(0)
+
+    def entk():
+        jac = vmap(jacrev(f_single), (None, 0))(params, x)
+        J = torch.cat([j.reshape(n_in, -1) for j in jac.values()], dim=1)
+        return J @ J.T
+
+    cases["entk-1000"] = median_ms(entk, 1, 5)
+
+print(json.dumps({"cases": cases, "torch": torch.__version__, "numpy": np.__version__, "threads": threads}))

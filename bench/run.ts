@@ -4,18 +4,32 @@
  * is reported as unavailable. Nothing is installed. Times are medians over repeats, per step.
  * With --json the last line printed is one JSON object:
  *   {"cases":[{"name","ours_ms","peer_ms","ratio"}, ..., {"name":"hvp-over-grad","ours_ratio","peer_ratio"}]}
+ * gemm cases add "ours_gflops", "peer_gflops". The kernels are the ones the CLI would use
+ * (`installBestKernels()`: native when built, else WebAssembly); the peer gets the same number of
+ * threads as our native backend uses (1 for the portable backends).
+ * `--cpu-time`: for a busy (shared) machine. Both sides run on one thread and are timed by the CPU
+ * time their process used rather than by the wall clock, which other processes inflate.
  */
 import { spawnSync } from 'node:child_process';
 import { availableParallelism, cpus } from 'node:os';
-import { hessianVectorProduct, valueAndGrad } from '../src/core/autodiff.ts';
+import { empiricalNtkMatrix, hessianVectorProduct, valueAndGrad } from '../src/core/autodiff.ts';
 import { kernels } from '../src/core/kernels.ts';
 import * as op from '../src/core/ops.ts';
 import { Rng } from '../src/core/random.ts';
 import { type DType, type Tensor, tensor } from '../src/core/tensor.ts';
 import { mlp } from '../src/nn/mlp.ts';
+import { type NativeKernels, installBestKernels } from '../src/run/nativeKernels.ts';
 
 const args = process.argv.slice(2);
 const json = args.includes('--json');
+const cpuTime = args.includes('--cpu-time');
+/** Milliseconds: the wall clock, or (with --cpu-time) the CPU time of this process, all threads. */
+const clock = cpuTime
+  ? () => {
+      const u = process.cpuUsage();
+      return (u.user + u.system) / 1000;
+    }
+  : () => performance.now();
 const only = new Set(args.filter((a) => !a.startsWith('--')));
 const want = (n: string) => only.size === 0 || only.has(n);
 
@@ -23,9 +37,9 @@ function medianMs(fn: () => void, steps: number, repeats: number): number {
   for (let i = 0; i < Math.max(1, Math.floor(steps / 5)); i++) fn();
   const ts: number[] = [];
   for (let r = 0; r < repeats; r++) {
-    const t = performance.now();
+    const t = clock();
     for (let i = 0; i < steps; i++) fn();
-    ts.push((performance.now() - t) / steps);
+    ts.push((clock() - t) / steps);
   }
   ts.sort((a, b) => a - b);
   return ts[ts.length >> 1];
@@ -65,26 +79,42 @@ interface CaseResult {
   ratio?: number | null;
   ours_ratio?: number;
   peer_ratio?: number | null;
+  ours_gflops?: number;
+  peer_gflops?: number | null;
   note?: string;
 }
 
-function runPeer(names: string[]): { cases: Record<string, number | { ratio: number }>; torch?: string } | { error: string } {
+/** Square gemm cases: size and dtype; 2n³ flops. */
+const GEMM_CASES: Record<string, { n: number; dtype: DType }> = {
+  'gemm-2048-f32': { n: 2048, dtype: 'f32' },
+  'gemm-1024-f64': { n: 1024, dtype: 'f64' },
+};
+const gemmFlops = (name: string) => 2 * GEMM_CASES[name].n ** 3;
+
+/** Empirical NTK case: 1,000 inputs of dimension 32, a two-layer tanh net of width 512 with a scalar output, float64. */
+const ENTK = { n: 1000, inputDim: 32, width: 512 };
+
+function runPeer(names: string[], threads: number): { cases: Record<string, number | { ratio: number }>; torch?: string; threads?: number } | { error: string } {
   const probe = spawnSync('/usr/bin/python3', ['-c', 'import torch, numpy'], { encoding: 'utf8' });
   if (probe.error || probe.status !== 0) return { error: 'PyTorch peer unavailable: `/usr/bin/python3 -c "import torch"` failed (install Debian python3-torch to compare)' };
-  const r = spawnSync('/usr/bin/python3', [new URL('./peer.py', import.meta.url).pathname, ...names], { encoding: 'utf8', maxBuffer: 1 << 24 });
+  const flags = [`--threads=${threads}`, ...(cpuTime ? ['--cpu-time'] : [])];
+  const r = spawnSync('/usr/bin/python3', [new URL('./peer.py', import.meta.url).pathname, ...flags, ...names], { encoding: 'utf8', maxBuffer: 1 << 24 });
   if (r.status !== 0) return { error: `peer failed: ${r.stderr.slice(-500)}` };
   return JSON.parse(r.stdout.trim().split('\n').pop() as string);
 }
 
 async function main(): Promise<void> {
-  const names = ['mlp-w32-f64', 'mlp-w128-f64', 'mlp-w512-f64', 'mlp-1024-f32', 'hvp-over-grad', 'eigh-2000-f64'].filter(want);
+  const names = ['mlp-w32-f64', 'mlp-w128-f64', 'mlp-w512-f64', 'mlp-1024-f32', 'hvp-over-grad', 'eigh-2000-f64', 'gemm-2048-f32', 'gemm-1024-f64', 'entk-1000'].filter(want);
   const ours: Record<string, number> = {};
   let hvpRatio: number | undefined;
   const log = (s: string) => {
     if (!json) console.log(s);
     else console.error(s);
   };
-  log(`lmech bench · kernels: ${kernels().name} · ${cpus()[0]?.model ?? 'cpu'} · ${availableParallelism()} cores · node ${process.versions.node}`);
+  const choice = installBestKernels(cpuTime ? { threads: 1 } : {});
+  const active = kernels();
+  const threads = active.name === 'native' ? (active as NativeKernels).threads : 1;
+  log(`lmech bench · kernels: ${active.name} (${choice.reason}) · ${cpus()[0]?.model ?? 'cpu'} · ${availableParallelism()} cores · node ${process.versions.node}`);
   for (const [name, w, steps] of [
     ['mlp-w32-f64', 32, 400],
     ['mlp-w128-f64', 128, 100],
@@ -108,15 +138,31 @@ async function main(): Promise<void> {
       const n = 2000;
       const a = rng.fillNormal(new Float64Array(n * n));
       for (let i = 0; i < n; i++) for (let j = 0; j < i; j++) a[i * n + j] = a[j * n + i] = (a[i * n + j] + a[j * n + i]) / 2;
-      const t = performance.now();
+      const t = clock();
       eigh({ rows: n, cols: n, data: a });
-      ours['eigh-2000-f64'] = performance.now() - t;
+      ours['eigh-2000-f64'] = clock() - t;
     } catch (e) {
       log(`eigh-2000-f64: skipped (${(e as Error).message})`);
     }
   }
-  log('running the PyTorch/numpy peer …');
-  const peer = runPeer(names);
+  for (const name of Object.keys(GEMM_CASES)) {
+    if (!want(name)) continue;
+    const { n, dtype } = GEMM_CASES[name];
+    const rng = Rng.fromSeed(0, 'bench', name);
+    const make = () => (dtype === 'f32' ? rng.fillNormal(new Float32Array(n * n)) : rng.fillNormal(new Float64Array(n * n)));
+    const a = make();
+    const b = make();
+    const c = make();
+    ours[name] = medianMs(() => active.gemm(false, false, n, n, n, a, b, c, false), n >= 2048 ? 1 : 3, 5);
+  }
+  if (want('entk-1000')) {
+    const rng = Rng.fromSeed(0, 'bench', 'entk');
+    const net = mlp({ sizes: [ENTK.inputDim, ENTK.width, 1], activation: 'tanh', dtype: 'f64' }, rng);
+    const x = tensor(rng.child('x').fillNormal(new Float64Array(ENTK.n * ENTK.inputDim)), [ENTK.n, ENTK.inputDim], 'f64');
+    ours['entk-1000'] = medianMs(() => empiricalNtkMatrix(() => net.forward(x), net.params(), ENTK.n), 1, 5);
+  }
+  log(`running the PyTorch/numpy peer (${threads} thread${threads === 1 ? '' : 's'}) …`);
+  const peer = runPeer(names, threads);
   const peerCases = 'cases' in peer ? peer.cases : {};
   if ('error' in peer) log(peer.error);
   const results: CaseResult[] = [];
@@ -128,15 +174,38 @@ async function main(): Promise<void> {
     }
     if (ours[name] === undefined) continue;
     const pm = peerCases[name] as number | undefined;
-    results.push({ name, ours_ms: ours[name], peer_ms: pm ?? null, ratio: pm ? ours[name] / pm : null });
+    const r: CaseResult = { name, ours_ms: ours[name], peer_ms: pm ?? null, ratio: pm ? ours[name] / pm : null };
+    if (name in GEMM_CASES) {
+      r.ours_gflops = gemmFlops(name) / (ours[name] * 1e6);
+      r.peer_gflops = pm ? gemmFlops(name) / (pm * 1e6) : null;
+      // PyTorch from Debian calls whatever libblas.so.3 points at; the netlib reference BLAS manages a
+      // few GFLOP/s where OpenBLAS reaches ~50 (f64) / ~100 (f32) per core on AVX-512 machines
+      if (r.peer_gflops !== null && r.peer_gflops < 15) {
+        r.note = 'the peer runs far below OpenBLAS speed: libblas.so.3 is probably the reference BLAS (apt-get install libopenblas0-pthread)';
+        log(`${name}: ${r.note}`);
+      }
+    }
+    results.push(r);
   }
   const fmt = (x: number | null | undefined) => (x === null || x === undefined ? '—' : x < 10 ? x.toFixed(3) : x.toFixed(1));
   log(`${'case'.padEnd(16)} ${'ours ms'.padStart(10)} ${'peer ms'.padStart(10)} ${'ratio'.padStart(8)}`);
   for (const r of results) {
     if (r.name === 'hvp-over-grad') log(`${r.name.padEnd(16)} ${'HVP/grad ours'.padStart(10)} ${fmt(r.ours_ratio)}  peer ${fmt(r.peer_ratio)}`);
-    else log(`${r.name.padEnd(16)} ${fmt(r.ours_ms).padStart(10)} ${fmt(r.peer_ms).padStart(10)} ${fmt(r.ratio).padStart(8)}`);
+    else
+      log(
+        `${r.name.padEnd(16)} ${fmt(r.ours_ms).padStart(10)} ${fmt(r.peer_ms).padStart(10)} ${fmt(r.ratio).padStart(8)}` +
+          (r.ours_gflops !== undefined ? `   GFLOP/s ours ${fmt(r.ours_gflops)} peer ${fmt(r.peer_gflops)}` : ''),
+      );
   }
-  if (json) console.log(JSON.stringify({ cases: results, peer: 'error' in peer ? { available: false, reason: peer.error } : { available: true, torch: peer.torch } }));
+  if (json)
+    console.log(
+      JSON.stringify({
+        cases: results,
+        kernels: { backend: active.name, reason: choice.reason, threads },
+        timing: cpuTime ? 'cpu' : 'wall',
+        peer: 'error' in peer ? { available: false, reason: peer.error } : { available: true, torch: peer.torch, threads: peer.threads },
+      }),
+    );
 }
 
 await main();

@@ -3,15 +3,20 @@
  * `error: <what, the value, what was expected>` with exit code 2.
  */
 import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { PILLARS } from '../studies/types.ts';
-import { STUDIES, coreStudies, findStudy } from '../studies/registry.ts';
+import { STUDIES, coreStudies } from '../studies/registry.ts';
 import { CliError } from './errors.ts';
 import { registerRun } from './commands/run.ts';
 import { registerTheory } from './commands/theory.ts';
 import { registerStoreCommands } from './commands/storeCommands.ts';
 import { fitCommand } from './commands/fit.ts';
+import { registerSweep, registerWorker } from './commands/sweep.ts';
+import { registerImport } from './commands/importLogs.ts';
+import { registerSchema } from './commands/schema.ts';
+import { registerCoordCheck } from './commands/coordCheck.ts';
+import { registerInspect } from './commands/inspect.ts';
+import { registerLab } from './commands/lab.ts';
 
 export function packageVersion(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -55,8 +60,13 @@ export function buildProgram(): Command {
   registerStoreCommands(program);
   registerTheory(program);
   program.addCommand(fitCommand());
-  void findStudy;
-  void resolve;
+  registerSweep(program);
+  registerWorker(program);
+  registerImport(program);
+  registerSchema(program);
+  registerCoordCheck(program);
+  registerInspect(program);
+  registerLab(program);
   return program;
 }
 

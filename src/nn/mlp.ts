@@ -7,7 +7,7 @@ import * as op from '../core/ops.ts';
 import type { Activation } from '../core/ops.ts';
 import type { Rng } from '../core/random.ts';
 import { type DType, type Tensor, param } from '../core/tensor.ts';
-import { type LayerRole, type Parameterization, getParameterization, layerScaling } from './parameterization.ts';
+import { type LayerRole, type OptimizerFamily, type Parameterization, getParameterization, layerScaling, optimizerFamily } from './parameterization.ts';
 
 export interface DenseLayer {
   W: Tensor;
@@ -30,6 +30,11 @@ export interface MlpSpec {
   initScale?: number;
   /** multiplies the network output (lazy/rich studies: α) */
   outputMultiplier?: number;
+  /**
+   * The optimizer the learning-rate multipliers are for (sgd, momentum → SGD family; adam, adamw → Adam
+   * family). Required by schemes whose exponents depend on it (μP, depth-μP); ignored by the others.
+   */
+  optimizer?: OptimizerFamily | 'momentum' | 'adamw';
   dtype?: DType;
 }
 
@@ -96,8 +101,10 @@ export function mlp(spec: MlpSpec, rng: Rng): Mlp {
   for (let l = 0; l < L; l++) {
     const role: LayerRole = l === 0 ? 'input' : l === L - 1 ? 'output' : 'hidden';
     const fanIn = sizes[l];
-    const s = layerScaling(p, role, fanIn, ratio);
-    const bs = layerScaling(p, 'bias', fanIn, ratio);
+    const context = { optimizer: spec.optimizer === undefined ? undefined : optimizerFamily(spec.optimizer) };
+    const s = layerScaling(p, role, fanIn, ratio, context);
+    // the readout's bias has fan-out = the output dimension, not the width (role outputBias)
+    const bs = layerScaling(p, l === L - 1 && L > 1 ? 'outputBias' : 'bias', fanIn, ratio, context);
     const wRng = rng.child('W', l);
     const w = new Float64Array(fanIn * sizes[l + 1]);
     wRng.fillNormal(w, s.initStd * (spec.initScale ?? 1));

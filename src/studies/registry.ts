@@ -1,10 +1,40 @@
 /** The registry of studies: one import per study file. Order is the catalog order. */
+import { architectureUniversality } from './architecture-universality.ts';
+import { conservationLaws } from './conservation-laws.ts';
+import { dataSpectra } from './data-spectra.ts';
+import { depthMupTransfer } from './depth-mup-transfer.ts';
+import { discretizationHypothesis } from './discretization-hypothesis.ts';
+import { dlnSaddleToSaddle } from './dln-saddle-to-saddle.ts';
 import { dlnSaxeModes } from './dln-saxe-modes.ts';
 import { edgeOfStability } from './edge-of-stability.ts';
+import { lazyVsRich } from './lazy-vs-rich.ts';
+import { mupCoordCheck } from './mup-coord-check.ts';
+import { mupLrTransfer } from './mup-lr-transfer.ts';
+import { neuralCollapseStudy } from './neural-collapse.ts';
 import { ntkLinearization } from './ntk-linearization.ts';
+import { randomFeatureUniversality } from './random-feature-universality.ts';
+import { representationConvergence } from './representation-convergence.ts';
+import { silentAlignment } from './silent-alignment.ts';
 import type { AnyStudy } from './types.ts';
 
-export const STUDIES: AnyStudy[] = [dlnSaxeModes, ntkLinearization, edgeOfStability].sort((a, b) => a.catalog - b.catalog);
+export const STUDIES: AnyStudy[] = [
+  dlnSaxeModes,
+  dlnSaddleToSaddle,
+  conservationLaws,
+  ntkLinearization,
+  lazyVsRich,
+  mupCoordCheck,
+  mupLrTransfer,
+  depthMupTransfer,
+  discretizationHypothesis,
+  silentAlignment,
+  edgeOfStability,
+  neuralCollapseStudy,
+  representationConvergence,
+  randomFeatureUniversality,
+  dataSpectra,
+  architectureUniversality,
+].sort((a, b) => a.catalog - b.catalog) as AnyStudy[];
 
 export function findStudy(id: string): AnyStudy | undefined {
   return STUDIES.find((s) => s.id === id);

@@ -1,0 +1,208 @@
+// Node-API glue for the native kernels (src/run/nativeKernels.ts loads it). Compiled for the baseline
+// CPU: before exposing anything from the kernel object (compiled for the host CPU, see binding.gyp)
+// it checks that the running CPU has every instruction-set feature that object was compiled with, so a
+// build copied to an older machine reports itself unusable instead of dying on an illegal instruction.
+//
+// Exports:
+//   gemm(transA, transB, m, n, k, a, b, c, accumulate, threads): row-major C (+)= op(A)·op(B);
+//     a, b, c are all Float64Array or all Float32Array; throws a TypeError/RangeError on bad input.
+//   info(): { usable, reason, kernel, features, hardwareThreads }
+#include <node_api.h>
+
+#include <cstdint>
+#include <cstdio>
+#include <cstring>
+#include <string>
+#include <thread>
+
+#include "gemm.h"
+
+namespace {
+
+struct FeatureName {
+  int bit;
+  const char* name;
+  bool present;
+};
+
+// Which compiled-in features the running CPU lacks ("" when none). x86 only: elsewhere the kernel
+// object is built for the host with no optional features to check.
+std::string missingFeatures(int needed) {
+  std::string missing;
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_cpu_init();
+  const FeatureName table[] = {
+      {LMECH_FEATURE_AVX, "avx", __builtin_cpu_supports("avx") != 0},
+      {LMECH_FEATURE_AVX2, "avx2", __builtin_cpu_supports("avx2") != 0},
+      {LMECH_FEATURE_FMA, "fma", __builtin_cpu_supports("fma") != 0},
+      {LMECH_FEATURE_AVX512F, "avx512f", __builtin_cpu_supports("avx512f") != 0},
+      {LMECH_FEATURE_AVX512VL, "avx512vl", __builtin_cpu_supports("avx512vl") != 0},
+      {LMECH_FEATURE_AVX512BW, "avx512bw", __builtin_cpu_supports("avx512bw") != 0},
+      {LMECH_FEATURE_AVX512DQ, "avx512dq", __builtin_cpu_supports("avx512dq") != 0},
+      {LMECH_FEATURE_BMI2, "bmi2", __builtin_cpu_supports("bmi2") != 0},
+      {LMECH_FEATURE_F16C, "f16c", __builtin_cpu_supports("f16c") != 0},
+  };
+  for (const FeatureName& f : table)
+    if ((needed & f.bit) && !f.present) missing += std::string(missing.empty() ? "" : ",") + f.name;
+#else
+  (void)needed;
+#endif
+  return missing;
+}
+
+std::string featureList(int bits) {
+  static const char* names[] = {"avx", "avx2", "fma", "avx512f", "avx512vl", "avx512bw", "avx512dq", "bmi2", "f16c"};
+  std::string s;
+  for (int i = 0; i < 9; ++i)
+    if (bits & (1 << i)) s += std::string(s.empty() ? "" : ",") + names[i];
+  return s;
+}
+
+// Why the kernels cannot run here ("" when they can); computed once per process (thread-safe static).
+const std::string& unusableReason() {
+  static const std::string reason = [] {
+    // lmech_gemm_features() only returns a constant, safe to call before the check.
+    const std::string missing = missingFeatures(lmech_gemm_features());
+    return missing.empty() ? std::string()
+                           : "this CPU lacks " + missing + ", which the kernels were compiled for (rebuild: node scripts/build-native.mjs)";
+  }();
+  return reason;
+}
+
+napi_value throwError(napi_env env, const char* kind, const std::string& msg) {
+  if (std::strcmp(kind, "range") == 0)
+    napi_throw_range_error(env, nullptr, msg.c_str());
+  else
+    napi_throw_type_error(env, nullptr, msg.c_str());
+  return nullptr;
+}
+
+bool getBool(napi_env env, napi_value v, const char* field, bool* out) {
+  if (napi_get_value_bool(env, v, out) != napi_ok) {
+    throwError(env, "type", std::string("gemm: ") + field + " must be a boolean");
+    return false;
+  }
+  return true;
+}
+
+bool getDim(napi_env env, napi_value v, const char* field, int64_t* out) {
+  double d;
+  if (napi_get_value_double(env, v, &d) != napi_ok) {
+    throwError(env, "type", std::string("gemm: ") + field + " must be a number");
+    return false;
+  }
+  if (!(d >= 0) || d != static_cast<double>(static_cast<int64_t>(d)) || d > 9.0e15) {
+    char buf[160];
+    std::snprintf(buf, sizeof buf, "gemm: %s = %g, expected a non-negative integer", field, d);
+    throwError(env, "range", buf);
+    return false;
+  }
+  *out = static_cast<int64_t>(d);
+  return true;
+}
+
+struct Arr {
+  napi_typedarray_type type;
+  size_t length;
+  void* data;
+};
+
+bool getArray(napi_env env, napi_value v, const char* field, Arr* out) {
+  bool is = false;
+  if (napi_is_typedarray(env, v, &is) != napi_ok || !is) {
+    throwError(env, "type", std::string("gemm: ") + field + " must be a Float64Array or Float32Array");
+    return false;
+  }
+  napi_value ab;
+  size_t offset;
+  if (napi_get_typedarray_info(env, v, &out->type, &out->length, &out->data, &ab, &offset) != napi_ok) {
+    throwError(env, "type", std::string("gemm: cannot read ") + field);
+    return false;
+  }
+  if (out->type != napi_float64_array && out->type != napi_float32_array) {
+    throwError(env, "type", std::string("gemm: ") + field + " must be a Float64Array or Float32Array");
+    return false;
+  }
+  return true;
+}
+
+bool overlaps(const Arr& x, const Arr& y, size_t es) {
+  const char* x0 = static_cast<const char*>(x.data);
+  const char* y0 = static_cast<const char*>(y.data);
+  return x0 < y0 + y.length * es && y0 < x0 + x.length * es;
+}
+
+napi_value Gemm(napi_env env, napi_callback_info info) {
+  if (!unusableReason().empty()) return throwError(env, "type", "native gemm unusable: " + unusableReason());
+  size_t argc = 10;
+  napi_value argv[10];
+  if (napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr) != napi_ok) return nullptr;
+  if (argc < 9) return throwError(env, "type", "gemm: expected (transA, transB, m, n, k, a, b, c, accumulate[, threads])");
+  bool tA, tB, acc;
+  int64_t m, n, k, threads = 1;
+  Arr a, b, c;
+  if (!getBool(env, argv[0], "transA", &tA) || !getBool(env, argv[1], "transB", &tB) || !getDim(env, argv[2], "m", &m) ||
+      !getDim(env, argv[3], "n", &n) || !getDim(env, argv[4], "k", &k) || !getArray(env, argv[5], "a", &a) ||
+      !getArray(env, argv[6], "b", &b) || !getArray(env, argv[7], "c", &c) || !getBool(env, argv[8], "accumulate", &acc))
+    return nullptr;
+  if (argc >= 10 && !getDim(env, argv[9], "threads", &threads)) return nullptr;
+  if (a.type != c.type || b.type != c.type) return throwError(env, "type", "gemm: a, b and c must all be Float64Array or all Float32Array");
+  const char* need[3] = {"a", "b", "c"};
+  const double sizes[3] = {static_cast<double>(m) * k, static_cast<double>(k) * n, static_cast<double>(m) * n};
+  const Arr* arrs[3] = {&a, &b, &c};
+  for (int i = 0; i < 3; ++i)
+    if (static_cast<double>(arrs[i]->length) < sizes[i]) {
+      char buf[200];
+      std::snprintf(buf, sizeof buf, "gemm: %s has length %zu, expected at least %.0f for m=%lld n=%lld k=%lld", need[i],
+                    arrs[i]->length, sizes[i], static_cast<long long>(m), static_cast<long long>(n), static_cast<long long>(k));
+      return throwError(env, "range", buf);
+    }
+  const size_t es = c.type == napi_float64_array ? 8 : 4;
+  Arr cUsed = c;
+  cUsed.length = static_cast<size_t>(m * n);
+  Arr aUsed = a, bUsed = b;
+  aUsed.length = static_cast<size_t>(m * k);
+  bUsed.length = static_cast<size_t>(k * n);
+  if (m * n > 0 && (overlaps(cUsed, aUsed, es) || overlaps(cUsed, bUsed, es)))
+    return throwError(env, "range", "gemm: c shares memory with a or b, expected a separate output array");
+  const int th = static_cast<int>(threads > 64 ? 64 : threads);
+  if (es == 8)
+    lmech_gemm_f64(tA, tB, m, n, k, static_cast<const double*>(a.data), static_cast<const double*>(b.data),
+                   static_cast<double*>(c.data), acc, th);
+  else
+    lmech_gemm_f32(tA, tB, m, n, k, static_cast<const float*>(a.data), static_cast<const float*>(b.data),
+                   static_cast<float*>(c.data), acc, th);
+  return nullptr;
+}
+
+void setProp(napi_env env, napi_value obj, const char* key, napi_value v) { napi_set_named_property(env, obj, key, v); }
+
+napi_value Info(napi_env env, napi_callback_info) {
+  napi_value obj, v;
+  napi_create_object(env, &obj);
+  const bool usable = unusableReason().empty();
+  napi_get_boolean(env, usable, &v);
+  setProp(env, obj, "usable", v);
+  napi_create_string_utf8(env, unusableReason().c_str(), NAPI_AUTO_LENGTH, &v);
+  setProp(env, obj, "reason", v);
+  const int features = lmech_gemm_features();
+  napi_create_string_utf8(env, featureList(features).c_str(), NAPI_AUTO_LENGTH, &v);
+  setProp(env, obj, "features", v);
+  napi_create_string_utf8(env, usable ? lmech_gemm_describe() : "", NAPI_AUTO_LENGTH, &v);
+  setProp(env, obj, "kernel", v);
+  napi_create_uint32(env, std::thread::hardware_concurrency(), &v);
+  setProp(env, obj, "hardwareThreads", v);
+  return obj;
+}
+
+}  // namespace
+
+NAPI_MODULE_INIT() {
+  unusableReason();
+  napi_value fn;
+  napi_create_function(env, "gemm", NAPI_AUTO_LENGTH, Gemm, nullptr, &fn);
+  napi_set_named_property(env, exports, "gemm", fn);
+  napi_create_function(env, "info", NAPI_AUTO_LENGTH, Info, nullptr, &fn);
+  napi_set_named_property(env, exports, "info", fn);
+  return exports;
+}

@@ -1,0 +1,32 @@
+// Native matrix products for Learning Mechanics Lab (see gemm.cc). This header is shared by the
+// kernel object (compiled for the host CPU) and the Node-API glue (compiled for the baseline CPU).
+#pragma once
+#include <cstdint>
+
+extern "C" {
+
+// Bits of the instruction-set features the kernel object was compiled to use (LMECH_FEATURE_*).
+// The glue checks every bit against the running CPU before calling anything else in the object.
+enum {
+  LMECH_FEATURE_AVX = 1 << 0,
+  LMECH_FEATURE_AVX2 = 1 << 1,
+  LMECH_FEATURE_FMA = 1 << 2,
+  LMECH_FEATURE_AVX512F = 1 << 3,
+  LMECH_FEATURE_AVX512VL = 1 << 4,
+  LMECH_FEATURE_AVX512BW = 1 << 5,
+  LMECH_FEATURE_AVX512DQ = 1 << 6,
+  LMECH_FEATURE_BMI2 = 1 << 7,
+  LMECH_FEATURE_F16C = 1 << 8,
+};
+
+int lmech_gemm_features(void);
+// Short description of the compiled kernel: vector width, register block, BLAS or not.
+const char* lmech_gemm_describe(void);
+
+// Row-major C (m×n) = op(A)·op(B), or C += op(A)·op(B) when `accumulate`. op(A) is m×k (A stored k×m
+// when transA), op(B) is k×n (B stored n×k when transB). `threads` ≤ 1 runs on the calling thread.
+void lmech_gemm_f64(bool transA, bool transB, int64_t m, int64_t n, int64_t k, const double* a, const double* b, double* c,
+                    bool accumulate, int threads);
+void lmech_gemm_f32(bool transA, bool transB, int64_t m, int64_t n, int64_t k, const float* a, const float* b, float* c,
+                    bool accumulate, int threads);
+}

@@ -1,0 +1,109 @@
+/**
+ * `lmech doctor`: which kernel backend is active and why — native addon built? usable on this CPU?
+ * WebAssembly SIMD available? — with the CPU's vector features, cores and the Node version.
+ * `--bench` times one 512×512×512 float64 product on every available backend.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { availableParallelism, cpus } from 'node:os';
+import type { Command } from 'commander';
+import { KERNEL_BACKENDS, type Kernels } from '../../core/kernels.ts';
+import { NATIVE_ADDON_PATH, NATIVE_LOG_PATH, type NativeKernels, installBestKernels, loadNativeKernels, readBuildStatus } from '../../run/nativeKernels.ts';
+
+/** The CPU's vector-relevant features, from /proc/cpuinfo (Linux); null elsewhere. */
+function cpuFlags(): string[] | null {
+  try {
+    const text = readFileSync('/proc/cpuinfo', 'utf8');
+    const line = text.split('\n').find((l) => /^(flags|Features)\s*:/.test(l));
+    if (!line) return null;
+    const all = new Set(line.split(':')[1].trim().split(/\s+/));
+    return ['sse4_2', 'avx', 'avx2', 'fma', 'avx512f', 'avx512dq', 'avx512bw', 'avx512vl', 'avx512_bf16', 'amx_tile', 'asimd', 'sve', 'sve2'].filter((f) => all.has(f));
+  } catch {
+    return null;
+  }
+}
+
+/** Median GFLOP/s of a 512³ float64 product (2·512³ flops) over a few runs. */
+function gflops(k: Kernels): number {
+  const n = 512;
+  const a = new Float64Array(n * n).map((_, i) => ((i * 7919) % 1000) / 1000 - 0.5);
+  const b = a.slice().reverse();
+  const c = new Float64Array(n * n);
+  k.gemm(false, false, n, n, n, a, b, c, false);
+  const ts: number[] = [];
+  for (let r = 0; r < 5; r++) {
+    const t = performance.now();
+    k.gemm(false, false, n, n, n, a, b, c, false);
+    ts.push(performance.now() - t);
+  }
+  ts.sort((x, y) => x - y);
+  return (2 * n ** 3) / (ts[2] * 1e6);
+}
+
+export interface DoctorReport {
+  active: { backend: string; reason: string };
+  native: { built: boolean; usable: boolean; path: string; detail: string; threads?: number; build?: ReturnType<typeof readBuildStatus> };
+  wasmSimd: boolean;
+  cpu: { model: string; cores: number; flags: string[] | null };
+  node: { version: string; napi: string | undefined; platform: string; arch: string };
+  env: Record<string, string | undefined>;
+  gflops?: Record<string, number>;
+}
+
+export function doctorReport(opts: { bench?: boolean } = {}): DoctorReport {
+  const choice = installBestKernels();
+  const native = loadNativeKernels();
+  const built = existsSync(NATIVE_ADDON_PATH);
+  const report: DoctorReport = {
+    active: { backend: choice.backend, reason: choice.reason },
+    native: {
+      built,
+      usable: native.kernels !== null,
+      path: NATIVE_ADDON_PATH,
+      detail: native.reason,
+      ...(native.kernels ? { threads: (native.kernels as NativeKernels).threads } : {}),
+      build: readBuildStatus(),
+    },
+    wasmSimd: KERNEL_BACKENDS.wasm() !== null,
+    cpu: { model: cpus()[0]?.model ?? 'unknown', cores: availableParallelism(), flags: cpuFlags() },
+    node: { version: process.versions.node, napi: process.versions.napi, platform: process.platform, arch: process.arch },
+    env: { LMECH_KERNELS: process.env.LMECH_KERNELS, LMECH_NATIVE_THREADS: process.env.LMECH_NATIVE_THREADS },
+  };
+  if (opts.bench) {
+    report.gflops = {};
+    for (const name of Object.keys(KERNEL_BACKENDS)) {
+      const k = KERNEL_BACKENDS[name]();
+      if (k) report.gflops[name] = gflops(k);
+    }
+  }
+  return report;
+}
+
+function printReport(r: DoctorReport): void {
+  const out: string[] = [];
+  out.push(`kernels: ${r.active.backend} — ${r.active.reason}`);
+  if (r.native.usable) out.push(`native: built and usable (${r.native.detail})`);
+  else if (r.native.built) out.push(`native: built but unusable here — ${r.native.detail}`);
+  else out.push(`native: ${r.native.detail}${existsSync(NATIVE_LOG_PATH) ? ` (build log: ${NATIVE_LOG_PATH})` : ''}`);
+  if (r.native.built && r.native.build?.built) out.push(`        built ${r.native.build.date ?? ''} for node ${r.native.build.node ?? '?'} with ${r.native.build.arch ?? '?'}`);
+  out.push(`WebAssembly SIMD: ${r.wasmSimd ? 'available' : 'unavailable (TypeScript kernels are the portable fallback)'}`);
+  out.push(`cpu: ${r.cpu.model}, ${r.cpu.cores} core${r.cpu.cores === 1 ? '' : 's'}${r.cpu.flags ? `, vector features: ${r.cpu.flags.join(' ') || 'none'}` : ''}`);
+  out.push(`node: ${r.node.version} (Node-API ${r.node.napi ?? '?'}), ${r.node.platform}-${r.node.arch}`);
+  const env = Object.entries(r.env).filter(([, v]) => v !== undefined);
+  out.push(`environment: ${env.length ? env.map(([k, v]) => `${k}=${v}`).join(' ') : 'LMECH_KERNELS and LMECH_NATIVE_THREADS unset (automatic choice)'}`);
+  if (r.gflops) out.push(`gemm 512³ f64: ${Object.entries(r.gflops).map(([k, v]) => `${k} ${v.toFixed(1)} GFLOP/s`).join(', ')}`);
+  if (!r.native.usable) out.push('to build the native kernels: node scripts/build-native.mjs (needs a C++ compiler, make and python3)');
+  console.log(out.join('\n'));
+}
+
+export function registerDoctor(program: Command): void {
+  program
+    .command('doctor')
+    .description('show which kernel backend is active and why (native addon, WebAssembly SIMD, CPU features, cores, Node)')
+    .option('--json', 'print one JSON object')
+    .option('--bench', 'also time a 512×512×512 float64 product on every available backend')
+    .action((flags: { json?: boolean; bench?: boolean }) => {
+      const r = doctorReport({ bench: flags.bench });
+      if (flags.json) console.log(JSON.stringify(r));
+      else printReport(r);
+    });
+}

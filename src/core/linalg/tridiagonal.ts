@@ -1,0 +1,372 @@
+/**
+ * Symmetric tridiagonal machinery: Householder reduction of a dense symmetric matrix to tridiagonal
+ * form, accumulation of the orthogonal factor, and the implicit QL algorithm with Wilkinson-type
+ * shifts. References: Golub & Van Loan, *Matrix Computations*, 4th ed. (2013), Alg. 5.1.1 (Householder
+ * vector), Alg. 8.3.1 (Householder tridiagonalization), §8.3.5 (implicit symmetric QR step with
+ * Wilkinson shift); the QL variant follows Bowdler, Martin, Reinsch & Wilkinson (1968), "The QR and QL
+ * algorithms for symmetric matrices", Numer. Math. 11 (EISPACK tql1/tql2). All steps are orthogonal
+ * transformations, so the computed eigenvalues are exact for A + E with ‖E‖₂ ≈ c·n·ε·‖A‖₂ (GVL §8.3.6).
+ */
+
+import { gemmView } from './dense.ts';
+
+const EPS = 2.220446049250313e-16;
+
+export interface Tridiagonal {
+  /** Diagonal, length n. */
+  d: Float64Array;
+  /** Subdiagonal: e[i] couples i and i+1 (length n; e[n−1] = 0). */
+  e: Float64Array;
+}
+
+/** sqrt(a² + b²) without destructive underflow or overflow. */
+export function hypot2(a: number, b: number): number {
+  const x = a < 0 ? -a : a;
+  const y = b < 0 ? -b : b;
+  if (x > y) {
+    const r = y / x;
+    return x * Math.sqrt(1 + r * r);
+  }
+  if (y === 0) return 0;
+  const r = x / y;
+  return y * Math.sqrt(1 + r * r);
+}
+
+/**
+ * y[s..n) = A[s.., s..] v[s..) for symmetric A given by its lower triangle (row-major, n×n): every
+ * stored a_ij (j < i) is read once and used twice (y_i += a_ij v_j, y_j += a_ij v_i). Four rows are
+ * processed together so that each y_j update is shared (≈ 2× faster than one row at a time in V8).
+ */
+export function symvLower(a: Float64Array, n: number, s: number, v: Float64Array, y: Float64Array): void {
+  for (let i = s; i < n; i++) y[i] = 0;
+  let i = s;
+  for (; i + 3 < n; i += 4) {
+    const r0 = i * n;
+    const r1 = r0 + n;
+    const r2 = r1 + n;
+    const r3 = r2 + n;
+    const v0 = v[i];
+    const v1 = v[i + 1];
+    const v2 = v[i + 2];
+    const v3 = v[i + 3];
+    let s0 = 0;
+    let s1 = 0;
+    let s2 = 0;
+    let s3 = 0;
+    for (let j = s; j < i; j++) {
+      const a0 = a[r0 + j];
+      const a1 = a[r1 + j];
+      const a2 = a[r2 + j];
+      const a3 = a[r3 + j];
+      const vj = v[j];
+      s0 += a0 * vj;
+      s1 += a1 * vj;
+      s2 += a2 * vj;
+      s3 += a3 * vj;
+      y[j] += a0 * v0 + a1 * v1 + a2 * v2 + a3 * v3;
+    }
+    // the 4×4 diagonal block (lower part a10, a20, a21, a30, a31, a32 and the diagonal)
+    const a00 = a[r0 + i];
+    const a10 = a[r1 + i];
+    const a11 = a[r1 + i + 1];
+    const a20 = a[r2 + i];
+    const a21 = a[r2 + i + 1];
+    const a22 = a[r2 + i + 2];
+    const a30 = a[r3 + i];
+    const a31 = a[r3 + i + 1];
+    const a32 = a[r3 + i + 2];
+    const a33 = a[r3 + i + 3];
+    y[i] += s0 + a00 * v0 + a10 * v1 + a20 * v2 + a30 * v3;
+    y[i + 1] += s1 + a10 * v0 + a11 * v1 + a21 * v2 + a31 * v3;
+    y[i + 2] += s2 + a20 * v0 + a21 * v1 + a22 * v2 + a32 * v3;
+    y[i + 3] += s3 + a30 * v0 + a31 * v1 + a32 * v2 + a33 * v3;
+  }
+  for (; i < n; i++) {
+    const ri = i * n;
+    const vi = v[i];
+    let t = 0;
+    for (let j = s; j < i; j++) {
+      const aij = a[ri + j];
+      t += aij * v[j];
+      y[j] += aij * vi;
+    }
+    y[i] += t + a[ri + i] * vi;
+  }
+}
+
+const PANEL = 32;
+
+/**
+ * Householder tridiagonalization Qᵀ A Q = T of the symmetric n×n matrix stored row-major in `w`
+ * (GVL Alg. 8.3.1), blocked as in LAPACK dsytrd/dlatrd (GVL §8.3.? / Dongarra, Sorensen & Hammarling
+ * 1989): within a panel of `PANEL` columns the trailing matrix is kept as A − V Wᵀ − W Vᵀ (never formed)
+ * and each Householder step needs one matrix–vector product; after the panel the rank-2·PANEL update
+ * is applied with GEMM to the lower triangle. Only the lower triangle of `w` is read and updated; `w` is
+ * overwritten: row k holds the Householder vector v_k in columns k+1..n−1 and beta[k] its coefficient,
+ * so that Q = H_0 H_1 ⋯ H_{n−3} with H_k = I − β_k v_k v_kᵀ (β = 0 means H_k = I).
+ */
+export function tridiagonalize(w: Float64Array, n: number, beta: Float64Array): Tridiagonal {
+  const d = new Float64Array(n);
+  const e = new Float64Array(n);
+  beta.fill(0);
+  if (n === 0) return { d, e };
+  const nb = PANEL;
+  const vt = new Float64Array(nb * n); // rows: Householder vectors of the panel (zero above their support)
+  const wt = new Float64Array(nb * n); // rows: w_j = β y_j − (β/2)(β y_jᵀv_j) v_j
+  const ab = new Float64Array(nb); // Wᵀ v
+  const bb = new Float64Array(nb); // Vᵀ v
+  for (let k = 0; k < n - 2; k += nb) {
+    const jb = Math.min(nb, n - 2 - k);
+    vt.fill(0);
+    wt.fill(0);
+    for (let j = 0; j < jb; j++) {
+      const c = k + j;
+      const rc = c * n;
+      // 1. current column c below the diagonal, x = A[c+1.., c] − Σ_t (V[.., t] W[c, t] + W[.., t] V[c, t]),
+      //    gathered from the lower triangle into row c's (unused) upper part, where v_c will live.
+      let dc = w[rc + c];
+      for (let i = c + 1; i < n; i++) w[rc + i] = w[i * n + c];
+      for (let t = 0; t < j; t++) {
+        const rt = t * n;
+        const wc = wt[rt + c];
+        const vc = vt[rt + c];
+        dc -= 2 * wc * vc;
+        for (let i = c + 1; i < n; i++) w[rc + i] -= wc * vt[rt + i] + vc * wt[rt + i];
+      }
+      d[c] = dc;
+      // 2. Householder vector for x (GVL Alg. 5.1.1, unnormalized): v = x − α e₁, α = −sign(x₁)‖x‖,
+      //    H x = α e₁, β = 2/(vᵀv) = 1/(‖x‖(‖x‖ + |x₁|)); x is scaled by 1/max|x| first, which
+      //    leaves H unchanged and avoids over/underflow.
+      let xmax = 0;
+      for (let i = c + 1; i < n; i++) {
+        const t = Math.abs(w[rc + i]);
+        if (t > xmax) xmax = t;
+      }
+      const rj = j * n;
+      if (xmax === 0) {
+        e[c] = 0;
+        beta[c] = 0;
+        continue; // v = 0: H = I; vt/wt rows stay zero
+      }
+      const inv = 1 / xmax;
+      let ss = 0;
+      for (let i = c + 1; i < n; i++) {
+        const t = w[rc + i] * inv;
+        w[rc + i] = t;
+        ss += t * t;
+      }
+      const x1 = w[rc + c + 1];
+      const r = Math.sqrt(ss);
+      const alpha = x1 >= 0 ? -r : r;
+      w[rc + c + 1] = x1 - alpha;
+      const b = 1 / (r * (r + Math.abs(x1)));
+      beta[c] = b;
+      e[c] = alpha * xmax;
+      for (let i = c + 1; i < n; i++) vt[rj + i] = w[rc + i];
+      // 3. y = (A − V Wᵀ − W Vᵀ)[c+1.., c+1..] v with A the stale trailing matrix (lower triangle only)
+      const y = wt.subarray(rj, rj + n);
+      symvLower(w, n, c + 1, vt.subarray(rj, rj + n), y);
+      for (let t = 0; t < j; t++) {
+        const rt = t * n;
+        let sa = 0;
+        let sb = 0;
+        for (let i = c + 1; i < n; i++) {
+          sa += wt[rt + i] * vt[rj + i];
+          sb += vt[rt + i] * vt[rj + i];
+        }
+        ab[t] = sa;
+        bb[t] = sb;
+      }
+      for (let t = 0; t < j; t++) {
+        const rt = t * n;
+        const sa = ab[t];
+        const sb = bb[t];
+        for (let i = c + 1; i < n; i++) y[i] -= sa * vt[rt + i] + sb * wt[rt + i];
+      }
+      // 4. w = β y − (β/2)(β yᵀv) v  (GVL Alg. 8.3.1: p = βAv, w = p − (βpᵀv/2) v)
+      let pv = 0;
+      for (let i = c + 1; i < n; i++) {
+        y[i] *= b;
+        pv += y[i] * vt[rj + i];
+      }
+      const K = 0.5 * b * pv;
+      for (let i = c + 1; i < n; i++) y[i] -= K * vt[rj + i];
+    }
+    // trailing update A[r0:, r0:] −= V Wᵀ + W Vᵀ on the lower block triangle (GEMM; the strict upper
+    // part of rows ≥ r0 receives garbage that is never read: row c is overwritten with v_c in step 1)
+    const r0 = k + jb;
+    const m = n - r0;
+    if (m > 0) {
+      const x = new Float64Array(2 * jb * n); // [Vᵀ; Wᵀ]
+      const yv = new Float64Array(2 * jb * n); // [Wᵀ; Vᵀ]
+      x.set(vt.subarray(0, jb * n), 0);
+      x.set(wt.subarray(0, jb * n), jb * n);
+      yv.set(wt.subarray(0, jb * n), 0);
+      yv.set(vt.subarray(0, jb * n), jb * n);
+      const RB = 256;
+      for (let i0 = r0; i0 < n; i0 += RB) {
+        const h = Math.min(RB, n - i0);
+        const width = i0 + h - r0;
+        gemmView(h, width, 2 * jb, -1, { data: x, off: i0, rs: 1, cs: n }, { data: yv, off: r0, rs: n, cs: 1 }, { data: w, off: i0 * n + r0, rs: n }, true);
+      }
+    }
+  }
+  if (n >= 2) {
+    d[n - 2] = w[(n - 2) * n + n - 2];
+    e[n - 2] = w[(n - 1) * n + n - 2];
+  }
+  d[n - 1] = w[(n - 1) * n + n - 1];
+  return { d, e };
+}
+
+const WY_BLOCK = 64;
+
+/**
+ * X ← Q X = H_0 H_1 ⋯ H_{n−3} X for the reflectors left by `tridiagonalize` (X: n × nc, row-major).
+ * With X = Z (eigenvectors of T as columns) this yields the eigenvectors of A. Blocks of WY_BLOCK
+ * reflectors are applied at once in compact WY form H_k ⋯ H_{k+b−1} = I − Y T Yᵀ (Schreiber & Van
+ * Loan 1989; GVL §5.1.7, LAPACK dlarft/dlarfb): X ← X − Y (T (Yᵀ X)), two GEMMs per block.
+ */
+export function applyReflectorsLeft(w: Float64Array, n: number, beta: Float64Array, x: Float64Array, nc: number): void {
+  const nref = n - 2; // reflectors 0..n−3
+  if (nref <= 0 || nc === 0) return;
+  const nb = WY_BLOCK;
+  const yt = new Float64Array(nb * n);
+  const T = new Float64Array(nb * nb);
+  const g = new Float64Array(nb);
+  const W = new Float64Array(nb * nc);
+  const W2 = new Float64Array(nb * nc);
+  for (let k0 = Math.floor((nref - 1) / nb) * nb; k0 >= 0; k0 -= nb) {
+    const jb = Math.min(nb, nref - k0);
+    yt.fill(0);
+    T.fill(0);
+    for (let t = 0; t < jb; t++) {
+      const c = k0 + t;
+      if (beta[c] === 0) continue;
+      for (let i = c + 1; i < n; i++) yt[t * n + i] = w[c * n + i];
+    }
+    // T upper triangular (forward, columnwise): T_tt = β_t, T[0:t, t] = −β_t T[0:t, 0:t] Y[:, 0:t]ᵀ v_t
+    for (let t = 0; t < jb; t++) {
+      const bt = beta[k0 + t];
+      const rt = t * n;
+      for (let s = 0; s < t; s++) {
+        let dot = 0;
+        const rs = s * n;
+        for (let i = k0 + t + 1; i < n; i++) dot += yt[rs + i] * yt[rt + i];
+        g[s] = dot;
+      }
+      for (let s = 0; s < t; s++) {
+        let acc = 0;
+        for (let q = s; q < t; q++) acc += T[s * nb + q] * g[q];
+        T[s * nb + t] = -bt * acc;
+      }
+      T[t * nb + t] = bt;
+    }
+    const off = k0 + 1;
+    const len = n - off;
+    // W = Yᵀ X[off:, :]
+    gemmView(jb, nc, len, 1, { data: yt, off, rs: n, cs: 1 }, { data: x, off: off * nc, rs: nc, cs: 1 }, { data: W, off: 0, rs: nc }, false);
+    // W2 = T W
+    gemmView(jb, nc, jb, 1, { data: T, off: 0, rs: nb, cs: 1 }, { data: W, off: 0, rs: nc, cs: 1 }, { data: W2, off: 0, rs: nc }, false);
+    // X[off:, :] −= Y W2
+    gemmView(len, nc, jb, -1, { data: yt, off, rs: 1, cs: n }, { data: W2, off: 0, rs: nc, cs: 1 }, { data: x, off: off * nc, rs: nc }, true);
+  }
+}
+
+/** Row-major transpose of an r×c matrix (tiled for cache). */
+export function transposeInto(src: Float64Array, r: number, c: number, dst: Float64Array): void {
+  const T = 32;
+  for (let i0 = 0; i0 < r; i0 += T) {
+    const i1 = Math.min(r, i0 + T);
+    for (let j0 = 0; j0 < c; j0 += T) {
+      const j1 = Math.min(c, j0 + T);
+      for (let i = i0; i < i1; i++) {
+        const ri = i * c;
+        for (let j = j0; j < j1; j++) dst[j * r + i] = src[ri + j];
+      }
+    }
+  }
+}
+
+/**
+ * Implicit QL iteration with shifts on the symmetric tridiagonal (d, e) (Bowdler et al. 1968;
+ * GVL §8.3.5). On return d holds the eigenvalues (unsorted) and e is destroyed. If `zt` is given
+ * (row-major, n rows of length `nz`), every plane rotation acting on coordinates (i, i+1) is applied
+ * to rows i and i+1 of zt, so zt ← Gᵀ zt: starting from Qᵀ this yields the eigenvectors as rows.
+ * `track` lists row vectors z (length n) to which the rotations are applied as columns (z ← z G),
+ * e.g. e_1ᵀ and e_nᵀ to obtain the first and last components of every eigenvector in O(n²).
+ * Deflation test: |e_i| ≤ ε (|d_i| + |d_{i+1}|) (GVL Eq. 8.3.12).
+ */
+export function tridiagonalQL(d: Float64Array, e: Float64Array, zt: Float64Array | null, nz: number, track: Float64Array[] = []): void {
+  const n = d.length;
+  if (n === 0) return;
+  e[n - 1] = 0;
+  const maxIter = 60 * n + 60;
+  let iter = 0;
+  for (let l = 0; l < n; l++) {
+    for (;;) {
+      let m = l;
+      for (; m < n - 1; m++) {
+        const dd = Math.abs(d[m]) + Math.abs(d[m + 1]);
+        if (Math.abs(e[m]) <= EPS * dd) break;
+      }
+      if (m === l) break;
+      if (++iter > maxIter) throw new Error(`tridiagonalQL: no convergence after ${maxIter} iterations (n = ${n}); input may contain NaN or Inf`);
+      // Shift from the leading 2×2 block, the eigenvalue closer to d[l] (Wilkinson-type shift).
+      let g = (d[l + 1] - d[l]) / (2 * e[l]);
+      let r = hypot2(g, 1);
+      g = d[m] - d[l] + e[l] / (g + (g >= 0 ? r : -r));
+      let s = 1;
+      let c = 1;
+      let p = 0;
+      let i = m - 1;
+      let underflow = false;
+      for (; i >= l; i--) {
+        const f = s * e[i];
+        const b = c * e[i];
+        r = hypot2(f, g);
+        e[i + 1] = r;
+        if (r === 0) {
+          d[i + 1] -= p;
+          e[m] = 0;
+          underflow = true;
+          break;
+        }
+        s = f / r;
+        c = g / r;
+        g = d[i + 1] - p;
+        r = (d[i] - g) * s + 2 * c * b;
+        p = s * r;
+        d[i + 1] = g + p;
+        g = c * r - b;
+        if (zt !== null) {
+          const r0 = i * nz;
+          const r1 = r0 + nz;
+          for (let k = 0; k < nz; k++) {
+            const zi = zt[r0 + k];
+            const zj = zt[r1 + k];
+            zt[r1 + k] = s * zi + c * zj;
+            zt[r0 + k] = c * zi - s * zj;
+          }
+        }
+        for (const z of track) {
+          const zi = z[i];
+          const zj = z[i + 1];
+          z[i + 1] = s * zi + c * zj;
+          z[i] = c * zi - s * zj;
+        }
+      }
+      if (underflow) continue;
+      d[l] -= p;
+      e[l] = g;
+      e[m] = 0;
+    }
+  }
+}
+
+/** Indices that sort `v` ascending (stable). */
+export function argsortAscending(v: Float64Array): Int32Array {
+  const idx = Array.from({ length: v.length }, (_, i) => i);
+  idx.sort((a, b) => v[a] - v[b] || a - b);
+  return Int32Array.from(idx);
+}

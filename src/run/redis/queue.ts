@@ -1,0 +1,199 @@
+/**
+ * The coordinator's side of a distributed sweep on BullMQ (Redis).
+ *
+ * - Every run is a job whose id is `run-<run id>` (the content hash), so submitting the same sweep again is
+ *   idempotent: BullMQ ignores an `add` whose job id exists, and a job that completed while no coordinator was
+ *   listening is collected from Redis (`returnvalue`) the next time.
+ * - Jobs are kept after completion (`removeOnComplete: false`) until the coordinator has saved the result to the
+ *   store; then it removes them. A coordinator killed between the two finds the run in the store and skips it.
+ * - Failed attempts are retried with exponential backoff (`attempts`, `backoffMs`); a job that fails every attempt
+ *   is stored as status 'error' with BullMQ's failure reason (and retried by the next invocation, like a local
+ *   error). Diverged runs are normal completions.
+ * - Results are collected by one 'completed'/'failed' listener each on a QueueEvents stream (no per-job
+ *   `waitUntilFinished`, which would add a listener per job), plus a reconciliation pass every 2 s that catches
+ *   anything an event missed.
+ * - The coordinator stays the only store writer: workers only return results.
+ */
+import { Queue, QueueEvents } from 'bullmq';
+import { decodeJson } from '../store.ts';
+import type { Dispatch } from '../sweep/coordinator.ts';
+import type { PlannedSweepRun, SweepTask } from '../sweep/spec.ts';
+import type { SweepRunResult } from '../sweep/train.ts';
+import { displayUrl, parseRedisUrl, pingRedis } from './connection.ts';
+
+/**
+ * The BullMQ job id of a run: `run-<run id>`. Deterministic, so re-submitting is idempotent; the prefix keeps BullMQ
+ * from rejecting the (about 1 in 2000) hex run ids made only of digits ("Custom Id cannot be integers").
+ */
+export function jobIdOf(runId: string): string {
+  return `run-${runId}`;
+}
+
+/** Queue names carry the code version, so a worker running other code never takes these jobs. */
+export function defaultQueueName(codeVersion: string): string {
+  return `lmech-sweep-${codeVersion.replace(/[^A-Za-z0-9_.-]/g, '_')}`;
+}
+
+export interface RedisDispatchOptions {
+  url: string;
+  queue: string;
+  attempts?: number;
+  backoffMs?: number;
+  force: boolean;
+  /** Called when no worker is connected to the queue (after 3 s, then every 30 s). */
+  onWaiting?: (message: string) => void;
+  /** Reconciliation interval in ms (default 2000). */
+  pollMs?: number;
+}
+
+function taskOf(run: PlannedSweepRun): SweepTask {
+  return { runId: run.runId, config: run.config, seed: run.seed, codeVersion: run.codeVersion };
+}
+
+function failedResult(run: PlannedSweepRun, reason: string, attempts: number, finishedOn: number | undefined): SweepRunResult {
+  const t = finishedOn ?? Date.now();
+  return {
+    runId: run.runId,
+    seed: run.seed,
+    codeVersion: run.codeVersion,
+    status: 'error',
+    divergedStep: null,
+    message: `job failed after ${attempts} attempt${attempts === 1 ? '' : 's'}: ${reason}`,
+    stepsDone: 0,
+    series: [],
+    final: {},
+    startedAt: new Date(t).toISOString(),
+    durationMs: 0,
+    worker: 'redis',
+  };
+}
+
+export function redisDispatch(opts: RedisDispatchOptions): Dispatch {
+  const attempts = opts.attempts ?? 3;
+  const backoffMs = opts.backoffMs ?? 1000;
+  if (!(Number.isInteger(attempts) && attempts >= 1)) throw new Error(`attempts: expected an integer >= 1, got ${attempts}`);
+  if (!(backoffMs >= 0)) throw new Error(`backoffMs: expected a number >= 0, got ${backoffMs}`);
+  return async (runs, onResult, signal) => {
+    const connection = parseRedisUrl(opts.url);
+    await pingRedis(opts.url);
+    const queue = new Queue(opts.queue, { connection });
+    const events = new QueueEvents(opts.queue, { connection });
+    const byId = new Map(runs.map((r) => [jobIdOf(r.runId), r]));
+    const pending = new Set(byId.keys());
+    const checking = new Set<string>();
+    let settle: { resolve: () => void; reject: (e: unknown) => void } | undefined;
+    const finished = new Promise<void>((resolve, reject) => {
+      settle = { resolve, reject };
+    });
+    const fail = (e: unknown) => settle?.reject(e);
+    const jobOptions = {
+      attempts,
+      backoff: { type: 'exponential' as const, delay: backoffMs },
+      removeOnComplete: false,
+      removeOnFail: false,
+    };
+
+    const again = new Set<string>();
+    const check = async (id: string): Promise<void> => {
+      const run = byId.get(id);
+      if (!run || !pending.has(id)) return;
+      if (checking.has(id)) {
+        // an event arrived while this job was being looked at: look again when that finishes
+        again.add(id);
+        return;
+      }
+      checking.add(id);
+      try {
+        // State first, then the job: a job read before it finished would lack its return value even if the state,
+        // read a moment later, says completed. Once completed or failed, a job no longer changes.
+        const state = await queue.getJobState(id);
+        if (state === 'unknown') {
+          // removed behind our back (e.g. a queue clean): submit it again
+          await queue.add('run', taskOf(run), { ...jobOptions, jobId: id });
+        } else if (state === 'completed' || state === 'failed') {
+          const job = await queue.getJob(id);
+          if (!job) {
+            await queue.add('run', taskOf(run), { ...jobOptions, jobId: id });
+          } else {
+            let result: SweepRunResult;
+            if (state === 'completed') {
+              const raw = job.returnvalue as unknown;
+              const decoded = (typeof raw === 'string' ? decodeJson(raw) : raw) as SweepRunResult | null;
+              if (!decoded || decoded.runId !== run.runId) throw new Error(`job ${id} returned a result for run ${decoded?.runId}; expected ${run.runId}`);
+              result = decoded;
+            } else result = failedResult(run, job.failedReason ?? 'unknown reason', job.attemptsMade, job.finishedOn);
+            await onResult(run, result);
+            pending.delete(id);
+            await job.remove().catch(() => {
+              // already gone: harmless, the store has the run
+            });
+          }
+        }
+      } finally {
+        checking.delete(id);
+      }
+      if (again.delete(id)) return check(id);
+      if (pending.size === 0) settle?.resolve();
+    };
+
+    const onEvent = ({ jobId }: { jobId: string }) => {
+      check(jobId).catch(fail);
+    };
+    events.on('completed', onEvent);
+    events.on('failed', onEvent);
+    events.on('error', () => {
+      // connection hiccups are retried by ioredis; the reconciliation pass covers missed events
+    });
+    queue.on('error', () => {});
+    const onAbort = () => fail(signal.reason ?? new DOMException('The sweep was aborted', 'AbortError'));
+    signal.addEventListener('abort', onAbort, { once: true });
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await events.waitUntilReady();
+      // Failed jobs from an earlier invocation are tried again (a new invocation retries 'error' runs); with
+      // --force, completed ones too. Anything waiting or active is left alone: its result is as good as new.
+      for (const run of runs) {
+        const job = await queue.getJob(jobIdOf(run.runId));
+        if (!job) continue;
+        const state = await job.getState();
+        if (state === 'failed' || (opts.force && state === 'completed')) await job.remove();
+      }
+      const batch = 500;
+      for (let i = 0; i < runs.length; i += batch) {
+        await queue.addBulk(runs.slice(i, i + batch).map((r) => ({ name: 'run', data: taskOf(r), opts: { ...jobOptions, jobId: jobIdOf(r.runId) } })));
+      }
+      for (const id of [...pending]) await check(id);
+
+      const started = Date.now();
+      let lastWarning = 0;
+      let reconciling = false;
+      timer = setInterval(() => {
+        if (reconciling) return;
+        reconciling = true;
+        (async () => {
+          for (const id of [...pending]) await check(id);
+          if (pending.size > 0 && opts.onWaiting && Date.now() - started > 3000 && Date.now() - lastWarning > 30_000) {
+            const workers = await queue.getWorkersCount();
+            if (workers === 0) {
+              lastWarning = Date.now();
+              opts.onWaiting(
+                `${pending.size} run(s) queued on ${displayUrl(opts.url)} (queue ${opts.queue}) and no worker is connected to that queue; ` +
+                  `start one with \`lmech worker --backend ${displayUrl(opts.url)}\` on a machine with the same code (queue names carry the code version)`,
+              );
+            }
+          }
+        })()
+          .catch(fail)
+          .finally(() => {
+            reconciling = false;
+          });
+      }, opts.pollMs ?? 2000);
+      if (pending.size > 0) await finished;
+    } finally {
+      if (timer) clearInterval(timer);
+      signal.removeEventListener('abort', onAbort);
+      await events.close().catch(() => {});
+      await queue.close().catch(() => {});
+    }
+  };
+}

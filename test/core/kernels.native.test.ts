@@ -1,0 +1,181 @@
+import { Worker } from 'node:worker_threads';
+import { afterEach, describe, expect, it } from 'vitest';
+import { KERNEL_BACKENDS, kernels, setKernels } from '../../src/core/kernels.ts';
+import type { FloatArray } from '../../src/core/mat.ts';
+import { Rng } from '../../src/core/random.ts';
+import { NATIVE_ADDON_PATH, installBestKernels, loadNativeKernels } from '../../src/run/nativeKernels.ts';
+
+/** Dense reference product in float64 with the same transpose conventions (as test/core/kernels.test.ts). */
+function reference(tA: boolean, tB: boolean, m: number, n: number, k: number, a: FloatArray, b: FloatArray): Float64Array {
+  const c = new Float64Array(m * n);
+  for (let i = 0; i < m; i++)
+    for (let j = 0; j < n; j++) {
+      let s = 0;
+      for (let p = 0; p < k; p++) s += (tA ? a[p * m + i] : a[i * k + p]) * (tB ? b[j * k + p] : b[p * n + j]);
+      c[i * n + j] = s;
+    }
+  return c;
+}
+
+const loaded = loadNativeKernels({ threads: 2 });
+const native = loaded.kernels;
+const skipReason = native ? '' : `native backend unavailable (${loaded.reason}); build it with node scripts/build-native.mjs`;
+if (!native) console.warn(`kernels.native.test.ts skipped: ${skipReason}`);
+
+type DT = 'f64' | 'f32';
+const make = (rng: Rng, dtype: DT, len: number): FloatArray => (dtype === 'f64' ? rng.fillNormal(new Float64Array(len)) : rng.fillNormal(new Float32Array(len)));
+
+/** Check every transpose, accumulate mode and dtype of one shape against the reference. */
+function checkShape(m: number, n: number, kk: number, seed: number): void {
+  const k = native as NonNullable<typeof native>;
+  const rng = Rng.fromSeed(seed, 'native', m, n, kk);
+  for (const tA of [false, true])
+    for (const tB of [false, true])
+      for (const acc of [false, true])
+        for (const dtype of ['f64', 'f32'] as const) {
+          const a = make(rng, dtype, m * kk);
+          const b = make(rng, dtype, kk * n);
+          const c0 = make(rng, dtype, m * n);
+          const c = c0.slice();
+          k.gemm(tA, tB, m, n, kk, a, b, c, acc);
+          const ref = reference(tA, tB, m, n, kk, a, b);
+          // float64: the sums differ from the reference only by rounding order and FMA (≲ kk·ε·Σ|aᵢbᵢ|);
+          // float32: the kernel accumulates in single precision (ε = 2^-24 per step, kk steps).
+          const tol = dtype === 'f64' ? 1e-13 * kk : 2e-6 * kk;
+          let worst = 0;
+          for (let i = 0; i < m * n; i++) worst = Math.max(worst, Math.abs(c[i] - (ref[i] + (acc ? c0[i] : 0))) / (1 + Math.abs(ref[i])));
+          expect(worst, `${dtype} tA=${tA} tB=${tB} acc=${acc} ${m}×${n}×${kk}`).toBeLessThanOrEqual(tol);
+        }
+}
+
+describe.skipIf(!native)(`native gemm (${native ? native.info.kernel : skipReason})`, () => {
+  it('matches the dense reference for every transpose, small shape and accumulate mode', () => {
+    // shapes around the register block (12 rows × 16/32 columns on AVX-512, 6 × 8/16 on AVX2) and the 512-work cutoff
+    for (const [m, n, kk] of [
+      [1, 1, 1],
+      [3, 5, 7],
+      [4, 4, 4],
+      [17, 9, 33],
+      [64, 32, 32],
+      [37, 70, 19],
+      [12, 16, 1],
+      [13, 33, 5],
+      [1, 100, 40],
+      [100, 1, 40],
+      [7, 3, 30],
+      [2, 17, 20],
+    ])
+      checkShape(m, n, kk, 1);
+  });
+
+  it('matches the reference on large shapes that take the threaded path and several cache blocks', () => {
+    // 2·300·257·129 ≈ 20 MFLOP is above the 2 MFLOP threading cutoff; k = 1100 spans three f64 KC blocks
+    // (KC = 512) and two f32 ones (KC = 1024)
+    checkShape(300, 257, 129, 2);
+    checkShape(50, 40, 1100, 3);
+  });
+
+  it('gives bit-identical results on 1 and 2 threads (rounding does not depend on the split)', () => {
+    const k = native as NonNullable<typeof native>;
+    const rng = Rng.fromSeed(4, 'threads');
+    for (const dtype of ['f64', 'f32'] as const)
+      for (const [m, n, kk] of [
+        [300, 257, 129],
+        [513, 70, 1100],
+      ]) {
+        const a = make(rng, dtype, m * kk);
+        const b = make(rng, dtype, kk * n);
+        const one = dtype === 'f64' ? new Float64Array(m * n) : new Float32Array(m * n);
+        const two = one.slice();
+        k.threads = 1;
+        k.gemm(false, true, m, n, kk, a, b, one, false);
+        k.threads = 2;
+        k.gemm(false, true, m, n, kk, a, b, two, false);
+        expect(Array.from(two)).toEqual(Array.from(one));
+      }
+  });
+
+  it('handles empty dimensions like the interface says', () => {
+    const k = native as NonNullable<typeof native>;
+    const c = new Float64Array([1, 2, 3, 4, 5, 6]);
+    k.gemm(false, false, 2, 3, 0, new Float64Array(0), new Float64Array(0), c, true);
+    expect(Array.from(c)).toEqual([1, 2, 3, 4, 5, 6]); // k = 0 with accumulate: C unchanged
+    k.gemm(false, false, 2, 3, 0, new Float64Array(0), new Float64Array(0), c, false);
+    expect(Array.from(c)).toEqual([0, 0, 0, 0, 0, 0]); // k = 0 without: C = 0
+    const big = new Float64Array(200 * 200).fill(7);
+    k.gemm(false, false, 200, 200, 0, new Float64Array(0), new Float64Array(0), big, false);
+    expect(big.every((v) => v === 0)).toBe(true);
+  });
+
+  it('does not read C when not accumulating (NaN in C is overwritten)', () => {
+    const k = native as NonNullable<typeof native>;
+    const rng = Rng.fromSeed(5, 'nan');
+    const a = rng.fillNormal(new Float64Array(40 * 30));
+    const b = rng.fillNormal(new Float64Array(30 * 50));
+    const c = new Float64Array(40 * 50).fill(Number.NaN);
+    k.gemm(false, false, 40, 50, 30, a, b, c, false);
+    expect(c.every(Number.isFinite)).toBe(true);
+  });
+
+  it('rejects operands that are too short or that alias the output, naming the field', () => {
+    const k = native as NonNullable<typeof native>;
+    const x = new Float64Array(100);
+    expect(() => k.gemm(false, false, 10, 10, 10, x.subarray(0, 50), x, new Float64Array(100), false)).toThrow(/a has length 50, expected at least 100/);
+    expect(() => k.gemm(false, false, 10, 10, 10, x, x, x, false)).toThrow(/c shares memory/);
+  });
+
+  it('loads and computes in worker threads too (a context-aware addon), two at once', async () => {
+    // each worker multiplies all-ones 200×200 matrices with 2 threads: every entry of C is exactly 200
+    const code = `
+      const { parentPort, workerData } = require('node:worker_threads');
+      const a = require(workerData.path);
+      const n = 200, x = new Float64Array(n * n).fill(1), c = new Float64Array(n * n);
+      for (let r = 0; r < 20; r++) a.gemm(false, r % 2 === 1, n, n, n, x, x, c, false, 2);
+      parentPort.postMessage(c.every((v) => v === n));
+    `;
+    const run = () =>
+      new Promise<boolean>((resolve, reject) => {
+        const w = new Worker(code, { eval: true, workerData: { path: NATIVE_ADDON_PATH } });
+        w.once('message', resolve);
+        w.once('error', reject);
+      });
+    expect(await Promise.all([run(), run()])).toEqual([true, true]);
+  });
+
+  it('falls back to the portable loop for mixed float32/float64 operands', () => {
+    const k = native as NonNullable<typeof native>;
+    const a = Float32Array.from({ length: 6 * 5 }, (_, i) => i / 7);
+    const b = Float64Array.from({ length: 5 * 4 }, (_, i) => 1 - i / 9);
+    const c = new Float64Array(6 * 4);
+    k.gemm(false, false, 6, 4, 5, a, b, c, false);
+    const ref = reference(false, false, 6, 4, 5, a, b);
+    for (let i = 0; i < c.length; i++) expect(c[i]).toBeCloseTo(ref[i], 12); // float64 sums of 5 terms
+  });
+});
+
+describe('installBestKernels', () => {
+  const saved = { env: process.env.LMECH_KERNELS, k: kernels() };
+  afterEach(() => {
+    if (saved.env === undefined) delete process.env.LMECH_KERNELS;
+    else process.env.LMECH_KERNELS = saved.env;
+    setKernels(saved.k);
+  });
+
+  it('respects LMECH_KERNELS and reports the native backend by availability', () => {
+    process.env.LMECH_KERNELS = 'js';
+    expect(installBestKernels().backend).toBe('js');
+    expect(kernels().name).toBe('js');
+    process.env.LMECH_KERNELS = 'nonsense';
+    expect(() => installBestKernels()).toThrow(/LMECH_KERNELS: unknown backend 'nonsense'/);
+    delete process.env.LMECH_KERNELS;
+    const choice = installBestKernels();
+    expect(choice.backend).toBe(native ? 'native' : kernels().name);
+    expect(kernels().name).toBe(choice.backend);
+    // once registered, 'native' is a backend name the core kernel tests and LMECH_KERNELS know
+    expect('native' in KERNEL_BACKENDS).toBe(true);
+    process.env.LMECH_KERNELS = 'native';
+    if (native) expect(installBestKernels().backend).toBe('native');
+    else expect(() => installBestKernels()).toThrow(/LMECH_KERNELS=native/);
+    expect(NATIVE_ADDON_PATH).toMatch(/lmech_kernels\.node$/);
+  });
+});
