@@ -17,6 +17,7 @@ import { registerSchema } from './commands/schema.ts';
 import { registerCoordCheck } from './commands/coordCheck.ts';
 import { registerInspect } from './commands/inspect.ts';
 import { registerLab } from './commands/lab.ts';
+import { registerDoctor } from './commands/doctor.ts';
 
 export function packageVersion(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -67,6 +68,7 @@ export function buildProgram(): Command {
   registerCoordCheck(program);
   registerInspect(program);
   registerLab(program);
+  registerDoctor(program);
   return program;
 }
 

@@ -1,12 +1,15 @@
 /**
- * The core studies in their quick profile, end to end (prediction, real training, verdict).
- * These are the product's claims: at default settings each must hold.
+ * The first three studies in their quick profile, end to end (prediction, real training, verdict), with provenance;
+ * the other studies are run by their group's test file (dynamics, hyperparameters, universality, ...).
+ * Also checks the registry itself: unique ids, catalog numbers, schemas whose defaults and quick profile parse.
  */
 import { describe, expect, it } from 'vitest';
 import { executeStudy } from '../../src/studies/execute.ts';
 import { STUDIES } from '../../src/studies/registry.ts';
 
-describe.each(STUDIES.map((s) => [s.id, s] as const))('%s (quick profile)', (_id, study) => {
+const FIRST_THREE = ['dln-saxe-modes', 'ntk-linearization', 'edge-of-stability'];
+
+describe.each(STUDIES.filter((s) => FIRST_THREE.includes(s.id)).map((s) => [s.id, s] as const))('%s (quick profile)', (_id, study) => {
   it('holds at default settings, with finite metrics, regime checks and provenance', async () => {
     const r = await executeStudy(study, { profile: 'quick', seed: 0, codeVersion: 'test' });
     const failing = r.metrics.filter((m) => !m.pass).map((m) => `${m.name}=${m.value} (${m.criterionText})`);
@@ -32,5 +35,26 @@ describe('reproducibility', () => {
     const b = await executeStudy(s, { profile: 'quick', seed: 3 });
     expect(a.metrics.map((m) => m.value)).toEqual(b.metrics.map((m) => m.value));
     expect(a.measurement.series).toEqual(b.measurement.series);
+  });
+});
+
+describe('registry', () => {
+  it('has unique ids and catalog numbers in 1..33, sorted by catalog', () => {
+    const ids = STUDIES.map((s) => s.id);
+    expect(new Set(ids).size).toBe(ids.length);
+    const cat = STUDIES.map((s) => s.catalog);
+    expect(new Set(cat).size).toBe(cat.length);
+    for (const c of cat) expect(Number.isInteger(c) && c >= 1 && c <= 33).toBe(true);
+    expect(cat).toEqual([...cat].sort((a, b) => a - b));
+    for (const id of FIRST_THREE) expect(ids).toContain(id);
+  });
+  it.each(STUDIES.map((s) => [s.id, s] as const))('%s: defaults and the quick profile parse; it declares papers and figures', (_id, s) => {
+    const defaults = s.schema.parse({});
+    const quick = s.schema.parse(s.quick);
+    expect(typeof defaults).toBe('object');
+    expect(typeof quick).toBe('object');
+    expect(s.papers.length).toBeGreaterThan(0);
+    expect(s.figures(defaults).length).toBeGreaterThan(0);
+    expect(s.claim.length).toBeGreaterThan(10);
   });
 });

@@ -195,6 +195,7 @@ export function buildModel(config: RunConfig, inputDim: number, outputDim: numbe
       ...(m.baseWidth !== null ? { baseWidth: m.baseWidth } : {}),
       initScale: m.initScale,
       outputMultiplier: m.outputMultiplier,
+      optimizer: config.optimizer.name,
     },
     Rng.fromSeed(seed, 'sweep-init'),
   );
