@@ -104,7 +104,17 @@ interface RunResult {
   u0: number[];
 }
 
-function train(p: P, depth: number, init: 'aligned' | 'random', rng: Rng, U: Float64Array, V: Float64Array, T: Tensor, progress: (f: number) => void): RunResult {
+function train(
+  p: P,
+  depth: number,
+  init: 'aligned' | 'random',
+  rng: Rng,
+  U: Float64Array,
+  V: Float64Array,
+  T: Tensor,
+  progress: (f: number) => void,
+  emit: (t: number, u: number[]) => void = () => {},
+): RunResult {
   const d = p.dim;
   const h = p.hidden;
   const k = p.singularValues.length;
@@ -160,6 +170,7 @@ function train(p: P, depth: number, init: 'aligned' | 'random', rng: Rng, U: Flo
       const u = modeStrengths(P, d, U, V, k);
       times.push(t * p.eta);
       u.forEach((v, mu) => modes[mu].push(v));
+      emit(t * p.eta, u);
       progress(t / steps);
     }
     if (t === steps) break;
@@ -225,7 +236,18 @@ export const dlnSaxeModes: Study<P> = {
     const scalars: Record<string, number> = {};
     const jobs: { init: 'aligned' | 'random'; depth: number }[] = [...p.depths.map((depth) => ({ init: 'aligned' as const, depth })), { init: 'random', depth: 2 }];
     jobs.forEach((job, ji) => {
-      const r = train(p, job.depth, job.init, ctx.rng.child(job.init, job.depth), U, V, T, (f) => ctx.progress((ji + f) / jobs.length, `${job.init} L=${job.depth}`));
+      const r = train(
+        p,
+        job.depth,
+        job.init,
+        ctx.rng.child(job.init, job.depth),
+        U,
+        V,
+        T,
+        (f) => ctx.progress((ji + f) / jobs.length, `${job.init} L=${job.depth}`),
+        // live points for the lab: the same series (name, group) the result will hold
+        (t, u) => u.forEach((y, mu) => ctx.emit?.({ name: cfg(job.init, job.depth), group: grp(p.singularValues[mu]), x: t, y })),
+      );
       p.singularValues.forEach((s, mu) => {
         series.push({ name: cfg(job.init, job.depth), group: grp(s), kind: 'measured', x: r.times, y: r.modes[mu] });
         if (job.init === 'random') {

@@ -124,6 +124,7 @@ export const edgeOfStability: Study<P> = {
           lx.push(t * eta);
           ly.push(value);
           ctx.emit?.({ name: 'sharpness', group: group(eta), x: t * eta, y: s });
+          ctx.emit?.({ name: 'train loss', group: group(eta), x: t * eta, y: value });
           ctx.progress((done + t) / totalSteps, `${group(eta)} step ${t}/${steps}`);
         }
         if (t === steps) break;
