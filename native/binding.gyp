@@ -17,7 +17,7 @@
     {
       'target_name': 'lmech_gemm',
       'type': 'static_library',
-      'sources': ['src/gemm.cc'],
+      'sources': ['src/gemm.cc', 'src/elementwise.cc'],
       'cflags': ['-fPIC', '-O3', '-ffp-contract=fast', '-fno-math-errno', '<@(lmech_arch_flags)'],
       'cflags_cc': ['-std=gnu++17'],
       'xcode_settings': {
@@ -37,6 +37,8 @@
       'ldflags': ['-pthread'],
       'conditions': [
         ['lmech_blas==1', { 'libraries': ['<@(lmech_blas_lib)'] }],
+        # glibc's vector math library, for the vectorised tanh of elementwise.cc
+        ['OS=="linux"', { 'libraries': ['-lmvec'] }],
       ],
     },
   ],

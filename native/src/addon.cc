@@ -6,7 +6,8 @@
 // Exports:
 //   gemm(transA, transB, m, n, k, a, b, c, accumulate, threads): row-major C (+)= op(A)·op(B);
 //     a, b, c are all Float64Array or all Float32Array; throws a TypeError/RangeError on bad input.
-//   info(): { usable, reason, kernel, features, hardwareThreads }
+//   tanh(x, y): y[i] = tanh(x[i]), vectorised (elementwise.cc)
+//   info(): { usable, reason, kernel, tanh, features, hardwareThreads }
 #include <node_api.h>
 
 #include <cstdint>
@@ -175,6 +176,29 @@ napi_value Gemm(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+// tanh(x, y): y[i] = tanh(x[i]) for every element of x; x and y both Float64Array or both Float32Array,
+// y at least as long as x (y may be x itself).
+napi_value Tanh(napi_env env, napi_callback_info info) {
+  if (!unusableReason().empty()) return throwError(env, "type", "native tanh unusable: " + unusableReason());
+  size_t argc = 2;
+  napi_value argv[2];
+  if (napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr) != napi_ok) return nullptr;
+  if (argc < 2) return throwError(env, "type", "tanh: expected (x, y)");
+  Arr x, y;
+  if (!getArray(env, argv[0], "x", &x) || !getArray(env, argv[1], "y", &y)) return nullptr;
+  if (x.type != y.type) return throwError(env, "type", "tanh: x and y must both be Float64Array or both Float32Array");
+  if (y.length < x.length) {
+    char buf[160];
+    std::snprintf(buf, sizeof buf, "tanh: y has length %zu, expected at least %zu (the length of x)", y.length, x.length);
+    return throwError(env, "range", buf);
+  }
+  if (x.type == napi_float64_array)
+    lmech_tanh_f64(static_cast<const double*>(x.data), static_cast<double*>(y.data), static_cast<int64_t>(x.length));
+  else
+    lmech_tanh_f32(static_cast<const float*>(x.data), static_cast<float*>(y.data), static_cast<int64_t>(x.length));
+  return nullptr;
+}
+
 void setProp(napi_env env, napi_value obj, const char* key, napi_value v) { napi_set_named_property(env, obj, key, v); }
 
 napi_value Info(napi_env env, napi_callback_info) {
@@ -190,6 +214,8 @@ napi_value Info(napi_env env, napi_callback_info) {
   setProp(env, obj, "features", v);
   napi_create_string_utf8(env, usable ? lmech_gemm_describe() : "", NAPI_AUTO_LENGTH, &v);
   setProp(env, obj, "kernel", v);
+  napi_create_string_utf8(env, usable ? lmech_tanh_describe() : "", NAPI_AUTO_LENGTH, &v);
+  setProp(env, obj, "tanh", v);
   napi_create_uint32(env, std::thread::hardware_concurrency(), &v);
   setProp(env, obj, "hardwareThreads", v);
   return obj;
@@ -202,6 +228,8 @@ NAPI_MODULE_INIT() {
   napi_value fn;
   napi_create_function(env, "gemm", NAPI_AUTO_LENGTH, Gemm, nullptr, &fn);
   napi_set_named_property(env, exports, "gemm", fn);
+  napi_create_function(env, "tanh", NAPI_AUTO_LENGTH, Tanh, nullptr, &fn);
+  napi_set_named_property(env, exports, "tanh", fn);
   napi_create_function(env, "info", NAPI_AUTO_LENGTH, Info, nullptr, &fn);
   napi_set_named_property(env, exports, "info", fn);
   return exports;

@@ -29,4 +29,9 @@ void lmech_gemm_f64(bool transA, bool transB, int64_t m, int64_t n, int64_t k, c
                     bool accumulate, int threads);
 void lmech_gemm_f32(bool transA, bool transB, int64_t m, int64_t n, int64_t k, const float* a, const float* b, float* c,
                     bool accumulate, int threads);
+
+// y[i] = tanh(x[i]) for i < n (elementwise.cc); x and y may be the same array.
+const char* lmech_tanh_describe(void);
+void lmech_tanh_f64(const double* x, double* y, int64_t n);
+void lmech_tanh_f32(const float* x, float* y, int64_t n);
 }

@@ -16,6 +16,11 @@ export interface Kernels {
    * op(A) is m×k: A is stored m×k, or k×m when `transA`. op(B) is k×n: B is stored k×n, or n×k when `transB`.
    */
   gemm(transA: boolean, transB: boolean, m: number, n: number, k: number, a: FloatArray, b: FloatArray, c: FloatArray, accumulate: boolean): void;
+  /**
+   * Optional: y[i] = tanh(x[i]) for i < x.length, x and y of the same element type (y may be x). A backend
+   * without it leaves tanh to `Math.tanh`; one with it may differ from `Math.tanh` by a few ulp.
+   */
+  tanh?(x: FloatArray, y: FloatArray): void;
 }
 
 let active: Kernels | null = null;

@@ -457,7 +457,10 @@ function unary(spec: UnarySpec, a: Tensor): Tensor {
 const TANH: UnarySpec = {
   name: 'tanh',
   f: (x, y) => {
-    for (let i = 0; i < x.length; i++) y[i] = Math.tanh(x[i]);
+    // a backend may provide a vectorised tanh (the native one: glibc's libmvec, ≈ 10× Math.tanh)
+    const k = kernels();
+    if (k.tanh) k.tanh(x, y);
+    else for (let i = 0; i < x.length; i++) y[i] = Math.tanh(x[i]);
   },
   d1: (_x, y, o) => {
     for (let i = 0; i < y.length; i++) o[i] = 1 - y[i] * y[i];

@@ -179,3 +179,43 @@ describe('installBestKernels', () => {
     expect(NATIVE_ADDON_PATH).toMatch(/lmech_kernels\.node$/);
   });
 });
+
+describe.skipIf(!native)('native tanh (libmvec)', () => {
+  const k = native as NonNullable<typeof native>;
+  it('agrees with Math.tanh to a few ulp on every length and on the special values', () => {
+    const rng = Rng.fromSeed(7, 'tanh');
+    for (const n of [1, 7, 8, 9, 31, 32, 33, 100, 1000, 4097]) {
+      const x = rng.fillNormal(new Float64Array(n), 3);
+      const y = new Float64Array(n);
+      k.tanh?.(x, y);
+      for (let i = 0; i < n; i++) {
+        const ref = Math.tanh(x[i]);
+        // glibc documents ≤ 4 ulp for its vector tanh; 4 ulp of a value in (−1, 1) is ≤ 4·2⁻⁵² relative
+        expect(Math.abs(y[i] - ref)).toBeLessThanOrEqual(4 * Number.EPSILON * Math.max(Math.abs(ref), 2 ** -1022));
+      }
+    }
+    const special = new Float64Array([Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, 0, -0, 1e-300, 40, -40, ...new Array(60).fill(0.5)]);
+    const out = new Float64Array(special.length);
+    k.tanh?.(special, out);
+    // NaN must stay NaN so that a diverged run is seen as diverged
+    expect(Number.isNaN(out[0])).toBe(true);
+    expect([out[1], out[2], out[5], out[6], out[7]]).toEqual([1, -1, 1e-300, 1, -1]);
+    expect(Object.is(out[3], 0)).toBe(true);
+  });
+
+  it('float32 arrays round the tanh to float32 within the float32 ulp', () => {
+    const x = Rng.fromSeed(8, 'tanh32').fillNormal(new Float32Array(1000), 2);
+    const y = new Float32Array(1000);
+    k.tanh?.(x, y);
+    // libmvec's tanhf: a few float32 ulp (2⁻²³ relative)
+    for (let i = 0; i < x.length; i++) expect(Math.abs(y[i] - Math.tanh(x[i]))).toBeLessThanOrEqual(4 * 2 ** -23 * Math.abs(Math.tanh(x[i])) + 1e-45);
+  });
+
+  it('in place (y = x) gives the same result as a separate output', () => {
+    const x = Rng.fromSeed(9, 'tanh-inplace').fillNormal(new Float64Array(257));
+    const y = new Float64Array(257);
+    k.tanh?.(x, y);
+    k.tanh?.(x, x);
+    expect(Array.from(x)).toEqual(Array.from(y));
+  });
+});
