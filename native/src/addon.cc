@@ -7,6 +7,7 @@
 //   gemm(transA, transB, m, n, k, a, b, c, accumulate, threads): row-major C (+)= op(A)·op(B);
 //     a, b, c are all Float64Array or all Float32Array; throws a TypeError/RangeError on bad input.
 //   tanh(x, y): y[i] = tanh(x[i]), vectorised (elementwise.cc)
+//   symvLower(a, n, s, v, y): symmetric (lower-triangle) matrix-vector product, float64 (elementwise.cc)
 //   info(): { usable, reason, kernel, tanh, features, hardwareThreads }
 #include <node_api.h>
 
@@ -199,6 +200,32 @@ napi_value Tanh(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+// symvLower(a, n, s, v, y): y[s..n) = A[s.., s..] v[s..) from the lower triangle of the row-major n×n a
+// (Float64Array); v and y of length ≥ n.
+napi_value SymvLower(napi_env env, napi_callback_info info) {
+  if (!unusableReason().empty()) return throwError(env, "type", "native symvLower unusable: " + unusableReason());
+  size_t argc = 5;
+  napi_value argv[5];
+  if (napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr) != napi_ok) return nullptr;
+  if (argc < 5) return throwError(env, "type", "symvLower: expected (a, n, s, v, y)");
+  Arr a, v, y;
+  int64_t n, s;
+  if (!getArray(env, argv[0], "a", &a) || !getDim(env, argv[1], "n", &n) || !getDim(env, argv[2], "s", &s) ||
+      !getArray(env, argv[3], "v", &v) || !getArray(env, argv[4], "y", &y))
+    return nullptr;
+  if (a.type != napi_float64_array || v.type != napi_float64_array || y.type != napi_float64_array)
+    return throwError(env, "type", "symvLower: a, v and y must be Float64Array");
+  if (static_cast<double>(a.length) < static_cast<double>(n) * n || static_cast<int64_t>(v.length) < n ||
+      static_cast<int64_t>(y.length) < n || s > n) {
+    char buf[200];
+    std::snprintf(buf, sizeof buf, "symvLower: lengths a=%zu v=%zu y=%zu, s=%lld, expected a ≥ n², v, y ≥ n and s ≤ n for n=%lld", a.length,
+                  v.length, y.length, static_cast<long long>(s), static_cast<long long>(n));
+    return throwError(env, "range", buf);
+  }
+  lmech_symv_lower_f64(static_cast<const double*>(a.data), n, s, static_cast<const double*>(v.data), static_cast<double*>(y.data));
+  return nullptr;
+}
+
 void setProp(napi_env env, napi_value obj, const char* key, napi_value v) { napi_set_named_property(env, obj, key, v); }
 
 napi_value Info(napi_env env, napi_callback_info) {
@@ -230,6 +257,8 @@ NAPI_MODULE_INIT() {
   napi_set_named_property(env, exports, "gemm", fn);
   napi_create_function(env, "tanh", NAPI_AUTO_LENGTH, Tanh, nullptr, &fn);
   napi_set_named_property(env, exports, "tanh", fn);
+  napi_create_function(env, "symvLower", NAPI_AUTO_LENGTH, SymvLower, nullptr, &fn);
+  napi_set_named_property(env, exports, "symvLower", fn);
   napi_create_function(env, "info", NAPI_AUTO_LENGTH, Info, nullptr, &fn);
   napi_set_named_property(env, exports, "info", fn);
   return exports;

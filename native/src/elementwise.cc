@@ -58,3 +58,75 @@ void lmech_tanh_f32(const float* x, float* y, int64_t n) {
   for (; i < n; ++i) y[i] = static_cast<float>(std::tanh(static_cast<double>(x[i])));
 }
 }
+
+extern "C" {
+// y[s..n) = A[s.., s..]·v[s..) for the symmetric A given by its lower triangle (row-major, row stride n),
+// as symvLower in src/core/linalg/tridiagonal.ts: each stored a_ij (j < i) is read once and used twice.
+// The inner loops (a dot product and an axpy over the same row) vectorise; the matrix streams from
+// memory once per call, which bounds the Householder tridiagonalization (GVL Alg. 8.3.1).
+void lmech_symv_lower_f64(const double* a, int64_t n, int64_t s, const double* v, double* y) {
+  // Four rows at a time (each y_j update then serves four a_ij), and the dot products in 8-lane vector
+  // partial sums (GCC vector extensions; lowered to whatever the target has). The partial sums change the
+  // summation order against the scalar loop: results agree to rounding, not bit for bit.
+  typedef double v8 __attribute__((vector_size(64), aligned(8)));
+  for (int64_t i = s; i < n; ++i) y[i] = 0;
+  int64_t i = s;
+  for (; i + 3 < n; i += 4) {
+    const double* r0 = a + i * n;
+    const double* r1 = r0 + n;
+    const double* r2 = r1 + n;
+    const double* r3 = r2 + n;
+    const double v0 = v[i], v1 = v[i + 1], v2 = v[i + 2], v3 = v[i + 3];
+    v8 s0 = {0}, s1 = {0}, s2 = {0}, s3 = {0};
+    int64_t j = s;
+    for (; j + 8 <= i; j += 8) {
+      v8 a0, a1, a2, a3, vj, yj;
+      __builtin_memcpy(&a0, r0 + j, 64);
+      __builtin_memcpy(&a1, r1 + j, 64);
+      __builtin_memcpy(&a2, r2 + j, 64);
+      __builtin_memcpy(&a3, r3 + j, 64);
+      __builtin_memcpy(&vj, v + j, 64);
+      __builtin_memcpy(&yj, y + j, 64);
+      s0 += a0 * vj;
+      s1 += a1 * vj;
+      s2 += a2 * vj;
+      s3 += a3 * vj;
+      yj += a0 * v0 + a1 * v1 + a2 * v2 + a3 * v3;
+      __builtin_memcpy(y + j, &yj, 64);
+    }
+    double t0 = 0, t1 = 0, t2 = 0, t3 = 0;
+    for (int q = 0; q < 8; ++q) {
+      t0 += s0[q];
+      t1 += s1[q];
+      t2 += s2[q];
+      t3 += s3[q];
+    }
+    for (; j < i; ++j) {
+      const double vj = v[j];
+      t0 += r0[j] * vj;
+      t1 += r1[j] * vj;
+      t2 += r2[j] * vj;
+      t3 += r3[j] * vj;
+      y[j] += r0[j] * v0 + r1[j] * v1 + r2[j] * v2 + r3[j] * v3;
+    }
+    // the 4×4 diagonal block
+    const double a00 = r0[i], a10 = r1[i], a11 = r1[i + 1], a20 = r2[i], a21 = r2[i + 1], a22 = r2[i + 2];
+    const double a30 = r3[i], a31 = r3[i + 1], a32 = r3[i + 2], a33 = r3[i + 3];
+    y[i] += t0 + a00 * v0 + a10 * v1 + a20 * v2 + a30 * v3;
+    y[i + 1] += t1 + a10 * v0 + a11 * v1 + a21 * v2 + a31 * v3;
+    y[i + 2] += t2 + a20 * v0 + a21 * v1 + a22 * v2 + a32 * v3;
+    y[i + 3] += t3 + a30 * v0 + a31 * v1 + a32 * v2 + a33 * v3;
+  }
+  for (; i < n; ++i) {
+    const double* ri = a + i * n;
+    const double vi = v[i];
+    double t = 0;
+    for (int64_t j = s; j < i; ++j) {
+      t += ri[j] * v[j];
+      y[j] += ri[j] * vi;
+    }
+    y[i] += t + ri[i] * vi;
+  }
+}
+}
+

@@ -34,4 +34,6 @@ void lmech_gemm_f32(bool transA, bool transB, int64_t m, int64_t n, int64_t k, c
 const char* lmech_tanh_describe(void);
 void lmech_tanh_f64(const double* x, double* y, int64_t n);
 void lmech_tanh_f32(const float* x, float* y, int64_t n);
+// y[s..n) = A[s.., s..]·v[s..) for symmetric A stored as its lower triangle, row-major, row stride n.
+void lmech_symv_lower_f64(const double* a, int64_t n, int64_t s, const double* v, double* y);
 }

@@ -21,6 +21,12 @@ export interface Kernels {
    * without it leaves tanh to `Math.tanh`; one with it may differ from `Math.tanh` by a few ulp.
    */
   tanh?(x: FloatArray, y: FloatArray): void;
+  /**
+   * Optional: y[s..n) = A[s.., s..]·v[s..) for the symmetric n×n float64 A stored as its lower triangle (row-major);
+   * the level-2 half of the Householder tridiagonalization. Same arithmetic as `symvLower` in linalg up to
+   * summation order.
+   */
+  symvLower?(a: Float64Array, n: number, s: number, v: Float64Array, y: Float64Array): void;
 }
 
 let active: Kernels | null = null;

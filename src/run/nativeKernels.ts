@@ -38,6 +38,7 @@ export interface NativeInfo {
 interface NativeAddon {
   gemm(transA: boolean, transB: boolean, m: number, n: number, k: number, a: FloatArray, b: FloatArray, c: FloatArray, accumulate: boolean, threads: number): void;
   tanh(x: FloatArray, y: FloatArray): void;
+  symvLower(a: Float64Array, n: number, s: number, v: Float64Array, y: Float64Array): void;
   info(): NativeInfo;
 }
 
@@ -133,6 +134,9 @@ export function loadNativeKernels(opts: { threads?: number } = {}): { kernels: N
         return;
       }
       a.tanh(x, y);
+    },
+    symvLower(m, n, s, v, y) {
+      a.symvLower(m, n, s, v, y);
     },
   };
   return { kernels: k, reason: `${info.kernel}; ${threads} thread${threads === 1 ? '' : 's'} for large products` };

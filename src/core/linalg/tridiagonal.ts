@@ -8,6 +8,7 @@
  * transformations, so the computed eigenvalues are exact for A + E with ‖E‖₂ ≈ c·n·ε·‖A‖₂ (GVL §8.3.6).
  */
 
+import { kernels } from '../kernels.ts';
 import { gemmView } from './dense.ts';
 
 const EPS = 2.220446049250313e-16;
@@ -38,6 +39,12 @@ export function hypot2(a: number, b: number): number {
  * processed together so that each y_j update is shared (≈ 2× faster than one row at a time in V8).
  */
 export function symvLower(a: Float64Array, n: number, s: number, v: Float64Array, y: Float64Array): void {
+  // a backend may stream the triangle at memory speed (the native one); ≥ 64 rows make the call worth it
+  const k = kernels();
+  if (k.symvLower && n - s >= 64) {
+    k.symvLower(a, n, s, v, y);
+    return;
+  }
   for (let i = s; i < n; i++) y[i] = 0;
   let i = s;
   for (; i + 3 < n; i += 4) {
@@ -236,6 +243,8 @@ export function applyReflectorsLeft(w: Float64Array, n: number, beta: Float64Arr
   const g = new Float64Array(nb);
   const W = new Float64Array(nb * nc);
   const W2 = new Float64Array(nb * nc);
+  const yp = new Float64Array(nb * n);
+  const Tn = new Float64Array(nb * nb);
   for (let k0 = Math.floor((nref - 1) / nb) * nb; k0 >= 0; k0 -= nb) {
     const jb = Math.min(nb, nref - k0);
     yt.fill(0);
@@ -264,12 +273,16 @@ export function applyReflectorsLeft(w: Float64Array, n: number, beta: Float64Arr
     }
     const off = k0 + 1;
     const len = n - off;
-    // W = Yᵀ X[off:, :]
-    gemmView(jb, nc, len, 1, { data: yt, off, rs: n, cs: 1 }, { data: x, off: off * nc, rs: nc, cs: 1 }, { data: W, off: 0, rs: nc }, false);
-    // W2 = T W
-    gemmView(jb, nc, jb, 1, { data: T, off: 0, rs: nb, cs: 1 }, { data: W, off: 0, rs: nc, cs: 1 }, { data: W2, off: 0, rs: nc }, false);
-    // X[off:, :] −= Y W2
-    gemmView(len, nc, jb, -1, { data: yt, off, rs: 1, cs: n }, { data: W2, off: 0, rs: nc, cs: 1 }, { data: x, off: off * nc, rs: nc }, true);
+    // Y's rows restricted to columns off.. packed contiguously (jb × len), so that the three products run
+    // straight on the GEMM kernel with no strided views: W = Yᵀ X[off:, :], W2 = −T W, X[off:, :] += Y W2.
+    for (let t = 0; t < jb; t++) yp.set(yt.subarray(t * n + off, t * n + n), t * len);
+    const ypv = yp.subarray(0, jb * len);
+    const xs = x.subarray(off * nc, n * nc);
+    const K = kernels();
+    K.gemm(false, false, jb, nc, len, ypv, xs, W.subarray(0, jb * nc), false);
+    for (let s = 0; s < jb; s++) for (let q = 0; q < jb; q++) Tn[s * jb + q] = -T[s * nb + q];
+    K.gemm(false, false, jb, nc, jb, Tn.subarray(0, jb * jb), W.subarray(0, jb * nc), W2.subarray(0, jb * nc), false);
+    K.gemm(true, false, len, nc, jb, ypv, W2.subarray(0, jb * nc), xs, true);
   }
 }
 
