@@ -15,6 +15,9 @@ import { ntkLinearization } from './ntk-linearization.ts';
 import { randomFeatureUniversality } from './random-feature-universality.ts';
 import { representationConvergence } from './representation-convergence.ts';
 import { silentAlignment } from './silent-alignment.ts';
+import { doubleDescentStudy } from './double-descent.ts';
+import { eigenlearningCurves } from './eigenlearning-curves.ts';
+import { signalPropagationStudy } from './signal-propagation.ts';
 import type { AnyStudy } from './types.ts';
 
 export const STUDIES: AnyStudy[] = [
@@ -34,6 +37,9 @@ export const STUDIES: AnyStudy[] = [
   randomFeatureUniversality,
   dataSpectra,
   architectureUniversality,
+  eigenlearningCurves,
+  doubleDescentStudy,
+  signalPropagationStudy,
 ].sort((a, b) => a.catalog - b.catalog) as AnyStudy[];
 
 export function findStudy(id: string): AnyStudy | undefined {
