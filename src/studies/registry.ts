@@ -18,6 +18,9 @@ import { silentAlignment } from './silent-alignment.ts';
 import { doubleDescentStudy } from './double-descent.ts';
 import { eigenlearningCurves } from './eigenlearning-curves.ts';
 import { signalPropagationStudy } from './signal-propagation.ts';
+import { adamSqrtScalingRule } from './adam-sqrt-scaling-rule.ts';
+import { criticalBatchSize } from './critical-batch-size.ts';
+import { sgdLinearScalingRule } from './sgd-linear-scaling-rule.ts';
 import type { AnyStudy } from './types.ts';
 
 export const STUDIES: AnyStudy[] = [
@@ -40,6 +43,9 @@ export const STUDIES: AnyStudy[] = [
   eigenlearningCurves,
   doubleDescentStudy,
   signalPropagationStudy,
+  sgdLinearScalingRule,
+  adamSqrtScalingRule,
+  criticalBatchSize,
 ].sort((a, b) => a.catalog - b.catalog) as AnyStudy[];
 
 export function findStudy(id: string): AnyStudy | undefined {

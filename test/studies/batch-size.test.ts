@@ -1,0 +1,114 @@
+/**
+ * The batch-size studies of the hyperparameters pillar (catalog 23–25: SGD's linear scaling rule, Adam's
+ * square-root rule, the critical batch size) in their quick profile, end to end, and oracles for their
+ * shared helpers (src/studies/support/batchTraining.ts): the hyperbola fit on exact data, the example
+ * stream's independence of the batch grouping, the checkpoint grid and the deviation measure.
+ */
+import { describe, expect, it } from 'vitest';
+import { Rng } from '../../src/core/random.ts';
+import { adamSqrtScalingRule } from '../../src/studies/adam-sqrt-scaling-rule.ts';
+import { criticalBatchSize } from '../../src/studies/critical-batch-size.ts';
+import { sgdLinearScalingRule } from '../../src/studies/sgd-linear-scaling-rule.ts';
+import { checkpointGrid, ExampleStream, fitStepsHyperbola, meanRelativeDeviation, noisyTeacher, spearman } from '../../src/studies/support/batchTraining.ts';
+import type { AnyStudy } from '../../src/studies/types.ts';
+import { expectHolds } from './holds.ts';
+
+describe.each([
+  [sgdLinearScalingRule.id, sgdLinearScalingRule],
+  [adamSqrtScalingRule.id, adamSqrtScalingRule],
+  [criticalBatchSize.id, criticalBatchSize],
+] as const)('%s (quick profile)', (_id, study) => {
+  it('holds at default settings, with finite metrics and a measured series in every figure', { timeout: 60_000 }, async () => {
+    await expectHolds(study as AnyStudy);
+  });
+});
+
+describe('study metadata', () => {
+  it('ids, catalog numbers and pillars match the catalog', () => {
+    expect([sgdLinearScalingRule, adamSqrtScalingRule, criticalBatchSize].map((s) => [s.id, s.catalog, s.pillar, s.core])).toEqual([
+      ['sgd-linear-scaling-rule', 23, 'hyperparameters', false],
+      ['adam-sqrt-scaling-rule', 24, 'hyperparameters', false],
+      ['critical-batch-size', 25, 'hyperparameters', false],
+    ]);
+  });
+});
+
+describe('fitStepsHyperbola', () => {
+  const Bs = [4, 8, 16, 32, 64, 128, 256, 512, 1024];
+  it('recovers S_min, B_crit and E_min = S_min·B_crit from an exact hyperbola', () => {
+    const f = fitStepsHyperbola(
+      Bs,
+      Bs.map((B) => 80 * (1 + 120 / B)),
+    );
+    // exact data: the golden-section search resolves log B_crit to ~1e-9
+    expect(f.sMin).toBeCloseTo(80, 5);
+    expect(f.bCrit).toBeCloseTo(120, 4);
+    expect(f.eMin).toBeCloseTo(9600, 2);
+    expect(f.r2).toBeCloseTo(1, 12);
+  });
+  it('is invariant to rescaling S, and (S/S_min − 1)(E/E_min − 1) = 1 on its own curve', () => {
+    const S = Bs.map((B, i) => 50 * (1 + 40 / B) * (1 + 0.05 * Math.sin(i)));
+    const a = fitStepsHyperbola(Bs, S);
+    const b = fitStepsHyperbola(
+      Bs,
+      S.map((s) => 3 * s),
+    );
+    // a scale only moves log S_min: B_crit and R² are unchanged up to the search tolerance
+    expect(b.bCrit / a.bCrit).toBeCloseTo(1, 6);
+    expect(b.sMin / a.sMin).toBeCloseTo(3, 6);
+    expect(b.r2).toBeCloseTo(a.r2, 9);
+    for (const B of Bs) {
+      const s = a.sMin * (1 + a.bCrit / B);
+      expect((s / a.sMin - 1) * ((B * s) / a.eMin - 1)).toBeCloseTo(1, 9); // algebraic identity, float error
+    }
+  });
+  it('names bad input', () => {
+    expect(() => fitStepsHyperbola([1, 2], [3, 4])).toThrow(/need ≥ 3 \(batch, steps\) pairs/);
+    expect(() => fitStepsHyperbola([1, 2, 4], [3, Number.POSITIVE_INFINITY, 1])).toThrow(/steps must be finite and > 0/);
+  });
+});
+
+describe('ExampleStream', () => {
+  it('serves the same example sequence whatever the batch grouping (common random numbers)', () => {
+    const task = noisyTeacher(3, 2, 0.5, Rng.fromSeed(1, 'teacher'));
+    const a = new ExampleStream(task, Rng.fromSeed(2, 'stream'), 7);
+    const b = new ExampleStream(task, Rng.fromSeed(2, 'stream'), 7);
+    const xa: number[] = [];
+    const ya: number[] = [];
+    for (let i = 0; i < 6; i++) {
+      const t = a.next(4);
+      xa.push(...t.x.data);
+      ya.push(...t.y.data);
+    }
+    const xb: number[] = [];
+    const yb: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      const t = b.next(8);
+      xb.push(...t.x.data);
+      yb.push(...t.y.data);
+    }
+    expect(xb).toEqual(xa);
+    expect(yb).toEqual(ya);
+    expect(a.seen).toBe(24);
+  });
+});
+
+describe('curve helpers', () => {
+  it('checkpointGrid is geometric, strictly increasing, starts at 0 and lands on multiples', () => {
+    const g = checkpointGrid(1000, 64000, 12, 64);
+    expect(g[0]).toBe(0);
+    expect(g[g.length - 1]).toBe(64000);
+    for (let i = 1; i < g.length; i++) {
+      expect(g[i]).toBeGreaterThan(g[i - 1]);
+      expect(g[i] % 64).toBe(0);
+    }
+  });
+  it('meanRelativeDeviation skips the shared initial point and flags divergence', () => {
+    expect(meanRelativeDeviation([1, 2, 4], [1, 2.2, 3.6])).toBeCloseTo(0.1, 12); // (0.1 + 0.1)/2, float error
+    expect(meanRelativeDeviation([1, 2, 4], [1, 2, Number.POSITIVE_INFINITY])).toBe(Number.POSITIVE_INFINITY);
+  });
+  it('spearman is ±1 on monotone data', () => {
+    expect(spearman([1, 2, 3, 4], [10, 20, 25, 100])).toBeCloseTo(1, 12);
+    expect(spearman([1, 2, 3, 4], [4, 3, 2, 1])).toBeCloseTo(-1, 12);
+  });
+});
