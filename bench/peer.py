@@ -1,6 +1,8 @@
 """PyTorch / numpy peer for `npm run bench`: the same cases as bench/run.ts, timed the same way.
 
-Prints one JSON object {"cases": {name: ms, ...}, "torch": version, "numpy": version, "threads": n}.
+Prints one JSON object {"cases": {name: ms, ...}, "torch": version, "numpy": version, "threads": n,
+"details": {name: {...}}}; `details` carries what a case found besides its time (the whole-study case
+`study-mup-lr-transfer`, scripted in bench/peer_study.py, reports its optima per width there).
 Run with /usr/bin/python3 (Debian python3-torch). Installs nothing.
 `--threads=N` (default 1): the threads PyTorch (and the BLAS under it) may use; bench/run.ts passes
 the number our own kernels use, so both sides get the same cores. `--cpu-time`: time by the CPU
@@ -138,4 +140,13 @@ if want("entk-1000"):
 
     cases["entk-1000"] = median_ms(entk, 1, 5)
 
-print(json.dumps({"cases": cases, "torch": torch.__version__, "numpy": np.__version__, "threads": threads}))
+details = {}
+if want("study-mup-lr-transfer"):
+    # the whole muP learning-rate-transfer sweep (bench/peer_study.py), timed once like ours
+    from peer_study import run_study
+
+    t = clock()
+    details["study-mup-lr-transfer"] = run_study(seed=0)
+    cases["study-mup-lr-transfer"] = (clock() - t) * 1000
+
+print(json.dumps({"cases": cases, "details": details, "torch": torch.__version__, "numpy": np.__version__, "threads": threads}))

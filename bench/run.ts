@@ -9,6 +9,15 @@
  * threads as our native backend uses (1 for the portable backends).
  * `--cpu-time`: for a busy (shared) machine. Both sides run on one thread and are timed by the CPU
  * time their process used rather than by the wall clock, which other processes inflate.
+ * `--skip=NAME[,NAME…]`: leave those cases out of a run that names none (e.g. `--skip=study-mup-lr-transfer`).
+ *
+ * Whole-study case `study-mup-lr-transfer` (minutes; runs when no case is named, or when named): one run of
+ * `executeStudy(mupLrTransfer, { profile: 'default', seed: 0 })`, i.e. 2 schemes (SP, μP) × 4 widths × 10
+ * learning rates × 3 inits = 240 online Adam runs of up to 300 steps (batch 32, f32, MLP 8→n→n→1), against
+ * the same sweep scripted in PyTorch (bench/peer_study.py). The time is one pass (no repeats), everything
+ * included on both sides (data generation, training, the optimum fits). Both print their μP/SP optimum
+ * per width, so a reader can see it is the same experiment; the random streams differ, so the numbers
+ * agree in distribution, not bit for bit. Naming other cases only (`npm run bench -- mlp-w32-f64`) skips it.
  */
 import { spawnSync } from 'node:child_process';
 import { availableParallelism, cpus } from 'node:os';
@@ -19,6 +28,8 @@ import { Rng } from '../src/core/random.ts';
 import { type DType, type Tensor, tensor } from '../src/core/tensor.ts';
 import { mlp } from '../src/nn/mlp.ts';
 import { type NativeKernels, installBestKernels } from '../src/run/nativeKernels.ts';
+import { executeStudy } from '../src/studies/execute.ts';
+import { mupLrTransfer } from '../src/studies/mup-lr-transfer.ts';
 
 const args = process.argv.slice(2);
 const json = args.includes('--json');
@@ -31,7 +42,8 @@ const clock = cpuTime
     }
   : () => performance.now();
 const only = new Set(args.filter((a) => !a.startsWith('--')));
-const want = (n: string) => only.size === 0 || only.has(n);
+const skip = new Set(args.filter((a) => a.startsWith('--skip=')).flatMap((a) => a.slice('--skip='.length).split(',')));
+const want = (n: string) => (only.size === 0 && !skip.has(n)) || only.has(n);
 
 function medianMs(fn: () => void, steps: number, repeats: number): number {
   for (let i = 0; i < Math.max(1, Math.floor(steps / 5)); i++) fn();
@@ -81,7 +93,31 @@ interface CaseResult {
   peer_ratio?: number | null;
   ours_gflops?: number;
   peer_gflops?: number | null;
+  /** whole-study case: log₂ η* per "scheme n=width", and the drift per scheme, on each side */
+  ours_optima?: Record<string, number>;
+  peer_optima?: Record<string, number> | null;
+  ours_drift?: Record<string, number>;
+  peer_drift?: Record<string, number> | null;
   note?: string;
+}
+
+const STUDY_CASE = 'study-mup-lr-transfer';
+
+/** What bench/peer_study.py reports besides its time. */
+interface PeerStudySummary {
+  optimum_log2_lr: Record<string, number>;
+  optimal_loss: Record<string, number>;
+  drift: Record<string, number>;
+  diverged_points: Record<string, number>;
+  runs: number;
+  steps: number;
+}
+
+interface PeerOutput {
+  cases: Record<string, number | { ratio: number }>;
+  details?: { [STUDY_CASE]?: PeerStudySummary };
+  torch?: string;
+  threads?: number;
 }
 
 /** Square gemm cases: size and dtype; 2n³ flops. */
@@ -94,7 +130,7 @@ const gemmFlops = (name: string) => 2 * GEMM_CASES[name].n ** 3;
 /** Empirical NTK case: 1,000 inputs of dimension 32, a two-layer tanh net of width 512 with a scalar output, float64. */
 const ENTK = { n: 1000, inputDim: 32, width: 512 };
 
-function runPeer(names: string[], threads: number): { cases: Record<string, number | { ratio: number }>; torch?: string; threads?: number } | { error: string } {
+function runPeer(names: string[], threads: number): PeerOutput | { error: string } {
   const probe = spawnSync('/usr/bin/python3', ['-c', 'import torch, numpy'], { encoding: 'utf8' });
   if (probe.error || probe.status !== 0) return { error: 'PyTorch peer unavailable: `/usr/bin/python3 -c "import torch"` failed (install Debian python3-torch to compare)' };
   const flags = [`--threads=${threads}`, ...(cpuTime ? ['--cpu-time'] : [])];
@@ -103,8 +139,25 @@ function runPeer(names: string[], threads: number): { cases: Record<string, numb
   return JSON.parse(r.stdout.trim().split('\n').pop() as string);
 }
 
+const KNOWN_CASES = ['mlp-w32-f64', 'mlp-w128-f64', 'mlp-w512-f64', 'mlp-1024-f32', 'hvp-over-grad', 'eigh-2000-f64', 'gemm-2048-f32', 'gemm-1024-f64', 'entk-1000', STUDY_CASE];
+
+/** The optimum log₂ η* per "scheme n=width" and the drift per scheme, from the study's scalars. */
+function studyOptima(scalars: Record<string, number>): { optima: Record<string, number>; drift: Record<string, number> } {
+  const optima: Record<string, number> = {};
+  const drift: Record<string, number> = {};
+  for (const [k, v] of Object.entries(scalars)) {
+    const m = /^(sp|mup) optimum log2η (n=\d+)$/.exec(k);
+    if (m) optima[`${m[1]} ${m[2]}`] = v;
+    const d = /^(sp|mup) drift$/.exec(k);
+    if (d) drift[d[1]] = v;
+  }
+  return { optima, drift };
+}
+
 async function main(): Promise<void> {
-  const names = ['mlp-w32-f64', 'mlp-w128-f64', 'mlp-w512-f64', 'mlp-1024-f32', 'hvp-over-grad', 'eigh-2000-f64', 'gemm-2048-f32', 'gemm-1024-f64', 'entk-1000'].filter(want);
+  const names = KNOWN_CASES.filter(want);
+  const unknown = [...only, ...skip].filter((n) => !KNOWN_CASES.includes(n));
+  if (unknown.length) throw new Error(`bench: unknown case ${unknown.map((n) => `'${n}'`).join(', ')}, expected one of ${KNOWN_CASES.join(', ')}`);
   const ours: Record<string, number> = {};
   let hvpRatio: number | undefined;
   const log = (s: string) => {
@@ -138,9 +191,8 @@ async function main(): Promise<void> {
       const n = 2000;
       const a = rng.fillNormal(new Float64Array(n * n));
       for (let i = 0; i < n; i++) for (let j = 0; j < i; j++) a[i * n + j] = a[j * n + i] = (a[i * n + j] + a[j * n + i]) / 2;
-      const t = clock();
-      eigh({ rows: n, cols: n, data: a });
-      ours['eigh-2000-f64'] = clock() - t;
+      // one warm-up call, then the median of 3, as the peer times numpy.linalg.eigh (eigh copies its input)
+      ours['eigh-2000-f64'] = medianMs(() => eigh({ rows: n, cols: n, data: a }), 1, 3);
     } catch (e) {
       log(`eigh-2000-f64: skipped (${(e as Error).message})`);
     }
@@ -161,6 +213,17 @@ async function main(): Promise<void> {
     const x = tensor(rng.child('x').fillNormal(new Float64Array(ENTK.n * ENTK.inputDim)), [ENTK.n, ENTK.inputDim], 'f64');
     ours['entk-1000'] = medianMs(() => empiricalNtkMatrix(() => net.forward(x), net.params(), ENTK.n), 1, 5);
   }
+  let oursStudy: ReturnType<typeof studyOptima> | undefined;
+  if (want(STUDY_CASE)) {
+    log(`${STUDY_CASE}: running the whole study (default profile, seed 0; minutes) …`);
+    const t = clock();
+    const result = await executeStudy(mupLrTransfer, { profile: 'default', seed: 0, codeVersion: 'bench' });
+    ours[STUDY_CASE] = clock() - t;
+    if (result.verdict === 'error') log(`${STUDY_CASE}: the study failed: ${result.error}`);
+    oursStudy = studyOptima(result.measurement.scalars);
+    const diverged = Object.entries(result.measurement.scalars).filter(([k]) => k.includes('diverged points'));
+    log(`${STUDY_CASE}: ours verdict ${result.verdict}; diverged (width, η) points ${diverged.map(([k, v]) => `${k.replace(' diverged points', '')}: ${v}`).join(', ')}`);
+  }
   log(`running the PyTorch/numpy peer (${threads} thread${threads === 1 ? '' : 's'}) …`);
   const peer = runPeer(names, threads);
   const peerCases = 'cases' in peer ? peer.cases : {};
@@ -175,6 +238,21 @@ async function main(): Promise<void> {
     if (ours[name] === undefined) continue;
     const pm = peerCases[name] as number | undefined;
     const r: CaseResult = { name, ours_ms: ours[name], peer_ms: pm ?? null, ratio: pm ? ours[name] / pm : null };
+    if (name === STUDY_CASE && oursStudy) {
+      const ps = 'details' in peer ? peer.details?.[STUDY_CASE] : undefined;
+      r.ours_optima = oursStudy.optima;
+      r.peer_optima = ps ? ps.optimum_log2_lr : null;
+      r.ours_drift = oursStudy.drift;
+      r.peer_drift = ps ? ps.drift : null;
+      const f = (x: number | undefined) => (x === undefined ? '—' : x.toFixed(2));
+      log(`${STUDY_CASE}: optimum log₂η per width (ours / peer)`);
+      for (const key of Object.keys(oursStudy.optima)) log(`  ${key.padEnd(10)} ${f(oursStudy.optima[key]).padStart(7)} / ${f(ps?.optimum_log2_lr[key]).padStart(7)}`);
+      for (const sch of ['sp', 'mup']) log(`  ${sch} drift  ${f(oursStudy.drift[sch]).padStart(7)} / ${f(ps?.drift[sch]).padStart(7)} grid steps`);
+      if (ps) {
+        const pd = Object.entries(ps.diverged_points).map(([k, v]) => `${k}: ${v}`);
+        log(`  peer: ${ps.runs} runs, ${ps.steps} optimizer steps; diverged (width, η) points ${pd.join(', ')}`);
+      }
+    }
     if (name in GEMM_CASES) {
       r.ours_gflops = gemmFlops(name) / (ours[name] * 1e6);
       r.peer_gflops = pm ? gemmFlops(name) / (pm * 1e6) : null;
@@ -188,12 +266,12 @@ async function main(): Promise<void> {
     results.push(r);
   }
   const fmt = (x: number | null | undefined) => (x === null || x === undefined ? '—' : x < 10 ? x.toFixed(3) : x.toFixed(1));
-  log(`${'case'.padEnd(16)} ${'ours ms'.padStart(10)} ${'peer ms'.padStart(10)} ${'ratio'.padStart(8)}`);
+  log(`${'case'.padEnd(21)} ${'ours ms'.padStart(10)} ${'peer ms'.padStart(10)} ${'ratio'.padStart(8)}`);
   for (const r of results) {
-    if (r.name === 'hvp-over-grad') log(`${r.name.padEnd(16)} ${'HVP/grad ours'.padStart(10)} ${fmt(r.ours_ratio)}  peer ${fmt(r.peer_ratio)}`);
+    if (r.name === 'hvp-over-grad') log(`${r.name.padEnd(21)} ${'HVP/grad ours'.padStart(10)} ${fmt(r.ours_ratio)}  peer ${fmt(r.peer_ratio)}`);
     else
       log(
-        `${r.name.padEnd(16)} ${fmt(r.ours_ms).padStart(10)} ${fmt(r.peer_ms).padStart(10)} ${fmt(r.ratio).padStart(8)}` +
+        `${r.name.padEnd(21)} ${fmt(r.ours_ms).padStart(10)} ${fmt(r.peer_ms).padStart(10)} ${fmt(r.ratio).padStart(8)}` +
           (r.ours_gflops !== undefined ? `   GFLOP/s ours ${fmt(r.ours_gflops)} peer ${fmt(r.peer_gflops)}` : ''),
       );
   }
