@@ -28,3 +28,22 @@ export async function runStudy(id: string, opts: ExecuteOptions = {}): Promise<S
 }
 
 // Node-side run layer (store, pool) is exported from 'learning-mechanics/run' to keep this entry browser-safe.
+
+// ---- linear algebra, instruments and theory, for use on your own runs ----
+export * as linalg from './core/linalg.ts';
+export { sharpness, hessianTop, hessianTrace, hessianSpectralDensity } from './observe/hessian.ts';
+export { empiricalNtk, kernelTargetAlignment, relativeWeightChange, relativeKernelChange } from './observe/kernel.ts';
+export { gradientNoiseScale, perExampleNoiseScale, curvatureNoiseScale, noiseScaleFromNorms } from './observe/gradientNoise.ts';
+export { cka, ckaFromKernels, hsic, mutualKnnAlignment } from './observe/similarity.ts';
+export { neuralCollapse } from './observe/neuralCollapse.ts';
+export { analyzeWeightSpectrum, fitMarchenkoPastur } from './observe/spectra.ts';
+export { rankMeasures, stableRank, effectiveRank, participationRatio } from './observe/rank.ts';
+export { fitPowerLawTail, fitPowerLawLogLog, zipfFit } from './observe/powerLaw.ts';
+export { coordCheck } from './observe/coordCheck.ts';
+export { nngp, ntk, infiniteWidthKernels } from './theory/kernels.ts';
+export { linearized } from './theory/linearized.ts';
+export { eigenlearning } from './theory/eigenlearning.ts';
+export { saxeModeStrengths, saxeModeTrajectory } from './theory/saxe.ts';
+export { doubleDescent, minNormRisk, ridgeRisk } from './theory/doubleDescent.ts';
+export { signalPropagation, criticalWeightVariance } from './theory/signalPropagation.ts';
+export * as fit from './theory/fit/index.ts';
