@@ -47,3 +47,4 @@ export { saxeModeStrengths, saxeModeTrajectory } from './theory/saxe.ts';
 export { doubleDescent, minNormRisk, ridgeRisk } from './theory/doubleDescent.ts';
 export { signalPropagation, criticalWeightVariance } from './theory/signalPropagation.ts';
 export * as fit from './theory/fit/index.ts';
+export { averageGradientOuterProduct, inputGradients, agopFromGradients } from './observe/agop.ts';

@@ -21,6 +21,9 @@ import { signalPropagationStudy } from './signal-propagation.ts';
 import { adamSqrtScalingRule } from './adam-sqrt-scaling-rule.ts';
 import { criticalBatchSize } from './critical-batch-size.ts';
 import { sgdLinearScalingRule } from './sgd-linear-scaling-rule.ts';
+import { grokkingFourier } from './grokking-fourier.ts';
+import { neuralFeatureAnsatz } from './neural-feature-ansatz.ts';
+import { stepwiseLowRank } from './stepwise-low-rank.ts';
 import type { AnyStudy } from './types.ts';
 
 export const STUDIES: AnyStudy[] = [
@@ -46,6 +49,9 @@ export const STUDIES: AnyStudy[] = [
   sgdLinearScalingRule,
   adamSqrtScalingRule,
   criticalBatchSize,
+  neuralFeatureAnsatz,
+  grokkingFourier,
+  stepwiseLowRank,
 ].sort((a, b) => a.catalog - b.catalog) as AnyStudy[];
 
 export function findStudy(id: string): AnyStudy | undefined {
