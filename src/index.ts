@@ -48,3 +48,4 @@ export { doubleDescent, minNormRisk, ridgeRisk } from './theory/doubleDescent.ts
 export { signalPropagation, criticalWeightVariance } from './theory/signalPropagation.ts';
 export * as fit from './theory/fit/index.ts';
 export { averageGradientOuterProduct, inputGradients, agopFromGradients } from './observe/agop.ts';
+export { preconditionedSharpness, adamPreconditionedSharpness, adamPreconditioner, adamStabilityThreshold } from './observe/preconditioned.ts';

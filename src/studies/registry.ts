@@ -24,6 +24,9 @@ import { sgdLinearScalingRule } from './sgd-linear-scaling-rule.ts';
 import { grokkingFourier } from './grokking-fourier.ts';
 import { neuralFeatureAnsatz } from './neural-feature-ansatz.ts';
 import { stepwiseLowRank } from './stepwise-low-rank.ts';
+import { centralFlow } from './central-flow.ts';
+import { dlnProgressiveSharpening } from './dln-progressive-sharpening.ts';
+import { implicitCurvatureRegularization } from './implicit-curvature-regularization.ts';
 import type { AnyStudy } from './types.ts';
 
 export const STUDIES: AnyStudy[] = [
@@ -52,6 +55,9 @@ export const STUDIES: AnyStudy[] = [
   neuralFeatureAnsatz,
   grokkingFourier,
   stepwiseLowRank,
+  centralFlow,
+  dlnProgressiveSharpening,
+  implicitCurvatureRegularization,
 ].sort((a, b) => a.catalog - b.catalog) as AnyStudy[];
 
 export function findStudy(id: string): AnyStudy | undefined {
