@@ -144,7 +144,7 @@ export const criticalBatchSize: Study<P> = {
     'Ma, Bassily & Belkin 2018, The power of interpolation (ICML)',
     'Simon et al. 2026, There will be a scientific theory of deep learning, §2.4',
   ],
-  core: false,
+  core: true,
   schema: Params as unknown as z.ZodType<P>,
   quick: { batchSizes: [8, 16, 32, 64, 128, 256, 512], lrStart: 0.1, target: 0.012, replicas: 2, maxExamples: 200000, evalSize: 512, levels: 5, hvpExamples: 16, curvatureBatch: 512 },
 

@@ -253,7 +253,7 @@ export const eigenlearningCurves: Study<P> = {
     'Jacot, Gabriel & Hongler 2018, Neural tangent kernel (NeurIPS)',
     'Tomasini, Sclocchi & Wyart 2022, Failure and success of the spectral bias prediction for Laplace kernel ridge regression: the case of low-dimensional data (ICML)',
   ],
-  core: false,
+  core: true,
   schema: Params as unknown as z.ZodType<P>,
   quick: { sizes: [4, 8, 16, 32, 64, 128], draws: 30, testPoints: 2048 },
 

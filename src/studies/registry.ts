@@ -27,6 +27,9 @@ import { stepwiseLowRank } from './stepwise-low-rank.ts';
 import { centralFlow } from './central-flow.ts';
 import { dlnProgressiveSharpening } from './dln-progressive-sharpening.ts';
 import { implicitCurvatureRegularization } from './implicit-curvature-regularization.ts';
+import { chinchillaComputeOptimal } from './chinchilla-compute-optimal.ts';
+import { quantaScaling } from './quanta-scaling.ts';
+import { randomFeatureScalingLaw } from './random-feature-scaling-law.ts';
 import type { AnyStudy } from './types.ts';
 
 export const STUDIES: AnyStudy[] = [
@@ -58,6 +61,9 @@ export const STUDIES: AnyStudy[] = [
   centralFlow,
   dlnProgressiveSharpening,
   implicitCurvatureRegularization,
+  randomFeatureScalingLaw,
+  chinchillaComputeOptimal,
+  quantaScaling,
 ].sort((a, b) => a.catalog - b.catalog) as AnyStudy[];
 
 export function findStudy(id: string): AnyStudy | undefined {

@@ -111,7 +111,7 @@ export const sgdLinearScalingRule: Study<P> = {
     'McCandlish, Kaplan, Amodei & OpenAI Dota Team 2018, An empirical model of large-batch training (arXiv 1812.06162)',
     'Simon et al. 2026, There will be a scientific theory of deep learning, §2.4',
   ],
-  core: false,
+  core: true,
   schema: Params as unknown as z.ZodType<P>,
   quick: { examples: 32768, replicas: 2, breakdownFactors: [8, 16, 32], evalSize: 512, curvatureBatch: 1024, noisePairs: 32, probes: 3 },
 
