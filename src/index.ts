@@ -49,3 +49,6 @@ export { signalPropagation, criticalWeightVariance } from './theory/signalPropag
 export * as fit from './theory/fit/index.ts';
 export { averageGradientOuterProduct, inputGradients, agopFromGradients } from './observe/agop.ts';
 export { preconditionedSharpness, adamPreconditionedSharpness, adamPreconditioner, adamStabilityThreshold } from './observe/preconditioned.ts';
+export { batchedMlp, BatchedMlp, batchedSgd, batchedAdam, makeBatchedOptimizer } from './nn/batchedMlp.ts';
+export { trainOnlineSweep } from './observe/lrSweep.ts';
+export { randomFeatureTheory } from './studies/support/randomFeatureTheory.ts';

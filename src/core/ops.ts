@@ -928,3 +928,175 @@ export function layerNorm(x: Tensor, gamma?: Tensor, beta?: Tensor, eps = 1e-5):
   if (beta) y = add(y, beta);
   return y;
 }
+
+// ---- batched (K independent networks in one graph) ----------------------------------------------
+
+/**
+ * Batched matrix product of 3-D tensors: K independent products [K,m,k] × [K,k,n] → [K,m,n], slice s
+ * being Cₛ = Aₛ Bₛ. Each slice is one call of the active kernels' gemm on a view of the operands, the
+ * same call `matmul` makes for a lone [m,k] × [k,n] product, so slice s equals `matmul(Aₛ, Bₛ)` bit for
+ * bit (forward, adjoints and their tangents); the gain is that the graph, the allocations and every
+ * elementwise op around it are paid once for K products (K same-shape networks trained in one pass).
+ * Rules per slice, as in `matmul`: Ċ = Ȧ B + A Ḃ; ḡA = G Bᵀ, ġA = Ġ Bᵀ + G Ḃᵀ; ḡB = Aᵀ G, ġB = Ȧᵀ G + Aᵀ Ġ.
+ */
+export function bmm(a: Tensor, b: Tensor): Tensor {
+  if (a.ndim !== 3 || b.ndim !== 3) throw new Error(`bmm: expected 3-D tensors [K,m,k] and [K,k,n], got ${shapeStr(a.shape)} and ${shapeStr(b.shape)}`);
+  const [nb, m, k] = a.shape;
+  const [nb2, k2, n] = b.shape;
+  if (nb !== nb2) throw new Error(`bmm: batch sizes differ: ${shapeStr(a.shape)} × ${shapeStr(b.shape)}, expected the same leading K`);
+  if (k !== k2) throw new Error(`bmm: inner dimensions differ: ${shapeStr(a.shape)} × ${shapeStr(b.shape)}`);
+  const K = kernels();
+  const y = alloc(dtypeOf(a, b), nb * m * n);
+  const sa = m * k;
+  const sb = k * n;
+  const sc = m * n;
+  /** gemm on slice s of each operand: C_s (+)= op(X_s) · op(Y_s). */
+  const each = (transX: boolean, transY: boolean, rows: number, cols: number, inner: number, x: FloatArray, sx: number, yy: FloatArray, sy: number, c: FloatArray, scc: number, acc: boolean) => {
+    for (let s = 0; s < nb; s++) {
+      K.gemm(transX, transY, rows, cols, inner, x.subarray(s * sx, (s + 1) * sx), yy.subarray(s * sy, (s + 1) * sy), c.subarray(s * scc, (s + 1) * scc), acc);
+    }
+  };
+  each(false, false, m, n, k, a.data, sa, b.data, sb, y, sc, false);
+  const res = new Tensor(y, [nb, m, n]);
+  if (a.tangent !== null || b.tangent !== null) {
+    // Ċ = Ȧ B + A Ḃ
+    const t = allocLike(y, nb * m * n);
+    if (a.tangent !== null) each(false, false, m, n, k, a.tangent, sa, b.data, sb, t, sc, true);
+    if (b.tangent !== null) each(false, false, m, n, k, a.data, sa, b.tangent, sb, t, sc, true);
+    res.tangent = t;
+  }
+  return record(res, [a, b], 'bmm', () => {
+    const g = res.grad;
+    if (g === null) return;
+    const gt = res.gradTangent;
+    if (a.requiresGrad) {
+      // ḡA = G Bᵀ ; ġA = Ġ Bᵀ + G Ḃᵀ
+      each(false, true, m, k, n, g, sc, b.data, sb, gradBuf(a), sa, true);
+      if (gt !== null || b.tangent !== null) {
+        const buf = gradTangentBuf(a);
+        if (gt !== null) each(false, true, m, k, n, gt, sc, b.data, sb, buf, sa, true);
+        if (b.tangent !== null) each(false, true, m, k, n, g, sc, b.tangent, sb, buf, sa, true);
+      }
+    }
+    if (b.requiresGrad) {
+      // ḡB = Aᵀ G ; ġB = Ȧᵀ G + Aᵀ Ġ
+      each(true, false, k, n, m, a.data, sa, g, sc, gradBuf(b), sb, true);
+      if (gt !== null || a.tangent !== null) {
+        const buf = gradTangentBuf(b);
+        if (gt !== null) each(true, false, k, n, m, a.data, sa, gt, sc, buf, sb, true);
+        if (a.tangent !== null) each(true, false, k, n, m, a.tangent, sa, g, sc, buf, sb, true);
+      }
+    }
+  });
+}
+
+/**
+ * Per-slice mean squared error of a batch of K predictions: out[s] = mean over slice s of
+ * (pred − target)², shape [K], for pred and a constant target of the same shape with leading axis K.
+ * Slice s performs exactly the arithmetic of `mse` on that slice (same storage type, same summation
+ * order), so Σₛ out[s] as the loss of K independent networks gives each slice the gradient (and HVP)
+ * its own `mse` would: ḡp = 2 gₛ r / n ; ġp = 2 (ġₛ r + gₛ ṗ) / n per slice, n the slice size.
+ */
+export function mseBatched(pred: Tensor, target: Tensor): Tensor {
+  if (!sameShape(pred.shape, target.shape)) throw new Error(`mseBatched: prediction shape ${shapeStr(pred.shape)} differs from target shape ${shapeStr(target.shape)}`);
+  if (pred.ndim < 1) throw new Error(`mseBatched: prediction shape ${shapeStr(pred.shape)}, expected a leading batch axis K`);
+  const nb = pred.shape[0];
+  const n = nb === 0 ? 0 : pred.size / nb;
+  const p = pred.data;
+  const t = target.data;
+  const r = allocLike(p, pred.size);
+  const y = allocLike(p, nb);
+  for (let s = 0; s < nb; s++) {
+    let acc = 0;
+    for (let i = s * n; i < (s + 1) * n; i++) {
+      r[i] = p[i] - t[i];
+      acc += r[i] * r[i];
+    }
+    y[s] = acc / n;
+  }
+  const res = new Tensor(y, [nb]);
+  if (pred.tangent !== null) {
+    const pt = pred.tangent;
+    const tt = allocLike(p, nb);
+    for (let s = 0; s < nb; s++) {
+      let st = 0;
+      for (let i = s * n; i < (s + 1) * n; i++) st += r[i] * pt[i];
+      tt[s] = (2 * st) / n;
+    }
+    res.tangent = tt;
+  }
+  return record(res, [pred], 'mseBatched', () => {
+    const g = res.grad;
+    if (g === null) return;
+    const gp = gradBuf(pred);
+    const gt = res.gradTangent;
+    const pt = pred.tangent;
+    const gtp = gt !== null || pt !== null ? gradTangentBuf(pred) : null;
+    for (let s = 0; s < nb; s++) {
+      const c = (2 * g[s]) / n;
+      for (let i = s * n; i < (s + 1) * n; i++) gp[i] += c * r[i];
+      if (gtp !== null) {
+        const ct = gt !== null ? (2 * gt[s]) / n : 0;
+        for (let i = s * n; i < (s + 1) * n; i++) gtp[i] += ct * r[i] + (pt !== null ? c * pt[i] : 0);
+      }
+    }
+  });
+}
+
+/**
+ * Batched bias add: z [K,m,n] + b [K,1,n] → [K,m,n], row i of slice s getting bₛ. The same values as
+ * `add(z, b)` by broadcasting (and, per slice, as `add(zₛ, bₛ)` with bₛ of shape [n]: same sums in the
+ * same order, forward, adjoints and tangents), without the general broadcast's index table.
+ * ḡz = g ; ḡb[s] = Σᵢ g[s,i,:] (rows in order) ; tangents alike.
+ */
+export function addBatchedBias(z: Tensor, b: Tensor): Tensor {
+  if (z.ndim !== 3 || b.ndim !== 3 || b.shape[0] !== z.shape[0] || b.shape[1] !== 1 || b.shape[2] !== z.shape[2])
+    throw new Error(`addBatchedBias: shapes ${shapeStr(z.shape)} and ${shapeStr(b.shape)}, expected [K,m,n] and [K,1,n]`);
+  const [nb, m, n] = z.shape;
+  const y = alloc(dtypeOf(z, b), z.size);
+  const zd = z.data;
+  const bd = b.data;
+  for (let s = 0; s < nb; s++) {
+    const bo = s * n;
+    for (let i = 0; i < m; i++) {
+      const o = (s * m + i) * n;
+      for (let j = 0; j < n; j++) y[o + j] = zd[o + j] + bd[bo + j];
+    }
+  }
+  const res = new Tensor(y, z.shape);
+  /** dst[s,i,:] += src_b[s,:] for every row (the broadcast gather of b). */
+  const gatherRows = (dst: FloatArray, src: FloatArray) => {
+    for (let s = 0; s < nb; s++)
+      for (let i = 0; i < m; i++) {
+        const o = (s * m + i) * n;
+        for (let j = 0; j < n; j++) dst[o + j] += src[s * n + j];
+      }
+  };
+  /** dst_b[s,:] += Σᵢ src[s,i,:] (rows in order). */
+  const sumRows = (dst: FloatArray, src: FloatArray) => {
+    for (let s = 0; s < nb; s++)
+      for (let i = 0; i < m; i++) {
+        const o = (s * m + i) * n;
+        for (let j = 0; j < n; j++) dst[s * n + j] += src[o + j];
+      }
+  };
+  if (z.tangent !== null || b.tangent !== null) {
+    const t = allocLike(y, z.size);
+    if (z.tangent !== null) scatterGather(t, z.tangent, null, 1);
+    if (b.tangent !== null) gatherRows(t, b.tangent);
+    res.tangent = t;
+  }
+  return record(res, [z, b], 'addBatchedBias', () => {
+    const g = res.grad;
+    if (g === null) return;
+    const gt = res.gradTangent;
+    if (z.requiresGrad) {
+      scatterAdd(gradBuf(z), g, null);
+      if (gt !== null) scatterAdd(gradTangentBuf(z), gt, null);
+    }
+    if (b.requiresGrad) {
+      sumRows(gradBuf(b), g);
+      if (gt !== null) sumRows(gradTangentBuf(b), gt);
+    }
+  });
+}

@@ -10,15 +10,20 @@
  * The teacher is y = Σ_{j<k} a_j tanh(2 u_jᵀx) with orthonormal u_j and a_j ~ N(0, 1/k) (a smooth
  * multi-index target without saddle plateaus: every term has a linear Hermite component, so the loss
  * falls smoothly rather than in steps that would make the argmin jump).
+ *
+ * A sweep is many small runs of one architecture: `trainOnlineSweep` trains the (η, init) runs of one
+ * width as batched models of up to 16 MLPs (src/nn/batchedMlp.ts), each run's result equal bit for bit
+ * to its separate `trainOnline` run; `batched: false` keeps the one-by-one path for comparison.
  */
 import { valueAndGrad } from '../core/autodiff.ts';
 import * as op from '../core/ops.ts';
 import type { Rng } from '../core/random.ts';
 import { type DType, type Tensor, tensor } from '../core/tensor.ts';
 import { makeTeacherTask, type TeacherTask } from '../data/teacher.ts';
+import { type BatchedMlp, batchedMlp, makeBatchedOptimizer } from '../nn/batchedMlp.ts';
 import { applyUpdates } from '../nn/optim.ts';
-import type { OptimizerFamily } from '../nn/parameterization.ts';
-import { makeOptimizer, type WidthModel } from './coordCheck.ts';
+import type { OptimizerFamily, Parameterization } from '../nn/parameterization.ts';
+import { buildModel, makeOptimizer, type ModelSpec, type WidthModel } from './coordCheck.ts';
 
 /** The smooth multi-index teacher of the module comment (inputs x ~ N(0, I_d)). */
 export function tanhTeacher(d: number, k: number, rng: Rng): TeacherTask {
@@ -175,4 +180,178 @@ export function quadraticFit(xs: readonly number[], ys: readonly number[]): [num
 export function geometricMean(xs: readonly number[]): number {
   if (xs.some((x) => x === Number.POSITIVE_INFINITY)) return Number.POSITIVE_INFINITY;
   return Math.exp(xs.reduce((a, x) => a + Math.log(x), 0) / xs.length);
+}
+
+// ---- sweeps: many runs of one architecture, trained K at a time ---------------------------------
+
+/** One run of a sweep: its learning rate, its init stream and its batch stream. */
+export interface OnlineSweepRun {
+  lr: number;
+  /** the init stream (the rng `buildModel` gets) */
+  init: Rng;
+  /**
+   * the batch stream (as `OnlineRunOptions.rng`). Runs given the same Rng object share their batches,
+   * which are then drawn once per step (a batch is a pure function of the stream and the step).
+   */
+  stream: Rng;
+}
+
+export interface OnlineSweepOptions {
+  /** the architecture (every run has it, at `width`) */
+  model: ModelSpec;
+  width: number;
+  parameterization: Parameterization | string;
+  baseWidth: number;
+  baseBlocks?: number;
+  optimizer: OptimizerFamily;
+  runs: readonly OnlineSweepRun[];
+  steps: number;
+  batch: number;
+  task: TeacherTask;
+  tailFraction?: number;
+  dtype?: DType;
+  divergeFactor?: number;
+  signal?: AbortSignal;
+  /**
+   * Train MLP runs K at a time as one batched model (src/nn/batchedMlp.ts; default true). Each run's
+   * result equals its separate `trainOnline` run bit for bit (same init, batches and per-slice
+   * arithmetic); `false` trains them one by one (the reference path). ResMLPs are always trained one by one.
+   */
+  batched?: boolean;
+  /** most networks per batched model (default 16) */
+  chunk?: number;
+  /** called once per run when its result is known (runs of a chunk finish together) */
+  onRun?: (index: number, result: OnlineRunResult) => void;
+}
+
+/**
+ * Train every run of a sweep online (see `trainOnline`) and return their results in run order.
+ * Batched (the default for MLPs): chunks of up to `chunk` runs train as one `BatchedMlp` with a
+ * learning rate per network; a run that diverges is recorded at that step and dropped from its chunk,
+ * exactly where `trainOnline` would stop it.
+ */
+export function trainOnlineSweep(o: OnlineSweepOptions): OnlineRunResult[] {
+  const chunk = o.chunk ?? 16;
+  if (!(Number.isInteger(chunk) && chunk >= 1)) throw new Error(`trainOnlineSweep: chunk = ${chunk}, expected a positive integer`);
+  if (!(Number.isInteger(o.steps) && o.steps >= 1)) throw new Error(`trainOnlineSweep: steps = ${o.steps}, expected a positive integer`);
+  const buildOpts = { parameterization: o.parameterization, baseWidth: o.baseWidth, baseBlocks: o.baseBlocks, optimizer: o.optimizer, dtype: o.dtype };
+  const results: OnlineRunResult[] = new Array(o.runs.length);
+  if (o.batched === false || o.model.kind !== 'mlp') {
+    o.runs.forEach((r, i) => {
+      const net = buildModel(o.model, o.width, buildOpts, r.init);
+      results[i] = trainOnline({ ...o, net, lr: r.lr, rng: r.stream });
+      o.onRun?.(i, results[i]);
+    });
+    return results;
+  }
+  const sizes = [o.model.inputDim, ...new Array<number>(o.model.depth).fill(o.width), o.model.outputDim];
+  const spec = {
+    sizes,
+    activation: o.model.activation,
+    bias: o.model.bias,
+    parameterization: o.parameterization,
+    baseWidth: o.baseWidth,
+    optimizer: o.optimizer,
+    dtype: o.dtype,
+  };
+  for (let start = 0; start < o.runs.length; start += chunk) {
+    const ids = Array.from({ length: Math.min(chunk, o.runs.length - start) }, (_, j) => start + j);
+    const net = batchedMlp(
+      spec,
+      ids.length,
+      ids.map((i) => o.runs[i].init),
+    );
+    for (const [i, r] of trainOnlineBatched(o, net, ids)) {
+      results[i] = r;
+      o.onRun?.(i, r);
+    }
+  }
+  return results;
+}
+
+/** The batched trainer behind `trainOnlineSweep`: slice j of `net` is run `ids[j]`. Same loop as `trainOnline`, per slice. */
+function trainOnlineBatched(o: OnlineSweepOptions, net0: BatchedMlp, ids: number[]): Map<number, OnlineRunResult> {
+  const dtype = o.dtype ?? 'f64';
+  const d = o.task.d;
+  const B = o.batch;
+  const tail = Math.max(1, Math.ceil((o.tailFraction ?? 0.25) * o.steps));
+  const done = new Map<number, OnlineRunResult>();
+  let net = net0;
+  let active = ids.slice();
+  let opt = makeBatchedOptimizer(
+    o.optimizer,
+    active.map((i) => o.runs[i].lr),
+    net.lrScales(),
+  );
+  const curves = new Map<number, number[]>(active.map((i) => [i, []]));
+  const limits = new Map<number, number>();
+  const tailSums = new Map<number, number>(active.map((i) => [i, 0]));
+  for (let t = 0; t < o.steps; t++) {
+    if (o.signal?.aborted) throw new Error('aborted');
+    const K = active.length;
+    const xs = dtype === 'f32' ? new Float32Array(K * B * d) : new Float64Array(K * B * d);
+    const ys = dtype === 'f32' ? new Float32Array(K * B) : new Float64Array(K * B);
+    const drawn = new Map<Rng, { x: Float64Array; y: Float64Array }>();
+    active.forEach((i, k) => {
+      const stream = o.runs[i].stream;
+      let s = drawn.get(stream);
+      if (s === undefined) {
+        const smp = o.task.sample(B, stream.child(t));
+        s = { x: smp.x.data, y: smp.y };
+        drawn.set(stream, s);
+      }
+      xs.set(s.x, k * B * d);
+      ys.set(s.y, k * B);
+    });
+    const x = tensor(xs, [K, B, d], dtype);
+    const y = tensor(ys, [K, B, 1], dtype);
+    const ps = net.params();
+    const perNet: Tensor[] = [];
+    // Σ_k ½·mean_b (f_k − y_k)²: slice k's gradient is exactly that of its own `halfMse`
+    const { grads } = valueAndGrad(() => {
+      const l = op.scale(op.mseBatched(net.forward(x), y), 0.5);
+      perNet.push(l);
+      return op.sum(l);
+    }, ps);
+    const values = perNet[0].data;
+    const keep: number[] = [];
+    active.forEach((i, k) => {
+      const value = values[k];
+      const curve = curves.get(i) as number[];
+      curve.push(value);
+      if (t === 0) limits.set(i, (o.divergeFactor ?? 1e3) * Math.max(value, 1e-12));
+      if (!Number.isFinite(value) || value > (limits.get(i) as number)) {
+        done.set(i, { finalLoss: Number.POSITIVE_INFINITY, initialLoss: curve[0], diverged: true, curve });
+        return;
+      }
+      if (t >= o.steps - tail) tailSums.set(i, (tailSums.get(i) as number) + value);
+      keep.push(k);
+    });
+    if (keep.length === 0) return done;
+    if (keep.length < K) {
+      // drop the diverged runs before their (unused) update, as trainOnline returns before it
+      const gSub = grads.map((g) => {
+        const per = g.length / K;
+        const out = g instanceof Float32Array ? new Float32Array(per * keep.length) : new Float64Array(per * keep.length);
+        keep.forEach((k, r) => out.set(g.subarray(k * per, (k + 1) * per), r * per));
+        return out;
+      });
+      net = net.select(keep);
+      opt = opt.select(keep);
+      active = keep.map((k) => active[k]);
+      opt.step(
+        net.params().map((p) => p.data),
+        gSub,
+      );
+    } else
+      opt.step(
+        ps.map((p) => p.data),
+        grads,
+      );
+  }
+  for (const i of active) {
+    const curve = curves.get(i) as number[];
+    done.set(i, { finalLoss: (tailSums.get(i) as number) / tail, initialLoss: curve[0], diverged: false, curve });
+  }
+  return done;
 }
