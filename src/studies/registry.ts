@@ -30,6 +30,8 @@ import { implicitCurvatureRegularization } from './implicit-curvature-regulariza
 import { chinchillaComputeOptimal } from './chinchilla-compute-optimal.ts';
 import { quantaScaling } from './quanta-scaling.ts';
 import { randomFeatureScalingLaw } from './random-feature-scaling-law.ts';
+import { hermiteLearningOrder } from './hermite-learning-order.ts';
+import { singleIndexFeatureLearning } from './single-index-feature-learning.ts';
 import type { AnyStudy } from './types.ts';
 
 export const STUDIES: AnyStudy[] = [
@@ -64,6 +66,8 @@ export const STUDIES: AnyStudy[] = [
   randomFeatureScalingLaw,
   chinchillaComputeOptimal,
   quantaScaling,
+  singleIndexFeatureLearning,
+  hermiteLearningOrder,
 ].sort((a, b) => a.catalog - b.catalog) as AnyStudy[];
 
 export function findStudy(id: string): AnyStudy | undefined {

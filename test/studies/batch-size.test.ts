@@ -26,9 +26,9 @@ describe.each([
 describe('study metadata', () => {
   it('ids, catalog numbers and pillars match the catalog', () => {
     expect([sgdLinearScalingRule, adamSqrtScalingRule, criticalBatchSize].map((s) => [s.id, s.catalog, s.pillar, s.core])).toEqual([
-      ['sgd-linear-scaling-rule', 23, 'hyperparameters', false],
+      ['sgd-linear-scaling-rule', 23, 'hyperparameters', true],
       ['adam-sqrt-scaling-rule', 24, 'hyperparameters', false],
-      ['critical-batch-size', 25, 'hyperparameters', false],
+      ['critical-batch-size', 25, 'hyperparameters', true],
     ]);
   });
 });

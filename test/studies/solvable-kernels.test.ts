@@ -29,7 +29,7 @@ describe.each([
 describe('study metadata', () => {
   it('ids, catalog numbers and pillars match the catalog', () => {
     expect([eigenlearningCurves, doubleDescentStudy, signalPropagationStudy].map((s) => [s.id, s.catalog, s.pillar, s.core])).toEqual([
-      ['eigenlearning-curves', 5, 'solvable', false],
+      ['eigenlearning-curves', 5, 'solvable', true],
       ['double-descent', 6, 'solvable', false],
       ['signal-propagation', 9, 'limits', false],
     ]);
