@@ -140,7 +140,7 @@ function main() {
     const r = run(process.execPath, args, { cwd: nativeDir });
     if (r.error || r.status !== 0 || !existsSync(addonPath)) {
       const out = `${r.stdout ?? ''}\n${r.stderr ?? ''}`;
-      lastError = r.error ? r.error.message : /network|ENOTFOUND|EAI_AGAIN|getaddrinfo/i.test(out) ? 'Node headers unavailable offline' : firstError(out);
+      lastError = r.error ? r.error.message : /\b(ENOTFOUND|EAI_AGAIN|ECONNREFUSED|ETIMEDOUT)\b|getaddrinfo|network (is )?unreachable/.test(out) ? 'Node headers unavailable offline' : firstError(out);
       continue;
     }
     const v = verify();
