@@ -23,6 +23,7 @@ import * as op from '../core/ops.ts';
 import { tensor } from '../core/tensor.ts';
 import { mlp } from '../nn/mlp.ts';
 import { sharpness } from '../observe/hessian.ts';
+import { spearman } from '../observe/rankCorrelation.ts';
 import type { MetricSpec, Observations, RegimeCheck, Series, Study } from './types.ts';
 
 const Params = z.object({
@@ -42,28 +43,10 @@ type P = z.infer<typeof Params>;
 const etas = (p: P) => [p.eta0, 2 * p.eta0, 4 * p.eta0];
 const group = (eta: number) => `η=${Number(eta.toPrecision(3))}`;
 
-function spearman(x: number[], y: number[]): number {
-  const rank = (v: number[]) => {
-    const idx = v.map((_, i) => i).sort((a, b) => v[a] - v[b]);
-    const r = new Array<number>(v.length);
-    idx.forEach((k, i) => {
-      r[k] = i;
-    });
-    return r;
-  };
-  const rx = rank(x);
-  const ry = rank(y);
-  const n = x.length;
-  const mx = (n - 1) / 2;
-  let sxy = 0;
-  let sxx = 0;
-  let syy = 0;
-  for (let i = 0; i < n; i++) {
-    sxy += (rx[i] - mx) * (ry[i] - mx);
-    sxx += (rx[i] - mx) ** 2;
-    syy += (ry[i] - mx) ** 2;
-  }
-  return sxx > 0 && syy > 0 ? sxy / Math.sqrt(sxx * syy) : 1;
+/** Spearman's ρ of the sharpness against time; a constant sequence (ρ undefined) counts as 1, as before. */
+function rankTrend(x: number[], y: number[]): number {
+  const r = spearman(x, y);
+  return Number.isNaN(r) ? 1 : r;
 }
 
 function median(v: number[]): number {
@@ -161,7 +144,7 @@ export const edgeOfStability: Study<P> = {
       const pre = first > 1 ? first + 1 : 2;
       metrics.push({
         name: `sharpening ${g}`,
-        value: spearman(s.x.slice(0, pre), s.y.slice(0, pre)),
+        value: rankTrend(s.x.slice(0, pre), s.y.slice(0, pre)),
         criterion: { op: '>=', bound: 0.8 },
         reason: 'catalog: S rises roughly monotonically before first reaching 2/η; rank correlation tolerates the short initial dip of S seen at initialization',
         description: 'Spearman correlation of sharpness with time before the first crossing of 2/η',

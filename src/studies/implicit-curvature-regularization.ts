@@ -33,6 +33,7 @@ import * as op from '../core/ops.ts';
 import { tensor } from '../core/tensor.ts';
 import { mlp } from '../nn/mlp.ts';
 import { sharpness } from '../observe/hessian.ts';
+import { spearman } from '../observe/rankCorrelation.ts';
 import type { MeasureContext, MetricSpec, Observations, RegimeCheck, Series, Study } from './types.ts';
 
 const Params = z.object({
@@ -52,32 +53,7 @@ type P = z.infer<typeof Params>;
 const grp = (eta: number, B: number, n: number) => `η=${Number(eta.toPrecision(3))}, ${B >= n ? 'full batch' : `B=${B}`}`;
 
 /** Spearman rank correlation with average ranks for ties. */
-export function spearmanWithTies(x: number[], y: number[]): number {
-  const rank = (v: number[]) => {
-    const idx = v.map((_, i) => i).sort((a, b) => v[a] - v[b]);
-    const r = new Array<number>(v.length);
-    for (let i = 0; i < idx.length; ) {
-      let j = i;
-      while (j + 1 < idx.length && v[idx[j + 1]] === v[idx[i]]) j++;
-      for (let q = i; q <= j; q++) r[idx[q]] = (i + j) / 2;
-      i = j + 1;
-    }
-    return r;
-  };
-  const rx = rank(x);
-  const ry = rank(y);
-  const mx = rx.reduce((a, b) => a + b, 0) / rx.length;
-  const my = ry.reduce((a, b) => a + b, 0) / ry.length;
-  let sxy = 0;
-  let sxx = 0;
-  let syy = 0;
-  for (let i = 0; i < rx.length; i++) {
-    sxy += (rx[i] - mx) * (ry[i] - my);
-    sxx += (rx[i] - mx) ** 2;
-    syy += (ry[i] - my) ** 2;
-  }
-  return sxx > 0 && syy > 0 ? sxy / Math.sqrt(sxx * syy) : Number.NaN;
-}
+export const spearmanWithTies = spearman;
 
 function median(v: number[]): number {
   const s = [...v].sort((a, b) => a - b);

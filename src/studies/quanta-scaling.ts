@@ -41,6 +41,7 @@
 import { z } from 'zod';
 import { fitPowerLawLogLog } from '../observe/powerLaw.ts';
 import { drawItem, itemLosses, makeQuantaNet, makeQuantaTask, quantaLoss, trainOnCounts, trainOnline } from './support/quantaLookup.ts';
+import { kendallTauB } from '../observe/rankCorrelation.ts';
 import type { MetricSpec, Observations, RegimeCheck, Series, Study } from './types.ts';
 
 const Params = z.object({
@@ -103,27 +104,7 @@ function predictions(p: P): { width: number[]; data: number[] } {
   return { width, data };
 }
 
-/** Kendall τ_b between two sequences (ties in either allowed). */
-export function kendallTauB(x: readonly number[], y: readonly number[]): number {
-  const n = x.length;
-  let concordant = 0;
-  let discordant = 0;
-  let tiesX = 0;
-  let tiesY = 0;
-  for (let i = 0; i < n; i++) {
-    for (let j = i + 1; j < n; j++) {
-      const dx = Math.sign(x[i] - x[j]);
-      const dy = Math.sign(y[i] - y[j]);
-      if (dx === 0 && dy === 0) continue;
-      if (dx === 0) tiesX++;
-      else if (dy === 0) tiesY++;
-      else if (dx === dy) concordant++;
-      else discordant++;
-    }
-  }
-  const denom = Math.sqrt((concordant + discordant + tiesX) * (concordant + discordant + tiesY));
-  return denom > 0 ? (concordant - discordant) / denom : Number.NaN;
-}
+export { kendallTauB };
 
 function logCheckpoints(steps: number, count: number): number[] {
   const out = new Set<number>();

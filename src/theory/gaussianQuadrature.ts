@@ -20,6 +20,8 @@
  * applied after a Cholesky factorization of the 2×2 covariance.
  */
 
+import { tridiagonalQL } from '../core/linalg/tridiagonal.ts';
+
 export interface QuadratureRule {
   /** Nodes z_i, ascending. */
   readonly nodes: Float64Array;
@@ -29,9 +31,8 @@ export interface QuadratureRule {
 
 /**
  * Eigenvalues and first eigenvector components of a symmetric tridiagonal matrix by the implicit QL
- * algorithm with Wilkinson shifts (Bowdler, Martin, Reinsch & Wilkinson 1968, "The QR and QL
- * algorithms for symmetric matrices"; the `tqli` form of Numerical Recipes §11.3). Only the first
- * row of the eigenvector matrix is accumulated, which is all the Golub–Welsch weights need: O(n²).
+ * algorithm with shifts (Bowdler, Martin, Reinsch & Wilkinson 1968; core/linalg `tridiagonalQL`), tracking
+ * only the first row of the eigenvector matrix, which is all the Golub–Welsch weights need: O(n²).
  */
 function tridiagonalEigenFirstRow(diag: Float64Array, offDiag: Float64Array): { values: Float64Array; first: Float64Array } {
   const n = diag.length;
@@ -40,52 +41,7 @@ function tridiagonalEigenFirstRow(diag: Float64Array, offDiag: Float64Array): { 
   for (let i = 0; i < n - 1; i++) e[i] = offDiag[i];
   const z = new Float64Array(n); // first row of the eigenvector matrix
   z[0] = 1;
-  for (let l = 0; l < n; l++) {
-    let iter = 0;
-    for (;;) {
-      let m = l;
-      for (; m < n - 1; m++) {
-        const dd = Math.abs(d[m]) + Math.abs(d[m + 1]);
-        if (Math.abs(e[m]) <= Number.EPSILON * dd) break;
-      }
-      if (m === l) break;
-      if (++iter > 60) throw new Error(`gaussHermiteRule: QL iteration did not converge at index ${l}`);
-      let g = (d[l + 1] - d[l]) / (2 * e[l]);
-      let r = Math.hypot(g, 1);
-      g = d[m] - d[l] + e[l] / (g + (g >= 0 ? Math.abs(r) : -Math.abs(r)));
-      let s = 1;
-      let c = 1;
-      let p = 0;
-      let i = m - 1;
-      let underflow = false;
-      for (; i >= l; i--) {
-        let f = s * e[i];
-        const b = c * e[i];
-        r = Math.hypot(f, g);
-        e[i + 1] = r;
-        if (r === 0) {
-          d[i + 1] -= p;
-          e[m] = 0;
-          underflow = true;
-          break;
-        }
-        s = f / r;
-        c = g / r;
-        g = d[i + 1] - p;
-        r = (d[i] - g) * s + 2 * c * b;
-        p = s * r;
-        d[i + 1] = g + p;
-        g = c * r - b;
-        f = z[i + 1];
-        z[i + 1] = s * z[i] + c * f;
-        z[i] = c * z[i] - s * f;
-      }
-      if (underflow) continue;
-      d[l] -= p;
-      e[l] = g;
-      e[m] = 0;
-    }
-  }
+  tridiagonalQL(d, e, null, 0, [z]);
   return { values: d, first: z };
 }
 

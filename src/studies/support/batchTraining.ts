@@ -305,30 +305,7 @@ export function stepsToTarget(o: TargetRunOptions): TargetRun {
   return { steps: Number.POSITIVE_INFINITY, stepsRun: o.maxSteps, diverged: false };
 }
 
-/** Spearman rank correlation (ties broken by position; fine for continuous measurements). */
-export function spearman(x: readonly number[], y: readonly number[]): number {
-  const rank = (v: readonly number[]) => {
-    const idx = v.map((_, i) => i).sort((a, b) => v[a] - v[b]);
-    const r = new Array<number>(v.length);
-    idx.forEach((k, i) => {
-      r[k] = i;
-    });
-    return r;
-  };
-  const rx = rank(x);
-  const ry = rank(y);
-  const n = x.length;
-  const m = (n - 1) / 2;
-  let sxy = 0;
-  let sxx = 0;
-  let syy = 0;
-  for (let i = 0; i < n; i++) {
-    sxy += (rx[i] - m) * (ry[i] - m);
-    sxx += (rx[i] - m) ** 2;
-    syy += (ry[i] - m) ** 2;
-  }
-  return sxx > 0 && syy > 0 ? sxy / Math.sqrt(sxx * syy) : Number.NaN;
-}
+export { spearman } from '../../observe/rankCorrelation.ts';
 
 /** A short group label for a number (3 significant digits). */
 export const num = (v: number): string => String(Number(v.toPrecision(3)));

@@ -148,45 +148,4 @@ export function accuracy(logits: Mat, y: Int32Array): number {
   return c / y.length;
 }
 
-/** Pearson correlation of two equal-length samples (NaN if either is constant). */
-export function pearson(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  const n = a.length;
-  if (b.length !== n) throw new Error(`b: has length ${b.length}, expected ${n}`);
-  let ma = 0;
-  let mb = 0;
-  for (let i = 0; i < n; i++) {
-    ma += a[i];
-    mb += b[i];
-  }
-  ma /= n;
-  mb /= n;
-  let sab = 0;
-  let saa = 0;
-  let sbb = 0;
-  for (let i = 0; i < n; i++) {
-    sab += (a[i] - ma) * (b[i] - mb);
-    saa += (a[i] - ma) ** 2;
-    sbb += (b[i] - mb) ** 2;
-  }
-  return saa > 0 && sbb > 0 ? sab / Math.sqrt(saa * sbb) : Number.NaN;
-}
-
-/** Ranks 1..n with ties given their average rank. */
-export function averageRanks(v: ArrayLike<number>): Float64Array {
-  const n = v.length;
-  const idx = Array.from({ length: n }, (_, i) => i).sort((i, j) => v[i] - v[j]);
-  const r = new Float64Array(n);
-  let i = 0;
-  while (i < n) {
-    let j = i;
-    while (j + 1 < n && v[idx[j + 1]] === v[idx[i]]) j++;
-    for (let k = i; k <= j; k++) r[idx[k]] = (i + j) / 2 + 1;
-    i = j + 1;
-  }
-  return r;
-}
-
-/** Spearman rank correlation: Pearson correlation of the average ranks (Spearman 1904; ties averaged). */
-export function spearman(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  return pearson(averageRanks(a), averageRanks(b));
-}
+export { averageRanks, pearson, spearman } from '../../observe/rankCorrelation.ts';

@@ -205,29 +205,7 @@ export function hermiteProjection(net: BiasedReluNet, variances: ArrayLike<numbe
   return total * net.outputScale;
 }
 
-/** Kendall's τ_b (Kendall 1945, with the tie correction); NaN for fewer than 2 points or a constant list. */
-export function kendallTauB(x: readonly number[], y: readonly number[]): number {
-  if (x.length !== y.length) throw new Error(`kendallTauB: y has length ${y.length}, expected the length of x (${x.length})`);
-  let concordant = 0;
-  let discordant = 0;
-  let tiesX = 0;
-  let tiesY = 0;
-  const n = x.length;
-  for (let i = 0; i < n; i++) {
-    for (let j = i + 1; j < n; j++) {
-      const dx = Math.sign(x[i] - x[j]) || (x[i] === x[j] ? 0 : Number.NaN);
-      const dy = Math.sign(y[i] - y[j]) || (y[i] === y[j] ? 0 : Number.NaN);
-      if (dx === 0) tiesX++;
-      if (dy === 0) tiesY++;
-      if (dx === 0 || dy === 0) continue;
-      if (dx * dy > 0) concordant++;
-      else discordant++;
-    }
-  }
-  const pairs = (n * (n - 1)) / 2;
-  const denom = Math.sqrt((pairs - tiesX) * (pairs - tiesY));
-  return denom > 0 ? (concordant - discordant) / denom : Number.NaN;
-}
+export { kendallTauB } from '../../observe/rankCorrelation.ts';
 
 /** First time the curve reaches `level`, linearly interpolated between samples; Infinity if it never does. */
 export function firstCrossing(t: readonly number[], y: readonly number[], level: number): number {
