@@ -1,51 +1,107 @@
 /**
- * Optimizers as pure init/update transforms (optax style): `init(params)` returns a state, and
- * `update(grads, state, params)` returns the updates to add and the next state. Nothing is mutated
- * except by `applyUpdates`. Per-parameter learning-rate multipliers come from the parameterization.
+ * Optimizers as chains of gradient transforms (optax's model, Babuschkin et al. 2020):
+ *
+ *   chain(scaleByAdam({ beta1, beta2, eps }), addDecayedWeights(λ), scaleByParameterization(sᵢ), scaleByLearningRate(η))
+ *
+ * is AdamW with μP's per-layer multipliers. A transform has `init(params) → state` and
+ * `update(updates, state, params) → state`, where `updates` enter as the gradients (in float64) and are
+ * rewritten in place: a step allocates nothing but its first buffers. `applyUpdates` adds them to the
+ * parameters. Pure scalings (the parameterization's multipliers, the learning rate) declare a `factor`,
+ * and `chain` multiplies each run of them into one factor per array, so that SGD's update is
+ * u = (sᵢ·(−η))·g, the same floating-point numbers as the hand-written loops this module replaced.
+ *
+ * Parameters may be K-stacked (K same-shape networks trained together, ./batchedMlp.ts): a transform with
+ * `slices` = K treats array i as K equal slices (per-network learning rates ηₖ, per-slice Adam moments),
+ * and `select` keeps a subset of the slices (networks dropped after diverging).
  */
+import { z } from 'zod';
 import type { FloatArray } from '../core/mat.ts';
 
 export type Arrays = FloatArray[];
 
-export interface Optimizer<S> {
-  name: string;
+export interface GradientTransform<S = unknown> {
+  readonly name: string;
   init(params: Arrays): S;
-  update(grads: Arrays, state: S, params: Arrays): { updates: Arrays; state: S };
+  /** Rewrites `updates` in place (they enter as the gradients) and returns the next state. */
+  update(updates: Float64Array[], state: S, params: Arrays): S;
+  /** A pure scaling: the factor of array i, slice k. `chain` fuses consecutive scalings into one multiply. */
+  readonly factor?: (i: number, k: number) => number;
+  /** Number of slices of each array the transform distinguishes (K-stacked networks); 1 if absent. */
+  readonly slices?: number;
+  /** The transform and its state restricted to the slices `indices` (of `slices`). */
+  select?(indices: readonly number[], state: S, slices: number): { transform: GradientTransform<S>; state: S };
 }
 
-const zerosLike = (xs: Arrays): Float64Array[] => xs.map((x) => new Float64Array(x.length));
-const scaleOf = (scales: number[] | undefined, i: number): number => (scales ? scales[i] : 1);
+/** Any transform, its state type erased (what optimizers are passed around as). */
+// biome-ignore lint/suspicious/noExplicitAny: a chain holds transforms of different state types; each state only ever meets its own transform.
+export type Optimizer = GradientTransform<any>;
 
-/** Plain (S)GD: Δθ = −η·sᵢ·g. */
-export function sgd(lr: number, lrScales?: number[]): Optimizer<null> {
-  return {
-    name: 'sgd',
+function checkFinite(fn: string, field: string, v: number): void {
+  if (!Number.isFinite(v)) throw new Error(`${fn}: ${field} = ${v}, expected a finite number`);
+}
+
+/** Multiply every update by a factor per array and slice (applied by `chain`'s fused loop). */
+function scaling(name: string, factor: (i: number, k: number) => number, slices = 1, select?: (idx: readonly number[]) => GradientTransform<null>): GradientTransform<null> {
+  const t: GradientTransform<null> = {
+    name,
+    factor,
+    slices,
     init: () => null,
-    update: (grads) => ({
-      updates: grads.map((g, i) => {
-        const c = -lr * scaleOf(lrScales, i);
-        const u = new Float64Array(g.length);
-        for (let j = 0; j < g.length; j++) u[j] = c * g[j];
-        return u;
-      }),
-      state: null,
-    }),
+    update: (updates) => {
+      applyFactor(updates, factor, slices);
+      return null;
+    },
+    select: select ? (idx) => ({ transform: select(idx), state: null }) : undefined,
   };
+  return t;
 }
 
-/** Heavy-ball momentum: v ← βv + g, Δθ = −η·sᵢ·v. */
-export function momentum(lr: number, beta = 0.9, lrScales?: number[]): Optimizer<{ v: Float64Array[] }> {
+function applyFactor(updates: Float64Array[], factor: (i: number, k: number) => number, slices: number): void {
+  for (let i = 0; i < updates.length; i++) {
+    const u = updates[i];
+    const per = u.length / slices;
+    for (let k = 0; k < slices; k++) {
+      const c = factor(i, k);
+      for (let j = k * per; j < (k + 1) * per; j++) u[j] = c * u[j];
+    }
+  }
+}
+
+/** Descent with step η (a number, or one ηₖ per stacked network): u ← −η·u. */
+export function scaleByLearningRate(lr: number | readonly number[]): GradientTransform<null> {
+  const lrs = typeof lr === 'number' ? [lr] : [...lr];
+  if (lrs.length === 0) throw new Error('scaleByLearningRate: lr: [], expected one learning rate per network');
+  lrs.forEach((v, k) => checkFinite('scaleByLearningRate', `lr[${k}]`, v));
+  const neg = lrs.map((v) => -v);
+  return scaling('lr', (_i, k) => neg[typeof lr === 'number' ? 0 : k], typeof lr === 'number' ? 1 : lrs.length, (idx) => scaleByLearningRate(idx.map((k) => lrs[k])));
+}
+
+/** The parameterization's per-array learning-rate multipliers sᵢ (μP), aligned with the parameters. */
+export function scaleByParameterization(lrScales: readonly number[]): GradientTransform<null> {
+  const s = [...lrScales];
+  s.forEach((v, i) => checkFinite('scaleByParameterization', `lrScales[${i}]`, v));
+  return scaling('parameterization', (i) => {
+    if (i >= s.length) throw new Error(`scaleByParameterization: no multiplier for parameter ${i} (${s.length} given)`);
+    return s[i];
+  });
+}
+
+/** Heavy-ball momentum: v ← βv + g, u = v. */
+export function traceMomentum(beta = 0.9): GradientTransform<Float64Array[]> {
+  checkFinite('traceMomentum', 'beta', beta);
   return {
     name: 'momentum',
-    init: (params) => ({ v: zerosLike(params) }),
-    update: (grads, state) => {
-      const v = state.v.map((vi, i) => {
-        const g = grads[i];
-        const o = new Float64Array(vi.length);
-        for (let j = 0; j < vi.length; j++) o[j] = beta * vi[j] + g[j];
-        return o;
-      });
-      return { updates: v.map((vi, i) => vi.map((x) => -lr * scaleOf(lrScales, i) * x)), state: { v } };
+    init: (params) => params.map((p) => new Float64Array(p.length)),
+    update: (updates, v) => {
+      for (let i = 0; i < updates.length; i++) {
+        const u = updates[i];
+        const vi = v[i];
+        for (let j = 0; j < u.length; j++) {
+          vi[j] = beta * vi[j] + u[j];
+          u[j] = vi[j];
+        }
+      }
+      return v;
     },
   };
 }
@@ -56,55 +112,240 @@ export interface AdamState {
   v: Float64Array[];
 }
 
-/**
- * Adam (Kingma & Ba 2015) with bias correction; with `weightDecay` > 0 and `decoupled`, AdamW
- * (Loshchilov & Hutter 2019): Δθ = −η sᵢ (m̂/(√v̂ + ε) + λθ).
- */
-export function adam(lr: number, opts: { beta1?: number; beta2?: number; eps?: number; weightDecay?: number; lrScales?: number[] } = {}): Optimizer<AdamState> {
+export interface AdamOptions {
+  beta1?: number;
+  beta2?: number;
+  eps?: number;
+}
+
+/** Adam's direction (Kingma & Ba 2015), bias-corrected: u = m̂/(√v̂ + ε). */
+export function scaleByAdam(opts: AdamOptions = {}): GradientTransform<AdamState> {
   const b1 = opts.beta1 ?? 0.9;
   const b2 = opts.beta2 ?? 0.999;
   const eps = opts.eps ?? 1e-8;
-  const wd = opts.weightDecay ?? 0;
+  for (const [k, v] of [['beta1', b1], ['beta2', b2], ['eps', eps]] as const) checkFinite('scaleByAdam', k, v);
   return {
-    name: wd > 0 ? 'adamw' : 'adam',
-    init: (params) => ({ t: 0, m: zerosLike(params), v: zerosLike(params) }),
-    update: (grads, state, params) => {
+    name: 'adam',
+    init: (params) => ({ t: 0, m: params.map((p) => new Float64Array(p.length)), v: params.map((p) => new Float64Array(p.length)) }),
+    update: (updates, state) => {
       const t = state.t + 1;
       const c1 = 1 - b1 ** t;
       const c2 = 1 - b2 ** t;
-      const m: Float64Array[] = [];
-      const v: Float64Array[] = [];
-      const updates: Float64Array[] = [];
-      for (let i = 0; i < grads.length; i++) {
-        const g = grads[i];
-        const mi = new Float64Array(g.length);
-        const vi = new Float64Array(g.length);
-        const u = new Float64Array(g.length);
-        const s = lr * scaleOf(opts.lrScales, i);
-        const p = params[i];
+      for (let i = 0; i < updates.length; i++) {
+        const g = updates[i];
+        const m = state.m[i];
+        const v = state.v[i];
         for (let j = 0; j < g.length; j++) {
-          mi[j] = b1 * state.m[i][j] + (1 - b1) * g[j];
-          vi[j] = b2 * state.v[i][j] + (1 - b2) * g[j] * g[j];
-          u[j] = -s * (mi[j] / c1 / (Math.sqrt(vi[j] / c2) + eps) + wd * p[j]);
+          m[j] = b1 * m[j] + (1 - b1) * g[j];
+          v[j] = b2 * v[j] + (1 - b2) * g[j] * g[j];
+          g[j] = m[j] / c1 / (Math.sqrt(v[j] / c2) + eps);
         }
-        m.push(mi);
-        v.push(vi);
-        updates.push(u);
       }
-      return { updates, state: { t, m, v } };
+      return { t, m: state.m, v: state.v };
+    },
+    select: (idx, state, slices) => ({
+      transform: scaleByAdam(opts),
+      state: { t: state.t, m: state.m.map((a) => pickSlices(a, slices, idx)), v: state.v.map((a) => pickSlices(a, slices, idx)) },
+    }),
+  };
+}
+
+/**
+ * Weight decay: u ← u + λθ. Before the Adam direction it is coupled L2 (the gradient of λ‖θ‖²/2);
+ * after it, decoupled (AdamW, Loshchilov & Hutter 2019), scaled by η and the multipliers like the rest.
+ */
+export function addDecayedWeights(weightDecay: number): GradientTransform<null> {
+  checkFinite('addDecayedWeights', 'weightDecay', weightDecay);
+  return {
+    name: 'weight-decay',
+    init: () => null,
+    update: (updates, _s, params) => {
+      for (let i = 0; i < updates.length; i++) {
+        const u = updates[i];
+        const p = params[i];
+        for (let j = 0; j < u.length; j++) u[j] += weightDecay * p[j];
+      }
+      return null;
+    },
+    select: () => ({ transform: addDecayedWeights(weightDecay), state: null }),
+  };
+}
+
+function pickSlices(a: Float64Array, K: number, indices: readonly number[]): Float64Array {
+  const per = a.length / K;
+  const out = new Float64Array(per * indices.length);
+  indices.forEach((k, r) => out.set(a.subarray(k * per, (k + 1) * per), r * per));
+  return out;
+}
+
+/** One fused group of a chain: a stateful transform, or a run of scalings multiplied into one factor. */
+type Stage = { kind: 'transform'; t: Optimizer } | { kind: 'scale'; ts: Optimizer[]; slices: number };
+
+function stagesOf(transforms: readonly Optimizer[]): Stage[] {
+  const stages: Stage[] = [];
+  for (const t of transforms) {
+    const last = stages[stages.length - 1];
+    if (t.factor && last?.kind === 'scale') {
+      last.ts.push(t);
+      last.slices = Math.max(last.slices, t.slices ?? 1);
+    } else if (t.factor) stages.push({ kind: 'scale', ts: [t], slices: t.slices ?? 1 });
+    else stages.push({ kind: 'transform', t });
+  }
+  return stages;
+}
+
+/** Transforms applied in order; consecutive scalings are fused (their factors multiplied left to right). */
+export function chain(...transforms: Optimizer[]): GradientTransform<unknown[]> {
+  const stages = stagesOf(transforms);
+  const slices = Math.max(1, ...transforms.map((t) => t.slices ?? 1));
+  return {
+    name: transforms.map((t) => t.name).join('+'),
+    slices,
+    init: (params) => transforms.map((t) => t.init(params)),
+    update: (updates, states, params) => {
+      const next = [...states];
+      let at = 0;
+      for (const st of stages) {
+        if (st.kind === 'transform') {
+          next[at] = st.t.update(updates, states[at], params);
+          at++;
+        } else {
+          const fs = st.ts.map((t) => t.factor as (i: number, k: number) => number);
+          applyFactor(updates, (i, k) => fs.reduce((c, f, n) => (n === 0 ? f(i, k) : c * f(i, k)), 1), st.slices);
+          at += st.ts.length;
+        }
+      }
+      return next;
+    },
+    select: (idx, states, K) => {
+      const picked = transforms.map((t, n) => {
+        if (!t.select) {
+          if ((t.slices ?? 1) > 1) throw new Error(`chain.select: transform '${t.name}' has per-network state and cannot drop networks`);
+          return { transform: t, state: states[n] };
+        }
+        return t.select(idx, states[n], K);
+      });
+      const sub = chain(...picked.map((p) => p.transform));
+      return { transform: sub, state: picked.map((p) => p.state) };
     },
   };
 }
 
-export function adamw(lr: number, weightDecay: number, opts: { beta1?: number; beta2?: number; eps?: number; lrScales?: number[] } = {}): Optimizer<AdamState> {
-  return adam(lr, { ...opts, weightDecay });
-}
-
-/** θ ← θ + Δθ, in place on the parameter arrays. */
+/** θ ← θ + u, in place on the parameter arrays. */
 export function applyUpdates(params: Arrays, updates: Arrays): void {
   for (let i = 0; i < params.length; i++) {
     const p = params[i];
     const u = updates[i];
     for (let j = 0; j < p.length; j++) p[j] += u[j];
   }
+}
+
+/**
+ * The gradients as the float64 update buffers a chain rewrites: float64 gradients are used as they are
+ * (the autodiff core hands each step fresh arrays), float32 ones are widened (exactly).
+ */
+export function updateBuffers(grads: Arrays): Float64Array[] {
+  return grads.map((g) => (g instanceof Float64Array ? g : Float64Array.from(g)));
+}
+
+/**
+ * A chain with its state, stepping parameters in place: `step(params, grads)` is init (first call),
+ * update, apply. What the trainer and the sweeps hold.
+ */
+export class OptimizerState {
+  private state: unknown = undefined;
+  private started = false;
+  constructor(public transform: Optimizer) {}
+
+  step(params: Arrays, grads: Arrays): void {
+    if (!this.started) {
+      this.state = this.transform.init(params);
+      this.started = true;
+    }
+    const u = updateBuffers(grads);
+    this.state = this.transform.update(u, this.state, params);
+    applyUpdates(params, u);
+  }
+
+  /** Keep only the stacked networks `indices` (of the transform's slices). */
+  select(indices: readonly number[]): OptimizerState {
+    const K = this.transform.slices ?? 1;
+    if (!this.transform.select) throw new Error(`optimizer '${this.transform.name}' cannot drop networks`);
+    indices.forEach((k) => {
+      if (!(Number.isInteger(k) && k >= 0 && k < K)) throw new Error(`select: index ${k} out of range [0, ${K})`);
+    });
+    if (!this.started) {
+      const sub = this.transform.select(indices, undefined, K);
+      return new OptimizerState(sub.transform);
+    }
+    const sub = this.transform.select(indices, this.state, K);
+    const out = new OptimizerState(sub.transform);
+    out.state = sub.state;
+    out.started = true;
+    return out;
+  }
+}
+
+// ---- named optimizers and the one config ---------------------------------------------------------
+
+/** Plain (S)GD: u = −η·sᵢ·g. */
+export function sgd(lr: number | readonly number[], lrScales?: readonly number[]): Optimizer {
+  return chain(...(lrScales ? [scaleByParameterization(lrScales)] : []), scaleByLearningRate(lr));
+}
+
+/** Heavy-ball momentum: v ← βv + g, u = −η·sᵢ·v. */
+export function momentum(lr: number | readonly number[], beta = 0.9, lrScales?: readonly number[]): Optimizer {
+  return chain(traceMomentum(beta), ...(lrScales ? [scaleByParameterization(lrScales)] : []), scaleByLearningRate(lr));
+}
+
+/** Adam; with `weightDecay` > 0, AdamW (decoupled): u = −η·sᵢ·(m̂/(√v̂ + ε) + λθ). */
+export function adam(lr: number | readonly number[], opts: AdamOptions & { weightDecay?: number; lrScales?: readonly number[] } = {}): Optimizer {
+  const wd = opts.weightDecay ?? 0;
+  return chain(
+    scaleByAdam(opts),
+    ...(wd !== 0 ? [addDecayedWeights(wd)] : []),
+    ...(opts.lrScales ? [scaleByParameterization(opts.lrScales)] : []),
+    scaleByLearningRate(lr),
+  );
+}
+
+export const OptimizerConfig = z
+  .object({
+    kind: z.enum(['sgd', 'momentum', 'adam', 'adamw']),
+    lr: z.number().positive(),
+    /** heavy-ball coefficient (momentum) */
+    beta: z.number().min(0).max(1).optional(),
+    beta1: z.number().min(0).max(1).optional(),
+    beta2: z.number().min(0).max(1).optional(),
+    eps: z.number().positive().optional(),
+    /** decoupled for adamw, coupled L2 (added to the gradient) for sgd, momentum and adam */
+    weightDecay: z.number().min(0).optional(),
+  })
+  .strict();
+export type OptimizerConfig = z.infer<typeof OptimizerConfig>;
+
+/**
+ * The optimizer of a config, with the parameterization's multipliers (one place used by the CLI, the
+ * sweeps, the protocols and the studies). `lr` may be overridden by per-network rates for stacked models.
+ */
+export function optimizerFromConfig(c: OptimizerConfig, opts: { lrScales?: readonly number[]; lrs?: readonly number[] } = {}): Optimizer {
+  const lr = opts.lrs ?? c.lr;
+  const wd = c.weightDecay ?? 0;
+  const coupled = wd !== 0 && c.kind !== 'adamw' ? [addDecayedWeights(wd)] : [];
+  const scales = opts.lrScales ? [scaleByParameterization(opts.lrScales)] : [];
+  switch (c.kind) {
+    case 'sgd':
+      return chain(...coupled, ...scales, scaleByLearningRate(lr));
+    case 'momentum':
+      return chain(...coupled, traceMomentum(c.beta ?? 0.9), ...scales, scaleByLearningRate(lr));
+    case 'adam':
+      return chain(...coupled, scaleByAdam(c), ...scales, scaleByLearningRate(lr));
+    case 'adamw':
+      return chain(scaleByAdam(c), ...(wd !== 0 ? [addDecayedWeights(wd)] : []), ...scales, scaleByLearningRate(lr));
+  }
+}
+
+/** AdamW (Loshchilov & Hutter 2019): Adam with decoupled weight decay λ. */
+export function adamw(lr: number | readonly number[], weightDecay: number, opts: AdamOptions & { lrScales?: readonly number[] } = {}): Optimizer {
+  return adam(lr, { ...opts, weightDecay });
 }

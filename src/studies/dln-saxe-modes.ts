@@ -21,12 +21,14 @@
  * and every mode finished learning (u ≥ 0.98 s at the end).
  */
 import { z } from 'zod';
-import { valueAndGrad } from '../core/autodiff.ts';
 import * as op from '../core/ops.ts';
 import type { Rng } from '../core/random.ts';
+import { randomOrthonormalColumns } from '../core/stats.ts';
 import { type Tensor, param, tensor } from '../core/tensor.ts';
+import { sgd } from '../nn/optim.ts';
+import { fit } from '../nn/train.ts';
 import { saxeModeStrengths } from '../theory/saxe.ts';
-import type { MetricSpec, Observations, RegimeCheck, Series, Study } from './types.ts';
+import { defineStudy, type MetricSpec, type RegimeCheck, type Series } from './types.ts';
 
 const Params = z.object({
   dim: z.number().int().min(2).max(64).default(8),
@@ -43,24 +45,6 @@ const Params = z.object({
   samples: z.number().int().min(20).max(2000).default(200),
 });
 type P = z.infer<typeof Params>;
-
-/** Random n×k matrix with orthonormal columns (Gram–Schmidt on Gaussian columns). */
-function orthonormalColumns(n: number, k: number, rng: Rng): Float64Array {
-  const q = new Float64Array(n * k);
-  for (let j = 0; j < k; j++) {
-    const v = rng.fillNormal(new Float64Array(n));
-    for (let pass = 0; pass < 2; pass++) {
-      for (let i = 0; i < j; i++) {
-        let d = 0;
-        for (let r = 0; r < n; r++) d += q[r * k + i] * v[r];
-        for (let r = 0; r < n; r++) v[r] -= d * q[r * k + i];
-      }
-    }
-    const nrm = Math.hypot(...v);
-    for (let r = 0; r < n; r++) q[r * k + j] = v[r] / nrm;
-  }
-  return q;
-}
 
 /** A = Σ_μ c_μ x_μ y_μᵀ for column sets X (n×k), Y (m×k). */
 function outer(X: Float64Array, n: number, Y: Float64Array, m: number, c: number[]): Float64Array {
@@ -113,7 +97,8 @@ function train(
   V: Float64Array,
   T: Tensor,
   progress: (f: number) => void,
-  emit: (t: number, u: number[]) => void = () => {},
+  emit: (t: number, u: number[]) => void,
+  signal: AbortSignal | undefined,
 ): RunResult {
   const d = p.dim;
   const h = p.hidden;
@@ -125,7 +110,7 @@ function train(
   if (init === 'aligned') {
     // balanced: every layer carries a = u₀^{1/L} on each mode, chained through orthonormal R_l (h×k)
     const a = Array(k).fill(p.alignedInit ** (1 / depth));
-    const R = Array.from({ length: depth - 1 }, (_, l) => orthonormalColumns(h, k, rng.child('R', l)));
+    const R = Array.from({ length: depth - 1 }, (_, l) => randomOrthonormalColumns(h, k, rng.child('R', l)));
     W = shapes.map(([r, c], l) => {
       const left = l === depth - 1 ? U : R[l];
       const right = l === 0 ? V : R[l - 1];
@@ -164,23 +149,21 @@ function train(
   const every = Math.max(1, Math.floor(steps / p.samples));
   const times: number[] = [];
   const modes: number[][] = Array.from({ length: k }, () => []);
-  for (let t = 0; t <= steps; t++) {
-    if (t % every === 0 || t === steps) {
-      const P = product().data as Float64Array;
-      const u = modeStrengths(P, d, U, V, k);
+  fit({
+    params: W,
+    loss,
+    optimizer: sgd(p.eta),
+    steps,
+    evalAt: every,
+    signal,
+    onEval: (t) => {
+      const u = modeStrengths(product().data as Float64Array, d, U, V, k);
       times.push(t * p.eta);
       u.forEach((v, mu) => modes[mu].push(v));
       emit(t * p.eta, u);
       progress(t / steps);
-    }
-    if (t === steps) break;
-    const { grads } = valueAndGrad(loss, W);
-    for (let l = 0; l < depth; l++) {
-      const w = W[l].data;
-      const g = grads[l];
-      for (let j = 0; j < w.length; j++) w[j] -= p.eta * g[j];
-    }
-  }
+    },
+  });
   return { times, modes, u0 };
 }
 
@@ -196,7 +179,7 @@ function crossing(times: number[], u: number[], level: number): number {
   return Number.NaN;
 }
 
-export const dlnSaxeModes: Study<P> = {
+export const dlnSaxeModes = defineStudy(Params, {
   id: 'dln-saxe-modes',
   catalog: 1,
   pillar: 'solvable',
@@ -205,7 +188,6 @@ export const dlnSaxeModes: Study<P> = {
   formula: 'u(\\tau) = \\frac{s}{1 + (s/u_0 - 1)e^{-2s\\tau}}, \\qquad \\frac{du}{d\\tau} = L\\,u^{2-2/L}(s-u)',
   papers: ['Saxe, McClelland & Ganguli 2014, Exact solutions to the nonlinear dynamics of learning in deep linear neural networks (ICLR)', 'Simon et al. 2026, Fig. 1a'],
   core: true,
-  schema: Params as unknown as z.ZodType<P>,
   quick: { eta: 2e-3, samples: 120 },
 
   predict(p) {
@@ -229,8 +211,8 @@ export const dlnSaxeModes: Study<P> = {
     const d = p.dim;
     const k = p.singularValues.length;
     if (k > d || k > p.hidden) throw new Error(`singularValues: ${k} modes need dim and hidden ≥ ${k} (dim=${d}, hidden=${p.hidden})`);
-    const U = orthonormalColumns(d, k, ctx.rng.child('U'));
-    const V = orthonormalColumns(d, k, ctx.rng.child('V'));
+    const U = randomOrthonormalColumns(d, k, ctx.rng.child('U'));
+    const V = randomOrthonormalColumns(d, k, ctx.rng.child('V'));
     const T = tensor(outer(U, d, V, d, p.singularValues), [d, d]);
     const series: Series[] = [];
     const scalars: Record<string, number> = {};
@@ -247,6 +229,7 @@ export const dlnSaxeModes: Study<P> = {
         (f) => ctx.progress((ji + f) / jobs.length, `${job.init} L=${job.depth}`),
         // live points for the lab: the same series (name, group) the result will hold
         (t, u) => u.forEach((y, mu) => ctx.emit?.({ name: cfg(job.init, job.depth), group: grp(p.singularValues[mu]), x: t, y })),
+        ctx.signal,
       );
       p.singularValues.forEach((s, mu) => {
         series.push({ name: cfg(job.init, job.depth), group: grp(s), kind: 'measured', x: r.times, y: r.modes[mu] });
@@ -260,7 +243,7 @@ export const dlnSaxeModes: Study<P> = {
     return { scalars, series };
   },
 
-  compare(pred: Observations, meas: Observations, p: P) {
+  compare(pred, meas, p) {
     const metrics: MetricSpec[] = [];
     const regime: RegimeCheck[] = [];
     const sMax = Math.max(...p.singularValues);
@@ -334,4 +317,4 @@ export const dlnSaxeModes: Study<P> = {
       caption: 'Dashed: the sigmoid with the effective u₀ = ‖W₁v + W₂ᵀu‖²/4 of the actual initial weights.',
     },
   ],
-};
+});

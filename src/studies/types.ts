@@ -73,9 +73,16 @@ export interface Figure {
   caption?: string;
 }
 
+/**
+ * The scalars of an observation. With a key type K (a union of literal or template-literal types such as
+ * `` `u0 random s=${number}` ``), keys are checked where `measure` writes them and `compare` reads them;
+ * with the default K = string, any key goes.
+ */
+export type Scalars<K extends string = string> = string extends K ? Record<string, number> : Partial<Record<K, number>>;
+
 /** What `measure` and `predict` return: named scalars plus curves. */
-export interface Observations {
-  scalars: Record<string, number>;
+export interface Observations<K extends string = string> {
+  scalars: Scalars<K>;
   series: Series[];
   /** Free-form notes shown in the report (e.g. where a rule was seen to fail). */
   notes?: string[];
@@ -97,7 +104,11 @@ export interface StudyComparison {
   regime: RegimeCheck[];
 }
 
-export interface Study<P extends Record<string, unknown> = Record<string, unknown>> {
+/**
+ * A study. P is its parameter type (inferred from the schema by `defineStudy`); PK and MK are the keys of
+ * the scalars `predict` and `measure` return (string when a study does not declare them).
+ */
+export interface Study<P extends Record<string, unknown> = Record<string, unknown>, PK extends string = string, MK extends string = string> {
   id: string;
   /** Catalog number in shared/learning-mechanics.md §6. */
   catalog: number;
@@ -114,15 +125,29 @@ export interface Study<P extends Record<string, unknown> = Record<string, unknow
   schema: z.ZodType<P>;
   /** Parameter overrides of the quick profile (CI-sized). */
   quick: Partial<P>;
-  predict(params: P): Observations;
-  measure(params: P, ctx: MeasureContext): Promise<Observations> | Observations;
-  compare(prediction: Observations, measurement: Observations, params: P): StudyComparison;
+  predict(params: P): Observations<PK>;
+  measure(params: P, ctx: MeasureContext): Promise<Observations<MK>> | Observations<MK>;
+  compare(prediction: Observations<PK>, measurement: Observations<MK>, params: P): StudyComparison;
   figures(params: P): Figure[];
+}
+
+/**
+ * Declare a study: the parameter type is inferred from the zod object schema (no casts), and the scalar
+ * keys of `predict` and `measure` from the optional type arguments:
+ *
+ *   export const myStudy = defineStudy(Params, { id: 'my-study', ..., predict(p) {...}, ... });
+ *   export const other = defineStudy<z.output<typeof Params>, PredKey, MeasKey>(Params, { ... });
+ */
+export function defineStudy<P extends Record<string, unknown>, PK extends string = string, MK extends string = string>(
+  schema: z.ZodType<P>,
+  spec: Omit<Study<P, PK, MK>, 'schema'>,
+): Study<P, PK, MK> {
+  return { ...spec, schema };
 }
 
 /** A study with its parameter type erased, as stored in the registry. */
 // biome-ignore lint/suspicious/noExplicitAny: registry erases each study's own parameter type; params are validated by the study's zod schema before use.
-export type AnyStudy = Study<any>;
+export type AnyStudy = Study<any, any, any>;
 
 export interface Provenance {
   seed: number;
