@@ -12,9 +12,9 @@
  * factor: O(M²) per sample instead of O(dM), so d can be large; prefixes r_{:N} serve every width (nested features).
  * The population loss of a readout is exact: L(θ) = σ² + wᵀΣw − 2θᵀc_N/√N + θᵀC_Nθ/N with C = FᵀΣF, c = FᵀΣw.
  */
-import { gemmView } from '../../core/linalg/dense.ts';
-import { cholesky, eigh } from '../../core/linalg.ts';
-import type { Rng } from '../../core/random.ts';
+import { gemmView } from '../core/linalg/dense.ts';
+import { cholesky, eigh } from '../core/linalg.ts';
+import type { Rng } from '../core/random.ts';
 
 export interface GaussianRandomFeatures {
   d: number;

@@ -19,104 +19,12 @@
  *   `fitPowerLawLogLog(frequency, power)` (./powerLaw.ts). Non-periodic images have edge discontinuities that add a
  *   spurious ∝ f^{−2} cross in the spectrum; `window: 'hann'` suppresses it.
  */
+import { dft2, twiddles } from '../core/fft.ts';
 import type { Mat } from '../core/mat.ts';
 import { checkMat } from './matrix.ts';
 
-export interface Complex {
-  re: Float64Array;
-  im: Float64Array;
-}
-
-/** Twiddle table cos/sin(2πk/n), k = 0..n−1. */
-function twiddles(n: number): { cos: Float64Array; sin: Float64Array } {
-  const cos = new Float64Array(n);
-  const sin = new Float64Array(n);
-  for (let k = 0; k < n; k++) {
-    cos[k] = Math.cos((2 * Math.PI * k) / n);
-    sin[k] = Math.sin((2 * Math.PI * k) / n);
-  }
-  return { cos, sin };
-}
-
-/**
- * In-place-free strided 1-D DFT of `count` length-n sequences: X_k = Σ_t x_t e^{∓2πi kt/n} (− forward, + inverse;
- * the inverse is not divided by n here). Sequence s starts at offset s·outerStride with element stride innerStride.
- */
-function dftStrided(
-  re: Float64Array,
-  im: Float64Array,
-  n: number,
-  count: number,
-  outerStride: number,
-  innerStride: number,
-  sign: number,
-  tw: { cos: Float64Array; sin: Float64Array },
-): void {
-  const bre = new Float64Array(n);
-  const bim = new Float64Array(n);
-  for (let s = 0; s < count; s++) {
-    const base = s * outerStride;
-    for (let k = 0; k < n; k++) {
-      let sr = 0;
-      let si = 0;
-      let idx = 0; // (k·t) mod n
-      for (let t = 0; t < n; t++) {
-        const xr = re[base + t * innerStride];
-        const xi = im[base + t * innerStride];
-        const c = tw.cos[idx];
-        const sn = sign * tw.sin[idx];
-        // (xr + i xi)(c + i sn) with sn = ∓sin
-        sr += xr * c - xi * sn;
-        si += xr * sn + xi * c;
-        idx += k;
-        if (idx >= n) idx -= n;
-      }
-      bre[k] = sr;
-      bim[k] = si;
-    }
-    for (let k = 0; k < n; k++) {
-      re[base + k * innerStride] = bre[k];
-      im[base + k * innerStride] = bim[k];
-    }
-  }
-}
-
-/** 1-D DFT X_k = Σ_t x_t e^{−2πi kt/n}; `inverse` uses e^{+2πi kt/n} and divides by n. */
-export function dft(re: ArrayLike<number>, im?: ArrayLike<number>, inverse = false): Complex {
-  const n = re.length;
-  if (n < 1) throw new Error('re: expected a non-empty sequence');
-  if (im !== undefined && im.length !== n) throw new Error(`im: has length ${im.length}, expected ${n} (the length of re)`);
-  const r = Float64Array.from(re);
-  const i = im === undefined ? new Float64Array(n) : Float64Array.from(im);
-  dftStrided(r, i, n, 1, 0, 1, inverse ? 1 : -1, twiddles(n));
-  if (inverse) {
-    for (let k = 0; k < n; k++) {
-      r[k] /= n;
-      i[k] /= n;
-    }
-  }
-  return { re: r, im: i };
-}
-
-/** 2-D DFT of an h×w row-major array (rows then columns); `inverse` divides by h·w. */
-export function dft2(re: ArrayLike<number>, im: ArrayLike<number> | null, h: number, w: number, inverse = false): Complex {
-  if (!Number.isInteger(h) || !Number.isInteger(w) || h < 1 || w < 1) throw new Error(`h, w: expected positive integers, got ${h}, ${w}`);
-  if (re.length !== h * w) throw new Error(`re: has length ${re.length}, expected h·w = ${h * w}`);
-  if (im !== null && im.length !== h * w) throw new Error(`im: has length ${im.length}, expected h·w = ${h * w}`);
-  const r = Float64Array.from(re);
-  const i = im === null ? new Float64Array(h * w) : Float64Array.from(im);
-  const sign = inverse ? 1 : -1;
-  dftStrided(r, i, w, h, w, 1, sign, twiddles(w)); // rows
-  dftStrided(r, i, h, w, 1, w, sign, twiddles(h)); // columns
-  if (inverse) {
-    const s = 1 / (h * w);
-    for (let t = 0; t < h * w; t++) {
-      r[t] *= s;
-      i[t] *= s;
-    }
-  }
-  return { re: r, im: i };
-}
+export type { Complex } from '../core/fft.ts';
+export { dft, dft2 } from '../core/fft.ts';
 
 export interface EmbeddingFourier {
   /** Number of residues p. */

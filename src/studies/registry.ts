@@ -16,7 +16,7 @@ import { randomFeatureUniversality } from './random-feature-universality.ts';
 import { representationConvergence } from './representation-convergence.ts';
 import { silentAlignment } from './silent-alignment.ts';
 import { doubleDescentStudy } from './double-descent.ts';
-import { eigenlearningCurves } from './eigenlearning-curves.ts';
+import { eigenlearningCurves } from './eigenlearning-curves/index.ts';
 import { signalPropagationStudy } from './signal-propagation.ts';
 import { adamSqrtScalingRule } from './adam-sqrt-scaling-rule.ts';
 import { criticalBatchSize } from './critical-batch-size.ts';

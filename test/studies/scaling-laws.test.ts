@@ -8,9 +8,9 @@ import { Rng } from '../../src/core/random.ts';
 import { bruteForceOptimum, chinchillaComputeOptimal } from '../../src/studies/chinchilla-compute-optimal.ts';
 import { kendallTauB, quantaScaling } from '../../src/studies/quanta-scaling.ts';
 import { randomFeatureScalingLaw } from '../../src/studies/random-feature-scaling-law.ts';
-import { makeGaussianRandomFeatures, populationLossOf, ridgePath, sampleGaussianRandomFeatures } from '../../src/studies/support/gaussianRandomFeatures.ts';
+import { makeGaussianRandomFeatures, populationLossOf, ridgePath, sampleGaussianRandomFeatures } from '../../src/data/gaussianRandomFeatures.ts';
 import { drawItem, itemLosses, makeQuantaNet, makeQuantaTask, quantaGradient, quantaLoss, trainOnCounts } from '../../src/studies/support/quantaLookup.ts';
-import { randomFeatureTheory } from '../../src/studies/support/randomFeatureTheory.ts';
+import { randomFeatureTheory } from '../../src/theory/randomFeatures.ts';
 import { eigenlearning } from '../../src/theory/eigenlearning.ts';
 import { expectHolds } from './holds.ts';
 

@@ -1,5 +1,5 @@
 /**
- * Helpers of the eigenlearning study (catalog 5): kernel regression on finite data distributions where the
+ * The data domains of the eigenlearning study (catalog 5): kernel regression on finite data distributions where the
  * kernel's eigen-decomposition under the data measure is exact. Browser-safe.
  *
  * Two domains, each the uniform measure on M points with a kernel that depends only on a "distance class" of the pair:
@@ -15,91 +15,9 @@
  * In both, the spectrum that enters the prediction is the exact eigen-decomposition on the data distribution (no
  * quadrature or truncation) and the kernel entries are exact.
  */
+import { binomial, fft, krawtchouk, popcount32, walshHadamard } from '../../core/fft.ts';
 import type { Rng } from '../../core/random.ts';
 
-/**
- * In-place iterative radix-2 Cooley–Tukey FFT (Cooley & Tukey 1965): X_q = Σ_j x_j e^{∓2πi jq/M}, the minus sign
- * for `inverse = false`. No 1/M normalization. `re` and `im` must have the same power-of-2 length.
- */
-export function fft(re: Float64Array, im: Float64Array, inverse = false): void {
-  const n = re.length;
-  if (im.length !== n) throw new Error(`fft: im has length ${im.length}, expected re.length = ${n}`);
-  if (n === 0 || (n & (n - 1)) !== 0) throw new Error(`fft: length must be a power of 2, got ${n}`);
-  for (let i = 1, j = 0; i < n; i++) {
-    let bit = n >> 1;
-    for (; j & bit; bit >>= 1) j ^= bit;
-    j ^= bit;
-    if (i < j) {
-      let t = re[i];
-      re[i] = re[j];
-      re[j] = t;
-      t = im[i];
-      im[i] = im[j];
-      im[j] = t;
-    }
-  }
-  const sign = inverse ? 1 : -1;
-  for (let len = 2; len <= n; len <<= 1) {
-    const half = len >> 1;
-    const ang = (sign * 2 * Math.PI) / len;
-    const wr = new Float64Array(half);
-    const wi = new Float64Array(half);
-    for (let k = 0; k < half; k++) {
-      wr[k] = Math.cos(ang * k);
-      wi[k] = Math.sin(ang * k);
-    }
-    for (let s = 0; s < n; s += len) {
-      for (let k = 0; k < half; k++) {
-        const a = s + k;
-        const b = a + half;
-        const xr = re[b] * wr[k] - im[b] * wi[k];
-        const xi = re[b] * wi[k] + im[b] * wr[k];
-        re[b] = re[a] - xr;
-        im[b] = im[a] - xi;
-        re[a] += xr;
-        im[a] += xi;
-      }
-    }
-  }
-}
-
-/** In-place unnormalized Walsh–Hadamard transform: y_b = Σ_S x_S (−1)^{popcount(S & b)} (length a power of 2). */
-export function walshHadamard(x: Float64Array): void {
-  const n = x.length;
-  if (n === 0 || (n & (n - 1)) !== 0) throw new Error(`walshHadamard: length must be a power of 2, got ${n}`);
-  for (let len = 1; len < n; len <<= 1) {
-    for (let s = 0; s < n; s += len << 1) {
-      for (let i = s; i < s + len; i++) {
-        const a = x[i];
-        const b = x[i + len];
-        x[i] = a + b;
-        x[i + len] = a - b;
-      }
-    }
-  }
-}
-
-export function popcount32(v: number): number {
-  let x = v - ((v >>> 1) & 0x55555555);
-  x = (x & 0x33333333) + ((x >>> 2) & 0x33333333);
-  return (Math.imul((x + (x >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24) & 0xff;
-}
-
-function binomial(n: number, k: number): number {
-  if (k < 0 || k > n) return 0;
-  let r = 1;
-  for (let i = 0; i < k; i++) r = (r * (n - i)) / (i + 1);
-  return Math.round(r);
-}
-
-/** Krawtchouk K_k(h) = Σ_j (−1)^j C(h, j) C(d − h, k − j). */
-export function krawtchouk(d: number, k: number, h: number): number {
-  let s = 0;
-  for (let j = 0; j <= k; j++) s += (j % 2 === 0 ? 1 : -1) * binomial(h, j) * binomial(d - h, k - j);
-  return s;
-}
-
-/** A finite data distribution (uniform on M points) with a rotation/flip-invariant kernel and its exact spectrum. */
 export interface KrrDomain {
   name: 'hypercube' | 'circle';
   /** number of points M */

@@ -13,7 +13,7 @@
  * hypercube is one of the synthetic domains of Simon et al.), n points drawn without replacement (differs from i.i.d. sampling by O(n/M)).
  * Kernel: the analytic NTK of a one-hidden-layer ReLU net with σ_w² = 2, σ_b² = 0.1. It depends only on the Hamming
  * distance, so its eigenfunctions under the data measure are the Walsh monomials χ_S (degree k = |S|, multiplicity
- * C(16, k)) with eigenvalues from a Krawtchouk transform of the 17 kernel values (./support/eigenlearning-curves.ts):
+ * C(16, k)) with eigenvalues from a Krawtchouk transform of the 17 kernel values (./domains.ts):
  * the spectrum fed to the prediction is the exact eigen-decomposition on the data distribution, all 65536 modes.
  * Targets: single eigenfunctions χ_S of degree k ∈ `modeLevels` (random S), and a power-law mixture with power
  * P_k ∝ k^{−β} in degree k ≥ 1 (random signs), unit norm. Labels y = f*(x) + ε, Var ε = ε². KRR
@@ -54,10 +54,11 @@
  *     On the circle the levels are the frequencies q ≤ `conservationMaxLevel` and the sum is not an identity.
  */
 import { z } from 'zod';
-import { solveSpd } from '../core/linalg.ts';
-import type { Rng } from '../core/random.ts';
-import { eigenlearning } from '../theory/eigenlearning.ts';
-import { infiniteWidthKernels } from '../theory/kernels.ts';
+import { solveSpd } from '../../core/linalg.ts';
+import type { Rng } from '../../core/random.ts';
+import { throwIfAborted } from '../../nn/train.ts';
+import { eigenlearning } from '../../theory/eigenlearning.ts';
+import { infiniteWidthKernels } from '../../theory/kernels.ts';
 import {
   circleDomain,
   eigenvaluesWithMultiplicity,
@@ -67,8 +68,8 @@ import {
   levelCoefficients,
   levelOffsets,
   samplePoints,
-} from './support/eigenlearning-curves.ts';
-import type { Figure, MetricSpec, Observations, RegimeCheck, Series, Study } from './types.ts';
+} from './domains.ts';
+import { defineStudy, type Figure, type MetricSpec, type RegimeCheck, type Series } from '../types.ts';
 
 const Params = z.object({
   /** data distribution: uniform on the hypercube {±1}^d, or on an M-point lattice of the circle */
@@ -237,7 +238,7 @@ function krrDraw(domain: KrrDomain, mixtures: Map<number, Float64Array>, tg: Tar
   return { mse, learnability };
 }
 
-export const eigenlearningCurves: Study<P> = {
+export const eigenlearningCurves = defineStudy(Params, {
   id: 'eigenlearning-curves',
   catalog: 5,
   pillar: 'solvable',
@@ -254,7 +255,6 @@ export const eigenlearningCurves: Study<P> = {
     'Tomasini, Sclocchi & Wyart 2022, Failure and success of the spectral bias prediction for Laplace kernel ridge regression: the case of low-dimensional data (ICML)',
   ],
   core: true,
-  schema: Params as unknown as z.ZodType<P>,
   quick: { sizes: [4, 8, 16, 32, 64, 128], draws: 30, testPoints: 2048 },
 
   predict(p) {
@@ -329,6 +329,7 @@ export const eigenlearningCurves: Study<P> = {
         const sumSq = new Float64Array(T);
         const lsum = new Float64Array(T);
         for (let d = 0; d < p.draws; d++) {
+          throwIfAborted(ctx.signal);
           const r = krrDraw(domain, mixtures, tg, n, ridge, p, ctx.rng.child('draw', ridge, n, d));
           for (let c = 0; c < T; c++) {
             sum[c] += r.mse[c];
@@ -370,6 +371,7 @@ export const eigenlearningCurves: Study<P> = {
     let sumLow = 0;
     let sumLowSq = 0;
     for (let d = 0; d < p.draws; d++) {
+      throwIfAborted(ctx.signal);
       const idx = samplePoints(n, domain.size, ctx.rng.child('conservation', d));
       const eye = new Float64Array(n * n);
       for (let i = 0; i < n; i++) eye[i * n + i] = 1;
@@ -407,7 +409,7 @@ export const eigenlearningCurves: Study<P> = {
     return { scalars, series, notes };
   },
 
-  compare(pred: Observations, meas: Observations, p: P) {
+  compare(pred, meas, p) {
     const sizes = [...p.sizes].sort((a, b) => a - b);
     const complete = p.domain === 'hypercube' ? p.dimension : 2 ** (p.latticeLog2 - 1);
     const top = Math.min(p.conservationMaxLevel, complete);
@@ -515,7 +517,7 @@ export const eigenlearningCurves: Study<P> = {
     });
     return figs;
   },
-};
+});
 
 /** Levels drawn in the conservation figure: all hypercube degrees; circle frequencies 0 and powers of 2. */
 function plotLevel(domain: KrrDomain, l: number): boolean {
