@@ -5,8 +5,9 @@
  */
 import { sha256Hex, stableStringify } from '../core/hash.ts';
 import { Rng } from '../core/random.ts';
+import { detectionPower, runControls } from './falsify.ts';
 import type { AnyStudy, MeasureContext, Observations, StudyResult } from './types.ts';
-import { evaluateMetric, judge } from './verdict.ts';
+import { combineParts, evaluateMetric, judgeParts, judgeSeeds, withControls } from './verdict.ts';
 
 export type Profile = 'quick' | 'default';
 
@@ -19,6 +20,10 @@ export interface ExecuteOptions {
   progress?: (fraction: number, message?: string) => void;
   emit?: MeasureContext['emit'];
   signal?: AbortSignal;
+  /** Run the study's negative controls (default true). */
+  controls?: boolean;
+  /** Compute each judged metric's detection threshold (bisection on compare; default false). */
+  power?: boolean;
 }
 
 export class ParamError extends Error {
@@ -92,14 +97,21 @@ export async function executeStudy(study: AnyStudy, opts: ExecuteOptions = {}): 
     measurement = await study.measure(params, ctx);
     const cmp = study.compare(prediction, measurement, params);
     const metrics = cmp.metrics.map(evaluateMetric);
+    const parts = judgeParts(metrics, cmp.regime);
+    const rerun = (p: Record<string, unknown>) => Promise.resolve(study.measure(p, { ...ctx, rng: Rng.fromSeed(seed, study.id), progress: () => {}, emit: undefined }));
+    const controls = opts.controls === false ? [] : await runControls(study, params, prediction, measurement, rerun);
+    const verdict = metrics.length === 0 ? 'error' : withControls(combineParts(parts), controls);
     return {
       ...base,
-      verdict: judge(metrics, cmp.regime),
+      verdict,
       metrics,
       regime: cmp.regime,
       prediction,
       measurement,
       provenance: provenance(Date.now() - t0),
+      ...(parts.length > 1 || parts[0]?.part ? { parts } : {}),
+      ...(study.controls?.length && opts.controls !== false ? { controls } : {}),
+      ...(opts.power ? { power: detectionPower(study, params, prediction, measurement) } : {}),
     };
   } catch (e) {
     const message = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
@@ -114,4 +126,26 @@ export async function executeStudy(study: AnyStudy, opts: ExecuteOptions = {}): 
       error: message,
     };
   }
+}
+
+/** How many seeds a profile runs by default: the study's declaration, else one. */
+export function defaultSeedCount(study: AnyStudy, profile: Profile): number {
+  return (profile === 'quick' ? study.seeds?.quick : study.seeds?.default) ?? 1;
+}
+
+/**
+ * Run a study at seeds `seeds` (in order) and judge over them: the result is the first seed's (its
+ * metrics, figures and provenance) with `verdict` replaced by the multi-seed verdict and `seedSummary`
+ * holding every seed's verdict, the fraction that holds and its Wilson interval.
+ */
+export async function executeStudyOverSeeds(study: AnyStudy, seeds: readonly number[], opts: ExecuteOptions = {}): Promise<StudyResult & { perSeed: StudyResult[] }> {
+  if (seeds.length === 0) throw new Error('seeds: [], expected at least one seed');
+  const perSeed: StudyResult[] = [];
+  for (let i = 0; i < seeds.length; i++) {
+    const progress = opts.progress;
+    perSeed.push(await executeStudy(study, { ...opts, seed: seeds[i], progress: progress && ((f, m) => progress((i + f) / seeds.length, `seed ${seeds[i]}${m ? `: ${m}` : ''}`)) }));
+  }
+  const threshold = study.seeds?.threshold ?? 0.5;
+  const { verdict, ...summary } = judgeSeeds(seeds, perSeed.map((r) => r.verdict), threshold);
+  return { ...perSeed[0], verdict: seeds.length === 1 ? perSeed[0].verdict : verdict, seedSummary: summary, perSeed };
 }

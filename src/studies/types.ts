@@ -9,7 +9,12 @@ import type { Rng } from '../core/random.ts';
 export type Pillar = 'solvable' | 'limits' | 'laws' | 'hyperparameters' | 'universality' | 'mechanisms';
 export const PILLARS: readonly Pillar[] = ['solvable', 'limits', 'laws', 'hyperparameters', 'universality', 'mechanisms'];
 
-export type Verdict = 'holds' | 'falsified' | 'out-of-regime' | 'error';
+/**
+ * `inconclusive`: the study held, but a negative control (a wrong theory) held too, so the verdict is not
+ * evidence for this theory over the rival; or, over seeds, neither holding nor failing clears its bound.
+ */
+export type Verdict = 'holds' | 'falsified' | 'out-of-regime' | 'inconclusive' | 'error';
+export const VERDICTS: readonly Verdict[] = ['holds', 'falsified', 'out-of-regime', 'inconclusive', 'error'];
 
 /** A curve: measured from a run, or predicted by the theory. */
 export interface Series {
@@ -42,6 +47,15 @@ export interface MetricSpec {
   /** Why this tolerance (finite width, finite sample, float error, the catalog's criterion, ...). */
   reason: string;
   description?: string;
+  /**
+   * The key of the prediction's scalar that sets this metric's target or bound. Detection power perturbs
+   * that scalar; the contract test checks that every judged metric names one (or is a sanity check).
+   */
+  prediction?: string;
+  /** A check on the measurement itself (not a prediction): reported, never counted toward `holds`. */
+  sanity?: boolean;
+  /** The part of a multi-part study this metric belongs to (per-part verdicts); '' or absent: the whole study. */
+  part?: string;
 }
 
 export interface MetricResult extends MetricSpec {
@@ -56,6 +70,62 @@ export interface RegimeCheck {
   name: string;
   ok: boolean;
   detail: string;
+  /** The number the check tested, when it has one: a NaN here makes the verdict `error`, not out-of-regime. */
+  value?: number;
+  /** The part of a multi-part study it gates; absent: every part. */
+  part?: string;
+}
+
+/**
+ * A negative control: a named wrong theory a referee would propose. `predict` turns the study's prediction
+ * into the rival's (the same measurement is judged against it, no retraining); `params`, when given, runs
+ * the study's measurement again at those settings (a null model: shuffled labels, a random network), judged
+ * against the study's own prediction. A control that does not come out `falsified` makes a holding study
+ * `inconclusive`.
+ */
+export interface Control<P = Record<string, unknown>, PK extends string = string> {
+  name: string;
+  /** Why a referee would propose it, in one sentence. */
+  description: string;
+  predict?: (params: P, prediction: Observations<PK>) => Observations<PK>;
+  params?: Partial<P>;
+}
+
+export interface ControlResult {
+  name: string;
+  description: string;
+  verdict: Verdict;
+  /** the metrics of the control's comparison that passed (each one a reason it was not falsified) */
+  passing: string[];
+  error?: string;
+}
+
+export interface PartResult {
+  part: string;
+  verdict: Verdict;
+}
+
+/** Detection power of one judged metric: the smallest relative change of its predicted scalar that flips it. */
+export interface MetricPower {
+  metric: string;
+  prediction: string;
+  /** smallest |δ| (relative) such that the prediction ×(1 ± δ) fails this metric; +∞ if none up to the search bound */
+  detectionThreshold: number;
+  /** the direction that flips first */
+  direction: 'up' | 'down' | 'none';
+}
+
+/** A verdict over several seeds. */
+export interface SeedSummary {
+  seeds: number[];
+  verdicts: Verdict[];
+  holds: number;
+  fraction: number;
+  /** Wilson 95% interval of the fraction that holds */
+  lo: number;
+  hi: number;
+  /** the study's declared bound on `lo` */
+  threshold: number;
 }
 
 /** A declarative chart, turned into Vega-Lite by the report and the lab. */
@@ -129,6 +199,10 @@ export interface Study<P extends Record<string, unknown> = Record<string, unknow
   measure(params: P, ctx: MeasureContext): Promise<Observations<MK>> | Observations<MK>;
   compare(prediction: Observations<PK>, measurement: Observations<MK>, params: P): StudyComparison;
   figures(params: P): Figure[];
+  /** Negative controls (wrong theories) that must come out falsified. */
+  controls?: Control<P, PK>[];
+  /** Over seeds: how many the default profile runs, and the bound on the Wilson lower bound of the fraction that holds. */
+  seeds?: { default: number; quick?: number; threshold: number };
 }
 
 /**
@@ -175,4 +249,11 @@ export interface StudyResult {
   provenance: Provenance;
   error?: string;
   cached?: boolean;
+  /** per-part verdicts (multi-part studies) */
+  parts?: PartResult[];
+  controls?: ControlResult[];
+  /** detection power per judged metric (with `--power`) */
+  power?: MetricPower[];
+  /** the verdict over seeds, when the study ran at several (then `verdict` is the multi-seed verdict) */
+  seedSummary?: SeedSummary;
 }
