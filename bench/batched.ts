@@ -1,6 +1,6 @@
 /**
  * Batched training of many small networks (src/nn/batchedMlp.ts through `trainOnlineSweep` in
- * src/observe/lrSweep.ts) against training them one by one, on the sweep of the mup-lr-transfer study
+ * src/protocols/lrSweep.ts) against training them one by one, on the sweep of the mup-lr-transfer study
  * (src/studies/mup-lr-transfer.ts): MLP 8 → n → n → 1 (ReLU), Adam, online batches of 32 from the tanh
  * teacher, learning rates 2^−10 … 2^−3 × 2 inits = 16 runs per (scheme, width), SP and μP, at widths 32
  * and 128. Both paths are measured in the same process, interleaved `--repeats` times (default 2, the
@@ -16,7 +16,7 @@
 import { kernels } from '../src/core/kernels.ts';
 import { Rng } from '../src/core/random.ts';
 import type { DType } from '../src/core/tensor.ts';
-import { type OnlineRunResult, type OnlineSweepRun, tanhTeacher, trainOnlineSweep } from '../src/observe/lrSweep.ts';
+import { type OnlineRunResult, type OnlineSweepRun, tanhTeacher, trainOnlineSweep } from '../src/protocols/lrSweep.ts';
 import { installBestKernels } from '../src/run/nativeKernels.ts';
 
 const args = process.argv.slice(2);

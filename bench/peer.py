@@ -1,15 +1,19 @@
 """PyTorch / numpy peer for `npm run bench`: the same cases as bench/run.ts, timed the same way.
 
-Prints one JSON object {"cases": {name: ms, ...}, "torch": version, "numpy": version, "threads": n,
-"details": {name: {...}}}; `details` carries what a case found besides its time (the whole-study case
+Prints one JSON object {"cases": {name: ms, ...}, "memory": {name: bytes}, "torch": version,
+"numpy": version, "threads": n, "details": {name: {...}}}; `memory` is the resident-set high-water
+(VmHWM) of this process during each case, reset through /proc/self/clear_refs before the case's setup,
+as bench/run.ts does for ours (null where /proc does not allow the reset); `details` carries what a case found besides its time (the whole-study case
 `study-mup-lr-transfer`, scripted in bench/peer_study.py, reports its optima per width there).
 Run with /usr/bin/python3 (Debian python3-torch). Installs nothing.
 `--threads=N` (default 1): the threads PyTorch (and the BLAS under it) may use; bench/run.ts passes
 the number our own kernels use, so both sides get the same cores. `--cpu-time`: time by the CPU
 time of this process (time.process_time) instead of the wall clock, as bench/run.ts does then.
 """
+import contextlib
 import json
 import os
+import re
 import sys
 import time
 
@@ -29,6 +33,27 @@ import torch  # noqa: E402
 
 torch.set_num_threads(threads)
 only = set(a for a in sys.argv[1:] if not a.startswith("--"))
+
+
+memory = {}
+
+
+@contextlib.contextmanager
+def peak_rss(name):
+    """Record the resident-set high-water (bytes) of this process over the block, reset at its start."""
+    try:
+        with open("/proc/self/clear_refs", "w") as f:
+            f.write("5")
+        ok = True
+    except OSError:
+        ok = False
+    yield
+    peak = None
+    if ok:
+        with open("/proc/self/status") as f:
+            m = re.search(r"VmHWM:\s+(\d+) kB", f.read())
+        peak = int(m.group(1)) * 1024 if m else None
+    memory[name] = peak
 
 
 def median_ms(fn, steps, repeats):
@@ -76,10 +101,12 @@ def sgd_step_case(sizes, batch, dtype, loss_kind, steps, repeats):
 cases = {}
 want = lambda n: not only or n in only
 for name, w, steps in (("mlp-w32-f64", 32, 400), ("mlp-w128-f64", 128, 100), ("mlp-w512-f64", 512, 12)):
-    if want(name) or (name == "mlp-w128-f64" and want("hvp-over-grad")):
-        ms, m, lossf = sgd_step_case([32, w, w, w, 1], 64, torch.float64, "mse", steps, 7)
-        cases[name] = ms
-        if name == "mlp-w128-f64" and want("hvp-over-grad"):
+    if want(name):
+        with peak_rss(name):
+            cases[name] = sgd_step_case([32, w, w, w, 1], 64, torch.float64, "mse", steps, 7)[0]
+    if name == "mlp-w128-f64" and want("hvp-over-grad"):
+        with peak_rss("hvp-over-grad"):
+            _, m, lossf = sgd_step_case([32, w, w, w, 1], 64, torch.float64, "mse", 1, 1)
             params = list(m.parameters())
             v = [torch.randn_like(p) for p in params]
 
@@ -95,58 +122,63 @@ for name, w, steps in (("mlp-w32-f64", 32, 400), ("mlp-w128-f64", 128, 100), ("m
             h_ms = median_ms(hvp, 100, 7)
             cases["hvp-over-grad"] = {"grad_ms": g_ms, "hvp_ms": h_ms, "ratio": h_ms / g_ms}
 if want("mlp-1024-f32"):
-    cases["mlp-1024-f32"] = sgd_step_case([784, 1024, 1024, 10], 128, torch.float32, "ce", 10, 5)[0]
+    with peak_rss("mlp-1024-f32"):
+        cases["mlp-1024-f32"] = sgd_step_case([784, 1024, 1024, 10], 128, torch.float32, "ce", 10, 5)[0]
 if want("eigh-2000-f64"):
-    rng = np.random.default_rng(0)
-    a = rng.standard_normal((2000, 2000))
-    a = (a + a.T) / 2
-    np.linalg.eigh(a)
-    ts = []
-    for _ in range(3):
-        t = clock()
+    with peak_rss("eigh-2000-f64"):
+        rng = np.random.default_rng(0)
+        a = rng.standard_normal((2000, 2000))
+        a = (a + a.T) / 2
         np.linalg.eigh(a)
-        ts.append((clock() - t) * 1000)
-    ts.sort()
-    cases["eigh-2000-f64"] = ts[1]
+        ts = []
+        for _ in range(3):
+            t = clock()
+            np.linalg.eigh(a)
+            ts.append((clock() - t) * 1000)
+        ts.sort()
+        cases["eigh-2000-f64"] = ts[1]
 
 for name, n, dtype in (("gemm-2048-f32", 2048, torch.float32), ("gemm-1024-f64", 1024, torch.float64)):
     if want(name):
-        torch.manual_seed(0)
-        a = torch.randn(n, n, dtype=dtype)
-        b = torch.randn(n, n, dtype=dtype)
-        c = torch.empty(n, n, dtype=dtype)
-        cases[name] = median_ms(lambda: torch.mm(a, b, out=c), 1 if n >= 2048 else 3, 5)
+        with peak_rss(name):
+            torch.manual_seed(0)
+            a = torch.randn(n, n, dtype=dtype)
+            b = torch.randn(n, n, dtype=dtype)
+            c = torch.empty(n, n, dtype=dtype)
+            cases[name] = median_ms(lambda: torch.mm(a, b, out=c), 1 if n >= 2048 else 3, 5)
 if want("entk-1000"):
-    # empirical NTK of 1,000 inputs (dimension 32) for a width-512 two-layer tanh net, float64:
-    # per-example Jacobians by vmap(jacrev) over a functional call, then Θ = J Jᵀ
-    try:
-        from torch.func import functional_call, jacrev, vmap
-    except ImportError:  # torch 1.13: functorch
-        from functorch import jacrev, vmap
-        from torch.nn.utils.stateless import functional_call
-    torch.manual_seed(0)
-    n_in, d, width = 1000, 32, 512
-    net = mlp([d, width, 1], torch.nn.Tanh, torch.float64)
-    params = {k: v.detach() for k, v in net.named_parameters()}
-    x = torch.randn(n_in, d, dtype=torch.float64)
+    with peak_rss("entk-1000"):
+        # empirical NTK of 1,000 inputs (dimension 32) for a width-512 two-layer tanh net, float64:
+        # per-example Jacobians by vmap(jacrev) over a functional call, then Θ = J Jᵀ
+        try:
+            from torch.func import functional_call, jacrev, vmap
+        except ImportError:  # torch 1.13: functorch
+            from functorch import jacrev, vmap
+            from torch.nn.utils.stateless import functional_call
+        torch.manual_seed(0)
+        n_in, d, width = 1000, 32, 512
+        net = mlp([d, width, 1], torch.nn.Tanh, torch.float64)
+        params = {k: v.detach() for k, v in net.named_parameters()}
+        x = torch.randn(n_in, d, dtype=torch.float64)
 
-    def f_single(p, xi):
-        return functional_call(net, p, (xi.unsqueeze(0),)).squeeze(0)
+        def f_single(p, xi):
+            return functional_call(net, p, (xi.unsqueeze(0),)).squeeze(0)
 
-    def entk():
-        jac = vmap(jacrev(f_single), (None, 0))(params, x)
-        J = torch.cat([j.reshape(n_in, -1) for j in jac.values()], dim=1)
-        return J @ J.T
+        def entk():
+            jac = vmap(jacrev(f_single), (None, 0))(params, x)
+            J = torch.cat([j.reshape(n_in, -1) for j in jac.values()], dim=1)
+            return J @ J.T
 
-    cases["entk-1000"] = median_ms(entk, 1, 5)
+        cases["entk-1000"] = median_ms(entk, 1, 5)
 
 details = {}
 if want("study-mup-lr-transfer"):
     # the whole muP learning-rate-transfer sweep (bench/peer_study.py), timed once like ours
     from peer_study import run_study
 
-    t = clock()
-    details["study-mup-lr-transfer"] = run_study(seed=0)
-    cases["study-mup-lr-transfer"] = (clock() - t) * 1000
+    with peak_rss("study-mup-lr-transfer"):
+        t = clock()
+        details["study-mup-lr-transfer"] = run_study(seed=0)
+        cases["study-mup-lr-transfer"] = (clock() - t) * 1000
 
-print(json.dumps({"cases": cases, "details": details, "torch": torch.__version__, "numpy": np.__version__, "threads": threads}))
+print(json.dumps({"cases": cases, "memory": memory, "details": details, "torch": torch.__version__, "numpy": np.__version__, "threads": threads}))

@@ -11,6 +11,22 @@
  * time their process used rather than by the wall clock, which other processes inflate.
  * `--skip=NAME[,NAME…]`: leave those cases out of a run that names none (e.g. `--skip=study-mup-lr-transfer`).
  *
+ * Single-thread comparison: a wall-clock run (no --cpu-time) that includes any of SINGLE_THREAD_CASES
+ * (mlp-w32-f64, eigh-2000-f64) also runs those cases again in a child `--cpu-time` run (one thread each
+ * side, CPU time) and reports them in the JSON as `single_thread: {timing: 'cpu', threads: 1, cases}`,
+ * beside the multi-thread wall-clock cases. `--no-single-thread` leaves that out.
+ *
+ * Peak memory per case: `ours_peak_rss_bytes` / `peer_peak_rss_bytes` are the resident-set high-water
+ * (VmHWM in /proc/self/status) of the process running the case, reset (write 5 to /proc/self/clear_refs)
+ * just before the case's setup, so it covers setup, warm-up and the timed repeats. It includes the
+ * runtime's own resident memory (Node + tsx, or Python + torch) at the reset, so compare the two sides
+ * knowing their baselines differ; null where /proc does not allow the reset.
+ *
+ * `catalog-default` (opt-in by name only; tens of minutes): wall time of `lmech run --all` (default
+ * profile) on 2 workers in a fresh temporary store, as a child process; no peer. Its peak memory is the
+ * child's `processMaxRssBytes` from the CLI JSON (all worker threads of the one process), and
+ * `max_study_peak_heap_bytes` the largest per-study heap high-water there.
+ *
  * Whole-study case `study-mup-lr-transfer` (minutes; runs when no case is named, or when named): one run of
  * `executeStudy(mupLrTransfer, { profile: 'default', seed: 0 })`, i.e. 2 schemes (SP, μP) × 4 widths × 10
  * learning rates × 3 inits = 240 online Adam runs of up to 300 steps (batch 32, f32, MLP 8→n→n→1), against
@@ -20,6 +36,9 @@
  * agree in distribution, not bit for bit. Naming other cases only (`npm run bench -- mlp-w32-f64`) skips it.
  */
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { availableParallelism, cpus } from 'node:os';
 import { empiricalNtkMatrix, hessianVectorProduct, valueAndGrad } from '../src/core/autodiff.ts';
 import { kernels } from '../src/core/kernels.ts';
@@ -43,7 +62,40 @@ const clock = cpuTime
   : () => performance.now();
 const only = new Set(args.filter((a) => !a.startsWith('--')));
 const skip = new Set(args.filter((a) => a.startsWith('--skip=')).flatMap((a) => a.slice('--skip='.length).split(',')));
-const want = (n: string) => (only.size === 0 && !skip.has(n)) || only.has(n);
+/** Cases too slow for a run that names none: they run only when named. */
+const OPT_IN_CASES = new Set(['catalog-default']);
+const want = (n: string) => (only.size === 0 && !skip.has(n) && !OPT_IN_CASES.has(n)) || only.has(n);
+
+/** Reset this process's resident-set high-water (Linux ≥ 4.0); false where /proc does not allow it. */
+function resetPeakRss(): boolean {
+  try {
+    writeFileSync('/proc/self/clear_refs', '5');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** This process's resident-set high-water in bytes (VmHWM), or null off Linux. */
+function peakRssBytes(): number | null {
+  try {
+    const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'));
+    return m ? Number(m[1]) * 1024 : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Peak resident set per case (ours), filled by `measured`. */
+const oursPeakRss: Record<string, number | null> = {};
+
+/** Run one case's setup and timing with the resident-set high-water reset before it, and record the peak. */
+async function measured<T>(name: string, body: () => T | Promise<T>): Promise<T> {
+  const ok = resetPeakRss();
+  const out = await body();
+  oursPeakRss[name] = ok ? peakRssBytes() : null;
+  return out;
+}
 
 function medianMs(fn: () => void, steps: number, repeats: number): number {
   for (let i = 0; i < Math.max(1, Math.floor(steps / 5)); i++) fn();
@@ -93,6 +145,11 @@ interface CaseResult {
   peer_ratio?: number | null;
   ours_gflops?: number;
   peer_gflops?: number | null;
+  /** resident-set high-water of the process while it ran the case (see the header) */
+  ours_peak_rss_bytes?: number | null;
+  peer_peak_rss_bytes?: number | null;
+  /** catalog-default: the largest per-study heap high-water the CLI reported */
+  max_study_peak_heap_bytes?: number | null;
   /** whole-study case: log₂ η* per "scheme n=width", and the drift per scheme, on each side */
   ours_optima?: Record<string, number>;
   peer_optima?: Record<string, number> | null;
@@ -115,6 +172,8 @@ interface PeerStudySummary {
 
 interface PeerOutput {
   cases: Record<string, number | { ratio: number }>;
+  /** resident-set high-water per case, bytes (null where /proc did not allow the reset) */
+  memory?: Record<string, number | null>;
   details?: { [STUDY_CASE]?: PeerStudySummary };
   torch?: string;
   threads?: number;
@@ -139,7 +198,55 @@ function runPeer(names: string[], threads: number): PeerOutput | { error: string
   return JSON.parse(r.stdout.trim().split('\n').pop() as string);
 }
 
-const KNOWN_CASES = ['mlp-w32-f64', 'mlp-w128-f64', 'mlp-w512-f64', 'mlp-1024-f32', 'hvp-over-grad', 'eigh-2000-f64', 'gemm-2048-f32', 'gemm-1024-f64', 'entk-1000', STUDY_CASE];
+const CATALOG_CASE = 'catalog-default';
+const KNOWN_CASES = ['mlp-w32-f64', 'mlp-w128-f64', 'mlp-w512-f64', 'mlp-1024-f32', 'hvp-over-grad', 'eigh-2000-f64', 'gemm-2048-f32', 'gemm-1024-f64', 'entk-1000', STUDY_CASE, CATALOG_CASE];
+/** Cases the JSON also reports timed single-threaded by CPU time (from a child `--cpu-time` run). */
+const SINGLE_THREAD_CASES = ['mlp-w32-f64', 'eigh-2000-f64'];
+
+/**
+ * `lmech run --all` (default profile) on 2 workers in a fresh store, as a child process: its wall time,
+ * the child's resident-set high-water and the largest per-study heap peak, from the CLI's JSON.
+ */
+function runCatalog(log: (s: string) => void): CaseResult {
+  const store = mkdtempSync(join(tmpdir(), 'lmech-bench-catalog-'));
+  try {
+    log(`${CATALOG_CASE}: lmech run --all (default profile) on 2 workers, fresh store … (tens of minutes)`);
+    const bin = new URL('../bin/lmech.js', import.meta.url).pathname;
+    const t = performance.now();
+    const r = spawnSync(process.execPath, [bin, 'run', '--all', '--workers', '2', '--store', store, '--json'], { encoding: 'utf8', maxBuffer: 1 << 28 });
+    const ms = performance.now() - t;
+    if (r.status !== 0 && r.status !== 1) throw new Error(`${CATALOG_CASE}: lmech exited with ${r.status}: ${r.stderr.slice(-500)}`);
+    const out = JSON.parse(r.stdout.trim().split('\n').pop() as string) as { studies: { id: string; verdict: string; peakHeapBytes: number | null }[]; memory?: { processMaxRssBytes: number } };
+    const verdicts: Record<string, number> = {};
+    for (const x of out.studies) verdicts[x.verdict] = (verdicts[x.verdict] ?? 0) + 1;
+    log(`${CATALOG_CASE}: ${out.studies.length} studies in ${(ms / 1000).toFixed(1)} s; verdicts ${JSON.stringify(verdicts)}`);
+    const heaps = out.studies.map((x) => x.peakHeapBytes).filter((x): x is number => x !== null);
+    return {
+      name: CATALOG_CASE,
+      ours_ms: ms,
+      peer_ms: null,
+      ratio: null,
+      ours_peak_rss_bytes: out.memory?.processMaxRssBytes ?? null,
+      max_study_peak_heap_bytes: heaps.length ? Math.max(...heaps) : null,
+      note: `wall time, 2 workers, no peer; verdicts ${JSON.stringify(verdicts)}`,
+    };
+  } finally {
+    rmSync(store, { recursive: true, force: true });
+  }
+}
+
+/** The SINGLE_THREAD_CASES among `names`, run again in a child `--cpu-time` bench (one thread each side). */
+function runSingleThread(names: string[], log: (s: string) => void): { timing: 'cpu'; threads: 1; cases: CaseResult[] } | { error: string } {
+  const picked = SINGLE_THREAD_CASES.filter((n) => names.includes(n));
+  log(`single-thread comparison (CPU time, 1 thread each side): ${picked.join(', ')} …`);
+  const r = spawnSync(process.execPath, ['--import', 'tsx', new URL('./run.ts', import.meta.url).pathname, '--cpu-time', '--json', '--no-single-thread', ...picked], {
+    encoding: 'utf8',
+    maxBuffer: 1 << 24,
+  });
+  if (r.status !== 0) return { error: `single-thread run failed: ${r.stderr.slice(-500)}` };
+  const out = JSON.parse(r.stdout.trim().split('\n').pop() as string) as { cases: CaseResult[] };
+  return { timing: 'cpu', threads: 1, cases: out.cases };
+}
 
 /** The optimum log₂ η* per "scheme n=width" and the drift per scheme, from the study's scalars. */
 function studyOptima(scalars: Record<string, number>): { optima: Record<string, number>; drift: Record<string, number> } {
@@ -156,6 +263,7 @@ function studyOptima(scalars: Record<string, number>): { optima: Record<string, 
 
 async function main(): Promise<void> {
   const names = KNOWN_CASES.filter(want);
+  const peerNames = names.filter((n) => n !== CATALOG_CASE);
   const unknown = [...only, ...skip].filter((n) => !KNOWN_CASES.includes(n));
   if (unknown.length) throw new Error(`bench: unknown case ${unknown.map((n) => `'${n}'`).join(', ')}, expected one of ${KNOWN_CASES.join(', ')}`);
   const ours: Record<string, number> = {};
@@ -173,18 +281,19 @@ async function main(): Promise<void> {
     ['mlp-w128-f64', 128, 100],
     ['mlp-w512-f64', 512, 12],
   ] as const) {
-    if (!want(name) && !(name === 'mlp-w128-f64' && want('hvp-over-grad'))) continue;
-    const c = sgdCase([32, w, w, w, 1], 64, 'f64', 'mse');
-    if (want(name)) ours[name] = medianMs(c.step, steps, 7);
-    if (name === 'mlp-w128-f64' && want('hvp-over-grad')) {
+    if (want(name)) ours[name] = await measured(name, () => medianMs(sgdCase([32, w, w, w, 1], 64, 'f64', 'mse').step, steps, 7));
+  }
+  if (want('hvp-over-grad'))
+    hvpRatio = await measured('hvp-over-grad', () => {
+      const c = sgdCase([32, 128, 128, 128, 1], 64, 'f64', 'mse');
       const v = c.params.map((p) => Rng.fromSeed(1, p.id).fillNormal(new Float64Array(p.size)));
       const g = medianMs(() => valueAndGrad(c.loss, c.params), 100, 7);
       const h = medianMs(() => hessianVectorProduct(c.loss, c.params, v), 100, 7);
-      hvpRatio = h / g;
-    }
-  }
-  if (want('mlp-1024-f32')) ours['mlp-1024-f32'] = medianMs(sgdCase([784, 1024, 1024, 10], 128, 'f32', 'ce').step, 5, 3);
+      return h / g;
+    });
+  if (want('mlp-1024-f32')) ours['mlp-1024-f32'] = await measured('mlp-1024-f32', () => medianMs(sgdCase([784, 1024, 1024, 10], 128, 'f32', 'ce').step, 5, 3));
   if (want('eigh-2000-f64')) {
+    resetPeakRss();
     try {
       const { eigh } = await import('../src/core/linalg.ts');
       const rng = Rng.fromSeed(0, 'eigh');
@@ -193,6 +302,7 @@ async function main(): Promise<void> {
       for (let i = 0; i < n; i++) for (let j = 0; j < i; j++) a[i * n + j] = a[j * n + i] = (a[i * n + j] + a[j * n + i]) / 2;
       // one warm-up call, then the median of 3, as the peer times numpy.linalg.eigh (eigh copies its input)
       ours['eigh-2000-f64'] = medianMs(() => eigh({ rows: n, cols: n, data: a }), 1, 3);
+      oursPeakRss['eigh-2000-f64'] = peakRssBytes();
     } catch (e) {
       log(`eigh-2000-f64: skipped (${(e as Error).message})`);
     }
@@ -200,24 +310,27 @@ async function main(): Promise<void> {
   for (const name of Object.keys(GEMM_CASES)) {
     if (!want(name)) continue;
     const { n, dtype } = GEMM_CASES[name];
-    const rng = Rng.fromSeed(0, 'bench', name);
-    const make = () => (dtype === 'f32' ? rng.fillNormal(new Float32Array(n * n)) : rng.fillNormal(new Float64Array(n * n)));
-    const a = make();
-    const b = make();
-    const c = make();
-    ours[name] = medianMs(() => active.gemm(false, false, n, n, n, a, b, c, false), n >= 2048 ? 1 : 3, 5);
+    ours[name] = await measured(name, () => {
+      const rng = Rng.fromSeed(0, 'bench', name);
+      const make = () => (dtype === 'f32' ? rng.fillNormal(new Float32Array(n * n)) : rng.fillNormal(new Float64Array(n * n)));
+      const a = make();
+      const b = make();
+      const c = make();
+      return medianMs(() => active.gemm(false, false, n, n, n, a, b, c, false), n >= 2048 ? 1 : 3, 5);
+    });
   }
-  if (want('entk-1000')) {
-    const rng = Rng.fromSeed(0, 'bench', 'entk');
-    const net = mlp({ sizes: [ENTK.inputDim, ENTK.width, 1], activation: 'tanh', dtype: 'f64' }, rng);
-    const x = tensor(rng.child('x').fillNormal(new Float64Array(ENTK.n * ENTK.inputDim)), [ENTK.n, ENTK.inputDim], 'f64');
-    ours['entk-1000'] = medianMs(() => empiricalNtkMatrix(() => net.forward(x), net.params(), ENTK.n), 1, 5);
-  }
+  if (want('entk-1000'))
+    ours['entk-1000'] = await measured('entk-1000', () => {
+      const rng = Rng.fromSeed(0, 'bench', 'entk');
+      const net = mlp({ sizes: [ENTK.inputDim, ENTK.width, 1], activation: 'tanh', dtype: 'f64' }, rng);
+      const x = tensor(rng.child('x').fillNormal(new Float64Array(ENTK.n * ENTK.inputDim)), [ENTK.n, ENTK.inputDim], 'f64');
+      return medianMs(() => empiricalNtkMatrix(() => net.forward(x), net.params(), ENTK.n), 1, 5);
+    });
   let oursStudy: ReturnType<typeof studyOptima> | undefined;
   if (want(STUDY_CASE)) {
     log(`${STUDY_CASE}: running the whole study (default profile, seed 0; minutes) …`);
     const t = clock();
-    const result = await executeStudy(mupLrTransfer, { profile: 'default', seed: 0, codeVersion: 'bench' });
+    const result = await measured(STUDY_CASE, () => executeStudy(mupLrTransfer, { profile: 'default', seed: 0, codeVersion: 'bench' }));
     ours[STUDY_CASE] = clock() - t;
     if (result.verdict === 'error') log(`${STUDY_CASE}: the study failed: ${result.error}`);
     oursStudy = studyOptima(result.measurement.scalars);
@@ -225,19 +338,21 @@ async function main(): Promise<void> {
     log(`${STUDY_CASE}: ours verdict ${result.verdict}; diverged (width, η) points ${diverged.map(([k, v]) => `${k.replace(' diverged points', '')}: ${v}`).join(', ')}`);
   }
   log(`running the PyTorch/numpy peer (${threads} thread${threads === 1 ? '' : 's'}) …`);
-  const peer = runPeer(names, threads);
+  const peer = peerNames.length ? runPeer(peerNames, threads) : { error: 'no case with a peer' };
   const peerCases = 'cases' in peer ? peer.cases : {};
   if ('error' in peer) log(peer.error);
   const results: CaseResult[] = [];
   for (const name of names) {
     if (name === 'hvp-over-grad') {
       const pr = peerCases[name] as { ratio: number } | undefined;
-      results.push({ name, ours_ratio: hvpRatio, peer_ratio: pr ? pr.ratio : null });
+      const peerRss = 'memory' in peer ? peer.memory?.[name] : undefined;
+      results.push({ name, ours_ratio: hvpRatio, peer_ratio: pr ? pr.ratio : null, ours_peak_rss_bytes: oursPeakRss[name] ?? null, peer_peak_rss_bytes: peerRss ?? null });
       continue;
     }
     if (ours[name] === undefined) continue;
     const pm = peerCases[name] as number | undefined;
-    const r: CaseResult = { name, ours_ms: ours[name], peer_ms: pm ?? null, ratio: pm ? ours[name] / pm : null };
+    const peerRss = 'memory' in peer ? peer.memory?.[name] : undefined;
+    const r: CaseResult = { name, ours_ms: ours[name], peer_ms: pm ?? null, ratio: pm ? ours[name] / pm : null, ours_peak_rss_bytes: oursPeakRss[name] ?? null, peer_peak_rss_bytes: peerRss ?? null };
     if (name === STUDY_CASE && oursStudy) {
       const ps = 'details' in peer ? peer.details?.[STUDY_CASE] : undefined;
       r.ours_optima = oursStudy.optima;
@@ -265,13 +380,18 @@ async function main(): Promise<void> {
     }
     results.push(r);
   }
+  if (want(CATALOG_CASE)) results.push(runCatalog(log));
+  const singleThread = !cpuTime && !args.includes('--no-single-thread') && SINGLE_THREAD_CASES.some((n) => names.includes(n)) ? runSingleThread(names, log) : undefined;
   const fmt = (x: number | null | undefined) => (x === null || x === undefined ? '—' : x < 10 ? x.toFixed(3) : x.toFixed(1));
-  log(`${'case'.padEnd(21)} ${'ours ms'.padStart(10)} ${'peer ms'.padStart(10)} ${'ratio'.padStart(8)}`);
-  for (const r of results) {
+  const mb = (x: number | null | undefined) => (x === null || x === undefined ? '—' : (x / 2 ** 20).toFixed(0));
+  log(`${'case'.padEnd(21)} ${'ours ms'.padStart(10)} ${'peer ms'.padStart(10)} ${'ratio'.padStart(8)}   peak RSS MiB ours/peer`);
+  const rows = [...results, ...(singleThread && 'cases' in singleThread ? singleThread.cases.map((c) => ({ ...c, name: `${c.name} (1T cpu)` })) : [])];
+  for (const r of rows) {
     if (r.name === 'hvp-over-grad') log(`${r.name.padEnd(21)} ${'HVP/grad ours'.padStart(10)} ${fmt(r.ours_ratio)}  peer ${fmt(r.peer_ratio)}`);
     else
       log(
         `${r.name.padEnd(21)} ${fmt(r.ours_ms).padStart(10)} ${fmt(r.peer_ms).padStart(10)} ${fmt(r.ratio).padStart(8)}` +
+          `   ${mb(r.ours_peak_rss_bytes)}/${mb(r.peer_peak_rss_bytes)}` +
           (r.ours_gflops !== undefined ? `   GFLOP/s ours ${fmt(r.ours_gflops)} peer ${fmt(r.peer_gflops)}` : ''),
       );
   }
@@ -281,6 +401,7 @@ async function main(): Promise<void> {
         cases: results,
         kernels: { backend: active.name, reason: choice.reason, threads },
         timing: cpuTime ? 'cpu' : 'wall',
+        ...(singleThread ? { single_thread: singleThread } : {}),
         peer: 'error' in peer ? { available: false, reason: peer.error } : { available: true, torch: peer.torch, threads: peer.threads },
       }),
     );

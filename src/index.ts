@@ -36,10 +36,11 @@ export { empiricalNtk, kernelTargetAlignment, relativeWeightChange, relativeKern
 export { gradientNoiseScale, perExampleNoiseScale, curvatureNoiseScale, noiseScaleFromNorms } from './observe/gradientNoise.ts';
 export { cka, ckaFromKernels, hsic, mutualKnnAlignment } from './observe/similarity.ts';
 export { neuralCollapse } from './observe/neuralCollapse.ts';
+export { accuracy, argmaxRows, hiddenFeatures, predictLogits, softmaxRows } from './observe/classifierOutputs.ts';
 export { analyzeWeightSpectrum, fitMarchenkoPastur } from './observe/spectra.ts';
 export { rankMeasures, stableRank, effectiveRank, participationRatio } from './observe/rank.ts';
 export { fitPowerLawTail, fitPowerLawLogLog, zipfFit } from './observe/powerLaw.ts';
-export { coordCheck } from './observe/coordCheck.ts';
+export { coordCheck } from './protocols/coordCheck.ts';
 export { nngp, ntk, infiniteWidthKernels } from './theory/kernels.ts';
 export { linearized } from './theory/linearized.ts';
 export { eigenlearning } from './theory/eigenlearning.ts';
@@ -49,6 +50,8 @@ export { signalPropagation, criticalWeightVariance } from './theory/signalPropag
 export * as fit from './theory/fit/index.ts';
 export { averageGradientOuterProduct, inputGradients, agopFromGradients } from './observe/agop.ts';
 export { preconditionedSharpness, adamPreconditionedSharpness, adamPreconditioner, adamStabilityThreshold } from './observe/preconditioned.ts';
-export { batchedMlp, BatchedMlp, batchedSgd, batchedAdam, makeBatchedOptimizer } from './nn/batchedMlp.ts';
-export { trainOnlineSweep } from './observe/lrSweep.ts';
-export { randomFeatureTheory } from './studies/support/randomFeatureTheory.ts';
+export { batchedMlp, BatchedMlp } from './nn/batchedMlp.ts';
+export { trainOnlineSweep } from './protocols/lrSweep.ts';
+export { trainClassifier } from './protocols/classifier.ts';
+export { replicaCurves, stepsToTarget, trainLossCurve } from './protocols/onlineTeacher.ts';
+export { randomFeatureTheory } from './theory/randomFeatures.ts';

@@ -10,6 +10,7 @@
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import type { Figure, Observations, Series } from '../../src/studies/types.ts';
+import { xRange, yRange } from './chartRange.ts';
 import type { LivePoint } from './protocol.ts';
 
 /** Vega-Lite's default categorical palette (tableau10), so live and final figures agree. */
@@ -21,32 +22,6 @@ interface Line {
   kind: Series['kind'];
   xs: number[];
   ys: number[];
-}
-
-/**
- * uPlot's axis splits step from min to max by an increment derived from the range; an empty or nearly empty range
- * (one point, or values equal to 1e-12 relative) gives a zero increment and the split loop fails with "Invalid array
- * length". Widen such ranges: by ×2 either way on a log axis, by half the magnitude (at least 1) on a linear one.
- */
-function widen(min: number, max: number, log: boolean): [number, number] {
-  if (log) {
-    // uPlot's log splits step by powers of ten from a table that spans 1e-16..1e16; a minimum ≤ 0 or beyond that
-    // table never advances. Keep at most 12 decades below the maximum, inside [1e-15, 1e15]; smaller values are
-    // drawn clipped at the bottom of the chart.
-    let lo = Math.max(min, max * 1e-12, 1e-15);
-    let hi = Math.min(Math.max(max, lo), 1e15);
-    if (hi <= lo * (1 + 1e-9)) {
-      lo /= 2;
-      hi *= 2;
-    }
-    return [lo, hi];
-  }
-  const mag = Math.max(Math.abs(min), Math.abs(max));
-  if (max - min <= 1e-9 * Math.max(mag, 1e-300)) {
-    const d = Math.max(mag * 0.5, 1e-12);
-    return [min - d, max + d];
-  }
-  return [min, max];
 }
 
 export class LiveFigure {
@@ -202,25 +177,13 @@ export class LiveFigure {
         x: {
           time: false,
           distr: this.fig.x.log ? 3 : 1,
-          // a single point (or equal x values) would give uPlot an empty range, on which its axis splits fail
-          // ("Invalid array length"): widen degenerate ranges
-          range: (_u, min, max) => {
-            const logX = this.fig.x.log === true;
-            if (!Number.isFinite(min) || !Number.isFinite(max)) return logX ? [0.1, 10] : [0, 1];
-            return widen(min, max, logX);
-          },
+          // degenerate linear ranges and log ranges that are not whole decades make uPlot's axis splits loop
+          // until "Invalid array length": see chartRange.ts
+          range: (_u, min, max) => xRange(min, max, this.fig.x.log === true),
         },
         y: {
           distr: logY ? 3 : 1,
-          range: (_u, min, max) => {
-            let lo = Math.min(min, ...ruleYs);
-            let hi = Math.max(max, ...ruleYs);
-            if (!Number.isFinite(lo) || !Number.isFinite(hi)) return [logY ? 0.1 : 0, 1];
-            [lo, hi] = widen(lo, hi, logY);
-            if (logY) return [lo / 1.15, hi * 1.15];
-            const pad = (hi - lo) * 0.05;
-            return [lo - pad, hi + pad];
-          },
+          range: (_u, min, max) => yRange(min, max, logY, ruleYs),
         },
       },
       axes: [

@@ -12,6 +12,7 @@
  * Everything but the report parser is DOM-free (Node tests use it).
  */
 import { parquetReadObjects } from 'hyparquet';
+import { decodeJsonLenient } from '../../src/core/jsonCodec.ts';
 import type { VegaLiteSpec } from '../../src/report/vegaSpec.ts';
 import type { Observations, RegimeCheck, Series, StudyResult, Verdict } from '../../src/studies/types.ts';
 
@@ -240,29 +241,6 @@ function isStudyResult(v: unknown): v is StudyResult {
   return !!o && typeof o === 'object' && typeof o.id === 'string' && typeof o.verdict === 'string' && Array.isArray(o.metrics) && !!o.provenance && typeof o.provenance === 'object';
 }
 
-/**
- * JSON that may carry non-finite numbers: `{"$num":"NaN"}` (the store's encoding of a result), or bare
- * `NaN` / `Infinity` / `-Infinity` tokens (DuckDB's JSON export of a DOUBLE column), which plain JSON
- * rejects. Bare tokens are rewritten only when plain parsing fails.
- */
-function parseJson(text: string): unknown {
-  const revive = (_k: string, v: unknown): unknown => {
-    if (v && typeof v === 'object' && !Array.isArray(v)) {
-      const o = v as Record<string, unknown>;
-      const keys = Object.keys(o);
-      if (keys.length === 1 && keys[0] === '$num' && typeof o.$num === 'string') return o.$num === '-0' ? -0 : Number(o.$num);
-    }
-    return v;
-  };
-  try {
-    return JSON.parse(text, revive);
-  } catch (e) {
-    const fixed = text.replace(/([:,[]\s*)(-?Infinity|NaN)(?=\s*[,}\]])/g, '$1{"$$num":"$2"}');
-    if (fixed === text) throw e;
-    return JSON.parse(fixed, revive);
-  }
-}
-
 function addResult(set: ResultSet, res: StudyResult, source: string): void {
   const p = res.provenance;
   const r = set.run(p.configHash || `${res.id}:${set.runs.size}`, source);
@@ -298,13 +276,13 @@ export function addJsonText(set: ResultSet, name: string, text: string): LoadedF
   const trimmed = text.trim();
   let value: unknown;
   try {
-    value = parseJson(trimmed);
+    value = decodeJsonLenient(trimmed);
   } catch {
     // JSON lines: one export row (or one result) per line
     const lines = trimmed.split(/\r?\n/).filter((l) => l.trim() !== '');
     let rows: Row[];
     try {
-      rows = lines.map((l) => parseJson(l) as Row);
+      rows = lines.map((l) => decodeJsonLenient(l) as Row);
     } catch (e) {
       throw new Error(`${name}: neither JSON nor JSON lines (${(e as Error).message})`);
     }

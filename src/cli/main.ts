@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { PILLARS } from '../studies/types.ts';
 import { STUDIES, coreStudies } from '../studies/registry.ts';
-import { CliError } from './errors.ts';
+import { CliError, checkStoreDirFlag } from './errors.ts';
 import { registerRun } from './commands/run.ts';
 import { registerTheory } from './commands/theory.ts';
 import { registerStoreCommands } from './commands/storeCommands.ts';
@@ -56,6 +56,12 @@ export function buildProgram(): Command {
       for (const s of studies) console.log(`${String(s.catalog).padStart(2)}  ${s.id.padEnd(w)}  ${s.pillar.padEnd(15)} ${s.core ? 'core' : '    '}  ${s.title}`);
       console.log(`${studies.length} studies (${coreStudies().length} in the core suite)`);
     });
+
+  // Every command with a --store option: a file there is a clear error before anything opens the store.
+  program.hook('preAction', (_program, command) => {
+    const store: unknown = command.opts().store;
+    if (typeof store === 'string') checkStoreDirFlag(store);
+  });
 
   registerRun(program);
   registerStoreCommands(program);

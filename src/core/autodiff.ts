@@ -4,7 +4,7 @@
  */
 import { kernels } from './kernels.ts';
 import type { FloatArray } from './mat.ts';
-import { type Tensor, allocLike } from './tensor.ts';
+import { type Tensor, allocLike, recycleBuffers } from './tensor.ts';
 
 /** Tensors reachable from `root` through requiresGrad edges, in topological order (inputs first). */
 export function topoOrder(root: Tensor): Tensor[] {
@@ -73,13 +73,42 @@ export interface ValueAndGrad {
   grads: FloatArray[];
 }
 
-/** Loss value and ∂L/∂θ for each parameter. `loss` builds the graph from the parameter leaves. */
+/**
+ * After a backward pass whose graph the caller never sees again: hand the adjoints of the op outputs
+ * (not of leaves, not of `keep`) to the buffer pool and clear them, so the next pass reuses them.
+ */
+function recycleIntermediateAdjoints(order: Tensor[], keep: Tensor[]): void {
+  const kept = new Set<unknown>();
+  for (const p of keep) {
+    kept.add(p);
+    kept.add(p.grad);
+    kept.add(p.gradTangent);
+  }
+  const free: FloatArray[] = [];
+  for (const t of order) {
+    if (t.backwardFn === null || kept.has(t)) continue;
+    if (t.grad !== null && !kept.has(t.grad)) free.push(t.grad);
+    if (t.gradTangent !== null && !kept.has(t.gradTangent)) free.push(t.gradTangent);
+    t.grad = null;
+    t.gradTangent = null;
+  }
+  recycleBuffers(free);
+}
+
+/**
+ * Loss value and ∂L/∂θ for each parameter. `loss` builds the graph from the parameter leaves. The graph
+ * is not returned, so the adjoints of its intermediate tensors are recycled afterwards (their `.grad`
+ * reads null); the parameters' gradients are the caller's.
+ */
 export function valueAndGrad(loss: () => Tensor, params: Tensor[]): ValueAndGrad {
   resetParams(params);
   const L = loss();
   if (L.size !== 1) throw new Error(`valueAndGrad: loss must be a scalar, got shape [${L.shape.join(', ')}]`);
-  backward(L);
-  return { value: L.data[0], grads: params.map((p) => p.grad ?? allocLike(p.data, p.size)) };
+  const order = topoOrder(L);
+  backward(L, undefined, undefined, order);
+  const grads = params.map((p) => p.grad ?? allocLike(p.data, p.size));
+  recycleIntermediateAdjoints(order, params);
+  return { value: L.data[0], grads };
 }
 
 export interface HessianVectorProduct extends ValueAndGrad {

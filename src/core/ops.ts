@@ -8,7 +8,7 @@
 import { kernels } from './kernels.ts';
 import type { FloatArray } from './mat.ts';
 import { INV_SQRT_2PI, SQRT1_2, erf as erfScalar, normalCdf } from './special.ts';
-import { Tensor, alloc, allocLike, isGradEnabled, sameShape, shapeStr } from './tensor.ts';
+import { Tensor, alloc, allocLike, isGradEnabled, sameShape, shapeStr, zeroedLike } from './tensor.ts';
 
 // ---- helpers ----------------------------------------------------------------------------------
 
@@ -29,14 +29,14 @@ function record(out: Tensor, parents: Tensor[], op: string, backward: () => void
   return out;
 }
 
-/** t.grad, allocated as zeros if absent (so kernels can accumulate into it). */
+/** t.grad, zeros if absent (so kernels can accumulate into it); recycled from the pool when it can be. */
 function gradBuf(t: Tensor): FloatArray {
-  if (t.grad === null) t.grad = allocLike(t.data, t.size);
+  if (t.grad === null) t.grad = zeroedLike(t.data, t.size);
   return t.grad;
 }
 
 function gradTangentBuf(t: Tensor): FloatArray {
-  if (t.gradTangent === null) t.gradTangent = allocLike(t.data, t.size);
+  if (t.gradTangent === null) t.gradTangent = zeroedLike(t.data, t.size);
   return t.gradTangent;
 }
 
@@ -409,6 +409,12 @@ interface UnarySpec {
   d1(x: FloatArray, y: FloatArray, out: FloatArray): void;
   /** out = f″(x); omitted when f″ ≡ 0 (piecewise linear) */
   d2?(x: FloatArray, y: FloatArray, out: FloatArray): void;
+  /**
+   * ga[i] += g[i] · f′(x[i]) without an f′ buffer (the plain-gradient backward; saves one array per op).
+   * Must give the same bits as `d1` then the loop: f′ rounded to the data's precision first (Math.fround
+   * for float32, as storing it in a Float32Array would), then the product and sum in double.
+   */
+  accumulateD1?(x: FloatArray, y: FloatArray, g: FloatArray, ga: FloatArray): void;
 }
 
 function unary(spec: UnarySpec, a: Tensor): Tensor {
@@ -435,11 +441,15 @@ function unary(spec: UnarySpec, a: Tensor): Tensor {
   return record(res, [a], spec.name, () => {
     const g = res.grad;
     if (g === null) return;
+    const gt = res.gradTangent;
+    const at = a.tangent;
+    if (d1 === null && gt === null && at === null && spec.accumulateD1 !== undefined) {
+      spec.accumulateD1(x, y, g, gradBuf(a));
+      return;
+    }
     const d = getD1();
     const ga = gradBuf(a);
     for (let i = 0; i < n; i++) ga[i] += g[i] * d[i];
-    const gt = res.gradTangent;
-    const at = a.tangent;
     const needD2 = at !== null && spec.d2 !== undefined;
     if (gt !== null || needD2) {
       // ġx = ġy f′(x) + ḡy f″(x) ẋ
@@ -468,6 +478,10 @@ const TANH: UnarySpec = {
   d2: (_x, y, o) => {
     for (let i = 0; i < y.length; i++) o[i] = -2 * y[i] * (1 - y[i] * y[i]);
   },
+  accumulateD1: (_x, y, g, ga) => {
+    if (y instanceof Float32Array) for (let i = 0; i < y.length; i++) ga[i] += g[i] * Math.fround(1 - y[i] * y[i]);
+    else for (let i = 0; i < y.length; i++) ga[i] += g[i] * (1 - y[i] * y[i]);
+  },
 };
 
 const RELU: UnarySpec = {
@@ -477,6 +491,10 @@ const RELU: UnarySpec = {
   },
   d1: (x, _y, o) => {
     for (let i = 0; i < x.length; i++) o[i] = x[i] > 0 ? 1 : 0;
+  },
+  // 0 and 1 are exact in float32 too; multiplying (not branching) keeps g·0 = ±0 / NaN as before
+  accumulateD1: (x, _y, g, ga) => {
+    for (let i = 0; i < x.length; i++) ga[i] += g[i] * (x[i] > 0 ? 1 : 0);
   },
 };
 
@@ -512,6 +530,10 @@ const SIGMOID: UnarySpec = {
   },
   d2: (_x, y, o) => {
     for (let i = 0; i < y.length; i++) o[i] = y[i] * (1 - y[i]) * (1 - 2 * y[i]);
+  },
+  accumulateD1: (_x, y, g, ga) => {
+    if (y instanceof Float32Array) for (let i = 0; i < y.length; i++) ga[i] += g[i] * Math.fround(y[i] * (1 - y[i]));
+    else for (let i = 0; i < y.length; i++) ga[i] += g[i] * (y[i] * (1 - y[i]));
   },
 };
 
@@ -1100,3 +1122,5 @@ export function addBatchedBias(z: Tensor, b: Tensor): Tensor {
     }
   });
 }
+
+/** Graph helpers for ops defined in sibling modules (./attention.ts). */ export { gradBuf, gradTangentBuf, record };

@@ -139,3 +139,38 @@ export function wilsonInterval(k: number, n: number, z = 1.959963984540054): { l
   const half = (z * Math.sqrt((p * (1 - p)) / n + z2 / (4 * n * n))) / den;
   return { lo: Math.max(0, centre - half), hi: Math.min(1, centre + half), p };
 }
+
+/**
+ * First x at which the sampled curve y(x) reaches `level` (from below, or from above for `direction` 'down'),
+ * by linear interpolation between the two samples around the crossing; xs[0] if the first sample already
+ * does; +∞ if the curve never does.
+ */
+export function firstCrossing(xs: readonly number[], ys: ArrayLike<number>, level: number, direction: 'up' | 'down' = 'up'): number {
+  if (xs.length !== ys.length) throw new Error(`firstCrossing: ${xs.length} x values and ${ys.length} y values, expected equal lengths`);
+  for (let i = 0; i < ys.length; i++) {
+    if (!(direction === 'up' ? ys[i] >= level : ys[i] <= level)) continue;
+    if (i === 0) return xs[0];
+    return xs[i - 1] + ((level - ys[i - 1]) / (ys[i] - ys[i - 1])) * (xs[i] - xs[i - 1]);
+  }
+  return Number.POSITIVE_INFINITY;
+}
+
+/**
+ * One χ²_ν draw as Gamma(ν/2, 2), by Marsaglia & Tsang 2000 ("A simple method for generating gamma
+ * variables", ACM TOMS 26): exact for shape ν/2 ≥ 1, i.e. ν ≥ 2.
+ */
+export function sampleChiSquared(nu: number, rng: Rng): number {
+  const shape = nu / 2;
+  if (!(shape >= 1)) throw new Error(`sampleChiSquared: nu = ${nu}, expected ≥ 2`);
+  const dd = shape - 1 / 3;
+  const cc = 1 / Math.sqrt(9 * dd);
+  for (;;) {
+    const x = rng.normal();
+    let v = 1 + cc * x;
+    if (v <= 0) continue;
+    v = v * v * v;
+    const u = rng.uniform();
+    if (u < 1 - 0.0331 * x * x * x * x || Math.log(u) < 0.5 * x * x + dd * (1 - v + Math.log(v))) return 2 * dd * v;
+  }
+}
+

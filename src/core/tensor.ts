@@ -172,6 +172,66 @@ export function accGradTangent(t: Tensor, src: FloatArray): void {
   for (let i = 0; i < g.length; i++) g[i] += src[i];
 }
 
+// ---- adjoint buffer pool ------------------------------------------------------------------------
+//
+// Each training step allocates the same adjoint buffers again (one per op output), and at small sizes
+// allocating a typed array (off-heap store, zero-fill, GC bookkeeping) costs more than the op itself.
+// `valueAndGrad` hands the adjoints of its intermediate tensors back here once the step's gradients are
+// out, and the next backward pass takes them, zero-filled, instead of allocating: the arithmetic is the
+// same on a buffer of +0s, so every result is bit for bit what a fresh buffer gives.
+
+/** Buffers below this size live on the V8 heap and are cheap to allocate; they are not pooled. */
+const POOL_MIN_BYTES = 256;
+/** At most this many bytes wait in the pool (per thread); beyond it, released buffers are dropped. */
+const POOL_MAX_BYTES = 64 * 2 ** 20;
+const pool = new Map<string, FloatArray[]>();
+let pooledBytes = 0;
+
+function poolKey(a: FloatArray | DType, n: number): string {
+  const f32 = typeof a === 'string' ? a === 'f32' : a instanceof Float32Array;
+  return `${f32 ? 'f32' : 'f64'}:${n}`;
+}
+
+/** A zero-filled array of `n` elements of `like`'s type: from the pool when one is there, else new. */
+export function zeroedLike(like: FloatArray, n: number): FloatArray {
+  const list = pool.get(poolKey(like, n));
+  const b = list?.pop();
+  if (b === undefined) return allocLike(like, n);
+  pooledBytes -= b.byteLength;
+  b.fill(0);
+  return b;
+}
+
+/**
+ * Give buffers back for reuse by `zeroedLike`. The caller guarantees nothing reads or writes them any
+ * more. A buffer given twice is kept once; detached or tiny buffers are ignored.
+ */
+export function recycleBuffers(buffers: Iterable<FloatArray>): void {
+  for (const b of buffers) {
+    if (b.byteLength < POOL_MIN_BYTES || pooledBytes + b.byteLength > POOL_MAX_BYTES) continue;
+    const key = poolKey(b, b.length);
+    let list = pool.get(key);
+    if (list === undefined) {
+      list = [];
+      pool.set(key, list);
+    }
+    if (list.includes(b)) continue;
+    list.push(b);
+    pooledBytes += b.byteLength;
+  }
+}
+
+/** Empty this thread's pool (tests: start from fresh allocations). */
+export function clearBufferPool(): void {
+  pool.clear();
+  pooledBytes = 0;
+}
+
+/** Bytes now waiting in this thread's pool (for tests and the profiler). */
+export function pooledBufferBytes(): number {
+  return pooledBytes;
+}
+
 function copyOf(src: FloatArray, like: FloatArray): FloatArray {
   const out = allocLike(like, src.length);
   out.set(src);

@@ -137,3 +137,37 @@ export function makeTeacherTask(params: TeacherParams, rng: Rng): TeacherTask {
     },
   };
 }
+
+export interface TanhTeacherOptions {
+  /**
+   * How the coefficients a_j are drawn: `gaussian` a_j ~ N(0, 1)/√k (the learning-rate sweeps), or
+   * `sign` a_j = ±1/√k with fair random signs, so that the signal variance Σ a_j² E[tanh²(2z)] ≈ 0.6 does not
+   * depend on the seed (the batch-size studies).
+   */
+  coefficients: 'gaussian' | 'sign';
+  /** standard deviation σ of the label noise (default 0) */
+  noise?: number;
+}
+
+/**
+ * The smooth multi-index teacher y = Σ_{j<k} a_j tanh(2 u_jᵀx) + σε (orthonormal u_j from rng.child('U'),
+ * coefficients from rng.child('a')): the one tanh teacher of the learning-rate sweeps
+ * (src/protocols/lrSweep.ts `tanhTeacher` is `tanhIndexTeacher(d, k, rng, { coefficients: 'gaussian' })`) and of the batch-size studies (src/protocols/onlineTeacher.ts).
+ */
+export function tanhIndexTeacher(d: number, k: number, rng: Rng, opts: TanhTeacherOptions): TeacherTask {
+  const ar = rng.child('a');
+  const a = Array.from({ length: k }, () => (opts.coefficients === 'gaussian' ? ar.normal() : ar.uniform() < 0.5 ? -1 : 1) / Math.sqrt(k));
+  return makeTeacherTask(
+    {
+      d,
+      k,
+      noise: opts.noise,
+      link: (z) => {
+        let s = 0;
+        for (let j = 0; j < k; j++) s += a[j] * Math.tanh(2 * z[j]);
+        return s;
+      },
+    },
+    rng.child('U'),
+  );
+}

@@ -10,29 +10,21 @@
  * batched bias add `op.addBatchedBias`, the per-slice loss `op.mseBatched`) and the optimizer step below
  * do slice by slice exactly the arithmetic of the unbatched path. A batched run is therefore the same experiment as K separate runs.
  *
- * The optimizers give each slice its own learning rate ηₖ on top of the parameterization's per-layer
- * multipliers sᵢ: slice k of parameter i moves by −ηₖ·sᵢ·g (SGD) or −ηₖ·sᵢ·(m̂/(√v̂ + ε) + λθ)
- * (Adam, Kingma & Ba 2015; AdamW, Loshchilov & Hutter 2019), with the expressions of ./optim.ts
- * evaluated in the same order, updated in place.
+ * Per-network learning rates ηₖ come from the optimizer chain of ./optim.ts given one rate per network
+ * (`sgd(lrs, net.lrScales())`, `adam(lrs, { lrScales })`): slice k of parameter i moves by −ηₖ·sᵢ·g (SGD)
+ * or −ηₖ·sᵢ·m̂/(√v̂ + ε) (Adam), the same numbers as K separate runs; `OptimizerState.select` and
+ * `BatchedMlp.select` drop networks (diverged runs) together.
  */
 import type { FloatArray } from '../core/mat.ts';
 import * as op from '../core/ops.ts';
 import type { Activation } from '../core/ops.ts';
 import type { Rng } from '../core/random.ts';
 import { type Tensor, param, shapeStr } from '../core/tensor.ts';
-import { Mlp, type MlpSpec, mlp } from './mlp.ts';
-import type { LayerRole, OptimizerFamily } from './parameterization.ts';
+import { type DenseLayer, Mlp, type MlpSpec, mlp } from './mlp.ts';
+import { type Model, denseLrScales, denseParams, parameterCount } from './model.ts';
 
-export interface BatchedDenseLayer {
-  /** [K, fanIn, fanOut] */
-  W: Tensor;
-  /** [K, 1, fanOut] (broadcast over the batch rows), or null without biases */
-  b: Tensor | null;
-  multiplier: number;
-  lrScale: number;
-  biasLrScale: number;
-  role: LayerRole;
-}
+/** A dense layer of K stacked networks: W is [K, fanIn, fanOut], b is [K, 1, fanOut] (broadcast over the batch rows) or null. */
+export type BatchedDenseLayer = DenseLayer;
 
 /** Copy slice k (of `per` elements) of each array into the slice of a fresh stack (same storage type). */
 function stack(parts: FloatArray[], shape: readonly number[]): Tensor {
@@ -52,7 +44,7 @@ function pick(t: Tensor, indices: readonly number[]): Tensor {
   );
 }
 
-export class BatchedMlp {
+export class BatchedMlp implements Model {
   /** number of networks K */
   readonly count: number;
   readonly layers: BatchedDenseLayer[];
@@ -111,22 +103,12 @@ export class BatchedMlp {
   }
 
   params(): Tensor[] {
-    const ps: Tensor[] = [];
-    for (const l of this.layers) {
-      ps.push(l.W);
-      if (l.b) ps.push(l.b);
-    }
-    return ps;
+    return denseParams(this.layers);
   }
 
   /** Per-parameter learning-rate multipliers (the parameterization's), aligned with params(); shared by the K slices. */
   lrScales(): number[] {
-    const s: number[] = [];
-    for (const l of this.layers) {
-      s.push(l.lrScale);
-      if (l.b) s.push(l.biasLrScale);
-    }
-    return s;
+    return denseLrScales(this.layers);
   }
 
   /** x: [K, B, d] (slice k is network k's batch) → [K, B, out]. The same layer recursion as `Mlp.forward`. */
@@ -167,7 +149,7 @@ export class BatchedMlp {
   }
 
   parameterCount(): number {
-    return this.params().reduce((a, p) => a + p.size, 0) / this.count;
+    return parameterCount(this) / this.count;
   }
 }
 
@@ -187,147 +169,4 @@ export function batchedMlp(spec: MlpSpec, K: number, rngs: readonly Rng[]): Batc
     rngs.map((r) => mlp(spec, r)),
     spec.activation,
   );
-}
-
-// ---- per-network optimizers ----------------------------------------------------------------------
-
-/**
- * An in-place optimizer over K-stacked parameters ([K, ...] each) with a learning rate per network.
- * `step` moves the parameters by one update; `select` keeps the state of a sub-batch (see BatchedMlp.select).
- */
-export interface BatchedOptimizer {
-  readonly name: string;
-  /** per-network learning rates η_k */
-  readonly lrs: readonly number[];
-  step(params: readonly FloatArray[], grads: readonly FloatArray[]): void;
-  select(indices: readonly number[]): BatchedOptimizer;
-}
-
-export interface BatchedAdamOptions {
-  beta1?: number;
-  beta2?: number;
-  eps?: number;
-  weightDecay?: number;
-}
-
-function checkLrs(fn: string, lrs: readonly number[]): void {
-  if (lrs.length === 0) throw new Error(`${fn}: lrs: [], expected one learning rate per network`);
-  lrs.forEach((lr, k) => {
-    if (!Number.isFinite(lr)) throw new Error(`${fn}: lrs[${k}] = ${lr}, expected a finite number`);
-  });
-}
-
-function checkShapes(fn: string, params: readonly FloatArray[], grads: readonly FloatArray[], K: number, lrScales: readonly number[]): void {
-  if (params.length !== grads.length || params.length !== lrScales.length)
-    throw new Error(`${fn}: ${params.length} parameters, ${grads.length} gradients, ${lrScales.length} lrScales, expected the same count`);
-  for (let i = 0; i < params.length; i++) {
-    if (params[i].length !== grads[i].length || params[i].length % K !== 0)
-      throw new Error(`${fn}: parameter ${i} has ${params[i].length} entries and its gradient ${grads[i].length}, expected equal and divisible by K = ${K}`);
-  }
-}
-
-/** Plain (S)GD per network: slice k of parameter i moves by Δθ = −ηₖ·sᵢ·g (as `sgd` in ./optim.ts). */
-export function batchedSgd(lrs: readonly number[], lrScales: readonly number[]): BatchedOptimizer {
-  checkLrs('batchedSgd', lrs);
-  const K = lrs.length;
-  return {
-    name: 'sgd',
-    lrs,
-    step(params, grads) {
-      checkShapes('batchedSgd.step', params, grads, K, lrScales);
-      for (let i = 0; i < params.length; i++) {
-        const p = params[i];
-        const g = grads[i];
-        const per = p.length / K;
-        for (let k = 0; k < K; k++) {
-          // optim.ts: c = −η·s, u = c·g (a float64 value), θ += u
-          const c = -lrs[k] * lrScales[i];
-          for (let j = k * per; j < (k + 1) * per; j++) p[j] += c * g[j];
-        }
-      }
-    },
-    select(indices) {
-      checkIndices('batchedSgd.select', indices, K);
-      return batchedSgd(
-        indices.map((k) => lrs[k]),
-        lrScales,
-      );
-    },
-  };
-}
-
-interface AdamSlots {
-  t: number;
-  m: Float64Array[];
-  v: Float64Array[];
-}
-
-/**
- * Adam per network, in place: the moments m, v (float64, as in ./optim.ts) and the step count are
- * per slice of the stack; with weightDecay > 0 it is AdamW. Same expressions, same order as `adam`.
- */
-export function batchedAdam(lrs: readonly number[], lrScales: readonly number[], opts: BatchedAdamOptions = {}, state?: AdamSlots): BatchedOptimizer {
-  checkLrs('batchedAdam', lrs);
-  const K = lrs.length;
-  const b1 = opts.beta1 ?? 0.9;
-  const b2 = opts.beta2 ?? 0.999;
-  const eps = opts.eps ?? 1e-8;
-  const wd = opts.weightDecay ?? 0;
-  let slots: AdamSlots | null = state ?? null;
-  return {
-    name: wd > 0 ? 'adamw' : 'adam',
-    lrs,
-    step(params, grads) {
-      checkShapes('batchedAdam.step', params, grads, K, lrScales);
-      if (slots === null) slots = { t: 0, m: params.map((p) => new Float64Array(p.length)), v: params.map((p) => new Float64Array(p.length)) };
-      const t = slots.t + 1;
-      const c1 = 1 - b1 ** t;
-      const c2 = 1 - b2 ** t;
-      for (let i = 0; i < params.length; i++) {
-        const g = grads[i];
-        const p = params[i];
-        const m = slots.m[i];
-        const v = slots.v[i];
-        const per = p.length / K;
-        for (let k = 0; k < K; k++) {
-          const s = lrs[k] * lrScales[i];
-          for (let j = k * per; j < (k + 1) * per; j++) {
-            m[j] = b1 * m[j] + (1 - b1) * g[j];
-            v[j] = b2 * v[j] + (1 - b2) * g[j] * g[j];
-            p[j] += -s * (m[j] / c1 / (Math.sqrt(v[j] / c2) + eps) + wd * p[j]);
-          }
-        }
-      }
-      slots.t = t;
-    },
-    select(indices) {
-      checkIndices('batchedAdam.select', indices, K);
-      const sub: AdamSlots | undefined =
-        slots === null
-          ? undefined
-          : {
-              t: slots.t,
-              m: slots.m.map((a) => pickRows(a, K, indices)),
-              v: slots.v.map((a) => pickRows(a, K, indices)),
-            };
-      return batchedAdam(
-        indices.map((k) => lrs[k]),
-        lrScales,
-        opts,
-        sub,
-      );
-    },
-  };
-}
-
-function pickRows(a: Float64Array, K: number, indices: readonly number[]): Float64Array {
-  const per = a.length / K;
-  const out = new Float64Array(per * indices.length);
-  indices.forEach((k, r) => out.set(a.subarray(k * per, (k + 1) * per), r * per));
-  return out;
-}
-
-/** The per-network optimizer of a family (sgd or adam), as `makeOptimizer` of src/observe/coordCheck.ts does for one network. */
-export function makeBatchedOptimizer(family: OptimizerFamily, lrs: readonly number[], lrScales: readonly number[]): BatchedOptimizer {
-  return family === 'adam' ? batchedAdam(lrs, lrScales) : batchedSgd(lrs, lrScales);
 }

@@ -18,6 +18,7 @@ import type { Mat } from '../core/mat.ts';
 import * as op from '../core/ops.ts';
 import type { Rng } from '../core/random.ts';
 import { type Tensor, param } from '../core/tensor.ts';
+import type { Model } from './model.ts';
 
 /** Second moments of a linear-regression problem: Σ_xx (d_in × d_in), Σ_yx (d_out × d_in), E‖y‖². */
 export interface LinearRegressionMoments {
@@ -39,7 +40,7 @@ function mm(a: Float64Array, b: Float64Array, m: number, k: number, n: number): 
   return c;
 }
 
-export class DeepLinearNet {
+export class DeepLinearNet implements Model {
   /** [d_in, h_1, ..., d_out] */
   readonly sizes: readonly number[];
   /** W_l, row-major sizes[l+1] × sizes[l]. Mutated in place by `step`. */
@@ -129,6 +130,16 @@ export class DeepLinearNet {
   tensors(): Tensor[] {
     if (this.views === null) this.views = this.weights.map((w, l) => param(w, [this.sizes[l + 1], this.sizes[l]]));
     return this.views;
+  }
+
+  /** `Model.params()`: the autodiff leaves of `tensors()` (W_1, …, W_L). */
+  params(): Tensor[] {
+    return this.tensors();
+  }
+
+  /** No parameterization table: every learning-rate multiplier is 1. */
+  lrScales(): number[] {
+    return this.weights.map(() => 1);
   }
 
   /** Batch forward x [B, d_in] → [B, d_out] = x W_1ᵀ ⋯ W_Lᵀ through autodiff (for instruments). */

@@ -7,15 +7,12 @@ import * as op from '../core/ops.ts';
 import type { Activation } from '../core/ops.ts';
 import type { Rng } from '../core/random.ts';
 import { type DType, type Tensor, param } from '../core/tensor.ts';
+import { type DenseParams, type NamedModel, type NamedParam, denseLrScales, denseNamedParams, denseParams, parameterCount } from './model.ts';
 import { type LayerRole, type OptimizerFamily, type Parameterization, getParameterization, layerScaling, optimizerFamily } from './parameterization.ts';
 
-export interface DenseLayer {
-  W: Tensor;
-  b: Tensor | null;
+/** A dense layer: its parameters and table entries, and the forward multiplier mₗ. */
+export interface DenseLayer extends DenseParams {
   multiplier: number;
-  lrScale: number;
-  biasLrScale: number;
-  role: LayerRole;
 }
 
 export interface MlpSpec {
@@ -38,7 +35,7 @@ export interface MlpSpec {
   dtype?: DType;
 }
 
-export class Mlp {
+export class Mlp implements NamedModel {
   readonly layers: DenseLayer[];
   readonly activation: (t: Tensor) => Tensor;
   readonly outputMultiplier: number;
@@ -50,22 +47,16 @@ export class Mlp {
   }
 
   params(): Tensor[] {
-    const ps: Tensor[] = [];
-    for (const l of this.layers) {
-      ps.push(l.W);
-      if (l.b) ps.push(l.b);
-    }
-    return ps;
+    return denseParams(this.layers);
   }
 
   /** Per-parameter learning-rate multipliers, aligned with params(). */
   lrScales(): number[] {
-    const s: number[] = [];
-    for (const l of this.layers) {
-      s.push(l.lrScale);
-      if (l.b) s.push(l.biasLrScale);
-    }
-    return s;
+    return denseLrScales(this.layers);
+  }
+
+  namedParams(): NamedParam[] {
+    return denseNamedParams(this.layers);
   }
 
   /** Forward pass; also returns every post-activation (for instruments) if `collect` is given. */
@@ -85,7 +76,7 @@ export class Mlp {
   }
 
   parameterCount(): number {
-    return this.params().reduce((a, p) => a + p.size, 0);
+    return parameterCount(this);
   }
 }
 

@@ -17,6 +17,7 @@ import type { Activation } from '../core/ops.ts';
 import type { Rng } from '../core/random.ts';
 import { type DType, type Tensor, param } from '../core/tensor.ts';
 import type { DenseLayer } from './mlp.ts';
+import { type NamedModel, type NamedParam, denseLrScales, denseNamedParams, denseParams, parameterCount } from './model.ts';
 import { type OptimizerFamily, type Parameterization, getParameterization, layerScaling, optimizerFamily } from './parameterization.ts';
 
 export interface ResMlpSpec {
@@ -46,7 +47,7 @@ export interface ResLayer extends DenseLayer {
   branch: boolean;
 }
 
-export class ResMlp {
+export class ResMlp implements NamedModel {
   readonly layers: ResLayer[];
   readonly activation: (t: Tensor) => Tensor;
 
@@ -61,22 +62,16 @@ export class ResMlp {
   }
 
   params(): Tensor[] {
-    const ps: Tensor[] = [];
-    for (const l of this.layers) {
-      ps.push(l.W);
-      if (l.b) ps.push(l.b);
-    }
-    return ps;
+    return denseParams(this.layers);
   }
 
   /** Per-parameter learning-rate multipliers, aligned with params(). */
   lrScales(): number[] {
-    const s: number[] = [];
-    for (const l of this.layers) {
-      s.push(l.lrScale);
-      if (l.b) s.push(l.biasLrScale);
-    }
-    return s;
+    return denseLrScales(this.layers);
+  }
+
+  namedParams(): NamedParam[] {
+    return denseNamedParams(this.layers);
   }
 
   /** Forward pass; `collect` receives the residual stream h₀, h₁, …, h_L (not the output). */
@@ -97,7 +92,7 @@ export class ResMlp {
   }
 
   parameterCount(): number {
-    return this.params().reduce((a, p) => a + p.size, 0);
+    return parameterCount(this);
   }
 }
 

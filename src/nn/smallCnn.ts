@@ -12,6 +12,7 @@ import * as op from '../core/ops.ts';
 import type { Activation } from '../core/ops.ts';
 import type { Rng } from '../core/random.ts';
 import { param, type Tensor, tensor } from '../core/tensor.ts';
+import { type NamedModel, type NamedParam, parameterCount } from './model.ts';
 
 export interface SmallCnnSpec {
   /** Image height and width (even, for the 2×2 pooling). */
@@ -25,7 +26,7 @@ export interface SmallCnnSpec {
   activation: Activation;
 }
 
-export class SmallCnn {
+export class SmallCnn implements NamedModel {
   readonly spec: SmallCnnSpec;
   readonly convW: Tensor;
   readonly convB: Tensor;
@@ -74,8 +75,19 @@ export class SmallCnn {
     return [this.convW, this.convB, this.fc1W, this.fc1B, this.fc2W, this.fc2B];
   }
 
+  /** Standard parameterization throughout: every multiplier is 1. */
+  lrScales(): number[] {
+    return this.params().map(() => 1);
+  }
+
+  namedParams(): NamedParam[] {
+    const roles = ['input', 'bias', 'hidden', 'bias', 'output', 'outputBias'];
+    const names = ['conv.W', 'conv.b', 'fc1.W', 'fc1.b', 'fc2.W', 'fc2.b'];
+    return this.params().map((tensor, i) => ({ name: names[i], tensor, role: roles[i], lrScale: 1 }));
+  }
+
   parameterCount(): number {
-    return this.params().reduce((a, p) => a + p.size, 0);
+    return parameterCount(this);
   }
 
   /** im2col: [B, h·w] images → [B·h·w, k²] patches (constant), rows in pooling-cell order. */

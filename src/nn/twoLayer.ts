@@ -18,6 +18,7 @@ import type { Activation } from '../core/ops.ts';
 import type { Rng } from '../core/random.ts';
 import type { Tensor } from '../core/tensor.ts';
 import { type Mlp, mlp } from './mlp.ts';
+import type { Model } from './model.ts';
 import type { Parameterization } from './parameterization.ts';
 
 export interface TwoLayerSpec {
@@ -39,7 +40,7 @@ export interface TwoLayerSpec {
   balanced?: boolean;
 }
 
-export interface TwoLayerStudent {
+export interface TwoLayerStudent extends Model {
   readonly inputDim: number;
   readonly width: number;
   readonly net: Mlp;
@@ -47,9 +48,6 @@ export interface TwoLayerStudent {
   readonly W: Tensor;
   /** Readout weights, [width, 1]. */
   readonly a: Tensor;
-  forward(x: Tensor): Tensor;
-  params(): Tensor[];
-  lrScales(): number[];
 }
 
 export function twoLayerStudent(spec: TwoLayerSpec, rng: Rng): TwoLayerStudent {
@@ -95,7 +93,7 @@ export function twoLayerStudent(spec: TwoLayerSpec, rng: Rng): TwoLayerStudent {
     net,
     W,
     a,
-    forward: (x) => net.forward(x),
+    forward: (x, collect) => net.forward(x, collect),
     params: () => net.params(),
     lrScales: () => net.lrScales(),
   };

@@ -136,7 +136,7 @@ async function loadStudyInfo(): Promise<StudyInfo[]> {
   }
 }
 
-const VERDICT_LABEL: Record<Verdict, string> = { holds: 'holds', falsified: 'falsified', 'out-of-regime': 'out of regime', error: 'error' };
+const VERDICT_LABEL: Record<Verdict, string> = { holds: 'holds', falsified: 'falsified', 'out-of-regime': 'out of regime', inconclusive: 'inconclusive', error: 'error' };
 
 function badge(v: Verdict): string {
   return `<span class="badge v-${v}">${esc(VERDICT_LABEL[v])}</span>`;
@@ -188,6 +188,34 @@ function regimeList(r: StudyResult): string {
   return `<ul class="regime">${r.regime.map((g) => `<li class="${g.ok ? 'pass' : 'fail'}">${mark(g.ok)} <strong>${esc(g.name)}</strong> <span class="detail">${esc(g.detail)}</span></li>`).join('')}</ul>`;
 }
 
+/** Negative controls: each rival theory and its verdict on the same measurement (falsified is what a holding study needs). */
+function controlsList(r: StudyResult): string {
+  const cs = r.controls ?? [];
+  if (cs.length === 0) return '<p class="muted">No negative controls declared.</p>';
+  return `<ul class="regime">${cs
+    .map((c) => `<li class="${c.verdict === 'falsified' ? 'pass' : 'fail'}">${mark(c.verdict === 'falsified')} <strong>${esc(c.name)}</strong> ${badge(c.verdict)} <span class="detail">${esc(c.description)}${c.passing.length ? ` (still passing: ${esc(c.passing.join(', '))})` : ''}${c.error ? ` (${esc(c.error)})` : ''}</span></li>`)
+    .join('')}</ul>`;
+}
+
+/** Detection power: how far off each prediction could be before this study would notice. */
+function powerTable(r: StudyResult): string {
+  const ps = r.power ?? [];
+  if (ps.length === 0) return '';
+  const rows = ps.map((x) => `<tr><td>${esc(x.metric)}</td><td><code>${esc(x.prediction)}</code></td><td class="num">${Number.isFinite(x.detectionThreshold) ? `${num(100 * x.detectionThreshold)}%` : 'never'}</td><td>${esc(x.direction)}</td></tr>`).join('');
+  return `<h3>Detection power</h3><p class="muted">The smallest relative change of the predicted scalar that makes the metric fail (the same measurement, judged again).</p><div class="table-wrap"><table class="metrics"><thead><tr><th>metric</th><th>predicted scalar</th><th>detects a change of</th><th>first direction</th></tr></thead><tbody>${rows}</tbody></table></div>`;
+}
+
+/** Per-part verdicts and the verdict over seeds. */
+function partsAndSeeds(r: StudyResult): string {
+  const parts = r.parts && r.parts.length > 1 ? `<p>Parts: ${r.parts.map((x) => `<strong>${esc(x.part || 'main')}</strong> ${badge(x.verdict)}`).join(' · ')}</p>` : '';
+  const s = r.seedSummary;
+  const seeds =
+    s && s.seeds.length > 1
+      ? `<p>Over ${esc(s.seeds.length)} seeds: ${esc(s.holds)} hold (${num(100 * s.fraction)}%, Wilson 95% interval [${num(s.lo)}, ${num(s.hi)}]; the study needs the lower bound ≥ ${num(s.threshold)}). Per seed: ${s.verdicts.map((v, i) => `${esc(s.seeds[i])} ${badge(v)}`).join(' ')}</p>`
+      : '';
+  return parts + seeds;
+}
+
 function scalarsTable(title: string, scalars: Record<string, number>): string {
   const entries = Object.entries(scalars);
   if (entries.length === 0) return '';
@@ -214,8 +242,12 @@ ${r.verdict === 'error' ? `<div class="error"><strong>Error</strong><pre>${esc(r
 ${figs.length ? `<div class="figs">${figs.map(figureHtml).join('\n')}</div>` : ''}
 <h3>Metrics</h3>
 ${metricsTable(r)}
+${partsAndSeeds(r)}
 <h3>Regime checks</h3>
 ${regimeList(r)}
+<h3>Negative controls</h3>
+${controlsList(r)}
+${powerTable(r)}
 ${notes.length ? `<h3>Notes</h3><ul class="notes">${notes.map((x) => `<li><span class="muted">${esc(x.from)}:</span> ${esc(x.n)}</li>`).join('')}</ul>` : ''}
 <h3>Provenance</h3>
 <dl class="prov">
@@ -249,7 +281,7 @@ function summaryHeader(results: StudyResult[], title: string, now: Date): string
 ${runs ? `<dt>runs started</dt><dd>${esc(runs)}</dd>` : ''}
 <dt>compute</dt><dd>${esc(formatDuration(total))} in total${cached ? `, ${esc(cached)} from the store (cached)` : ''}</dd>
 </dl>
-<p class="legend-note">In every figure: <span class="solid">solid</span> = measured in a real training run, <span class="dashed">dashed</span> = the theory's prediction, thin grey = reference. A verdict is <em>holds</em> when every metric meets its declared tolerance, <em>falsified</em> when one misses, <em>out of regime</em> when the run violated the theory's assumptions (no claim is tested), <em>error</em> when the run failed.</p>
+<p class="legend-note">In every figure: <span class="solid">solid</span> = measured in a real training run, <span class="dashed">dashed</span> = the theory's prediction, thin grey = reference. A verdict is <em>holds</em> when every metric meets its declared tolerance, <em>falsified</em> when one misses, <em>out of regime</em> when the run violated the theory's assumptions (no claim is tested), <em>inconclusive</em> when a negative control (a rival theory) also held or the seeds disagree, <em>error</em> when the run failed or a number was NaN.</p>
 </header>`;
 }
 
@@ -301,13 +333,14 @@ table.verdicts td:nth-child(2){min-width:260px}
 .v-holds.badge,.count.v-holds{color:var(--holds);background:var(--holds-bg);border-color:#aceebb}
 .v-falsified.badge,.count.v-falsified{color:var(--falsified);background:var(--falsified-bg);border-color:#ffcecb}
 .v-out-of-regime.badge,.count.v-out-of-regime{color:var(--oor);background:var(--oor-bg);border-color:#f5e0a0}
+.v-inconclusive.badge,.count.v-inconclusive{color:#0a6b8a;background:#ddf4ff;border-color:#b6e3ff}
 .v-error.badge,.count.v-error{color:var(--error);background:var(--error-bg);border-color:#ecd8ff}
 .ok{color:var(--holds);font-weight:700}.bad{color:var(--falsified);font-weight:700}.warn{color:var(--oor)}
 tr.fail td{background:#fff8f7}
 .cached{font-size:12px;color:var(--muted);border:1px solid var(--line);border-radius:10px;padding:0 7px}
 section.study{border:1px solid var(--line);border-left:5px solid var(--line);border-radius:8px;padding:16px 20px;margin:22px 0}
 section.study.v-holds{border-left-color:var(--holds)}section.study.v-falsified{border-left-color:var(--falsified)}
-section.study.v-out-of-regime{border-left-color:#d4a72c}section.study.v-error{border-left-color:var(--error)}
+section.study.v-out-of-regime{border-left-color:#d4a72c}section.study.v-inconclusive{border-left-color:#54aeff}section.study.v-error{border-left-color:var(--error)}
 .meta{font-size:14px;color:var(--muted);margin:2px 0 8px}
 .claim{font-size:15.5px;margin:8px 0}
 .formula{margin:8px 0;padding:8px 12px;background:var(--soft);border-radius:6px;display:flex;flex-wrap:wrap;gap:4px 16px;align-items:baseline}

@@ -6,10 +6,10 @@
  *   edge-of-stability  holds          sharpening η=0.05=0.97 (≥ 0.8) ✓; …          12.3s
  *   3 studies: 3 holds, 0 falsified, 0 out-of-regime, 0 error
  */
-import type { StudyResult, Verdict } from '../studies/types.ts';
+import { type StudyResult, VERDICTS, type Verdict } from '../studies/types.ts';
 import { fmt } from '../studies/verdict.ts';
 
-export const VERDICTS: readonly Verdict[] = ['holds', 'falsified', 'out-of-regime', 'error'];
+export { VERDICTS };
 
 const MIN_WIDTH = 62;
 
@@ -20,11 +20,11 @@ export interface VerdictTableOptions {
   width?: number;
 }
 
-const ANSI = { reset: '\x1b[0m', bold: '\x1b[1m', dim: '\x1b[2m', red: '\x1b[31m', green: '\x1b[32m', yellow: '\x1b[33m', magenta: '\x1b[35m' } as const;
-const VERDICT_COLOR: Record<Verdict, string> = { holds: ANSI.green, falsified: ANSI.red, 'out-of-regime': ANSI.yellow, error: ANSI.magenta };
+const ANSI = { reset: '\x1b[0m', bold: '\x1b[1m', dim: '\x1b[2m', red: '\x1b[31m', green: '\x1b[32m', yellow: '\x1b[33m', magenta: '\x1b[35m', cyan: '\x1b[36m' } as const;
+const VERDICT_COLOR: Record<Verdict, string> = { holds: ANSI.green, falsified: ANSI.red, 'out-of-regime': ANSI.yellow, inconclusive: ANSI.cyan, error: ANSI.magenta };
 
 export function verdictCounts(results: readonly Pick<StudyResult, 'verdict'>[]): Record<Verdict, number> {
-  const counts: Record<Verdict, number> = { holds: 0, falsified: 0, 'out-of-regime': 0, error: 0 };
+  const counts: Record<Verdict, number> = { holds: 0, falsified: 0, 'out-of-regime': 0, inconclusive: 0, error: 0 };
   for (const r of results) counts[r.verdict]++;
   return counts;
 }
@@ -32,7 +32,8 @@ export function verdictCounts(results: readonly Pick<StudyResult, 'verdict'>[]):
 /** `3 studies: 3 holds, 0 falsified, 0 out-of-regime, 0 error` (coloured counts when `color`). */
 export function summaryLine(results: readonly Pick<StudyResult, 'verdict'>[], opts: { color: boolean } = { color: false }): string {
   const c = verdictCounts(results);
-  const parts = VERDICTS.map((v) => {
+  // `inconclusive` is listed only when it occurs (most runs have none)
+  const parts = VERDICTS.filter((v) => v !== 'inconclusive' || c[v] > 0).map((v) => {
     const text = `${c[v]} ${v}`;
     return opts.color && c[v] > 0 ? `${VERDICT_COLOR[v]}${text}${ANSI.reset}` : text;
   });
@@ -85,6 +86,15 @@ function metricPieces(r: StudyResult): Piece[] {
   const pieces: Piece[] = [];
   if (r.verdict === 'error') pieces.push({ text: `error: ${oneLine(r.error ?? 'unknown error')}`, tone: 'bad' });
   for (const g of r.regime) if (!g.ok) pieces.push({ text: `regime ✗ ${oneLine(g.name)}: ${oneLine(g.detail)}`, tone: 'warn' });
+  const s = r.seedSummary;
+  if (s && s.seeds.length > 1) pieces.push({ text: `seeds ${s.holds}/${s.seeds.length} hold (Wilson ≥ ${fmt(s.lo)}; needs ${fmt(s.threshold)})`, tone: s.lo >= s.threshold ? 'ok' : 'warn' });
+  for (const c of r.controls ?? []) if (c.verdict !== 'falsified') pieces.push({ text: `control '${oneLine(c.name)}' ${c.verdict}`, tone: 'bad' });
+  if (r.controls?.length) {
+    const f = r.controls.filter((c) => c.verdict === 'falsified').length;
+    pieces.push({ text: `controls ${f}/${r.controls.length} falsified`, tone: f === r.controls.length ? 'ok' : 'bad' });
+  }
+  const power = (r.power ?? []).filter((p) => Number.isFinite(p.detectionThreshold));
+  if (power.length) pieces.push({ text: `detects ≥ ${fmt(100 * Math.min(...power.map((p) => p.detectionThreshold)))}% off` });
   const ordered = [...r.metrics.filter((m) => !m.pass), ...r.metrics.filter((m) => m.pass)];
   for (const m of ordered) pieces.push({ text: `${oneLine(m.name)}=${fmt(m.value)} (${m.criterionText}) ${m.pass ? '✓' : '✗'}`, tone: m.pass ? 'ok' : 'bad' });
   return pieces;

@@ -14,7 +14,9 @@ import { type Profile, configHash, resolveParams } from '../studies/execute.ts';
 import type { AnyStudy, StudyResult } from '../studies/types.ts';
 import { codeVersion as currentCodeVersion } from './codeVersion.ts';
 import type { Store } from './store.ts';
-import { type WorkerMessage, type WorkerTask, runTask, studyLookup } from './worker.ts';
+import { type RunResources, type TaskOutput, type WorkerMessage, type WorkerTask, runMeasuredTask, studyLookup } from './worker.ts';
+
+export type { RunResources } from './worker.ts';
 
 export interface Task {
   studyId: string;
@@ -36,8 +38,11 @@ export type RunEvent =
   | { type: 'plan'; total: number; cached: number; toRun: number; workers: number; inProcess: boolean }
   | { type: 'start'; runId: string; studyId: string; seed: number }
   | { type: 'progress'; runId: string; studyId: string; fraction: number; message?: string }
-  /** `done` counts results yielded so far (including this one), out of `total` tasks. */
-  | { type: 'result'; runId: string; studyId: string; result: StudyResult; cached: boolean; done: number; total: number };
+  /**
+   * `done` counts results yielded so far (including this one), out of `total` tasks. `resources`: what the
+   * run used, for a run executed now (absent for cache hits and for crashed workers).
+   */
+  | { type: 'result'; runId: string; studyId: string; result: StudyResult; cached: boolean; done: number; total: number; resources?: RunResources };
 
 export interface RunOptions {
   /** Cache and sink: hits are read from it, new results saved to it. Without a store nothing is cached. */
@@ -58,6 +63,17 @@ export interface RunOptions {
 }
 
 const PROFILES: readonly Profile[] = ['quick', 'default'];
+
+/** What each result yielded by `runStudies` used, keyed by the result object (results stay plain StudyResults). */
+const resourcesByResult = new WeakMap<StudyResult, RunResources>();
+
+/**
+ * What the run behind a result from `runStudies`/`runAll` used (peak heap of its worker thread, see
+ * `RunResources`); undefined for cache hits, crashed workers and results from elsewhere.
+ */
+export function runResources(result: StudyResult): RunResources | undefined {
+  return resourcesByResult.get(result);
+}
 
 /**
  * Resolve tasks to runs: study lookup, parameter validation (schema, profile, overrides) and run ids.
@@ -192,7 +208,7 @@ export async function* runStudies(tasks: readonly Task[], opts: RunOptions = {})
   if (toRun.length === 0) return;
   opts.signal?.throwIfAborted();
 
-  const channel = new Channel<{ run: PlannedRun; result: StudyResult }>();
+  const channel = new Channel<{ run: PlannedRun; result: StudyResult; resources?: RunResources }>();
   let stopped = false;
   const started = new Set<string>();
   const finished = new Set<string>();
@@ -208,14 +224,14 @@ export async function* runStudies(tasks: readonly Task[], opts: RunOptions = {})
     if (m.type === 'start') emitStart(run);
     else emit({ type: 'progress', runId: run.runId, studyId: run.study.id, fraction: m.fraction, ...(m.message !== undefined ? { message: m.message } : {}) });
   };
-  const finish = async (run: PlannedRun, result: StudyResult): Promise<void> => {
+  const finish = async (run: PlannedRun, { result, resources }: { result: StudyResult; resources?: RunResources }): Promise<void> => {
     // A run cut short (abort, the caller stopped iterating, an earlier fatal error) is neither saved
     // nor yielded: its "result" is only the termination.
     if (stopped || opts.signal?.aborted) return;
     emitStart(run);
     finished.add(run.runId);
     await opts.store?.save(result);
-    channel.push({ run, result });
+    channel.push({ run, result, ...(resources ? { resources } : {}) });
   };
   const baseTask = (run: PlannedRun): WorkerTask => ({
     studyId: run.study.id,
@@ -227,7 +243,11 @@ export async function* runStudies(tasks: readonly Task[], opts: RunOptions = {})
     registry,
   });
 
-  let pool: Piscina<WorkerTask, StudyResult> | undefined;
+  let pool: Piscina<WorkerTask, TaskOutput> | undefined;
+  // The caller's signal gets exactly this one listener. It is not handed to piscina: piscina adds an
+  // 'abort' listener per queued task, and a 33-study run put 33 on one signal (Node's
+  // MaxListenersExceededWarning). Failing the channel makes the loop below throw, and its `finally`
+  // destroys the pool, which terminates the running workers and drops the queued tasks.
   const onAbort = () => channel.fail(abortError(opts.signal as AbortSignal));
   opts.signal?.addEventListener('abort', onAbort, { once: true });
   try {
@@ -237,17 +257,17 @@ export async function* runStudies(tasks: readonly Task[], opts: RunOptions = {})
         for (const run of toRun) {
           if (stopped || opts.signal?.aborted) return;
           const t0 = Date.now();
-          let result: StudyResult;
+          let output: { result: StudyResult; resources?: RunResources };
           try {
-            result = await runTask(baseTask(run), onMessage(run), opts.signal);
+            output = await runMeasuredTask(baseTask(run), onMessage(run), opts.signal);
           } catch (e) {
-            result = crashResult(run, version, e, t0);
+            output = { result: crashResult(run, version, e, t0) };
           }
-          await finish(run, result);
+          await finish(run, output);
         }
       })().catch((e) => channel.fail(e));
     } else {
-      pool = new Piscina<WorkerTask, StudyResult>({
+      pool = new Piscina<WorkerTask, TaskOutput>({
         filename: new URL('./worker-entry.mjs', import.meta.url).href,
         minThreads: workers,
         maxThreads: workers,
@@ -261,27 +281,28 @@ export async function* runStudies(tasks: readonly Task[], opts: RunOptions = {})
         const { port1, port2 } = new MessageChannel();
         port1.on('message', onMessage(run));
         const t0 = Date.now();
-        p.run({ ...baseTask(run), port: port2 }, { transferList: [port2], ...(opts.signal ? { signal: opts.signal } : {}) })
+        p.run({ ...baseTask(run), port: port2 }, { transferList: [port2] })
           .then(
-            (result) => result,
+            (output): { result: StudyResult; resources?: RunResources } => output,
             (e: unknown) => {
               // The worker closes its end after a normal run; after a crash close ours.
               port1.close();
-              return crashResult(run, version, e, t0);
+              return { result: crashResult(run, version, e, t0) };
             },
           )
-          .then((result) => finish(run, result))
+          .then((output) => finish(run, output))
           .catch((e) => channel.fail(e));
       }
     }
 
     for (let received = 0; received < toRun.length; received++) {
-      const { run, result } = await channel.next();
+      const { run, result, resources } = await channel.next();
       const group = byRunId.get(run.runId) ?? [run];
       for (let k = 0; k < group.length; k++) {
         const r = k === 0 ? result : { ...result, cached: true };
+        if (k === 0 && resources) resourcesByResult.set(r, resources);
         done++;
-        emit({ type: 'result', runId: run.runId, studyId: r.id, result: r, cached: k > 0, done, total });
+        emit({ type: 'result', runId: run.runId, studyId: r.id, result: r, cached: k > 0, done, total, ...(k === 0 && resources ? { resources } : {}) });
         yield r;
       }
     }

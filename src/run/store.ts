@@ -24,6 +24,7 @@ import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import type { DuckDBAppender, DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
+import { decodeJson, encodeJson } from '../core/jsonCodec.ts';
 import type { StudyResult, Verdict } from '../studies/types.ts';
 
 export const DEFAULT_STORE_DIR = './lmech-data';
@@ -131,28 +132,9 @@ const DDL = [
   `CREATE TABLE IF NOT EXISTS regime (run_id VARCHAR NOT NULL, name VARCHAR NOT NULL, ok BOOLEAN, detail VARCHAR)`,
 ];
 
-/**
- * JSON that keeps non-finite numbers and -0: plain JSON turns NaN/±Infinity into null, which would
- * change a stored result (a NaN metric is a legitimate, failing value). They are written as
- * `{"$num":"NaN"}` etc. and turned back into numbers on read.
- */
-export function encodeJson(value: unknown): string {
-  return JSON.stringify(value, (_k, v: unknown) => {
-    if (typeof v === 'number' && (!Number.isFinite(v) || Object.is(v, -0))) return { $num: Object.is(v, -0) ? '-0' : String(v) };
-    return v;
-  });
-}
-
-export function decodeJson(text: string): unknown {
-  return JSON.parse(text, (_k, v: unknown) => {
-    if (v !== null && typeof v === 'object' && !Array.isArray(v)) {
-      const o = v as Record<string, unknown>;
-      const keys = Object.keys(o);
-      if (keys.length === 1 && keys[0] === '$num' && typeof o.$num === 'string') return o.$num === '-0' ? -0 : Number(o.$num);
-    }
-    return v;
-  });
-}
+// The JSON codec (NaN, ±Infinity and -0 kept as {"$num": ...}) lives in src/core/jsonCodec.ts, shared with the
+// Redis queue and the browser lab; re-exported here for the store's existing importers.
+export { decodeJson, encodeJson };
 
 function sqlString(s: string): string {
   return `'${s.replaceAll("'", "''")}'`;

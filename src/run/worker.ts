@@ -3,6 +3,7 @@
  * (registry plus optional extra study modules), run `executeStudy`, and report start/progress through
  * a MessagePort. The result goes back to the coordinator, which is the only store writer.
  */
+import { getHeapStatistics } from 'node:v8';
 import type { MessagePort } from 'node:worker_threads';
 import { pathToFileURL } from 'node:url';
 import { resolve } from 'node:path';
@@ -70,25 +71,65 @@ export async function studyLookup(studyModules: readonly string[] = [], registry
 }
 
 /**
- * Run one task. The worker's default export (piscina passes only the task; messages go to `task.port`);
- * the pool calls it in-process with `report`, which receives the messages synchronously (a MessagePort
- * would deliver them only after a synchronous study had finished).
+ * Memory a run used, measured in the isolate (thread) that ran it. Worker threads share one process, so
+ * the resident set cannot be split per study; each thread has its own V8 heap and its own external-memory
+ * counter (typed-array backing stores are counted there), and those are what is measured.
  */
-export async function runTask(task: WorkerTask, report?: (m: WorkerMessage) => void, signal?: AbortSignal): Promise<StudyResult> {
+export interface RunResources {
+  /**
+   * High-water of `total_heap_size + external_memory` from `v8.getHeapStatistics()` (committed V8 heap plus
+   * ArrayBuffer stores), sampled at the start, at every progress report of the study and at the end.
+   * A peak between two samples is missed, so this is a lower bound on the true peak. In-process runs
+   * (one worker) share the isolate with the coordinator, whose own heap is then included.
+   */
+  peakHeapBytes: number;
+  /** How many samples the peak was taken over. */
+  samples: number;
+}
+
+/** Tracks the isolate's heap high-water; `sample()` costs about a microsecond. */
+class HeapHighWater {
+  peak = 0;
+  samples = 0;
+  sample(): void {
+    const h = getHeapStatistics();
+    this.peak = Math.max(this.peak, h.total_heap_size + h.external_memory);
+    this.samples++;
+  }
+  resources(): RunResources {
+    return { peakHeapBytes: this.peak, samples: this.samples };
+  }
+}
+
+/** What one run returns: the study's result and what it used. */
+export interface TaskOutput {
+  result: StudyResult;
+  resources: RunResources;
+}
+
+/**
+ * Run one task and measure its heap high-water. The worker's default export (piscina passes only the
+ * task; messages go to `task.port`); the pool calls it in-process with `report`, which receives the
+ * messages synchronously (a MessagePort would deliver them only after a synchronous study had finished).
+ */
+export async function runMeasuredTask(task: WorkerTask, report?: (m: WorkerMessage) => void, signal?: AbortSignal): Promise<TaskOutput> {
   const port = task.port;
   const send = report ?? (port ? (m: WorkerMessage) => port.postMessage(m) : undefined);
+  const heap = new HeapHighWater();
+  heap.sample();
   try {
     const study = (await studyLookup(task.studyModules, task.registry)).get(task.studyId);
     if (!study) throw new Error(`studyId: no study '${task.studyId}' in ${task.registry ? 'the registry or ' : ''}studyModules [${task.studyModules.join(', ')}]`);
     send?.({ type: 'start' });
     let last = 0;
-    return await executeStudy(study, {
+    const result = await executeStudy(study, {
       profile: task.profile,
       params: task.params,
       seed: task.seed,
       codeVersion: task.codeVersion,
       ...(signal ? { signal } : {}),
       progress: (fraction, message) => {
+        heap.sample();
         if (!send) return;
         const now = Date.now();
         if (fraction < 1 && now - last < PROGRESS_INTERVAL_MS) return;
@@ -96,11 +137,18 @@ export async function runTask(task: WorkerTask, report?: (m: WorkerMessage) => v
         send({ type: 'progress', fraction, ...(message !== undefined ? { message } : {}) });
       },
     });
+    heap.sample();
+    return { result, resources: heap.resources() };
   } finally {
     port?.close();
   }
 }
 
-export default function workerMain(task: WorkerTask): Promise<StudyResult> {
-  return runTask(task);
+/** Run one task (see `runMeasuredTask`), without the measurement. */
+export async function runTask(task: WorkerTask, report?: (m: WorkerMessage) => void, signal?: AbortSignal): Promise<StudyResult> {
+  return (await runMeasuredTask(task, report, signal)).result;
+}
+
+export default function workerMain(task: WorkerTask): Promise<TaskOutput> {
+  return runMeasuredTask(task);
 }

@@ -14,7 +14,7 @@
  * down when κ is large or the noise does not dominate (B ≳ B_simple = tr Σ/|G|²).
  *
  * Setting. A one-hidden-layer tanh MLP (width 32) trained online with Adam on the noisy teacher
- * y = Σ_{j<2} ±tanh(2u_jᵀx)/√2 + 2ε, x ∈ R⁸ (src/studies/support/batchTraining.ts); the label noise σ = 2
+ * y = Σ_{j<2} ±tanh(2u_jᵀx)/√2 + 2ε, x ∈ R⁸ (src/protocols/onlineTeacher.ts); the label noise σ = 2
  * puts the run in the noise-dominated regime from the start (B_simple at initialization ≫ κB₀). Base
  * (η₀, B₀, β₁, β₂, ε) = (10⁻³, 2, 0.9, 0.999, 10⁻⁸). For κ = 2 and 4: the square-root rule, naive linear
  * scaling (κη₀, κB₀, same β's), and an ablation (√κη₀, κB₀, same β's) that shows what the β adjustment
@@ -39,20 +39,11 @@
  * compared with the loss's time scale.
  */
 import { z } from 'zod';
+import { teacherBatch, teacherEvalSet } from '../data/teacherStream.ts';
 import { gradientNoiseScale } from '../observe/gradientNoise.ts';
-import {
-  checkpointGrid,
-  type CurveConfig,
-  freshBatch,
-  halfMse,
-  makeEvalSet,
-  meanRelativeDeviation,
-  noisyTeacher,
-  num,
-  replicaCurves,
-  student,
-} from './support/batchTraining.ts';
-import type { MetricSpec, Observations, RegimeCheck, Series, Study } from './types.ts';
+import { checkpointGrid, type CurveConfig, halfSquaredError, meanRelativeDeviation, noisyTanhTeacher, replicaCurves, tanhStudent } from '../protocols/onlineTeacher.ts';
+import { sig3 as num } from './format.ts';
+import { defineStudy, type MetricSpec, type RegimeCheck, type Series } from './types.ts';
 
 const Params = z.object({
   inputDim: z.number().int().min(2).max(64).default(8),
@@ -88,24 +79,24 @@ const LR_ONLY = (k: number) => `√κ·η only κ=${k}`;
 const pct = (v: number) => (Number.isFinite(v) ? `${num(100 * v)}%` : 'diverged');
 
 function configs(p: P): CurveConfig[] {
-  const adam = (lr: number, b1: number, b2: number, eps: number) => ({ kind: 'adam' as const, lr, beta1: b1, beta2: b2, eps });
-  const out: CurveConfig[] = [{ label: BASE, optimizer: adam(p.lr, p.beta1, p.beta2, p.eps), batch: p.batch }];
+  const adamConfig = (lr: number, b1: number, b2: number, eps: number) => ({ kind: 'adam' as const, lr, beta1: b1, beta2: b2, eps });
+  const out: CurveConfig[] = [{ label: BASE, optimizer: adamConfig(p.lr, p.beta1, p.beta2, p.eps), batch: p.batch }];
   const sqrtRule = (k: number): CurveConfig => ({
     label: SQRT(k),
     // Malladi et al. 2022: B → κB, η → √κη, 1 − β → κ(1 − β), ε → ε/√κ
-    optimizer: adam(Math.sqrt(k) * p.lr, 1 - k * (1 - p.beta1), 1 - k * (1 - p.beta2), p.eps / Math.sqrt(k)),
+    optimizer: adamConfig(Math.sqrt(k) * p.lr, 1 - k * (1 - p.beta1), 1 - k * (1 - p.beta2), p.eps / Math.sqrt(k)),
     batch: k * p.batch,
   });
   for (const k of JUDGED) {
     out.push(sqrtRule(k));
-    out.push({ label: LINEAR(k), optimizer: adam(k * p.lr, p.beta1, p.beta2, p.eps), batch: k * p.batch });
-    out.push({ label: LR_ONLY(k), optimizer: adam(Math.sqrt(k) * p.lr, p.beta1, p.beta2, p.eps), batch: k * p.batch });
+    out.push({ label: LINEAR(k), optimizer: adamConfig(k * p.lr, p.beta1, p.beta2, p.eps), batch: k * p.batch });
+    out.push({ label: LR_ONLY(k), optimizer: adamConfig(Math.sqrt(k) * p.lr, p.beta1, p.beta2, p.eps), batch: k * p.batch });
   }
   for (const k of [...new Set(p.breakdownKappas)].sort((a, b) => a - b)) if (k * (1 - p.beta1) < 1 && k * (1 - p.beta2) < 1) out.push(sqrtRule(k));
   return out;
 }
 
-export const adamSqrtScalingRule: Study<P> = {
+export const adamSqrtScalingRule = defineStudy(Params, {
   id: 'adam-sqrt-scaling-rule',
   catalog: 24,
   pillar: 'hyperparameters',
@@ -120,7 +111,6 @@ export const adamSqrtScalingRule: Study<P> = {
     'Simon et al. 2026, There will be a scientific theory of deep learning, §2.4',
   ],
   core: false,
-  schema: Params as unknown as z.ZodType<P>,
   quick: { examples: 32768, replicas: 2, breakdownKappas: [], evalSize: 512, noisePairs: 64 },
 
   predict() {
@@ -129,15 +119,15 @@ export const adamSqrtScalingRule: Study<P> = {
 
   measure(p, ctx) {
     const rng = ctx.rng;
-    const task = noisyTeacher(p.inputDim, p.teacherDirections, p.labelNoise, rng.child('teacher'));
-    const evalSet = makeEvalSet(task, p.evalSize, rng.child('eval'));
+    const task = noisyTanhTeacher(p.inputDim, p.teacherDirections, p.labelNoise, rng.child('teacher'));
+    const evalSet = teacherEvalSet(task, p.evalSize, rng.child('eval'));
     const cfgs = configs(p);
     const maxBatch = Math.max(...cfgs.map((c) => c.batch));
     const cps = checkpointGrid(p.examples / 64, p.examples, p.checkpoints, maxBatch);
 
     // B_simple at initialization (replica 0): the least noise-dominated point of the run
-    const net0 = student(p.inputDim, p.width, rng.child('init', 0));
-    const ns = gradientNoiseScale((size, r) => halfMse(net0, freshBatch(task, size, r)), net0.params(), { bSmall: p.noiseSmall, bBig: p.noiseBig, pairs: p.noisePairs, rng: rng.child('noise') });
+    const net0 = tanhStudent(p.inputDim, p.width, rng.child('init', 0));
+    const ns = gradientNoiseScale((size, r) => halfSquaredError(net0, teacherBatch(task, size, r)), net0.params(), { bSmall: p.noiseSmall, bBig: p.noiseBig, pairs: p.noisePairs, rng: rng.child('noise') });
     ctx.progress(0.02, `B_simple at init = ${num(ns.bSimple)}`);
 
     const curves = replicaCurves({
@@ -191,7 +181,7 @@ export const adamSqrtScalingRule: Study<P> = {
     return { scalars, series, notes };
   },
 
-  compare(_pred: Observations, meas: Observations, p: P) {
+  compare(_pred, meas, p) {
     const s = meas.scalars;
     const sq = s['deviation square-root κ=4'];
     const lin = s['deviation linear κ=4'];
@@ -247,4 +237,4 @@ export const adamSqrtScalingRule: Study<P> = {
       rules: [{ y: 0.05, label: 'pass: ≤ 5%' }],
     },
   ],
-};
+});

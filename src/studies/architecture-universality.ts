@@ -33,12 +33,16 @@
  */
 import { z } from 'zod';
 import type { Mat } from '../core/mat.ts';
+import { mean, oneHot } from '../core/stats.ts';
 import { selectExamples, trainTestSplit } from '../data/dataset.ts';
 import { embeddedDigits } from '../data/digitsData.ts';
 import { mlp } from '../nn/mlp.ts';
 import { smallCnn } from '../nn/smallCnn.ts';
-import { accuracy, argmaxRows, type Classifier, pearson, predictLogits, softmaxRows, spearman, trainClassifier } from './support/classifier.ts';
-import type { MetricSpec, Observations, RegimeCheck, Series, Study } from './types.ts';
+import type { Model } from '../nn/model.ts';
+import { accuracy, argmaxRows, predictLogits, softmaxRows } from '../observe/classifierOutputs.ts';
+import { pearson, spearman } from '../observe/rankCorrelation.ts';
+import { trainClassifier } from '../protocols/classifier.ts';
+import { defineStudy, type MetricSpec, type RegimeCheck, type Series } from './types.ts';
 
 const Params = z.object({
   trainSizes: z.array(z.number().int().min(20).max(1200)).min(2).default([100, 300, 1000]),
@@ -54,16 +58,9 @@ const Params = z.object({
   /** held-out examples (and as many blended ones) used for the comparison */
   evalExamples: z.number().int().min(50).max(530).default(500),
 });
-type P = z.infer<typeof Params>;
 
 const MODELS = ['MLP', 'CNN', 'linear'] as const;
 type ModelName = (typeof MODELS)[number];
-
-function oneHotFlat(y: Int32Array, classes: number): Float64Array {
-  const out = new Float64Array(y.length * classes);
-  for (let i = 0; i < y.length; i++) out[i * classes + y[i]] = 1;
-  return out;
-}
 
 /**
  * Partial correlation of f and g given the labels y: (r_fg − r_fy r_gy)/√((1 − r_fy²)(1 − r_gy²)). Zero when f and g
@@ -82,7 +79,7 @@ function argmaxAgreement(a: Mat, b: Mat): number {
   return c / x.length;
 }
 
-export const architectureUniversality: Study<P> = {
+export const architectureUniversality = defineStudy(Params, {
   id: 'architecture-universality',
   catalog: 30,
   pillar: 'universality',
@@ -92,7 +89,6 @@ export const architectureUniversality: Study<P> = {
   formula: 'r\\big(p_{\\rm MLP},p_{\\rm CNN}\\big) > \\max\\big(r(p_{\\rm MLP},y),\\,r(p_{\\rm CNN},y)\\big),\\qquad \\Pr[\\hat y_{\\rm MLP}=\\hat y_{\\rm CNN}] > a_1a_2+\\tfrac{(1-a_1)(1-a_2)}{C-1}',
   papers: ['Zhang et al. 2024, The emergence of reproducibility and consistency in diffusion models (ICML)', 'Huh, Cheung, Wang & Isola 2024, The Platonic representation hypothesis (ICML)'],
   core: false,
-  schema: Params as unknown as z.ZodType<P>,
   quick: { seeds: 2, mlpWidth: 64 },
 
   predict() {
@@ -103,7 +99,7 @@ export const architectureUniversality: Study<P> = {
     const { train, test } = trainTestSplit(embeddedDigits(), 0.3, ctx.rng.child('split'));
     const nEval = Math.min(p.evalExamples, test.y.length);
     const evalSet = selectExamples(test, Array.from({ length: nEval }, (_, i) => i));
-    const onehot = oneHotFlat(evalSet.y, 10);
+    const onehot = oneHot(evalSet.y, 10);
     // off-distribution: blends of two held-out digits of different classes
     const blend = new Float64Array(nEval * 64);
     const pick = ctx.rng.child('blend');
@@ -123,7 +119,7 @@ export const architectureUniversality: Study<P> = {
       for (let s = 0; s < p.seeds; s++) {
         const sub = selectExamples(train, ctx.rng.child('subset', n, s).permutation(train.y.length).subarray(0, n));
         const rng = ctx.rng.child('models', n, s);
-        const nets: Record<ModelName, Classifier> = {
+        const nets: Record<ModelName, Model> = {
           MLP: mlp({ sizes: [64, p.mlpWidth, p.mlpWidth, 10], activation: 'relu' }, rng.child('mlp')),
           CNN: smallCnn({ height: 8, width: 8, kernel: 3, channels: p.cnnChannels, hidden: p.cnnHidden, classes: 10, activation: 'relu' }, rng.child('cnn')),
           linear: mlp({ sizes: [64, 10], activation: 'relu' }, rng.child('linear')),
@@ -161,10 +157,10 @@ export const architectureUniversality: Study<P> = {
         done++;
         ctx.progress(done / total, `n = ${n}, seed ${s}: r(MLP, CNN) = ${r['r MLP–CNN'].toFixed(3)}`);
       }
-      const mean: Row = { n };
-      for (const key of Object.keys(acc[0])) mean[key] = acc.reduce((t, r) => t + r[key], 0) / acc.length;
-      mean['min train accuracy'] = Math.min(...acc.flatMap((r) => [r['train accuracy MLP'], r['train accuracy CNN']]));
-      rows.push(mean);
+      const avg: Row = { n };
+      for (const key of Object.keys(acc[0])) avg[key] = mean(acc.map((r) => r[key]));
+      avg['min train accuracy'] = Math.min(...acc.flatMap((r) => [r['train accuracy MLP'], r['train accuracy CNN']]));
+      rows.push(avg);
     }
     const xs = rows.map((r) => r.n);
     const col = (key: string) => rows.map((r) => r[key]);
@@ -193,7 +189,7 @@ export const architectureUniversality: Study<P> = {
     return { scalars, series, notes };
   },
 
-  compare(_pred: Observations, meas: Observations, p: P) {
+  compare(_pred, meas, p) {
     const s = meas.scalars;
     const metrics: MetricSpec[] = [
       {
@@ -223,4 +219,4 @@ export const architectureUniversality: Study<P> = {
     { id: 'agreement', title: 'Argmax agreement of MLP and CNN vs the independent-errors floor', x: { label: 'training examples n', log: true }, y: { label: 'fraction of held-out digits' }, series: [{ name: 'argmax agreement' }] },
     { id: 'accuracy', title: 'Test accuracy', x: { label: 'training examples n', log: true }, y: { label: 'accuracy' }, series: [{ name: 'test accuracy' }] },
   ],
-};
+});

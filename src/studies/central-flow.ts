@@ -14,7 +14,7 @@
  *        dθ/dτ = −[∇L + ½ σ²(τ) ∇S],  σ² ≥ 0 the smallest value that keeps S ≤ 2/η,
  *     i.e. GF projected onto the sharpness constraint, and GD's time-averaged loss is predicted as
  *        E[L_GD] ≈ L(θ_CF) + ½ σ² S(θ_CF)    (and E‖∇L_GD‖² ≈ ‖∇L(θ_CF)‖² + σ² S², reported).
- *     Implementation: src/studies/support/stabilityFlows.ts (∇S = ∇³L[u,u,·] by a difference of exact
+ *     Implementation: src/theory/stabilityFlows.ts (∇S = ∇³L[u,u,·] by a difference of exact
  *     Hessian-vector products; one multiplier per tracked eigenvalue at the edge).
  *
  * Setting. A small tanh MLP (2 hidden layers, SP init) fitted by MSE to random Gaussian labels of Gaussian
@@ -42,6 +42,9 @@
  *      saturates at 1.13·2/η, so (a) fails and the edge phase is marginal (GD keeps re-crossing the edge in
  *      catapults that the central flow does not describe, error 78%). Default profile, seed 0: both step
  *      sizes hold (late errors 2.2% and 4.3%); at η = 0.06 seed 1's GF saturates at 1.19·2/η.
+ * GD runs through the trainer `fit`; the three flows are this study's own integrators (their point is to be
+ * compared with GD), stepped by RK4 and Heun with abort checks between steps.
+ *
  * Regime: S_GD(0) < 2/η (the run starts stable); GD reaches the edge, with at least two averaging windows
  * in the second half of the edge phase; every flow stays finite.
  *
@@ -53,10 +56,14 @@
  */
 import { z } from 'zod';
 import * as op from '../core/ops.ts';
-import { tensor } from '../core/tensor.ts';
+import { distance, mean } from '../core/stats.ts';
+import { type Tensor, tensor } from '../core/tensor.ts';
 import { mlp } from '../nn/mlp.ts';
-import { CentralFlow, axpy, distance, flatLoss, flatParams, gradientFlowVelocity, modifiedFlowVelocity, rk4Step, rk4Substeps } from './support/stabilityFlows.ts';
-import type { Figure, MetricSpec, Observations, RegimeCheck, Series, Study } from './types.ts';
+import { sgd } from '../nn/optim.ts';
+import { fit, throwIfAborted } from '../nn/train.ts';
+import { rk4Step } from '../theory/ode.ts';
+import { CentralFlow, type FlatLoss, flatLoss, flatParams, gradientFlowVelocity, modifiedFlowVelocity, rk4Substeps } from '../theory/stabilityFlows.ts';
+import { defineStudy, type Figure, type MeasureContext, type MetricSpec, type Observations, type RegimeCheck, type Scalars, type Series } from './types.ts';
 
 const Params = z.object({
   examples: z.number().int().min(8).max(2048).default(64),
@@ -76,13 +83,24 @@ const Params = z.object({
 });
 type P = z.infer<typeof Params>;
 
-const group = (eta: number) => `η=${Number(eta.toPrecision(3))}`;
-const mean = (v: number[]) => v.reduce((a, b) => a + b, 0) / v.length;
-
-interface RunResult {
-  series: Series[];
-  scalars: Record<string, number>;
-}
+type Group = `η=${number}`;
+const group = (eta: number): Group => `η=${Number(eta.toPrecision(3))}`;
+/** The scalars `measure` hands to `compare`, one set per step size. */
+type Key = `${
+  | 'S_GD(0)·η/2'
+  | 'first crossing τ'
+  | 'pre-edge checkpoint τ'
+  | 'IGR ratio'
+  | 'max active constraints'
+  | 'central-flow branch τ'
+  | 'final distance GD–CF / GD–GF'
+  | 'late windows'
+  | 'late loss max rel error'
+  | 'late loss mean rel error'
+  | 'late ‖∇L‖² max rel error'
+  | 'whole-edge loss max rel error'
+  | 'GD max S/(2/η) second half'
+  | 'GF final S/(2/η)'} ${Group}`;
 
 /** Blocks of consecutive steps [i0, i1) covering [from, to) with about `width` steps each. */
 function blocks(from: number, to: number, width: number): [number, number][] {
@@ -92,143 +110,223 @@ function blocks(from: number, to: number, width: number): [number, number][] {
   return out;
 }
 
-function runOne(p: P, eta: number, ctx: Parameters<Study<P>['measure']>[1], done: number, total: number): RunResult {
+/** What every phase of one step size's run shares: the net, its flat loss, the checkpoints. */
+interface Setup {
+  p: P;
+  eta: number;
+  /** the group label of this η */
+  g: Group;
+  /** the stability threshold 2/η */
+  thr: number;
+  ps: Tensor[];
+  /** the training MSE on the tensors `ps` */
+  loss: () => Tensor;
+  obj: FlatLoss;
+  theta0: Float64Array;
+  steps: number;
+  /** GD steps at which sharpness and parameters are recorded (0 and `steps` included) */
+  checkpoints: number[];
+  ctx: MeasureContext;
+  report: (frac: number, msg: string) => void;
+}
+
+function setUp(p: P, eta: number, ctx: MeasureContext, done: number, total: number): Setup {
   const rng = ctx.rng;
   const g = group(eta);
-  const thr = 2 / eta;
   const x = tensor(rng.child('x').fillNormal(new Float64Array(p.examples * p.inputDim)), [p.examples, p.inputDim]);
   const y = tensor(rng.child('y').fillNormal(new Float64Array(p.examples)), [p.examples, 1]);
   // Same initialization for every η and every flow.
   const net = mlp({ sizes: [p.inputDim, p.width, p.width, 1], activation: 'tanh', parameterization: 'sp' }, rng.child('init'));
   const ps = net.params();
-  const obj = flatLoss(() => op.mse(net.forward(x), y), ps);
-  const theta0 = flatParams(ps);
+  const loss = () => op.mse(net.forward(x), y);
+  const obj = flatLoss(loss, ps);
   const steps = Math.ceil(p.tau / eta);
   const every = Math.max(1, Math.floor(steps / p.measurements));
   const checkpoints: number[] = [];
   for (let t = 0; t <= steps; t += every) checkpoints.push(t);
   if (checkpoints[checkpoints.length - 1] !== steps) checkpoints.push(steps);
-  const tauOf = (t: number) => t * eta;
-  const scalars: Record<string, number> = {};
-  const series: Series[] = [];
   const report = (frac: number, msg: string) => ctx.progress((done + frac) / total, `${g} ${msg}`);
+  return { p, eta, g, thr: 2 / eta, ps, loss, obj, theta0: flatParams(ps), steps, checkpoints, ctx, report };
+}
 
-  // ---- GD ---------------------------------------------------------------------------------------
-  let theta: Float64Array = Float64Array.from(theta0);
-  const gdLoss = new Float64Array(steps + 1);
-  const gdGradSq = new Float64Array(steps + 1);
-  const gdS: number[] = [];
-  const gdTheta: Float64Array[] = [];
-  let ci = 0;
-  for (let t = 0; t <= steps; t++) {
-    const r = obj.grad(theta);
-    if (!Number.isFinite(r.value)) throw new Error(`central-flow: GD diverged at step ${t} (${g}); lower etas`);
-    gdLoss[t] = r.value;
+interface GdRun {
+  /** loss and ‖∇L‖² at every step 0..steps */
+  loss: Float64Array;
+  gradSq: Float64Array;
+  /** sharpness and parameters at the checkpoints */
+  S: number[];
+  theta: Float64Array[];
+}
+
+/** Full-batch GD θ ← θ − η∇L from θ₀, every step's loss and squared gradient norm recorded. */
+function runGd(su: Setup): GdRun {
+  const { p, eta, g, ps, obj, steps, checkpoints, ctx } = su;
+  const loss = new Float64Array(steps + 1);
+  const gradSq = new Float64Array(steps + 1);
+  const S: number[] = [];
+  const theta: Float64Array[] = [];
+  const record = (t: number, value: number, grads: ArrayLike<number>[]) => {
+    loss[t] = value;
     let q = 0;
-    for (let i = 0; i < r.g.length; i++) q += r.g[i] * r.g[i];
-    gdGradSq[t] = q;
-    if (t === checkpoints[ci]) {
-      const s = obj.top(theta, 1, rng.child('gd-lanczos', eta, t), p.lanczosIters).values[0];
-      gdS.push(s);
-      gdTheta.push(Float64Array.from(theta));
-      ctx.emit?.({ name: 'sharpness', group: `GD ${g}`, x: tauOf(t), y: s });
-      ctx.emit?.({ name: 'train loss', group: `GD ${g}`, x: tauOf(t), y: r.value });
-      report((0.25 * t) / steps, `GD step ${t}/${steps}`);
-      ci++;
-    }
-    if (t < steps) theta = axpy(-eta, r.g, theta);
-  }
+    for (const gi of grads) for (let i = 0; i < gi.length; i++) q += gi[i] * gi[i];
+    gradSq[t] = q;
+  };
+  const isCheckpoint = new Set(checkpoints);
+  const r = fit({
+    params: ps,
+    loss: su.loss,
+    optimizer: sgd(eta),
+    steps,
+    evalAt: (t) => isCheckpoint.has(t),
+    signal: ctx.signal,
+    onStep: (t, value, grads) => record(t - 1, value, grads),
+    onEval: (t) => {
+      const th = flatParams(ps);
+      const { value, g: grad } = obj.grad(th);
+      if (!Number.isFinite(value)) return 'stop';
+      record(t, value, [grad]);
+      const s = obj.top(th, 1, ctx.rng.child('gd-lanczos', eta, t), p.lanczosIters).values[0];
+      S.push(s);
+      theta.push(th);
+      ctx.emit?.({ name: 'sharpness', group: `GD ${g}`, x: t * eta, y: s });
+      ctx.emit?.({ name: 'train loss', group: `GD ${g}`, x: t * eta, y: value });
+      su.report((0.25 * t) / steps, `GD step ${t}/${steps}`);
+    },
+  });
+  const diverged = r.diverged ? r.diverged.step - 1 : r.stopped ? r.steps : -1;
+  if (diverged >= 0) throw new Error(`central-flow: GD diverged at step ${diverged} (${g}); lower etas`);
+  return { loss, gradSq, S, theta };
+}
 
-  // ---- gradient flow (RK4, substeps from the last measured sharpness) ---------------------------
-  theta = Float64Array.from(theta0);
-  const gfS: number[] = [];
-  const gfLoss: number[] = [];
-  const gfTheta: Float64Array[] = [];
-  const gfVel = gradientFlowVelocity(obj);
+interface FlowRun {
+  S: number[];
+  loss: number[];
+  theta: Float64Array[];
+}
+
+/** Gradient flow from θ₀ by RK4, substeps from the last measured sharpness, sampled at the checkpoints. */
+function runGradientFlow(su: Setup): FlowRun {
+  const { p, eta, g, obj, checkpoints, ctx } = su;
+  let theta: Float64Array = Float64Array.from(su.theta0);
+  const out: FlowRun = { S: [], loss: [], theta: [] };
+  const vel = gradientFlowVelocity(obj);
   for (let k = 0; k < checkpoints.length; k++) {
+    throwIfAborted(ctx.signal);
     if (k > 0) {
       // 1.2× margin: S grows between checkpoints
-      const sub = rk4Substeps(eta, 1.2 * gfS[k - 1]);
-      for (let t = checkpoints[k - 1]; t < checkpoints[k]; t++) for (let q = 0; q < sub; q++) theta = rk4Step(gfVel, theta, eta / sub);
+      const sub = rk4Substeps(eta, 1.2 * out.S[k - 1]);
+      for (let t = checkpoints[k - 1]; t < checkpoints[k]; t++) for (let q = 0; q < sub; q++) theta = rk4Step(vel, theta, eta / sub);
     }
-    const s = obj.top(theta, 1, rng.child('gf-lanczos', eta, k), p.lanczosIters).values[0];
+    const s = obj.top(theta, 1, ctx.rng.child('gf-lanczos', eta, k), p.lanczosIters).values[0];
     const l = obj.grad(theta).value;
-    if (!Number.isFinite(l) || !Number.isFinite(s)) throw new Error(`central-flow: gradient flow left the finite range at τ = ${tauOf(checkpoints[k])} (${g})`);
-    gfS.push(s);
-    gfLoss.push(l);
-    gfTheta.push(Float64Array.from(theta));
-    ctx.emit?.({ name: 'sharpness', group: `gradient flow ${g}`, x: tauOf(checkpoints[k]), y: s });
-    report(0.25 + (0.25 * k) / checkpoints.length, 'gradient flow');
+    if (!Number.isFinite(l) || !Number.isFinite(s)) throw new Error(`central-flow: gradient flow left the finite range at τ = ${checkpoints[k] * eta} (${g})`);
+    out.S.push(s);
+    out.loss.push(l);
+    out.theta.push(Float64Array.from(theta));
+    ctx.emit?.({ name: 'sharpness', group: `gradient flow ${g}`, x: checkpoints[k] * eta, y: s });
+    su.report(0.25 + (0.25 * k) / checkpoints.length, 'gradient flow');
   }
+  return out;
+}
 
-  // ---- modified (IGR) flow up to the pre-edge comparison checkpoint -------------------------------
-  const preIdx = Math.max(1, gdS.findIndex((s) => s >= 0.9 * thr) - 1);
-  const firstCross = gdS.findIndex((s) => s >= thr);
-  const igrD: number[] = [];
-  const gfD: number[] = [];
-  const preTimes: number[] = [];
-  theta = Float64Array.from(theta0);
-  const igrVel = modifiedFlowVelocity(obj, eta);
-  const preEnd = gdS.findIndex((s) => s >= 0.9 * thr) < 0 ? checkpoints.length - 1 : preIdx;
+interface ModifiedFlowRun {
+  /** checkpoint times up to the pre-edge comparison point */
+  times: number[];
+  /** ‖θ_GD − θ_IGR‖ and ‖θ_GD − θ_GF‖ at those times */
+  igrD: number[];
+  gfD: number[];
+}
+
+/** The modified-loss (IGR) flow by RK4 up to the last checkpoint before GD's sharpness reaches 0.9·2/η. */
+function runModifiedFlow(su: Setup, gd: GdRun, gf: FlowRun): ModifiedFlowRun {
+  const { eta, thr, obj, checkpoints, ctx } = su;
+  const nearEdge = gd.S.findIndex((s) => s >= 0.9 * thr);
+  const preEnd = nearEdge < 0 ? checkpoints.length - 1 : Math.max(1, nearEdge - 1);
+  const out: ModifiedFlowRun = { times: [], igrD: [], gfD: [] };
+  let theta: Float64Array = Float64Array.from(su.theta0);
+  const vel = modifiedFlowVelocity(obj, eta);
   for (let k = 1; k <= preEnd; k++) {
+    throwIfAborted(ctx.signal);
     // the modified flow's Jacobian is H + (η/2)H², eigenvalue λ(1 + ηλ/2)
-    const s = 1.2 * gdS[k - 1];
+    const s = 1.2 * gd.S[k - 1];
     const sub = rk4Substeps(eta, s * (1 + (eta * s) / 2));
-    for (let t = checkpoints[k - 1]; t < checkpoints[k]; t++) for (let q = 0; q < sub; q++) theta = rk4Step(igrVel, theta, eta / sub);
-    preTimes.push(tauOf(checkpoints[k]));
-    igrD.push(distance(gdTheta[k], theta));
-    gfD.push(distance(gdTheta[k], gfTheta[k]));
+    for (let t = checkpoints[k - 1]; t < checkpoints[k]; t++) for (let q = 0; q < sub; q++) theta = rk4Step(vel, theta, eta / sub);
+    out.times.push(checkpoints[k] * eta);
+    out.igrD.push(distance(gd.theta[k], theta));
+    out.gfD.push(distance(gd.theta[k], gf.theta[k]));
   }
-  report(0.55, 'modified flow');
+  su.report(0.55, 'modified flow');
+  return out;
+}
 
-  // ---- central flow (Heun, dt = η/2), branched from GF while S < 0.85·2/η ------------------------
+interface CentralFlowRun {
+  /** the checkpoint the central flow branches from gradient flow */
+  branch: number;
+  /** predicted time-averaged loss and ‖∇L‖² at every GD step from the branch on (NaN before) */
+  predLoss: Float64Array;
+  predGradSq: Float64Array;
+  /** at the checkpoints: top two eigenvalues, Σσᵢ², parameters */
+  S: number[];
+  S2: number[];
+  sigma2: number[];
+  theta: Float64Array[];
+  maxActive: number;
+}
+
+/** The central flow (Heun, dt = η/2), branched from gradient flow while S < 0.85·2/η. */
+function runCentralFlow(su: Setup, gf: FlowRun): CentralFlowRun {
+  const { p, eta, g, thr, obj, steps, checkpoints, ctx } = su;
   let branch = 0;
-  while (branch + 1 < checkpoints.length && gfS[branch + 1] < 0.85 * thr) branch++;
-  const cf = new CentralFlow(obj, gfTheta[branch], { eta, tracked: p.trackedEigenpairs, rng: rng.child('central-flow', eta), lanczosIters: p.lanczosIters, refreshEvery: 40 });
-  const cfPredLoss = new Float64Array(steps + 1).fill(Number.NaN);
-  const cfPredGradSq = new Float64Array(steps + 1).fill(Number.NaN);
-  const cfS: number[] = [];
-  const cfS2: number[] = [];
-  const cfSigma2: number[] = [];
-  const cfTheta: Float64Array[] = [];
-  let maxActive = 0;
-  for (let k = 0; k <= branch; k++) {
-    cfS.push(gfS[k]);
-    cfS2.push(Number.NaN);
-    cfSigma2.push(0);
-    cfTheta.push(gfTheta[k]);
-  }
+  while (branch + 1 < checkpoints.length && gf.S[branch + 1] < 0.85 * thr) branch++;
+  const cf = new CentralFlow(obj, gf.theta[branch], { eta, tracked: p.trackedEigenpairs, rng: ctx.rng.child('central-flow', eta), lanczosIters: p.lanczosIters, refreshEvery: 40 });
+  const out: CentralFlowRun = {
+    branch,
+    predLoss: new Float64Array(steps + 1).fill(Number.NaN),
+    predGradSq: new Float64Array(steps + 1).fill(Number.NaN),
+    S: gf.S.slice(0, branch + 1),
+    S2: new Array<number>(branch + 1).fill(Number.NaN),
+    sigma2: new Array<number>(branch + 1).fill(0),
+    theta: gf.theta.slice(0, branch + 1),
+    maxActive: 0,
+  };
   const checkpointIndex = new Map(checkpoints.map((t, k) => [t, k]));
   const sub = 2;
   for (let t = checkpoints[branch]; t <= steps; t++) {
+    throwIfAborted(ctx.signal);
     const k = checkpointIndex.get(t) ?? -1;
     const thetaNow = Float64Array.from(cf.theta);
     const e = cf.step(eta / sub);
-    if (!Number.isFinite(e.value) || !Number.isFinite(e.predictedLoss)) throw new Error(`central-flow: the central flow left the finite range at τ = ${tauOf(t)} (${g})`);
-    cfPredLoss[t] = e.predictedLoss;
-    cfPredGradSq[t] = e.predictedGradNormSq;
-    maxActive = Math.max(maxActive, e.sigma2.filter((s) => s > 0).length);
+    if (!Number.isFinite(e.value) || !Number.isFinite(e.predictedLoss)) throw new Error(`central-flow: the central flow left the finite range at τ = ${t * eta} (${g})`);
+    out.predLoss[t] = e.predictedLoss;
+    out.predGradSq[t] = e.predictedGradNormSq;
+    out.maxActive = Math.max(out.maxActive, e.sigma2.filter((s) => s > 0).length);
     if (k > branch) {
-      cfTheta.push(thetaNow);
-      cfS.push(e.sharpness[0]);
-      cfS2.push(e.sharpness[1] ?? Number.NaN);
-      cfSigma2.push(e.sigma2.reduce((a, b) => a + b, 0));
-      ctx.emit?.({ name: 'sharpness', group: `central flow ${g}`, x: tauOf(t), y: e.sharpness[0] });
-      ctx.emit?.({ name: 'time-averaged train loss', group: `central flow ${g}`, x: tauOf(t), y: e.predictedLoss });
-      report(0.55 + (0.45 * (t - checkpoints[branch])) / Math.max(1, steps - checkpoints[branch]), 'central flow');
+      out.theta.push(thetaNow);
+      out.S.push(e.sharpness[0]);
+      out.S2.push(e.sharpness[1] ?? Number.NaN);
+      out.sigma2.push(e.sigma2.reduce((a, b) => a + b, 0));
+      ctx.emit?.({ name: 'sharpness', group: `central flow ${g}`, x: t * eta, y: e.sharpness[0] });
+      ctx.emit?.({ name: 'time-averaged train loss', group: `central flow ${g}`, x: t * eta, y: e.predictedLoss });
+      su.report(0.55 + (0.45 * (t - checkpoints[branch])) / Math.max(1, steps - checkpoints[branch]), 'central flow');
     }
     if (t === steps) break;
     for (let q = 1; q < sub; q++) cf.step(eta / sub);
   }
+  return out;
+}
 
-  // ---- observables --------------------------------------------------------------------------------
-  const cx = checkpoints.map(tauOf);
-  series.push({ name: 'sharpness', group: `GD ${g}`, kind: 'measured', x: cx, y: gdS });
-  series.push({ name: 'sharpness', group: `gradient flow ${g}`, kind: 'reference', x: cx, y: gfS });
-  series.push({ name: 'sharpness', group: `central flow ${g}`, kind: 'predicted', x: cx.slice(0, cfS.length), y: cfS });
-  if (p.trackedEigenpairs >= 2) series.push({ name: 'second eigenvalue along the central flow', group: g, kind: 'predicted', x: cx.slice(branch + 1, cfS2.length), y: cfS2.slice(branch + 1) });
-  series.push({ name: 'σ² of the central flow', group: g, kind: 'predicted', x: cx.slice(0, cfSigma2.length), y: cfSigma2 });
-  // time averages over each checkpoint interval
+const meanOf = (a: Float64Array, i0: number, i1: number) => mean(a.subarray(i0, i1));
+
+/** The curves: sharpness, time-averaged loss and ‖∇L‖² over each checkpoint interval, distances from GD. */
+function curves(su: Setup, gd: GdRun, gf: FlowRun, igr: ModifiedFlowRun, cf: CentralFlowRun): Series[] {
+  const { p, eta, g, checkpoints } = su;
+  const cx = checkpoints.map((t) => t * eta);
+  const series: Series[] = [];
+  series.push({ name: 'sharpness', group: `GD ${g}`, kind: 'measured', x: cx, y: gd.S });
+  series.push({ name: 'sharpness', group: `gradient flow ${g}`, kind: 'reference', x: cx, y: gf.S });
+  series.push({ name: 'sharpness', group: `central flow ${g}`, kind: 'predicted', x: cx.slice(0, cf.S.length), y: cf.S });
+  if (p.trackedEigenpairs >= 2) series.push({ name: 'second eigenvalue along the central flow', group: g, kind: 'predicted', x: cx.slice(cf.branch + 1, cf.S2.length), y: cf.S2.slice(cf.branch + 1) });
+  series.push({ name: 'σ² of the central flow', group: g, kind: 'predicted', x: cx.slice(0, cf.sigma2.length), y: cf.sigma2 });
   const ax: number[] = [];
   const aGd: number[] = [];
   const aCf: number[] = [];
@@ -237,59 +335,77 @@ function runOne(p: P, eta: number, ctx: Parameters<Study<P>['measure']>[1], done
   for (let k = 1; k < checkpoints.length; k++) {
     const i0 = checkpoints[k - 1];
     const i1 = checkpoints[k];
-    ax.push(tauOf((i0 + i1) / 2));
-    aGd.push(mean(Array.from(gdLoss.subarray(i0, i1))));
-    aGdG.push(mean(Array.from(gdGradSq.subarray(i0, i1))));
-    const pl = Array.from(cfPredLoss.subarray(i0, i1));
-    aCf.push(pl.some(Number.isNaN) ? gfLoss[k - 1] : mean(pl));
-    const pg = Array.from(cfPredGradSq.subarray(i0, i1));
-    aCfG.push(pg.some(Number.isNaN) ? Number.NaN : mean(pg));
+    ax.push(((i0 + i1) / 2) * eta);
+    aGd.push(meanOf(gd.loss, i0, i1));
+    aGdG.push(meanOf(gd.gradSq, i0, i1));
+    const pl = meanOf(cf.predLoss, i0, i1);
+    aCf.push(Number.isNaN(pl) ? gf.loss[k - 1] : pl);
+    aCfG.push(meanOf(cf.predGradSq, i0, i1));
   }
-  series.push({ name: 'train loss', group: `GD ${g}`, kind: 'measured', x: cx, y: checkpoints.map((t) => gdLoss[t]) });
+  series.push({ name: 'train loss', group: `GD ${g}`, kind: 'measured', x: cx, y: checkpoints.map((t) => gd.loss[t]) });
   series.push({ name: 'time-averaged train loss', group: `GD ${g}`, kind: 'measured', x: ax, y: aGd });
   series.push({ name: 'time-averaged train loss', group: `central flow ${g}`, kind: 'predicted', x: ax, y: aCf });
-  series.push({ name: 'time-averaged train loss', group: `gradient flow ${g}`, kind: 'reference', x: cx, y: gfLoss });
+  series.push({ name: 'time-averaged train loss', group: `gradient flow ${g}`, kind: 'reference', x: cx, y: gf.loss });
   const gIdx = aCfG.map((v, i) => (Number.isFinite(v) ? i : -1)).filter((i) => i >= 0);
   series.push({ name: 'time-averaged ‖∇L‖²', group: `GD ${g}`, kind: 'measured', x: ax, y: aGdG });
   series.push({ name: 'time-averaged ‖∇L‖²', group: `central flow ${g}`, kind: 'predicted', x: gIdx.map((i) => ax[i]), y: gIdx.map((i) => aCfG[i]) });
-  series.push({ name: 'distance from GD', group: `gradient flow ${g}`, kind: 'measured', x: cx, y: cx.map((_, k) => distance(gdTheta[k], gfTheta[k])) });
-  series.push({ name: 'distance from GD', group: `central flow ${g}`, kind: 'measured', x: cx.slice(0, cfTheta.length), y: cfTheta.map((th, k) => distance(gdTheta[k], th)) });
-  series.push({ name: 'distance from GD', group: `modified-loss flow ${g}`, kind: 'measured', x: preTimes, y: igrD });
+  series.push({ name: 'distance from GD', group: `gradient flow ${g}`, kind: 'measured', x: cx, y: cx.map((_, k) => distance(gd.theta[k], gf.theta[k])) });
+  series.push({ name: 'distance from GD', group: `central flow ${g}`, kind: 'measured', x: cx.slice(0, cf.theta.length), y: cf.theta.map((th, k) => distance(gd.theta[k], th)) });
+  series.push({ name: 'distance from GD', group: `modified-loss flow ${g}`, kind: 'measured', x: igr.times, y: igr.igrD });
+  return series;
+}
 
-  scalars[`S_GD(0)·η/2 ${g}`] = (gdS[0] * eta) / 2;
+/** The scalars `compare` reads: the edge crossing, the IGR ratio and the windowed central-flow errors (criterion c). */
+function edgeScalars(su: Setup, gd: GdRun, gf: FlowRun, igr: ModifiedFlowRun, cf: CentralFlowRun): Scalars<Key> {
+  const { p, eta, g, thr, steps, checkpoints } = su;
+  const firstCross = gd.S.findIndex((s) => s >= thr);
+  const cx = checkpoints.map((t) => t * eta);
+  const scalars: Scalars<Key> = {};
+  scalars[`S_GD(0)·η/2 ${g}`] = (gd.S[0] * eta) / 2;
   scalars[`first crossing τ ${g}`] = firstCross >= 0 ? cx[firstCross] : Number.NaN;
-  scalars[`pre-edge checkpoint τ ${g}`] = preTimes.length ? preTimes[preTimes.length - 1] : Number.NaN;
-  scalars[`IGR ratio ${g}`] = gfD.length ? gfD[gfD.length - 1] / igrD[igrD.length - 1] : Number.NaN;
-  scalars[`max active constraints ${g}`] = maxActive;
-  scalars[`central-flow branch τ ${g}`] = cx[branch];
-  scalars[`final distance GD–CF / GD–GF ${g}`] = distance(gdTheta[gdTheta.length - 1], cfTheta[cfTheta.length - 1]) / distance(gdTheta[gdTheta.length - 1], gfTheta[gfTheta.length - 1]);
+  scalars[`pre-edge checkpoint τ ${g}`] = igr.times.length ? igr.times[igr.times.length - 1] : Number.NaN;
+  scalars[`IGR ratio ${g}`] = igr.gfD.length ? igr.gfD[igr.gfD.length - 1] / igr.igrD[igr.igrD.length - 1] : Number.NaN;
+  scalars[`max active constraints ${g}`] = cf.maxActive;
+  scalars[`central-flow branch τ ${g}`] = cx[cf.branch];
+  const last = gd.theta[gd.theta.length - 1];
+  scalars[`final distance GD–CF / GD–GF ${g}`] = distance(last, cf.theta[cf.theta.length - 1]) / distance(last, gf.theta[gf.theta.length - 1]);
   // criterion (c): windows over the second half of the edge phase, and over the whole phase (reported)
   if (firstCross >= 0) {
     const tc = checkpoints[firstCross];
     const width = Math.max(1, Math.round(p.averagingWindow / eta));
     const relErrs = (bs: [number, number][], a: Float64Array, b: Float64Array) =>
       bs.map(([i0, i1]) => {
-        const ga = mean(Array.from(a.subarray(i0, i1)));
-        return Math.abs(mean(Array.from(b.subarray(i0, i1))) - ga) / ga;
+        const ga = meanOf(a, i0, i1);
+        return Math.abs(meanOf(b, i0, i1) - ga) / ga;
       });
     const late = blocks(Math.round((tc + steps) / 2), steps, width);
     const whole = blocks(tc, steps, width);
     scalars[`late windows ${g}`] = late.length;
     if (late.length) {
-      const e = relErrs(late, gdLoss, cfPredLoss);
+      const e = relErrs(late, gd.loss, cf.predLoss);
       scalars[`late loss max rel error ${g}`] = Math.max(...e);
       scalars[`late loss mean rel error ${g}`] = mean(e);
-      scalars[`late ‖∇L‖² max rel error ${g}`] = Math.max(...relErrs(late, gdGradSq, cfPredGradSq));
+      scalars[`late ‖∇L‖² max rel error ${g}`] = Math.max(...relErrs(late, gd.gradSq, cf.predGradSq));
     }
-    if (whole.length) scalars[`whole-edge loss max rel error ${g}`] = Math.max(...relErrs(whole, gdLoss, cfPredLoss));
-    const half = gdS.slice(Math.floor(gdS.length / 2));
+    if (whole.length) scalars[`whole-edge loss max rel error ${g}`] = Math.max(...relErrs(whole, gd.loss, cf.predLoss));
+    const half = gd.S.slice(Math.floor(gd.S.length / 2));
     scalars[`GD max S/(2/η) second half ${g}`] = Math.max(...half) / thr;
   }
-  scalars[`GF final S/(2/η) ${g}`] = gfS[gfS.length - 1] / thr;
-  return { series, scalars };
+  scalars[`GF final S/(2/η) ${g}`] = gf.S[gf.S.length - 1] / thr;
+  return scalars;
 }
 
-export const centralFlow: Study<P> = {
+/** One step size: GD, then the three flows from the same initialization, then the observables. */
+function runOne(p: P, eta: number, ctx: MeasureContext, done: number, total: number): Observations<Key> {
+  const su = setUp(p, eta, ctx, done, total);
+  const gd = runGd(su);
+  const gf = runGradientFlow(su);
+  const igr = runModifiedFlow(su, gd, gf);
+  const cf = runCentralFlow(su, gf);
+  return { series: curves(su, gd, gf, igr, cf), scalars: edgeScalars(su, gd, gf, igr, cf) };
+}
+
+export const centralFlow = defineStudy<P, `threshold ${Group}`, Key>(Params, {
   id: 'central-flow',
   catalog: 16,
   pillar: 'laws',
@@ -304,19 +420,18 @@ export const centralFlow: Study<P> = {
     'Cohen, Damian, Talwalkar, Kolter & Lee 2025, Understanding optimization in deep learning with central flows (ICLR)',
   ],
   core: false,
-  schema: Params as unknown as z.ZodType<P>,
   quick: { etas: [0.08], tau: 100, measurements: 30, trackedEigenpairs: 1 },
 
   predict(p) {
     const series: Series[] = p.etas.map((eta) => ({ name: 'stability threshold 2/η', group: group(eta), kind: 'predicted', x: [0, p.tau], y: [2 / eta, 2 / eta] }));
-    const scalars: Record<string, number> = {};
+    const scalars: Scalars<`threshold ${Group}`> = {};
     for (const eta of p.etas) scalars[`threshold ${group(eta)}`] = 2 / eta;
     return { scalars, series };
   },
 
   measure(p, ctx) {
     const series: Series[] = [];
-    const scalars: Record<string, number> = {};
+    const scalars: Scalars<Key> = {};
     p.etas.forEach((eta, i) => {
       const r = runOne(p, eta, ctx, i, p.etas.length);
       series.push(...r.series);
@@ -326,21 +441,21 @@ export const centralFlow: Study<P> = {
     return { scalars, series };
   },
 
-  compare(_pred: Observations, meas: Observations, p: P) {
+  compare(_pred, meas, p) {
     const metrics: MetricSpec[] = [];
     const regime: RegimeCheck[] = [];
     const sc = meas.scalars;
     for (const eta of p.etas) {
       const g = group(eta);
-      const s0 = sc[`S_GD(0)·η/2 ${g}`];
+      const s0 = sc[`S_GD(0)·η/2 ${g}`] ?? Number.NaN;
       regime.push({ name: `starts stable ${g}`, ok: s0 < 1, detail: `S_GD(0) = ${s0.toFixed(3)}·2/η` });
-      const cross = sc[`first crossing τ ${g}`];
+      const cross = sc[`first crossing τ ${g}`] ?? Number.NaN;
       regime.push({ name: `GD reaches the edge ${g}`, ok: Number.isFinite(cross), detail: Number.isFinite(cross) ? `first S ≥ 2/η at τ = ${cross.toFixed(1)}` : 'GD sharpness never reached 2/η: lengthen tau or raise etas' });
       const windows = sc[`late windows ${g}`] ?? 0;
       regime.push({ name: `long enough at the edge ${g}`, ok: windows >= 2, detail: `${windows} averaging windows of ${p.averagingWindow} τ in the second half of the edge phase (need ≥ 2)` });
       metrics.push({
         name: `GF final S/(2/η) ${g}`,
-        value: sc[`GF final S/(2/η) ${g}`],
+        value: sc[`GF final S/(2/η) ${g}`] ?? Number.NaN,
         criterion: { op: '>=', bound: 1.5 },
         reason: 'catalog: without the discrete-step instability, gradient flow keeps sharpening past the edge by more than 50%',
       });
@@ -352,7 +467,7 @@ export const centralFlow: Study<P> = {
       });
       metrics.push({
         name: `IGR distance ratio ${g}`,
-        value: sc[`IGR ratio ${g}`],
+        value: sc[`IGR ratio ${g}`] ?? Number.NaN,
         criterion: { op: '>=', bound: 2 },
         reason: 'catalog: before the edge GD is O(η²) from the modified-loss flow but O(η) from GF, so closer by a factor > 2',
         description: `‖θ_GD − θ_GF‖ / ‖θ_GD − θ_IGR‖ at τ = ${(sc[`pre-edge checkpoint τ ${g}`] ?? Number.NaN).toFixed(1)}, the last checkpoint with S_GD < 0.9·2/η`,
@@ -410,4 +525,4 @@ export const centralFlow: Study<P> = {
     ];
     return figs;
   },
-};
+});

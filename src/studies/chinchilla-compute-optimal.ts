@@ -12,7 +12,7 @@
  * training cost ∝ N·D) with a per-point optimally tuned ridge (the value on a log grid that minimises the population
  * loss, as the theory assumes), on D samples of the power-law Gaussian teacher task of
  * study 18 (λ_i = i^{−(1+α)}, α = 1, w_i = ±1, label noise σ, so E = σ²). Samples are drawn exactly from the joint
- * Gaussian law of (features, label) (./support/gaussianRandomFeatures.ts); the loss is the exact population loss.
+ * Gaussian law of (features, label) (src/data/gaussianRandomFeatures.ts); the loss is the exact population loss.
  * Averaged over seeds (fresh F, teacher signs and data). Why not SGD or MLPs: one-pass SGD on this family gives a
  * max-like loss, L ≈ max(A/N, B/√D) (modes are cut at min(N, √(ηt))), which the additive Chinchilla form misfits by
  * ≈ 20% near the compute-optimal ridge (measured while designing this study); a fully trained two-layer net represents
@@ -20,7 +20,7 @@
  * (by its deterministic equivalent).
  *
  * Prediction (first principles): the deterministic equivalent of random-feature ridge regression (study 18;
- * ./support/randomFeatureTheory.ts) with the same ridge grid gives L(N, D) on the same grid; fitting the same law to it
+ * src/theory/randomFeatures.ts) with the same ridge grid gives L(N, D) on the same grid; fitting the same law to it
  * gives the predicted exponents and a. Asymptotically L depends on N and D nearly symmetrically, through min(N, D)
  * (Maloney et al. 2022's duality; exact without label noise), so α_N ≈ β ≈ α and a ≈ b ≈ 1/2: a constant number of
  * samples per parameter (the equivalent gives a ≈ 0.49 on the default grid).
@@ -43,8 +43,8 @@
  */
 import { z } from 'zod';
 import { type ChinchillaFit, computeOptimalAllocation, fitChinchilla, predictChinchilla } from '../theory/fit/index.ts';
-import { makeGaussianRandomFeatures, populationLossOf, ridgePath, sampleGaussianRandomFeatures } from './support/gaussianRandomFeatures.ts';
-import { randomFeatureTheory } from './support/randomFeatureTheory.ts';
+import { makeGaussianRandomFeatures, populationLossOf, ridgePath, sampleGaussianRandomFeatures } from '../data/gaussianRandomFeatures.ts';
+import { randomFeatureTheory } from '../theory/randomFeatures.ts';
 import type { MetricSpec, Observations, RegimeCheck, Series, Study } from './types.ts';
 
 const Params = z.object({

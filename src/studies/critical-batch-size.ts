@@ -15,7 +15,7 @@
  * B_simple = tr Σ/|G|² (B_noise for H ∝ I) tracks within a small factor. B_noise grows as the loss falls.
  *
  * Setting. A one-hidden-layer tanh MLP (width 32, input dimension 8) trained online with SGD on the noisy
- * teacher y = Σ_{j<2} ±tanh(2u_jᵀx)/√2 + 0.5ε (src/studies/support/batchTraining.ts); the observable is
+ * teacher y = Σ_{j<2} ±tanh(2u_jᵀx)/√2 + 0.5ε (src/protocols/onlineTeacher.ts); the observable is
  * the excess population loss ½E(f − f*)² on a fixed evaluation set, and the target is an excess loss of
  * 0.008 (quick: 0.012), 1/30 to 1/100 of the initial one. Batch sizes B = 4, 8, …, 1024 (quick 8 … 512).
  *
@@ -32,7 +32,7 @@
  * η*(B_prev)·B/B_prev and hill-climbs the grid; a run 2.5× slower than the best at its B is stopped (it
  * cannot win). S(B) is the vertex of a least-squares parabola in (log η, log S) through the grid points
  * within ±2 steps of the best (the minimum of a few noisy runs is biased low in a flat valley), and
- * E(B) = B·S(B). The fit of S = S_min(1 + B_crit/B) is least squares in log S (src/studies/support).
+ * E(B) = B·S(B). The fit of S = S_min(1 + B_crit/B) is least squares in log S (src/theory/fit/criticalBatch.ts).
  *
  * Noise scale. B_simple is measured with the two-batch estimator (src/observe/gradientNoise.ts, B_s = 8,
  * B_b = 256, 16 pairs of fresh i.i.d. batches per measurement) along a reference run: the sweep's batch
@@ -67,24 +67,19 @@
  * 0.93), ρ = −0.9 / −1; exact B_noise at the target on one iterate 85 / 64 (B_crit/B_noise ≈ 2); 24–29 s.
  */
 import { z } from 'zod';
+import type { Rng } from '../core/random.ts';
+import { mean, median, variance } from '../core/stats.ts';
+import type { TeacherTask } from '../data/teacher.ts';
+import { ExampleStream, type TeacherEvalSet, teacherBatch, teacherEvalSet } from '../data/teacherStream.ts';
+import type { Model } from '../nn/model.ts';
 import { curvatureNoiseScale, gradientNoiseScale, noiseScaleFromNorms } from '../observe/gradientNoise.ts';
 import { sharpness } from '../observe/hessian.ts';
-import { quadraticFit } from '../observe/lrSweep.ts';
-import {
-  ExampleStream,
-  excessLoss,
-  fitStepsHyperbola,
-  freshBatch,
-  halfMse,
-  makeEvalSet,
-  noisyTeacher,
-  num,
-  perExampleHalfSq,
-  spearman,
-  stepsToTarget,
-  student,
-} from './support/batchTraining.ts';
-import type { MetricSpec, Observations, RegimeCheck, Series, Study } from './types.ts';
+import { spearman } from '../observe/rankCorrelation.ts';
+import { quadraticFit } from '../protocols/lrSweep.ts';
+import { excessLoss, halfSquaredError, noisyTanhTeacher, perExampleHalfSquaredError, stepsToTarget, tanhStudent } from '../protocols/onlineTeacher.ts';
+import { fitStepsHyperbola, type HyperbolaFit } from '../theory/fit/criticalBatch.ts';
+import { sig3 as num } from './format.ts';
+import { defineStudy, type MeasureContext, type MetricSpec, type Observations, type RegimeCheck, type Series } from './types.ts';
 
 const Params = z.object({
   inputDim: z.number().int().min(2).max(64).default(8),
@@ -129,7 +124,283 @@ type P = z.infer<typeof Params>;
 
 const sortedBatches = (p: P) => [...new Set(p.batchSizes)].sort((a, b) => a - b);
 
-export const criticalBatchSize: Study<P> = {
+/** What every step of the measurement shares: the task, the evaluation set and the replicated runs. */
+interface Setup {
+  rng: Rng;
+  task: TeacherTask;
+  evalSet: TeacherEvalSet;
+  newNet: (replica?: number) => Model;
+  replicas: number[];
+  initialLoss: number;
+  /** steps to target (or, with `onEval`, a run of `maxSteps` that only reports) of the replicas `reps` */
+  run: (lr: number, B: number, maxSteps: number, reps: number[], onEval?: (step: number, loss: number) => boolean | undefined, nets?: Model[]) => number;
+}
+
+function setup(p: P, ctx: MeasureContext): Setup {
+  const rng = ctx.rng;
+  const task = noisyTanhTeacher(p.inputDim, p.teacherDirections, p.labelNoise, rng.child('teacher'));
+  const evalSet = teacherEvalSet(task, p.evalSize, rng.child('eval'));
+  const newNet = (replica = 0): Model => tanhStudent(p.inputDim, p.width, rng.child('init', replica));
+  const run: Setup['run'] = (lr, B, maxSteps, reps, onEval, nets = reps.map(newNet)) =>
+    stepsToTarget({
+      nets,
+      streams: reps.map((q) => new ExampleStream(task, rng.child('stream', q))),
+      optimizer: { kind: 'sgd', lr },
+      batch: B,
+      evalSet,
+      target: onEval ? -1 : p.target,
+      maxSteps,
+      onEval,
+      signal: ctx.signal,
+    }).steps;
+  const replicas = Array.from({ length: p.replicas }, (_, q) => q);
+  return { rng, task, evalSet, newNet, replicas, initialLoss: excessLoss(newNet(), evalSet), run };
+}
+
+/**
+ * The learning-rate grid η_k = η_cap·2^(−k/perOctave), k ≥ 0, capped at the stability limit of the initial
+ * Hessian (λ_max by Lanczos on a fresh batch): McCandlish's model is a stable local quadratic; above
+ * 2/λ_max runs only progress through catapults, whose timing makes S erratic.
+ */
+interface LrGrid {
+  lambda0: number;
+  lrCap: number;
+  lrOf: (k: number) => number;
+  nearest: (lr: number) => number;
+  kMax: number;
+}
+
+function learningRateGrid(p: P, su: Setup): LrGrid {
+  const net0 = su.newNet();
+  const hb = teacherBatch(su.task, p.curvatureBatch, su.rng.child('sharpness'));
+  const lambda0 = sharpness(() => halfSquaredError(net0, hb), net0.params(), { rng: su.rng.child('lanczos'), maxIter: 30 });
+  const lrCap = (p.lrCapFactor * 2) / lambda0;
+  const nearest = (lr: number) => Math.max(0, Math.round(p.lrPerOctave * Math.log2(lrCap / lr)));
+  return { lambda0, lrCap, lrOf: (k) => lrCap * 2 ** (-k / p.lrPerOctave), nearest, kMax: nearest(p.lrStart) + 8 * p.lrPerOctave };
+}
+
+/**
+ * S(B) at the tuned learning rate: from the starting grid point, walk to smaller steps past too-slow or
+ * diverging runs, then hill-climb to a local optimum of the grid (runs 2.5× slower than the best are
+ * stopped), refined by the vertex of a least-squares parabola in (log₂ η, log S) over the finite grid points
+ * within ±2 steps (the minimum of a few noisy runs is biased low in a flat valley).
+ */
+function tuneBatch(p: P, su: Setup, grid: LrGrid, B: number, start: number): { steps: number; lr: number; k: number; tried: number } {
+  const tried = new Map<number, number>();
+  let best = Number.POSITIVE_INFINITY;
+  const at = (k: number): number => {
+    if (k < 0 || k > grid.kMax) return Number.POSITIVE_INFINITY;
+    const known = tried.get(k);
+    if (known !== undefined) return known;
+    const cap = Number.isFinite(best) ? Math.ceil(p.pruneFactor * best) + 1 : Math.ceil(p.maxExamples / B);
+    const r = su.run(grid.lrOf(k), B, cap, su.replicas);
+    tried.set(k, r);
+    best = Math.min(best, r);
+    return r;
+  };
+  let k = start;
+  while (!Number.isFinite(at(k)) && k < grid.kMax) k = Math.min(grid.kMax, k + p.lrPerOctave);
+  for (let guard = 0; guard < 8 * p.lrPerOctave && Number.isFinite(at(k)); guard++) {
+    const c = at(k);
+    const up = at(k - 1);
+    const down = at(k + 1);
+    if (up < c && up <= down) k--;
+    else if (down < c) k++;
+    else break;
+  }
+  let steps = at(k);
+  let lr = grid.lrOf(k);
+  const win = [...tried.entries()].filter(([kk, v]) => Math.abs(kk - k) <= 2 && Number.isFinite(v)).sort((a, b) => a[0] - b[0]);
+  const c = win.length >= 3 && win[0][0] < k && win[win.length - 1][0] > k ? quadraticFit(win.map(([kk]) => -kk / p.lrPerOctave), win.map(([, v]) => Math.log(v))) : null;
+  if (c !== null && c[2] > 0) {
+    const lo = -win[win.length - 1][0] / p.lrPerOctave;
+    const hi = -win[0][0] / p.lrPerOctave;
+    const v = Math.min(Math.max(-c[1] / (2 * c[2]), lo), hi);
+    steps = Math.exp(c[0] + c[1] * v + c[2] * v * v);
+    lr = grid.lrCap * 2 ** v;
+  }
+  return { steps, lr, k, tried: tried.size };
+}
+
+/** The sweep over batch sizes; each search starts from the linear-scaling guess η*(B_prev)·B/B_prev. */
+function sweepBatches(p: P, su: Setup, grid: LrGrid, Bs: number[], ctx: MeasureContext): { S: number[]; lrs: number[] } {
+  const S: number[] = [];
+  const lrs: number[] = [];
+  let start = grid.nearest(p.lrStart);
+  for (let bi = 0; bi < Bs.length; bi++) {
+    const B = Bs[bi];
+    const t = tuneBatch(p, su, grid, B, start);
+    S.push(t.steps);
+    lrs.push(t.lr);
+    ctx.progress((0.8 * (bi + 1)) / Bs.length, `B=${B}: S=${num(t.steps)} at η=${num(t.lr)} (${t.tried} learning rates)`);
+    if (Number.isFinite(t.steps)) {
+      ctx.emit?.({ name: 'steps to target', group: 'measured', x: B, y: t.steps });
+      if (bi + 1 < Bs.length) start = grid.nearest((grid.lrOf(t.k) * Bs[bi + 1]) / B);
+    }
+  }
+  return { S, lrs };
+}
+
+/** The fit of S = S_min(1 + B_crit/B), the per-B hyperbola products, and their curves. */
+function hyperbola(Bs: number[], S: number[], lrs: number[], scalars: Record<string, number>, series: Series[]): { fit: HyperbolaFit; products: number[] } {
+  const fit = fitStepsHyperbola(Bs, S);
+  const products = Bs.map((B, i) => (S[i] / fit.sMin - 1) * ((B * S[i]) / fit.eMin - 1));
+  // relative distance of each measured (S, E) from the hyperbola along its ray E = B·S (the same in S and E)
+  const logResiduals = Bs.map((B, i) => Math.log(S[i] / (fit.sMin * (1 + fit.bCrit / B))));
+  const rmsResidual = Math.exp(Math.sqrt(logResiduals.reduce((a, r) => a + r * r, 0) / logResiduals.length)) - 1;
+  Object.assign(scalars, { S_min: fit.sMin, E_min: fit.eMin, B_crit: fit.bCrit, 'fit R²': fit.r2, 'median hyperbola product': median(products), 'RMS relative distance from the hyperbola': rmsResidual });
+  const dense = Array.from({ length: 49 }, (_, i) => Bs[0] * (Bs[Bs.length - 1] / Bs[0]) ** (i / 48));
+  series.push({ name: 'steps to target', group: 'McCandlish fit S_min(1 + B_crit/B)', kind: 'predicted', x: dense, y: dense.map((B) => fit.sMin * (1 + fit.bCrit / B)) });
+  series.push({ name: 'Pareto front', group: 'hyperbola (S/S_min − 1)(E/E_min − 1) = 1', kind: 'predicted', x: dense.map((B) => fit.sMin * (1 + fit.bCrit / B)), y: dense.map((B) => fit.eMin * (1 + B / fit.bCrit)) });
+  series.push({ name: 'hyperbola product', group: 'measured', kind: 'measured', x: Bs, y: products });
+  series.push({ name: 'hyperbola product', group: 'theory', kind: 'predicted', x: [Bs[0], Bs[Bs.length - 1]], y: [1, 1] });
+  // McCandlish's ε_opt(B) = ε_max/(1 + B_noise/B) with B_noise → B_crit; ε_max by least squares in log ε
+  const logEpsMax = mean(lrs.map((lr, i) => Math.log(lr * (1 + fit.bCrit / Bs[i]))));
+  series.push({ name: 'tuned learning rate', group: 'ε_max/(1 + B_crit/B)', kind: 'predicted', x: dense, y: dense.map((B) => Math.exp(logEpsMax) / (1 + fit.bCrit / B)) });
+  scalars['ε_max (fit)'] = Math.exp(logEpsMax);
+  return { fit, products };
+}
+
+/** Sums of the two-batch estimator's squared norms over the iterates that fell into one loss level's bin. */
+interface LevelAccumulator {
+  small: number;
+  big: number;
+  n: number;
+  loss: number;
+  g: number[];
+  s: number[];
+}
+
+interface NoiseLadder {
+  levels: number[];
+  acc: LevelAccumulator[];
+  curvature: ReturnType<typeof curvatureNoiseScale> | null;
+}
+
+/**
+ * B_simple along the reference run, on a ladder of loss levels geometric from min(target·2^(levels−1),
+ * initial/4) down to the target (the top level stays well below the initial loss, which the first steps of
+ * a tuned run can skip past). A level's bin holds the iterates whose excess loss is within a factor √2 of
+ * it (bins of adjacent levels touch); at the target level the exact B_noise is measured once.
+ */
+function noiseLadder(p: P, su: Setup, lr: number, B: number, refSteps: number, ctx: MeasureContext): NoiseLadder {
+  const top = Math.max(p.target, Math.min(p.target * 2 ** (p.levels - 1), su.initialLoss / 4));
+  const levels = Array.from({ length: p.levels }, (_, j) => p.target * (top / p.target) ** ((p.levels - 1 - j) / (p.levels - 1)));
+  const binOf = (loss: number) => levels.findIndex((l) => Math.abs(Math.log(loss / l)) <= Math.LN2 / 2);
+  const acc: LevelAccumulator[] = levels.map(() => ({ small: 0, big: 0, n: 0, loss: 0, g: [], s: [] }));
+  let curvature: ReturnType<typeof curvatureNoiseScale> | null = null;
+  let evals = 0;
+  const net = su.newNet();
+  const ps = net.params();
+  const onEval = (step: number, loss: number) => {
+    const bin = binOf(loss);
+    if (bin < 0 || evals++ % p.noiseEvery !== 0) return false;
+    const e = gradientNoiseScale((size, r) => halfSquaredError(net, teacherBatch(su.task, size, r)), ps, {
+      bSmall: p.noiseSmall,
+      bBig: p.noiseBig,
+      pairs: p.noisePairs,
+      rng: su.rng.child('noise', step),
+    });
+    const a = acc[bin];
+    a.small += e.normSqSmall;
+    a.big += e.normSqBig;
+    a.n++;
+    a.loss += loss;
+    a.g.push(e.gradNormSq);
+    a.s.push(e.traceSigma);
+    if (bin === levels.length - 1 && curvature === null && p.hvpExamples > 0) {
+      const b = teacherBatch(su.task, p.curvatureBatch, su.rng.child('curvature'));
+      curvature = curvatureNoiseScale(
+        () => perExampleHalfSquaredError(net, b),
+        () => halfSquaredError(net, b),
+        ps,
+        p.curvatureBatch,
+        Math.min(p.hvpExamples, p.curvatureBatch),
+      );
+    }
+    ctx.progress(0.8 + (0.2 * step) / refSteps, `B_simple near excess loss ${num(levels[bin])}`);
+    return false;
+  };
+  su.run(lr, B, refSteps, [0], onEval, [net]);
+  return { levels, acc, curvature };
+}
+
+/** Per level: B_simple from the bin-averaged squared norms (McCandlish App. A), its relative error, the bin's mean loss. */
+function levelEstimates(p: P, acc: LevelAccumulator[]): { bSimple: number[]; relErr: number[]; loss: number[] } {
+  // standard error over the bin's iterates (each already a mean over `noisePairs` pairs)
+  const se = (xs: number[]) => (xs.length > 1 ? Math.sqrt(variance(xs) / xs.length) : Number.NaN);
+  const out = { bSimple: [] as number[], relErr: [] as number[], loss: [] as number[] };
+  for (const a of acc) {
+    if (a.n === 0) {
+      out.bSimple.push(Number.NaN);
+      out.relErr.push(Number.NaN);
+      out.loss.push(Number.NaN);
+      continue;
+    }
+    const est = noiseScaleFromNorms({ bSmall: p.noiseSmall, normSqSmall: a.small / a.n, bBig: p.noiseBig, normSqBig: a.big / a.n });
+    out.bSimple.push(est.bSimple);
+    out.loss.push(a.loss / a.n);
+    out.relErr.push(Math.hypot(se(a.g) / est.gradNormSq, se(a.s) / est.traceSigma));
+  }
+  return out;
+}
+
+/** B_simple along the reference run (the sweep's batch size nearest B_crit, or the largest) and its scalars. */
+function referenceNoiseScale(p: P, su: Setup, Bs: number[], S: number[], lrs: number[], fit: HyperbolaFit, obs: { scalars: Record<string, number>; series: Series[]; notes: string[] }, ctx: MeasureContext): void {
+  let ref = 0;
+  if (p.reference === 'largest') ref = Bs.length - 1;
+  else for (let i = 1; i < Bs.length; i++) if (Math.abs(Math.log(Bs[i] / fit.bCrit)) < Math.abs(Math.log(Bs[ref] / fit.bCrit))) ref = i;
+  const { levels, acc, curvature } = noiseLadder(p, su, lrs[ref], Bs[ref], Math.ceil(p.referenceLength * S[ref]), ctx);
+  const est = levelEstimates(p, acc);
+  const { scalars, notes } = obs;
+  const level = acc.filter((a) => a.n > 0).length;
+  scalars['reference batch size'] = Bs[ref];
+  scalars['reference learning rate'] = lrs[ref];
+  scalars['levels measured'] = level;
+  scalars['levels planned'] = levels.length;
+  if (level === levels.length && level > 0 && acc[level - 1].n > 0) {
+    const atTarget = est.bSimple[level - 1];
+    scalars['B_simple at target'] = atTarget;
+    scalars['B_simple relative standard error'] = est.relErr[level - 1];
+    scalars['B_crit / B_simple'] = fit.bCrit / atTarget;
+    scalars['Spearman(level, B_simple)'] = spearman(levels, est.bSimple);
+    if (curvature !== null) {
+      scalars['B_noise at target (exact, per-example + HVP)'] = curvature.bNoise;
+      scalars['B_simple at target (exact, per-example)'] = curvature.bSimple;
+      scalars['B_crit / B_noise'] = fit.bCrit / curvature.bNoise;
+    }
+    notes.push(
+      `B_crit = ${num(fit.bCrit)} (S_min = ${num(fit.sMin)}, E_min = ${num(fit.eMin)}, R² = ${num(fit.r2)}); B_simple at the target = ${num(atTarget)} (two-batch over ${acc[level - 1].n} iterates, ±${num(100 * est.relErr[level - 1])}%)` +
+        (curvature !== null ? `, exact per-example B_simple = ${num(curvature.bSimple)} and B_noise = tr(HΣ)/GᵀHG = ${num(curvature.bNoise)} on one iterate` : ''),
+    );
+  }
+  obs.series.push({ name: 'gradient noise scale', group: 'B_simple (two-batch)', kind: 'measured', x: est.loss, y: est.bSimple });
+  obs.series.push({ name: 'gradient noise scale', group: 'B_crit (fit at the target)', kind: 'reference', x: [p.target, levels[0] ?? p.target], y: [fit.bCrit, fit.bCrit] });
+}
+
+function measureCriticalBatch(p: P, ctx: MeasureContext): Observations {
+  const Bs = sortedBatches(p);
+  const su = setup(p, ctx);
+  const grid = learningRateGrid(p, su);
+  const { S, lrs } = sweepBatches(p, su, grid, Bs, ctx);
+  const notes: string[] = [];
+  const series: Series[] = [];
+  const scalars: Record<string, number> = { 'initial excess loss': su.initialLoss, target: p.target, 'λ_max at init': grid.lambda0, 'learning-rate cap': grid.lrCap };
+  series.push({ name: 'steps to target', group: 'measured', kind: 'measured', x: Bs, y: S });
+  series.push({ name: 'Pareto front', group: 'measured', kind: 'measured', x: S, y: S.map((s, i) => s * Bs[i]) });
+  series.push({ name: 'tuned learning rate', group: 'measured', kind: 'measured', x: Bs, y: lrs });
+  if (!S.every((s) => Number.isFinite(s))) {
+    notes.push(`no learning rate reached the target at B = ${Bs.filter((_, i) => !Number.isFinite(S[i])).join(', ')}`);
+    return { scalars: { ...scalars, 'batch sizes reaching the target': S.filter(Number.isFinite).length }, series, notes };
+  }
+  scalars['batch sizes reaching the target'] = S.length;
+  const { fit, products } = hyperbola(Bs, S, lrs, scalars, series);
+  referenceNoiseScale(p, su, Bs, S, lrs, fit, { scalars, series, notes }, ctx);
+  notes.push(`per-B products (S/S_min − 1)(E/E_min − 1): ${products.map((v, i) => `B=${Bs[i]}: ${num(v)}`).join(', ')}`);
+  return { scalars, series, notes };
+}
+
+export const criticalBatchSize = defineStudy(Params, {
   id: 'critical-batch-size',
   catalog: 25,
   pillar: 'hyperparameters',
@@ -145,7 +416,6 @@ export const criticalBatchSize: Study<P> = {
     'Simon et al. 2026, There will be a scientific theory of deep learning, §2.4',
   ],
   core: true,
-  schema: Params as unknown as z.ZodType<P>,
   quick: { batchSizes: [8, 16, 32, 64, 128, 256, 512], lrStart: 0.1, target: 0.012, replicas: 2, maxExamples: 200000, evalSize: 512, levels: 5, hvpExamples: 16, curvatureBatch: 512 },
 
   predict() {
@@ -153,223 +423,10 @@ export const criticalBatchSize: Study<P> = {
   },
 
   measure(p, ctx) {
-    const Bs = sortedBatches(p);
-    const rng = ctx.rng;
-    const task = noisyTeacher(p.inputDim, p.teacherDirections, p.labelNoise, rng.child('teacher'));
-    const evalSet = makeEvalSet(task, p.evalSize, rng.child('eval'));
-    const newNet = (replica = 0) => student(p.inputDim, p.width, rng.child('init', replica));
-    const replicas = Array.from({ length: p.replicas }, (_, q) => q);
-    const run = (lr: number, B: number, maxSteps: number, reps: number[], onEval?: (step: number, loss: number) => boolean | undefined, nets = reps.map(newNet)) =>
-      stepsToTarget({
-        nets,
-        streams: reps.map((q) => new ExampleStream(task, rng.child('stream', q))),
-        optimizer: { kind: 'sgd', lr },
-        batch: B,
-        evalSet,
-        target: onEval ? -1 : p.target,
-        maxSteps,
-        onEval,
-        signal: ctx.signal,
-      });
-    const initialLoss = excessLoss(newNet(), evalSet);
-
-    // ---- the learning-rate grid: η_k = η_cap·2^(−k/perOctave), k ≥ 0, capped at the stability limit ----
-    // of the initial Hessian (λ_max by Lanczos on a fresh batch): McCandlish's model is a stable local
-    // quadratic; above 2/λ_max runs only progress through catapults, whose timing makes S erratic.
-    const net0 = newNet();
-    const hb = freshBatch(task, p.curvatureBatch, rng.child('sharpness'));
-    const lambda0 = sharpness(() => halfMse(net0, hb), net0.params(), { rng: rng.child('lanczos'), maxIter: 30 });
-    const lrCap = (p.lrCapFactor * 2) / lambda0;
-    const lrOf = (k: number) => lrCap * 2 ** (-k / p.lrPerOctave);
-    const nearest = (lr: number) => Math.max(0, Math.round(p.lrPerOctave * Math.log2(lrCap / lr)));
-    const kMax = nearest(p.lrStart) + 8 * p.lrPerOctave;
-
-    // ---- the sweep: S(B) at the tuned learning rate ------------------------------------------------
-    const S: number[] = [];
-    const lrs: number[] = [];
-    const notes: string[] = [];
-    let start = nearest(p.lrStart);
-    for (let bi = 0; bi < Bs.length; bi++) {
-      const B = Bs[bi];
-      const tried = new Map<number, number>();
-      let best = Number.POSITIVE_INFINITY;
-      const at = (k: number): number => {
-        if (k < 0 || k > kMax) return Number.POSITIVE_INFINITY;
-        const known = tried.get(k);
-        if (known !== undefined) return known;
-        const cap = Number.isFinite(best) ? Math.ceil(p.pruneFactor * best) + 1 : Math.ceil(p.maxExamples / B);
-        const r = run(lrOf(k), B, cap, replicas).steps;
-        tried.set(k, r);
-        best = Math.min(best, r);
-        return r;
-      };
-      // from a too-slow or diverging guess, walk to smaller steps; then climb to a local optimum of the grid
-      let k = start;
-      while (!Number.isFinite(at(k)) && k < kMax) k = Math.min(kMax, k + p.lrPerOctave);
-      for (let guard = 0; guard < 8 * p.lrPerOctave && Number.isFinite(at(k)); guard++) {
-        const c = at(k);
-        const up = at(k - 1);
-        const down = at(k + 1);
-        if (up < c && up <= down) k--;
-        else if (down < c) k++;
-        else break;
-      }
-      // the optimum of the grid, refined by the vertex of a least-squares parabola in (log₂ η, log S) over the
-      // finite grid points within ±2 steps (the minimum of a few noisy runs is biased low in a flat valley)
-      let tunedS = at(k);
-      let tuned = lrOf(k);
-      const win = [...tried.entries()].filter(([kk, v]) => Math.abs(kk - k) <= 2 && Number.isFinite(v)).sort((a, b) => a[0] - b[0]);
-      const c = win.length >= 3 && win[0][0] < k && win[win.length - 1][0] > k ? quadraticFit(win.map(([kk]) => -kk / p.lrPerOctave), win.map(([, v]) => Math.log(v))) : null;
-      if (c !== null && c[2] > 0) {
-        const lo = -win[win.length - 1][0] / p.lrPerOctave;
-        const hi = -win[0][0] / p.lrPerOctave;
-        const v = Math.min(Math.max(-c[1] / (2 * c[2]), lo), hi);
-        tunedS = Math.exp(c[0] + c[1] * v + c[2] * v * v);
-        tuned = lrCap * 2 ** v;
-      }
-      S.push(tunedS);
-      lrs.push(tuned);
-      ctx.progress((0.8 * (bi + 1)) / Bs.length, `B=${B}: S=${num(tunedS)} at η=${num(tuned)} (${tried.size} learning rates)`);
-      if (Number.isFinite(tunedS)) {
-        ctx.emit?.({ name: 'steps to target', group: 'measured', x: B, y: tunedS });
-        // linear-scaling guess for the next batch size
-        if (bi + 1 < Bs.length) start = nearest((lrOf(k) * Bs[bi + 1]) / B);
-      }
-    }
-    const ok = S.every((s) => Number.isFinite(s));
-    const series: Series[] = [];
-    const scalars: Record<string, number> = { 'initial excess loss': initialLoss, target: p.target, 'λ_max at init': lambda0, 'learning-rate cap': lrCap };
-    series.push({ name: 'steps to target', group: 'measured', kind: 'measured', x: Bs, y: S });
-    series.push({ name: 'Pareto front', group: 'measured', kind: 'measured', x: S, y: S.map((s, i) => s * Bs[i]) });
-    series.push({ name: 'tuned learning rate', group: 'measured', kind: 'measured', x: Bs, y: lrs });
-    if (!ok) {
-      notes.push(`no learning rate reached the target at B = ${Bs.filter((_, i) => !Number.isFinite(S[i])).join(', ')}`);
-      return { scalars: { ...scalars, 'batch sizes reaching the target': S.filter(Number.isFinite).length }, series, notes };
-    }
-    scalars['batch sizes reaching the target'] = S.length;
-
-    // ---- the hyperbola ------------------------------------------------------------------------------
-    const fit = fitStepsHyperbola(Bs, S);
-    const products = Bs.map((B, i) => (S[i] / fit.sMin - 1) * ((B * S[i]) / fit.eMin - 1));
-    const sortedProducts = [...products].sort((a, b) => a - b);
-    const mid = sortedProducts.length >> 1;
-    const medianProduct = sortedProducts.length % 2 ? sortedProducts[mid] : (sortedProducts[mid - 1] + sortedProducts[mid]) / 2;
-    // relative distance of each measured (S, E) from the hyperbola along its ray E = B·S (the same in S and E)
-    const logResiduals = Bs.map((B, i) => Math.log(S[i] / (fit.sMin * (1 + fit.bCrit / B))));
-    const rmsResidual = Math.exp(Math.sqrt(logResiduals.reduce((a, r) => a + r * r, 0) / logResiduals.length)) - 1;
-    Object.assign(scalars, { S_min: fit.sMin, E_min: fit.eMin, B_crit: fit.bCrit, 'fit R²': fit.r2, 'median hyperbola product': medianProduct, 'RMS relative distance from the hyperbola': rmsResidual });
-    const dense = Array.from({ length: 49 }, (_, i) => Bs[0] * (Bs[Bs.length - 1] / Bs[0]) ** (i / 48));
-    series.push({ name: 'steps to target', group: 'McCandlish fit S_min(1 + B_crit/B)', kind: 'predicted', x: dense, y: dense.map((B) => fit.sMin * (1 + fit.bCrit / B)) });
-    series.push({ name: 'Pareto front', group: 'hyperbola (S/S_min − 1)(E/E_min − 1) = 1', kind: 'predicted', x: dense.map((B) => fit.sMin * (1 + fit.bCrit / B)), y: dense.map((B) => fit.eMin * (1 + B / fit.bCrit)) });
-    series.push({ name: 'hyperbola product', group: 'measured', kind: 'measured', x: Bs, y: products });
-    series.push({ name: 'hyperbola product', group: 'theory', kind: 'predicted', x: [Bs[0], Bs[Bs.length - 1]], y: [1, 1] });
-    // McCandlish's ε_opt(B) = ε_max/(1 + B_noise/B) with B_noise → B_crit; ε_max by least squares in log ε
-    const logEpsMax = lrs.reduce((a, lr, i) => a + Math.log(lr * (1 + fit.bCrit / Bs[i])), 0) / lrs.length;
-    series.push({ name: 'tuned learning rate', group: 'ε_max/(1 + B_crit/B)', kind: 'predicted', x: dense, y: dense.map((B) => Math.exp(logEpsMax) / (1 + fit.bCrit / B)) });
-    scalars['ε_max (fit)'] = Math.exp(logEpsMax);
-
-    // ---- B_simple along the reference run ----------------------------------------------------------
-    let ref = 0;
-    if (p.reference === 'largest') ref = Bs.length - 1;
-    else for (let i = 1; i < Bs.length; i++) if (Math.abs(Math.log(Bs[i] / fit.bCrit)) < Math.abs(Math.log(Bs[ref] / fit.bCrit))) ref = i;
-    // the ladder: geometric from min(target·2^(levels−1), initial/4) down to the target (the top level stays
-    // well below the initial loss, which the first steps of a tuned run can skip past)
-    const top = Math.max(p.target, Math.min(p.target * 2 ** (p.levels - 1), initialLoss / 4));
-    const levels = Array.from({ length: p.levels }, (_, j) => p.target * (top / p.target) ** ((p.levels - 1 - j) / (p.levels - 1)));
-    // a level's bin: the iterates whose excess loss is within a factor √2 of it (bins of adjacent levels touch)
-    const binOf = (loss: number) => levels.findIndex((l) => Math.abs(Math.log(loss / l)) <= Math.LN2 / 2);
-    const acc = levels.map(() => ({ small: 0, big: 0, n: 0, loss: 0, g: [] as number[], s: [] as number[] }));
-    let curvature: ReturnType<typeof curvatureNoiseScale> | null = null;
-    let evals = 0;
-    const net = newNet();
-    const ps = net.params();
-    const refSteps = Math.ceil(p.referenceLength * S[ref]);
-    run(
-      lrs[ref],
-      Bs[ref],
-      refSteps,
-      [0],
-      (step, loss) => {
-        const bin = binOf(loss);
-        if (bin < 0 || evals++ % p.noiseEvery !== 0) return false;
-        const e = gradientNoiseScale((size, r) => halfMse(net, freshBatch(task, size, r)), ps, {
-          bSmall: p.noiseSmall,
-          bBig: p.noiseBig,
-          pairs: p.noisePairs,
-          rng: rng.child('noise', step),
-        });
-        const a = acc[bin];
-        a.small += e.normSqSmall;
-        a.big += e.normSqBig;
-        a.n++;
-        a.loss += loss;
-        a.g.push(e.gradNormSq);
-        a.s.push(e.traceSigma);
-        if (bin === levels.length - 1 && curvature === null && p.hvpExamples > 0) {
-          const b = freshBatch(task, p.curvatureBatch, rng.child('curvature'));
-          curvature = curvatureNoiseScale(
-            () => perExampleHalfSq(net, b),
-            () => halfMse(net, b),
-            ps,
-            p.curvatureBatch,
-            Math.min(p.hvpExamples, p.curvatureBatch),
-          );
-        }
-        ctx.progress(0.8 + (0.2 * step) / refSteps, `B_simple near excess loss ${num(levels[bin])}`);
-        return false;
-      },
-      [net],
-    );
-    const bSimple: number[] = [];
-    const bSimpleRelErr: number[] = [];
-    const levelLoss: number[] = [];
-    const se = (xs: number[]) => {
-      const m = xs.reduce((x, y) => x + y, 0) / xs.length;
-      return xs.length > 1 ? Math.sqrt(xs.reduce((x, y) => x + (y - m) ** 2, 0) / (xs.length - 1) / xs.length) : Number.NaN;
-    };
-    for (const a of acc) {
-      if (a.n === 0) {
-        bSimple.push(Number.NaN);
-        bSimpleRelErr.push(Number.NaN);
-        levelLoss.push(Number.NaN);
-        continue;
-      }
-      // average the squared norms over the bin's iterates first, then take the ratio (McCandlish App. A)
-      const est = noiseScaleFromNorms({ bSmall: p.noiseSmall, normSqSmall: a.small / a.n, bBig: p.noiseBig, normSqBig: a.big / a.n });
-      bSimple.push(est.bSimple);
-      levelLoss.push(a.loss / a.n);
-      // standard errors over the bin's iterates (each already a mean over `noisePairs` pairs)
-      bSimpleRelErr.push(Math.hypot(se(a.g) / est.gradNormSq, se(a.s) / est.traceSigma));
-    }
-    const level = acc.filter((a) => a.n > 0).length;
-    scalars['reference batch size'] = Bs[ref];
-    scalars['reference learning rate'] = lrs[ref];
-    scalars['levels measured'] = level;
-    scalars['levels planned'] = levels.length;
-    if (level === levels.length && level > 0 && acc[level - 1].n > 0) {
-      const atTarget = bSimple[level - 1];
-      scalars['B_simple at target'] = atTarget;
-      scalars['B_simple relative standard error'] = bSimpleRelErr[level - 1];
-      scalars['B_crit / B_simple'] = fit.bCrit / atTarget;
-      scalars['Spearman(level, B_simple)'] = spearman(levels, bSimple);
-      const c = curvature as ReturnType<typeof curvatureNoiseScale> | null;
-      if (c !== null) {
-        scalars['B_noise at target (exact, per-example + HVP)'] = c.bNoise;
-        scalars['B_simple at target (exact, per-example)'] = c.bSimple;
-        scalars['B_crit / B_noise'] = fit.bCrit / c.bNoise;
-      }
-      notes.push(
-        `B_crit = ${num(fit.bCrit)} (S_min = ${num(fit.sMin)}, E_min = ${num(fit.eMin)}, R² = ${num(fit.r2)}); B_simple at the target = ${num(atTarget)} (two-batch over ${acc[level - 1].n} iterates, ±${num(100 * bSimpleRelErr[level - 1])}%)` +
-          (c !== null ? `, exact per-example B_simple = ${num(c.bSimple)} and B_noise = tr(HΣ)/GᵀHG = ${num(c.bNoise)} on one iterate` : ''),
-      );
-    }
-    series.push({ name: 'gradient noise scale', group: 'B_simple (two-batch)', kind: 'measured', x: levelLoss, y: bSimple });
-    series.push({ name: 'gradient noise scale', group: 'B_crit (fit at the target)', kind: 'reference', x: [p.target, levels[0] ?? p.target], y: [fit.bCrit, fit.bCrit] });
-    notes.push(`per-B products (S/S_min − 1)(E/E_min − 1): ${products.map((v, i) => `B=${Bs[i]}: ${num(v)}`).join(', ')}`);
-    return { scalars, series, notes };
+    return measureCriticalBatch(p, ctx);
   },
 
-  compare(_pred: Observations, meas: Observations, p: P) {
+  compare(_pred, meas, p) {
     const s = meas.scalars;
     const Bs = sortedBatches(p);
     const metrics: MetricSpec[] = [];
@@ -457,4 +514,4 @@ export const criticalBatchSize: Study<P> = {
       caption: 'Dashed: McCandlish’s ε_opt(B) = ε_max/(1 + B_noise/B) with B_noise → B_crit and ε_max fitted.',
     },
   ],
-};
+});

@@ -33,10 +33,11 @@
 import { z } from 'zod';
 import { embeddedDigits } from '../data/digitsData.ts';
 import { MOBY_DICK_TOKENS, MOBY_DICK_TOP_WORDS, MOBY_DICK_TYPES, mobyDickCountsByRank } from '../data/mobyDickCounts.ts';
+import { throwIfAborted } from '../nn/train.ts';
 import { radialPowerSpectrum } from '../observe/fourier.ts';
 import { type LogLogFit, fitPowerLawLogLog, zipfMle } from '../observe/powerLaw.ts';
 import { covarianceSpectrum } from '../observe/spectra.ts';
-import type { MetricSpec, Observations, RegimeCheck, Series, Study } from './types.ts';
+import { defineStudy, type MetricSpec, type RegimeCheck, type Scalars, type Series } from './types.ts';
 
 const Params = z.object({
   /** rank range of the covariance power-law fit (part a) */
@@ -46,7 +47,6 @@ const Params = z.object({
   /** words seen fewer times are left out of the Zipf fit (part c) */
   zipfMinCount: z.number().int().min(1).max(1000).default(10),
 });
-type P = z.infer<typeof Params>;
 
 /** About `k` log-spaced ranks in 1..n (always including 1 and n), for drawing long rank–frequency curves. */
 function logSpacedRanks(n: number, k: number): number[] {
@@ -57,11 +57,28 @@ function logSpacedRanks(n: number, k: number): number[] {
   return [...out].filter((r) => r >= 1 && r <= n).sort((a, b) => a - b);
 }
 
+/** The scalars `measure` hands to `compare` (typed, so that a misspelt key fails type-checking). */
+type SpectraPart = '(a)' | '(b)' | '(c)';
+type SpectraKey =
+  | `${SpectraPart} R²`
+  | `${SpectraPart} decades`
+  | '(a) covariance exponent α'
+  | '(a) constant pixels'
+  | '(b) power-spectrum exponent β'
+  | '(b) annuli'
+  | '(c) Zipf exponent s (OLS)'
+  | '(c) Zipf exponent s (MLE)'
+  | '(c) MLE standard error'
+  | '(c) ranks fitted'
+  | '(c) tokens'
+  | '(c) distinct words';
+type PredictionKey = 'image power-spectrum exponent β (natural images)' | 'Zipf exponent s';
+
 function fitLine(f: LogLogFit, xs: number[]): number[] {
   return xs.map((x) => f.prefactor * x ** f.slope);
 }
 
-export const dataSpectra: Study<P> = {
+export const dataSpectra = defineStudy<z.output<typeof Params>, PredictionKey, SpectraKey>(Params, {
   id: 'data-spectra',
   catalog: 29,
   pillar: 'universality',
@@ -75,16 +92,15 @@ export const dataSpectra: Study<P> = {
     'Piantadosi 2014, Zipf’s word frequency law in natural language (Psychonomic Bulletin & Review)',
   ],
   core: false,
-  schema: Params as unknown as z.ZodType<P>,
   quick: {},
 
   predict() {
     return { scalars: { 'image power-spectrum exponent β (natural images)': 2, 'Zipf exponent s': 1 }, series: [] };
   },
 
-  measure(p) {
+  measure(p, ctx) {
     const series: Series[] = [];
-    const scalars: Record<string, number> = {};
+    const scalars: Scalars<SpectraKey> = {};
     const digits = embeddedDigits();
 
     // (a) pixel covariance spectrum
@@ -96,9 +112,10 @@ export const dataSpectra: Study<P> = {
     series.push({ name: 'pixel covariance spectrum', group: 'digits 8×8', kind: 'measured', x: positive, y: positive.map((r) => ev[r - 1]) });
     const fitRanks = ranks.filter((r) => r >= lo && r <= hi);
     series.push({ name: 'pixel covariance spectrum', group: `power-law fit, ranks ${lo}–${hi}`, kind: 'reference', x: fitRanks, y: fitLine(covFit, fitRanks) });
-    Object.assign(scalars, { '(a) covariance exponent α': covFit.exponent, '(a) R²': covFit.r2, '(a) decades': covFit.decades, '(a) constant pixels': ev.length - positive.length });
+    Object.assign(scalars, { '(a) covariance exponent α': covFit.exponent, '(a) R²': covFit.r2, '(a) decades': covFit.decades, '(a) constant pixels': ev.length - positive.length } satisfies Scalars<SpectraKey>);
 
     // (b) radially averaged power spectrum
+    throwIfAborted(ctx.signal);
     const images = Array.from({ length: digits.y.length }, (_, i) => digits.x.data.slice(i * 64, i * 64 + 64));
     const ps = radialPowerSpectrum(images, 8, 8, { window: p.window });
     const freq = Array.from(ps.frequency);
@@ -108,9 +125,10 @@ export const dataSpectra: Study<P> = {
     // the 1/f² of natural images, drawn through the geometric mean of the measured points
     const gm = Math.exp(freq.reduce((s, f, i) => s + Math.log(power[i]) + 2 * Math.log(f), 0) / freq.length);
     series.push({ name: 'radial power spectrum', group: 'digits 8×8', kind: 'predicted', x: freq, y: freq.map((f) => gm / (f * f)) });
-    Object.assign(scalars, { '(b) power-spectrum exponent β': psFit.exponent, '(b) R²': psFit.r2, '(b) decades': psFit.decades, '(b) annuli': freq.length });
+    Object.assign(scalars, { '(b) power-spectrum exponent β': psFit.exponent, '(b) R²': psFit.r2, '(b) decades': psFit.decades, '(b) annuli': freq.length } satisfies Scalars<SpectraKey>);
 
     // (c) Zipf
+    throwIfAborted(ctx.signal);
     const counts = mobyDickCountsByRank();
     let rMax = 0;
     while (rMax < counts.length && counts[rMax] >= p.zipfMinCount) rMax++;
@@ -131,7 +149,7 @@ export const dataSpectra: Study<P> = {
       '(c) ranks fitted': rMax,
       '(c) tokens': MOBY_DICK_TOKENS,
       '(c) distinct words': MOBY_DICK_TYPES,
-    });
+    } satisfies Scalars<SpectraKey>);
     const notes = [
       `(a) Digits pixel covariance: α = ${covFit.exponent.toFixed(3)}, R² = ${covFit.r2.toFixed(4)} over ranks ${lo}–${hi} (${covFit.decades.toFixed(2)} decades); ${ev.length - positive.length} eigenvalues are 0 (pixels blank in every digit).`,
       `(b) Digits radial power spectrum: β = ${psFit.exponent.toFixed(3)}, R² = ${psFit.r2.toFixed(4)}, but only ${freq.length} annuli spanning ${psFit.decades.toFixed(2)} decades: 8×8 images cannot show 1.5 decades of frequency, and handwritten digits are not natural images.`,
@@ -140,25 +158,25 @@ export const dataSpectra: Study<P> = {
     return { scalars, series, notes };
   },
 
-  compare(_pred: Observations, meas: Observations, p: P) {
-    const s = meas.scalars;
+  compare(_pred, meas, p) {
+    const s = (k: SpectraKey): number => meas.scalars[k] ?? Number.NaN;
     const r2Reason = 'catalog: power-law fits with R² > 0.95';
     const metrics: MetricSpec[] = [
-      { name: '(a) digits covariance spectrum: R²', value: s['(a) R²'], criterion: { op: '>=', bound: 0.95 }, reason: r2Reason, description: `log-log OLS of eigenvalue on rank, ranks ${p.covarianceRanks[0]}–${p.covarianceRanks[1]}` },
-      { name: '(b) digits power spectrum: exponent β', value: s['(b) power-spectrum exponent β'], criterion: { op: 'in', lo: 1.5, hi: 2.5 }, reason: 'catalog: ≈ 1/f² for natural images, β ∈ [1.5, 2.5]' },
-      { name: '(b) digits power spectrum: R²', value: s['(b) R²'], criterion: { op: '>=', bound: 0.95 }, reason: r2Reason },
-      { name: '(c) Moby-Dick Zipf exponent s', value: s['(c) Zipf exponent s (OLS)'], criterion: { op: 'in', lo: 0.8, hi: 1.2 }, reason: 'catalog: Zipf exponent in [0.8, 1.2]' },
-      { name: '(c) Moby-Dick rank–frequency: R²', value: s['(c) R²'], criterion: { op: '>=', bound: 0.95 }, reason: r2Reason },
+      { name: '(a) digits covariance spectrum: R²', value: s('(a) R²'), criterion: { op: '>=', bound: 0.95 }, reason: r2Reason, description: `log-log OLS of eigenvalue on rank, ranks ${p.covarianceRanks[0]}–${p.covarianceRanks[1]}` },
+      { name: '(b) digits power spectrum: exponent β', value: s('(b) power-spectrum exponent β'), criterion: { op: 'in', lo: 1.5, hi: 2.5 }, reason: 'catalog: ≈ 1/f² for natural images, β ∈ [1.5, 2.5]' },
+      { name: '(b) digits power spectrum: R²', value: s('(b) R²'), criterion: { op: '>=', bound: 0.95 }, reason: r2Reason },
+      { name: '(c) Moby-Dick Zipf exponent s', value: s('(c) Zipf exponent s (OLS)'), criterion: { op: 'in', lo: 0.8, hi: 1.2 }, reason: 'catalog: Zipf exponent in [0.8, 1.2]' },
+      { name: '(c) Moby-Dick rank–frequency: R²', value: s('(c) R²'), criterion: { op: '>=', bound: 0.95 }, reason: r2Reason },
     ];
-    const decades = (part: string, key: string, why: string): RegimeCheck => ({
+    const decades = (part: SpectraPart, why: string): RegimeCheck => ({
       name: `${part} fit spans ≥ 1.5 decades`,
-      ok: s[key] >= 1.5 - 1e-9,
-      detail: `${s[key].toFixed(2)} decades${why}`,
+      ok: s(`${part} decades`) >= 1.5 - 1e-9,
+      detail: `${s(`${part} decades`).toFixed(2)} decades${why}`,
     });
     const regime: RegimeCheck[] = [
-      decades('(a)', '(a) decades', ''),
-      decades('(b)', '(b) decades', s['(b) decades'] < 1.5 ? ': 8×8 images only have radial frequencies 1/8–1/2 cycle/pixel; testing (b) needs images of at least 64×64 pixels' : ''),
-      decades('(c)', '(c) decades', ''),
+      decades('(a)', ''),
+      decades('(b)', s('(b) decades') < 1.5 ? ': 8×8 images only have radial frequencies 1/8–1/2 cycle/pixel; testing (b) needs images of at least 64×64 pixels' : ''),
+      decades('(c)', ''),
     ];
     return { metrics, regime };
   },
@@ -168,4 +186,4 @@ export const dataSpectra: Study<P> = {
     { id: 'power', title: '(b) Radially averaged power spectrum of the digits', x: { label: 'spatial frequency (cycles/pixel)', log: true }, y: { label: 'power', log: true }, series: [{ name: 'radial power spectrum' }], caption: 'Dashed: the natural-image law 1/f² through the measured points. Only 0.5 decades exist at 8×8.' },
     { id: 'zipf', title: '(c) Word rank–frequency of Moby-Dick', x: { label: 'rank', log: true }, y: { label: 'count', log: true }, series: [{ name: 'word rank–frequency' }], caption: 'Dashed: Zipf’s law f ∝ 1/r through the fitted ranks (words seen ≥ 10 times).' },
   ],
-};
+});

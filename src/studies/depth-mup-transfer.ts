@@ -7,7 +7,7 @@
  * Setting. A residual MLP (src/nn/resmlp.ts) h₀ = W_in x, h_ℓ = h_{ℓ−1} + m·W_ℓ φ(h_{ℓ−1}) (ℓ = 1..L, one
  * ReLU dense layer per branch), f = W_out h_L, width n fixed, depths L ∈ {2, 4, 8, 16, 32}, μP in width.
  * Branch multiplier m = L^{−1/2} (`depth-mup`) against m = 1 (`mup`: the same network with unscaled
- * branches). Online regression on the smooth teacher of src/observe/lrSweep.ts, plain SGD, a grid of
+ * branches). Online regression on the smooth teacher of src/protocols/lrSweep.ts, plain SGD, a grid of
  * learning rates η = 2^k, loss = population ½·MSE averaged over the last quarter of training.
  *
  * Prediction.
@@ -42,10 +42,13 @@
  * spread 2.3% scaled vs ×513 unscaled. Quick profile over seeds 0–3: scaled drift 0.05–0.19.
  */
 import { z } from 'zod';
+import { mean } from '../core/stats.ts';
 import { type Tensor, noGrad } from '../core/tensor.ts';
-import { buildModel } from '../observe/coordCheck.ts';
-import { curveOptimum, tanhTeacher, teacherBatch, trainOnline } from '../observe/lrSweep.ts';
-import type { MetricSpec, Observations, RegimeCheck, Series, Study } from './types.ts';
+import { teacherBatch } from '../data/teacherStream.ts';
+import { rms } from '../observe/coordCheck.ts';
+import { buildModel } from '../protocols/coordCheck.ts';
+import { curveOptimum, tanhTeacher, trainOnline } from '../protocols/lrSweep.ts';
+import { defineStudy, type MetricSpec, type RegimeCheck, type Series } from './types.ts';
 
 const Params = z.object({
   width: z.number().int().min(8).max(1024).default(128),
@@ -75,7 +78,7 @@ export function predictedStreamGain(blocks: number, branchMultiplier: number): n
   return Math.sqrt((1 + branchMultiplier ** 2 / 2) ** blocks);
 }
 
-export const depthMupTransfer: Study<P> = {
+export const depthMupTransfer = defineStudy(Params, {
   id: 'depth-mup-transfer',
   catalog: 12,
   pillar: 'limits',
@@ -88,7 +91,6 @@ export const depthMupTransfer: Study<P> = {
     'Yang, Yu, Zhu & Hayou 2023, Tensor Programs VI: feature learning in infinite-depth neural networks (arXiv 2310.02244, ICLR 2024)',
   ],
   core: false,
-  schema: Params as unknown as z.ZodType<P>,
   quick: { width: 64, depths: [2, 8, 32], steps: 80 },
 
   predict(p) {
@@ -122,17 +124,12 @@ export const depthMupTransfer: Study<P> = {
         const opts = { parameterization: scheme, baseWidth: p.width, optimizer: 'sgd' as const, baseBlocks: ds[0], dtype: p.dtype };
         // residual-stream RMS at init over the probe batch, relative to the input's RMS (q₀ = |x|²/d),
         // averaged over `normInits` inits: one width-n init fluctuates by O(n^{-1/2}) per layer
-        const rmsOf = (a: ArrayLike<number>) => {
-          let acc = 0;
-          for (let i = 0; i < a.length; i++) acc += a[i] * a[i];
-          return Math.sqrt(acc / a.length);
-        };
         let gain = 0;
         for (let i = 0; i < p.normInits; i++) {
           const net0 = buildModel(model, p.width, opts, ctx.rng.child('norm-init', L, i));
           const acts: Tensor[] = [];
           noGrad(() => net0.forward(probe.x, acts));
-          gain += rmsOf(acts[acts.length - 1].data) / rmsOf(probe.x.data) / p.normInits;
+          gain += rms(acts[acts.length - 1].data) / rms(probe.x.data) / p.normInits;
         }
         norms.push(gain);
         done++;
@@ -146,7 +143,7 @@ export const depthMupTransfer: Study<P> = {
             return r.diverged ? Number.POSITIVE_INFINITY : Math.log(r.finalLoss);
           }),
         );
-        const curve = logLoss.map((ls) => Math.exp(ls.reduce((a, b) => a + b, 0) / ls.length));
+        const curve = logLoss.map((ls) => Math.exp(mean(ls)));
         const o = curveOptimum(ks, curve);
         optima.push(o.log2Lr);
         scalars[`${scheme} optimum log2η L=${L}`] = o.log2Lr;
@@ -174,7 +171,7 @@ export const depthMupTransfer: Study<P> = {
     return { scalars, series, notes };
   },
 
-  compare(pred: Observations, meas: Observations, p: P) {
+  compare(pred, meas, p) {
     const ds = sortedDepths(p);
     const ks = grid(p);
     const s = meas.scalars;
@@ -272,4 +269,4 @@ export const depthMupTransfer: Study<P> = {
       caption: 'Solid: measured. Dashed: q_L = q₀(1 + m²/2)^L with m = L^{-1/2} (scaled) or 1 (unscaled).',
     },
   ],
-};
+});

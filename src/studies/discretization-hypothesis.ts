@@ -46,9 +46,12 @@ import { z } from 'zod';
 import { valueAndGrad } from '../core/autodiff.ts';
 import type { Rng } from '../core/random.ts';
 import { noGrad } from '../core/tensor.ts';
-import { buildModel, logLogSlope, makeOptimizer } from '../observe/coordCheck.ts';
-import { type Batch, halfMse, tanhTeacher, teacherBatch } from '../observe/lrSweep.ts';
-import { applyUpdates } from '../nn/optim.ts';
+import { logLogSlope } from '../core/stats.ts';
+import { type TeacherBatch as Batch, teacherBatch } from '../data/teacherStream.ts';
+import { applyUpdates, optimizerFromConfig } from '../nn/optim.ts';
+import { buildModel } from '../protocols/coordCheck.ts';
+import { tanhTeacher } from '../protocols/lrSweep.ts';
+import { halfSquaredError as halfMse } from '../protocols/onlineTeacher.ts';
 import type { MetricSpec, Observations, RegimeCheck, Series, Study } from './types.ts';
 
 const Params = z.object({
@@ -87,7 +90,7 @@ function gdRun(p: P, width: number, eta: number, steps: number, data: { train: B
   const net = buildModel(model, width, { parameterization: 'mup', baseWidth: 64, optimizer: 'sgd' }, rng);
   const ps = net.params();
   const arrays = ps.map((q) => q.data);
-  const opt = makeOptimizer('sgd', eta, net.lrScales());
+  const opt = optimizerFromConfig({ kind: 'sgd', lr: eta }, { lrScales: net.lrScales() });
   let state = opt.init(arrays);
   const curve: number[] = [];
   let rises = 0;

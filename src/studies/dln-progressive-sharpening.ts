@@ -10,7 +10,7 @@
  * the balanced minimum's sharpness 2s₁ is 90% of the stability limit 2/η).
  *
  * Prediction (Saxe, McClelland & Ganguli 2014 for the trajectory; the Hessian blocks are derived in
- * support/dlnSharpness.ts). Under gradient flow the balanced aligned solution has mode strengths
+ * src/theory/dlnSharpness.ts). Under gradient flow the balanced aligned solution has mode strengths
  * u_μ(τ) = s_μ/(1 + (s_μ/u₀μ − 1)e^{−2s_μτ}), and the Hessian there splits into 2×2 and 4×4 blocks, so
  *   S(τ) = max( max_p [u_p + |2u_p − s_p|],  max_{p<i} λ_max(B_pi(u)) ).
  * Scalar case: S = max(s − u, 3u − s): it starts at s (the curvature ±s of the saddle at the origin), dips to
@@ -38,13 +38,16 @@
  * can be run, and it reports out-of-regime), and training converged (final loss ≤ 1e-4 × initial).
  */
 import { z } from 'zod';
-import { valueAndGrad } from '../core/autodiff.ts';
 import * as op from '../core/ops.ts';
 import type { Rng } from '../core/random.ts';
+import { randomOrthonormalColumns } from '../core/stats.ts';
 import { type Tensor, param, tensor } from '../core/tensor.ts';
+import { sgd } from '../nn/optim.ts';
+import { fit } from '../nn/train.ts';
 import { sharpness } from '../observe/hessian.ts';
-import { balancedDlnSharpness, saxeLogistic } from './support/dlnSharpness.ts';
-import type { MeasureContext, MetricSpec, Observations, RegimeCheck, Series, Study } from './types.ts';
+import { balancedDlnSharpness } from '../theory/dlnSharpness.ts';
+import { saxeModeTrajectory, saxeTimeToReach } from '../theory/saxe.ts';
+import { defineStudy, type MetricSpec, type RegimeCheck, type Series } from './types.ts';
 
 const Params = z.object({
   dim: z.number().int().min(2).max(32).default(8),
@@ -65,29 +68,16 @@ type P = z.infer<typeof Params>;
 const SMALL_ETA = 0.2; // ηs₁ at or below which GD is treated as following gradient flow
 const grp = (model: string, es: number) => `${model}, ηs₁=${es}`;
 
-function orthonormalColumns(n: number, k: number, rng: Rng): Float64Array[] {
-  const q: Float64Array[] = [];
-  for (let j = 0; j < k; j++) {
-    const v = rng.fillNormal(new Float64Array(n));
-    for (let pass = 0; pass < 2; pass++) {
-      for (const w of q) {
-        let d = 0;
-        for (let i = 0; i < n; i++) d += w[i] * v[i];
-        for (let i = 0; i < n; i++) v[i] -= d * w[i];
-      }
-    }
-    const nv = Math.hypot(...v);
-    q.push(v.map((x) => x / nv));
-  }
-  return q;
+/** The k columns of a row-major n×k matrix. */
+function columns(Q: Float64Array, n: number, k: number): Float64Array[] {
+  return Array.from({ length: k }, (_, j) => Float64Array.from({ length: n }, (_, i) => Q[i * k + j]));
 }
 
 /** Time for the slowest mode to reach 99.9% of s under the logistic law (Saxe et al. 2014, Eq. 7), with margin. */
 function horizon(s: number[], u0: number[]): number {
   let t = 0;
   s.forEach((sm, m) => {
-    const uf = 0.999 * sm;
-    t = Math.max(t, (1 / (2 * sm)) * Math.log((uf * (sm - u0[m])) / (u0[m] * (sm - uf))));
+    t = Math.max(t, saxeTimeToReach(sm, u0[m], 0.999 * sm));
   });
   return 1.3 * t;
 }
@@ -103,7 +93,8 @@ interface Run {
   u0: number[];
 }
 
-function train(loss: () => Tensor, params: Tensor[], eta: number, tau: number, u0: number[], s: number[], p: P, rng: Rng, emit: (x: number, y: number) => void, progress: (f: number) => void, observe?: () => number): Run {
+/** Full-batch GD with step η for time τ, the sharpness measured by Lanczos every few steps. */
+function train(loss: () => Tensor, params: Tensor[], eta: number, tau: number, u0: number[], s: number[], p: P, rng: Rng, emit: (x: number, y: number) => void, progress: (f: number) => void, signal: AbortSignal | undefined, observe?: () => number): Run {
   const steps = Math.ceil(tau / eta);
   const every = Math.max(1, Math.floor(steps / p.measurements));
   const times: number[] = [];
@@ -113,27 +104,30 @@ function train(loss: () => Tensor, params: Tensor[], eta: number, tau: number, u
   let loss0 = Number.NaN;
   let lossEnd = Number.NaN;
   const n = params.reduce((a, q) => a + q.size, 0);
-  for (let t = 0; t <= steps; t++) {
-    const { value, grads } = valueAndGrad(loss, params);
-    if (t === 0) loss0 = value;
-    lossEnd = value;
-    if (!Number.isFinite(value)) throw new Error(`dln-progressive-sharpening: GD diverged at step ${t} (η = ${eta}); lower etaTimesS1`);
-    if (t % every === 0 || t === steps) {
+  const r = fit({
+    params,
+    loss,
+    optimizer: sgd(eta),
+    steps,
+    evalAt: every,
+    signal,
+    onStep: (t, value) => {
+      if (t === 1) loss0 = value;
+    },
+    onEval: (t) => {
+      if (t === steps) lossEnd = loss().data[0];
       const sh = sharpness(loss, params, { rng: rng.child('lanczos', t), maxIter: Math.min(p.lanczosIters, n) });
       times.push(t * eta);
       S.push(sh);
       if (observe) obs.push(observe());
-      pred.push(balancedDlnSharpness(s.map((sm, m) => saxeLogistic(sm, u0[m], t * eta)), s));
+      pred.push(balancedDlnSharpness(s.map((sm, m) => saxeModeTrajectory(sm, u0[m], 2, [t * eta])[0]), s));
       emit(t * eta, sh);
       progress(t / steps);
-    }
-    if (t === steps) break;
-    for (let i = 0; i < params.length; i++) {
-      const d = params[i].data;
-      const g = grads[i];
-      for (let j = 0; j < d.length; j++) d[j] -= eta * g[j];
-    }
-  }
+    },
+  });
+  // fit's step t sees the loss before its update, i.e. at θ after t − 1 updates
+  const divergedAfter = r.diverged ? r.diverged.step - 1 : Number.isFinite(lossEnd) ? -1 : steps;
+  if (divergedAfter >= 0) throw new Error(`dln-progressive-sharpening: GD diverged at step ${divergedAfter} (η = ${eta}); lower etaTimesS1`);
   return { times, obs, S, pred, loss0, lossEnd, u0 };
 }
 
@@ -151,7 +145,7 @@ function argmin(v: number[]): number {
   return k;
 }
 
-export const dlnProgressiveSharpening: Study<P> = {
+export const dlnProgressiveSharpening = defineStudy(Params, {
   id: 'dln-progressive-sharpening',
   catalog: 17,
   pillar: 'laws',
@@ -165,7 +159,6 @@ export const dlnProgressiveSharpening: Study<P> = {
     'Simon et al. 2026, There will be a scientific theory of deep learning, §2.3',
   ],
   core: false,
-  schema: Params as unknown as z.ZodType<P>,
   quick: { dim: 6, hidden: 8, singularValues: [3, 2, 1], measurements: 100, lanczosIters: 30 },
 
   predict(p) {
@@ -178,7 +171,7 @@ export const dlnProgressiveSharpening: Study<P> = {
     return { scalars, series };
   },
 
-  measure(p, ctx: MeasureContext) {
+  measure(p, ctx) {
     const rng = ctx.rng;
     const s = p.singularValues;
     const s1 = Math.max(...s);
@@ -195,7 +188,7 @@ export const dlnProgressiveSharpening: Study<P> = {
         const b = param([Math.sqrt(p.scalarInit)], [1]);
         const loss = () => op.scale(op.square(op.addScalar(op.mul(a, b), -s1)), 0.5);
         const tau = horizon([s1], [p.scalarInit]) * (es > SMALL_ETA ? 2 : 1);
-        const r = train(loss, [a, b], eta, tau, [p.scalarInit], [s1], p, rng.child('scalar', es), (x, y) => ctx.emit?.({ name: 'sharpness', group: g, x, y }), (f) => ctx.progress((done + f) / total, g), () => a.data[0] * b.data[0]);
+        const r = train(loss, [a, b], eta, tau, [p.scalarInit], [s1], p, rng.child('scalar', es), (x, y) => ctx.emit?.({ name: 'sharpness', group: g, x, y }), (f) => ctx.progress((done + f) / total, g), ctx.signal, () => a.data[0] * b.data[0]);
         record(series, scalars, g, r, s1);
         if (es <= SMALL_ETA) series.push({ name: 'scalar sharpness vs u', group: `GD, ηs₁=${es}`, kind: 'measured', x: r.obs, y: r.S });
         done++;
@@ -208,8 +201,8 @@ export const dlnProgressiveSharpening: Study<P> = {
         const h = p.hidden;
         if (k > Math.min(d, h)) throw new Error(`singularValues: ${k} modes need dim and hidden ≥ ${k}, got dim = ${d}, hidden = ${h}`);
         const mr = rng.child('matrix');
-        const U = orthonormalColumns(d, k, mr.child('U'));
-        const V = orthonormalColumns(d, k, mr.child('V'));
+        const U = columns(randomOrthonormalColumns(d, k, mr.child('U')), d, k);
+        const V = columns(randomOrthonormalColumns(d, k, mr.child('V')), d, k);
         const Tm = new Float64Array(d * d);
         for (let m = 0; m < k; m++) for (let i = 0; i < d; i++) for (let j = 0; j < d; j++) Tm[i * d + j] += s[m] * U[m][i] * V[m][j];
         const T = tensor(Tm, [d, d]);
@@ -232,7 +225,7 @@ export const dlnProgressiveSharpening: Study<P> = {
         });
         const loss = () => op.scale(op.sum(op.square(op.sub(op.matmul(W2, W1), T))), 0.5);
         const tau = horizon(s, u0) * (es > SMALL_ETA ? 2 : 1);
-        const r = train(loss, [W1, W2], eta, tau, u0, s, p, rng.child('matrix-lanczos', es), (x, y) => ctx.emit?.({ name: 'sharpness', group: g, x, y }), (f) => ctx.progress((done + f) / total, g));
+        const r = train(loss, [W1, W2], eta, tau, u0, s, p, rng.child('matrix-lanczos', es), (x, y) => ctx.emit?.({ name: 'sharpness', group: g, x, y }), (f) => ctx.progress((done + f) / total, g), ctx.signal);
         record(series, scalars, g, r, s1);
         scalars[`max u₀ ${g}`] = Math.max(...u0);
         done++;
@@ -242,7 +235,7 @@ export const dlnProgressiveSharpening: Study<P> = {
     return { scalars, series };
   },
 
-  compare(_pred: Observations, meas: Observations, p: P) {
+  compare(_pred, meas, p) {
     const metrics: MetricSpec[] = [];
     const regime: RegimeCheck[] = [];
     const s1 = Math.max(...p.singularValues);
@@ -337,7 +330,7 @@ export const dlnProgressiveSharpening: Study<P> = {
       },
     ];
   },
-};
+});
 
 function record(series: Series[], scalars: Record<string, number>, g: string, r: Run, s1: number): void {
   series.push({ name: 'sharpness', group: g, kind: 'measured', x: r.times, y: r.S });

@@ -18,13 +18,15 @@
  * sharpening phase to test) and S reaches 0.95·2/η (else the run was too short to reach the edge).
  */
 import { z } from 'zod';
-import { valueAndGrad } from '../core/autodiff.ts';
 import * as op from '../core/ops.ts';
-import { tensor } from '../core/tensor.ts';
+import { median } from '../core/stats.ts';
+import { type Tensor, tensor } from '../core/tensor.ts';
 import { mlp } from '../nn/mlp.ts';
+import { sgd } from '../nn/optim.ts';
+import { fit } from '../nn/train.ts';
 import { sharpness } from '../observe/hessian.ts';
 import { spearman } from '../observe/rankCorrelation.ts';
-import type { MetricSpec, Observations, RegimeCheck, Series, Study } from './types.ts';
+import { defineStudy, type MeasureContext, type MetricSpec, type RegimeCheck, type Series } from './types.ts';
 
 const Params = z.object({
   examples: z.number().int().min(8).max(4096).default(256),
@@ -49,13 +51,52 @@ function rankTrend(x: number[], y: number[]): number {
   return Number.isNaN(r) ? 1 : r;
 }
 
-function median(v: number[]): number {
-  const s = [...v].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+interface Run {
+  steps: number;
+  /** τ, sharpness and loss at the checkpoints */
+  times: number[];
+  S: number[];
+  loss: number[];
+  /** the first state whose loss was not finite (a diverged run is data), or null */
+  divergedAt: number | null;
 }
 
-export const edgeOfStability: Study<P> = {
+/** Full-batch GD with step η from the shared initialization, sharpness by Lanczos at the checkpoints. */
+function train(p: P, eta: number, x: Tensor, y: Tensor, ctx: MeasureContext, progress: (t: number, steps: number) => void): Run {
+  // Same initialization for every η: the runs differ only in the step size.
+  const net = mlp({ sizes: [p.inputDim, p.width, p.width, 1], activation: 'tanh', parameterization: 'sp' }, ctx.rng.child('init'));
+  const ps = net.params();
+  const loss = () => op.mse(net.forward(x), y);
+  const steps = Math.ceil(p.tau / eta);
+  const run: Run = { steps, times: [], S: [], loss: [], divergedAt: null };
+  const r = fit({
+    params: ps,
+    loss,
+    optimizer: sgd(eta),
+    steps,
+    evalAt: Math.max(1, Math.floor(steps / p.measurements)),
+    signal: ctx.signal,
+    onEval: (t) => {
+      const value = loss().data[0];
+      if (!Number.isFinite(value)) {
+        run.divergedAt = t;
+        return 'stop';
+      }
+      const s = sharpness(loss, ps, { rng: ctx.rng.child('lanczos', eta, t), maxIter: p.lanczosIters });
+      run.times.push(t * eta);
+      run.S.push(s);
+      run.loss.push(value);
+      ctx.emit?.({ name: 'sharpness', group: group(eta), x: t * eta, y: s });
+      ctx.emit?.({ name: 'train loss', group: group(eta), x: t * eta, y: value });
+      progress(t, steps);
+    },
+  });
+  // fit's step t sees the loss before its update, at the state after t − 1 updates
+  if (r.diverged) run.divergedAt = r.diverged.step - 1;
+  return run;
+}
+
+export const edgeOfStability = defineStudy(Params, {
   id: 'edge-of-stability',
   catalog: 15,
   pillar: 'laws',
@@ -64,7 +105,6 @@ export const edgeOfStability: Study<P> = {
   formula: '\\lambda_{\\max}\\big(\\nabla^2 L(\\theta_t)\\big) \\uparrow 2/\\eta, \\quad \\text{then}\\ \\lambda_{\\max} \\approx 2/\\eta',
   papers: ['Cohen et al. 2021, Gradient descent on neural networks typically occurs at the edge of stability (ICLR)', 'Simon et al. 2026, There will be a scientific theory of deep learning, Fig. 4'],
   core: true,
-  schema: Params as unknown as z.ZodType<P>,
   quick: { examples: 128, width: 32, eta0: 1 / 20, tau: 100, measurements: 40, lanczosIters: 15 },
 
   predict(p) {
@@ -84,47 +124,16 @@ export const edgeOfStability: Study<P> = {
     const totalSteps = runs.reduce((a, eta) => a + Math.ceil(p.tau / eta), 0);
     let done = 0;
     for (const eta of runs) {
-      // Same initialization for every η: the runs differ only in the step size.
-      const net = mlp({ sizes: [p.inputDim, p.width, p.width, 1], activation: 'tanh', parameterization: 'sp' }, rng.child('init'));
-      const ps = net.params();
-      const loss = () => op.mse(net.forward(x), y);
-      const steps = Math.ceil(p.tau / eta);
-      const every = Math.max(1, Math.floor(steps / p.measurements));
-      const sx: number[] = [];
-      const sy: number[] = [];
-      const lx: number[] = [];
-      const ly: number[] = [];
-      for (let t = 0; t <= steps; t++) {
-        const { value, grads } = valueAndGrad(loss, ps);
-        if (!Number.isFinite(value)) {
-          scalars[`diverged at step ${group(eta)}`] = t;
-          break;
-        }
-        if (t % every === 0 || t === steps) {
-          const s = sharpness(loss, ps, { rng: rng.child('lanczos', eta, t), maxIter: p.lanczosIters });
-          sx.push(t * eta);
-          sy.push(s);
-          lx.push(t * eta);
-          ly.push(value);
-          ctx.emit?.({ name: 'sharpness', group: group(eta), x: t * eta, y: s });
-          ctx.emit?.({ name: 'train loss', group: group(eta), x: t * eta, y: value });
-          ctx.progress((done + t) / totalSteps, `${group(eta)} step ${t}/${steps}`);
-        }
-        if (t === steps) break;
-        for (let i = 0; i < ps.length; i++) {
-          const d = ps[i].data;
-          const g = grads[i];
-          for (let j = 0; j < d.length; j++) d[j] -= eta * g[j];
-        }
-      }
-      done += steps;
-      series.push({ name: 'sharpness', group: group(eta), kind: 'measured', x: sx, y: sy });
-      series.push({ name: 'train loss', group: group(eta), kind: 'measured', x: lx, y: ly });
+      const r = train(p, eta, x, y, ctx, (t, steps) => ctx.progress((done + t) / totalSteps, `${group(eta)} step ${t}/${steps}`));
+      if (r.divergedAt !== null) scalars[`diverged at step ${group(eta)}`] = r.divergedAt;
+      done += r.steps;
+      series.push({ name: 'sharpness', group: group(eta), kind: 'measured', x: r.times, y: r.S });
+      series.push({ name: 'train loss', group: group(eta), kind: 'measured', x: r.times, y: r.loss });
     }
     return { scalars, series };
   },
 
-  compare(_pred: Observations, meas: Observations, p: P) {
+  compare(_pred, meas, p) {
     const metrics: MetricSpec[] = [];
     const regime: RegimeCheck[] = [];
     for (const eta of etas(p)) {
@@ -177,4 +186,4 @@ export const edgeOfStability: Study<P> = {
     },
     { id: 'loss', title: 'Training loss', x: { label: 'time τ = η·step' }, y: { label: 'train MSE', log: true }, series: [{ name: 'train loss' }] },
   ],
-};
+});

@@ -47,16 +47,18 @@
  * relation 60/60, lazy 2.8%.
  */
 import { z } from 'zod';
-import { valueAndGrad } from '../core/autodiff.ts';
 import type { Mat } from '../core/mat.ts';
 import * as op from '../core/ops.ts';
 import type { Rng } from '../core/random.ts';
+import { oneHot } from '../core/stats.ts';
 import { noGrad, type Tensor, tensor } from '../core/tensor.ts';
 import { modularArithmetic, type ModularSplit } from '../data/modular.ts';
 import { mlp, type Mlp } from '../nn/mlp.ts';
-import { adamw, applyUpdates } from '../nn/optim.ts';
+import { adamw } from '../nn/optim.ts';
+import { fit } from '../nn/train.ts';
+import { accuracy } from '../observe/classifierOutputs.ts';
 import { type EmbeddingFourier, embeddingFourier } from '../observe/fourier.ts';
-import type { MetricSpec, Observations, RegimeCheck, Series, Study } from './types.ts';
+import { defineStudy, type MetricSpec, type RegimeCheck, type Series } from './types.ts';
 
 const Params = z.object({
   p: z.number().int().min(5).max(113).default(31),
@@ -91,60 +93,45 @@ interface RunResult {
   finalTrain: number;
 }
 
-function oneHot(y: Int32Array, p: number): Tensor {
-  const o = new Float64Array(y.length * p);
-  y.forEach((c, i) => {
-    o[i * p + c] = 1;
-  });
-  return tensor(o, [y.length, p]);
-}
-
-function accuracy(f: Float64Array | Float32Array, y: Int32Array, p: number): number {
-  let correct = 0;
-  for (let i = 0; i < y.length; i++) {
-    let best = 0;
-    for (let k = 1; k < p; k++) if (f[i * p + k] > f[i * p + best]) best = k;
-    if (best === y[i]) correct++;
-  }
-  return correct / y.length;
-}
-
 /** Train one network; `lazy` > 0 trains α(f(θ) − f(θ₀)) with step η/α. */
 function train(pr: P, data: ModularSplit, rng: Rng, lazy: number, onEval: (step: number, train: number, test: number) => void, signal?: AbortSignal): { net: Mlp; run: RunResult } {
   const p = pr.p;
   const net = mlp({ sizes: [2 * p, pr.width, p], activation: 'quadratic', bias: false }, rng);
-  const ps = net.params();
-  const arrays = ps.map((t) => t.data);
-  const opt = adamw(lazy > 0 ? pr.lr / lazy : pr.lr, pr.weightDecay);
-  let state = opt.init(arrays);
   const Xtr = tensor(data.train.x.data, [data.train.x.rows, 2 * p]);
   const Xte = tensor(data.test.x.data, [data.test.x.rows, 2 * p]);
-  const Ytr = oneHot(data.train.y, p);
+  const Ytr = tensor(oneHot(data.train.y, p), [data.train.y.length, p]);
   const F0tr = lazy > 0 ? noGrad(() => net.forward(Xtr)) : null;
   const F0te = lazy > 0 ? noGrad(() => net.forward(Xte)) : null;
   const forward = (X: Tensor, F0: Tensor | null) => (F0 === null ? net.forward(X) : op.scale(op.sub(net.forward(X), F0), lazy));
+  const accuracyOn = (X: Tensor, F0: Tensor | null, y: Int32Array) => accuracy({ rows: y.length, cols: p, data: noGrad(() => forward(X, F0)).data }, y);
   const run: RunResult = { steps: [], trainAcc: [], testAcc: [], loss: [], tMem: Number.NaN, tGen: Number.NaN, finalTest: 0, finalTrain: 0 };
-  for (let step = 1; step <= pr.steps; step++) {
-    if (signal?.aborted) throw new Error('aborted');
+  let batchLoss = Number.NaN;
+  fit({
+    params: net.params(),
     // Gromov 2023: MSE on one-hot targets (mean over the p outputs and the examples)
-    const { value, grads } = valueAndGrad(() => op.mse(forward(Xtr, F0tr), Ytr), ps);
-    const u = opt.update(grads, state, arrays);
-    state = u.state;
-    applyUpdates(arrays, u.updates);
-    if (step <= 100 || step % pr.evalEvery === 0 || step === pr.steps) {
-      const a1 = accuracy(noGrad(() => forward(Xtr, F0tr)).data, data.train.y, p);
-      const a2 = accuracy(noGrad(() => forward(Xte, F0te)).data, data.test.y, p);
+    loss: () => op.mse(forward(Xtr, F0tr), Ytr),
+    optimizer: adamw(lazy > 0 ? pr.lr / lazy : pr.lr, pr.weightDecay),
+    steps: pr.steps,
+    evalAt: (step) => step > 0 && (step <= 100 || step % pr.evalEvery === 0),
+    onStep: (_step, value) => {
+      batchLoss = value;
+    },
+    onEval: (step) => {
+      if (step === 0) return;
+      const a1 = accuracyOn(Xtr, F0tr, data.train.y);
+      const a2 = accuracyOn(Xte, F0te, data.test.y);
       if (Number.isNaN(run.tMem) && a1 >= 1) run.tMem = step;
       if (Number.isNaN(run.tGen) && a2 >= pr.generalizedAt) run.tGen = step;
       run.steps.push(step);
       run.trainAcc.push(a1);
       run.testAcc.push(a2);
-      run.loss.push(value);
+      run.loss.push(batchLoss);
       run.finalTrain = a1;
       run.finalTest = a2;
       onEval(step, a1, a2);
-    }
-  }
+    },
+    signal,
+  });
   return { net, run };
 }
 
@@ -219,7 +206,7 @@ function fourierSummary(net: Mlp, pr: P): FourierSummary {
   return { fa, fb, fo, active, singleActive: nActive > 0 ? single / (2 * nActive) : 0, singleAll: singleAll / (2 * h), powerWeighted: tot > 0 ? dom / tot : 0, matched, phaseOk };
 }
 
-export const grokkingFourier: Study<P> = {
+export const grokkingFourier = defineStudy(Params, {
   id: 'grokking-fourier',
   catalog: 31,
   pillar: 'mechanisms',
@@ -233,7 +220,6 @@ export const grokkingFourier: Study<P> = {
     'Kumar, Bordelon, Gershman & Pehlevan 2024, Grokking as the transition from lazy to rich training dynamics (ICLR)',
   ],
   core: false,
-  schema: Params as unknown as z.ZodType<P>,
   quick: { p: 23, width: 64, trainFraction: 0.4, steps: 4000 },
 
   predict(p) {
@@ -354,7 +340,7 @@ export const grokkingFourier: Study<P> = {
     return { scalars, series };
   },
 
-  compare(_pred: Observations, meas: Observations, pr: P) {
+  compare(_pred, meas, pr) {
     const s = meas.scalars;
     const metrics: MetricSpec[] = [
       {
@@ -444,4 +430,4 @@ export const grokkingFourier: Study<P> = {
     },
     { id: 'loss', title: 'Training loss', x: { label: 'step', log: true }, y: { label: 'MSE', log: true }, series: [{ name: 'train loss' }] },
   ],
-};
+});

@@ -28,13 +28,15 @@
  * η reaches its edge (λ_max ≥ 0.9·2/η at some checkpoint), so that the step size is actually constraining.
  */
 import { z } from 'zod';
-import { valueAndGrad } from '../core/autodiff.ts';
 import * as op from '../core/ops.ts';
-import { tensor } from '../core/tensor.ts';
+import { median } from '../core/stats.ts';
+import { type Tensor, tensor } from '../core/tensor.ts';
 import { mlp } from '../nn/mlp.ts';
+import { sgd } from '../nn/optim.ts';
+import { fit } from '../nn/train.ts';
 import { sharpness } from '../observe/hessian.ts';
 import { spearman } from '../observe/rankCorrelation.ts';
-import type { MeasureContext, MetricSpec, Observations, RegimeCheck, Series, Study } from './types.ts';
+import { defineStudy, type MeasureContext, type MetricSpec, type RegimeCheck, type Series } from './types.ts';
 
 const Params = z.object({
   examples: z.number().int().min(16).max(2048).default(128),
@@ -52,16 +54,72 @@ type P = z.infer<typeof Params>;
 
 const grp = (eta: number, B: number, n: number) => `η=${Number(eta.toPrecision(3))}, ${B >= n ? 'full batch' : `B=${B}`}`;
 
-/** Spearman rank correlation with average ranks for ties. */
-export const spearmanWithTies = spearman;
-
-function median(v: number[]): number {
-  const s = [...v].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+interface Run {
+  steps: number;
+  /** τ, sharpness and full-batch loss at the checkpoints */
+  times: number[];
+  S: number[];
+  loss: number[];
 }
 
-export const implicitCurvatureRegularization: Study<P> = {
+/**
+ * (S)GD with step η and batch size B (B = n: full batch; otherwise batches drawn without replacement,
+ * reshuffled each epoch) from the shared initialization, sharpness by Lanczos at the checkpoints.
+ */
+function train(p: P, eta: number, B: number, data: { x: Float64Array; y: Float64Array }, ctx: MeasureContext, progress: (t: number, steps: number) => void): Run {
+  const { rng } = ctx;
+  const n = p.examples;
+  const g = grp(eta, B, n);
+  const net = mlp({ sizes: [p.inputDim, p.width, p.width, 1], activation: 'tanh', parameterization: 'sp' }, rng.child('init'));
+  const ps = net.params();
+  const fullLoss = () => op.mse(net.forward(tensor(data.x, [n, p.inputDim])), tensor(data.y, [n, 1]));
+  const steps = Math.ceil(p.tau / eta);
+  const every = Math.max(1, Math.floor(steps / p.measurements));
+  const order = rng.child('batches', eta, B);
+  let perm = order.permutation(n);
+  let cursor = 0;
+  const nextBatch = (): { x: Tensor; y: Tensor } | null => {
+    if (B >= n) return null;
+    if (cursor + B > n) {
+      perm = order.permutation(n);
+      cursor = 0;
+    }
+    const xb = new Float64Array(B * p.inputDim);
+    const yb = new Float64Array(B);
+    for (let i = 0; i < B; i++) {
+      const row = perm[cursor + i];
+      for (let j = 0; j < p.inputDim; j++) xb[i * p.inputDim + j] = data.x[row * p.inputDim + j];
+      yb[i] = data.y[row];
+    }
+    cursor += B;
+    return { x: tensor(xb, [B, p.inputDim]), y: tensor(yb, [B, 1]) };
+  };
+  const run: Run = { steps, times: [], S: [], loss: [] };
+  const r = fit({
+    params: ps,
+    loss: (b) => (b ? op.mse(net.forward(b.x), b.y) : fullLoss()),
+    batches: nextBatch,
+    optimizer: sgd(eta),
+    steps,
+    evalAt: every,
+    signal: ctx.signal,
+    onEval: (t) => {
+      const l = fullLoss().data[0];
+      if (!Number.isFinite(l)) return 'stop';
+      const s = sharpness(fullLoss, ps, { rng: rng.child('lanczos', eta, B, t), maxIter: p.lanczosIters });
+      run.times.push(t * eta);
+      run.S.push(s);
+      run.loss.push(l);
+      ctx.emit?.({ name: 'sharpness', group: g, x: t * eta, y: s });
+      ctx.emit?.({ name: 'train loss', group: g, x: t * eta, y: l });
+      progress(t, steps);
+    },
+  });
+  if (r.diverged || r.stopped) throw new Error(`implicit-curvature-regularization: run ${g} diverged at step ${r.diverged?.step ?? r.steps}; lower etas or raise batches`);
+  return run;
+}
+
+export const implicitCurvatureRegularization = defineStudy(Params, {
   id: 'implicit-curvature-regularization',
   catalog: 26,
   pillar: 'hyperparameters',
@@ -76,7 +134,6 @@ export const implicitCurvatureRegularization: Study<P> = {
     'Cohen, Damian, Talwalkar, Kolter & Lee 2025, Understanding optimization in deep learning with central flows (ICLR)',
   ],
   core: false,
-  schema: Params as unknown as z.ZodType<P>,
   quick: { examples: 64, batches: [64, 16, 8], tau: 80, measurements: 24 },
 
   predict(p) {
@@ -87,13 +144,10 @@ export const implicitCurvatureRegularization: Study<P> = {
     return { scalars, series };
   },
 
-  measure(p, ctx: MeasureContext) {
+  measure(p, ctx) {
     const rng = ctx.rng;
     const n = p.examples;
-    const xData = rng.child('x').fillNormal(new Float64Array(n * p.inputDim));
-    const yData = rng.child('y').fillNormal(new Float64Array(n));
-    const xFull = tensor(xData, [n, p.inputDim]);
-    const yFull = tensor(yData, [n, 1]);
+    const data = { x: rng.child('x').fillNormal(new Float64Array(n * p.inputDim)), y: rng.child('y').fillNormal(new Float64Array(n)) };
     const series: Series[] = [];
     const scalars: Record<string, number> = {};
     const runs = p.etas.flatMap((eta) => p.batches.map((B) => ({ eta, B: Math.min(B, n) })));
@@ -103,65 +157,16 @@ export const implicitCurvatureRegularization: Study<P> = {
     const finals: number[] = [];
     for (const { eta, B } of runs) {
       const g = grp(eta, B, n);
-      const net = mlp({ sizes: [p.inputDim, p.width, p.width, 1], activation: 'tanh', parameterization: 'sp' }, rng.child('init'));
-      const ps = net.params();
-      const fullLoss = () => op.mse(net.forward(xFull), yFull);
-      const steps = Math.ceil(p.tau / eta);
-      const every = Math.max(1, Math.floor(steps / p.measurements));
-      const order = rng.child('batches', eta, B);
-      let perm = order.permutation(n);
-      let cursor = 0;
-      const sx: number[] = [];
-      const sy: number[] = [];
-      const ly: number[] = [];
-      for (let t = 0; t <= steps; t++) {
-        if (t % every === 0 || t === steps) {
-          const l = valueAndGrad(fullLoss, ps).value;
-          if (!Number.isFinite(l)) throw new Error(`implicit-curvature-regularization: run ${g} diverged at step ${t}; lower etas or raise batches`);
-          const s = sharpness(fullLoss, ps, { rng: rng.child('lanczos', eta, B, t), maxIter: p.lanczosIters });
-          sx.push(t * eta);
-          sy.push(s);
-          ly.push(l);
-          ctx.emit?.({ name: 'sharpness', group: g, x: t * eta, y: s });
-          ctx.emit?.({ name: 'train loss', group: g, x: t * eta, y: l });
-          ctx.progress((done + t) / totalSteps, `${g} step ${t}/${steps}`);
-        }
-        if (t === steps) break;
-        let batchLoss = fullLoss;
-        if (B < n) {
-          if (cursor + B > n) {
-            perm = order.permutation(n);
-            cursor = 0;
-          }
-          const xb = new Float64Array(B * p.inputDim);
-          const yb = new Float64Array(B);
-          for (let i = 0; i < B; i++) {
-            const row = perm[cursor + i];
-            for (let j = 0; j < p.inputDim; j++) xb[i * p.inputDim + j] = xData[row * p.inputDim + j];
-            yb[i] = yData[row];
-          }
-          cursor += B;
-          const xt = tensor(xb, [B, p.inputDim]);
-          const yt = tensor(yb, [B, 1]);
-          batchLoss = () => op.mse(net.forward(xt), yt);
-        }
-        const { grads } = valueAndGrad(batchLoss, ps);
-        for (let i = 0; i < ps.length; i++) {
-          const d = ps[i].data;
-          const gi = grads[i];
-          for (let j = 0; j < d.length; j++) d[j] -= eta * gi[j];
-        }
-      }
-      done += steps;
-      const tail = sy.slice(Math.floor((3 * sy.length) / 4));
-      const final = median(tail);
-      series.push({ name: 'sharpness', group: g, kind: 'measured', x: sx, y: sy });
-      series.push({ name: 'train loss', group: g, kind: 'measured', x: sx, y: ly });
+      const r = train(p, eta, B, data, ctx, (t, steps) => ctx.progress((done + t) / totalSteps, `${g} step ${t}/${steps}`));
+      done += r.steps;
+      const final = median(r.S.slice(Math.floor((3 * r.S.length) / 4)));
+      series.push({ name: 'sharpness', group: g, kind: 'measured', x: r.times, y: r.S });
+      series.push({ name: 'train loss', group: g, kind: 'measured', x: r.times, y: r.loss });
       scalars[`final sharpness ${g}`] = final;
-      scalars[`initial sharpness·η/2 ${g}`] = (sy[0] * eta) / 2;
-      scalars[`max sharpness·η/2 ${g}`] = (Math.max(...sy) * eta) / 2;
-      scalars[`final loss ${g}`] = ly[ly.length - 1];
-      scalars[`initial loss ${g}`] = ly[0];
+      scalars[`initial sharpness·η/2 ${g}`] = (r.S[0] * eta) / 2;
+      scalars[`max sharpness·η/2 ${g}`] = (Math.max(...r.S) * eta) / 2;
+      scalars[`final loss ${g}`] = r.loss[r.loss.length - 1];
+      scalars[`initial loss ${g}`] = r.loss[0];
       ratio.push(eta / B);
       finals.push(final);
     }
@@ -171,12 +176,12 @@ export const implicitCurvatureRegularization: Study<P> = {
     }
     const idx = ratio.map((_, i) => i).sort((a, b) => ratio[a] - ratio[b]);
     series.push({ name: 'final sharpness vs η/B', group: 'all runs', kind: 'measured', x: idx.map((i) => ratio[i]), y: idx.map((i) => finals[i]) });
-    scalars['spearman(η/B, final sharpness)'] = spearmanWithTies(ratio, finals);
+    scalars['spearman(η/B, final sharpness)'] = spearman(ratio, finals);
     ctx.progress(1, 'done');
     return { scalars, series };
   },
 
-  compare(_pred: Observations, meas: Observations, p: P) {
+  compare(_pred, meas, p) {
     const metrics: MetricSpec[] = [];
     const regime: RegimeCheck[] = [];
     const sc = meas.scalars;
@@ -249,4 +254,4 @@ export const implicitCurvatureRegularization: Study<P> = {
       },
     ];
   },
-};
+});

@@ -35,8 +35,9 @@
  * step at every width (an overshoot makes the run out of regime rather than a falsification).
  */
 import { z } from 'zod';
-import { type CoordCheckResult, coordCheck, logLogSlope } from '../observe/coordCheck.ts';
-import type { MetricSpec, Observations, RegimeCheck, Series, Study } from './types.ts';
+import { logLogSlope } from '../core/stats.ts';
+import { type CoordCheckResult, coordCheck } from '../protocols/coordCheck.ts';
+import { defineStudy, type MetricSpec, type RegimeCheck, type Series } from './types.ts';
 
 const Params = z.object({
   widths: z.array(z.number().int().min(8).max(8192)).min(3).default([64, 128, 256, 512, 1024]),
@@ -68,7 +69,7 @@ function predictedSlope(scheme: Scheme, layer: string): number {
   return layer === 'h1' ? 0 : 1;
 }
 
-export const mupCoordCheck: Study<P> = {
+export const mupCoordCheck = defineStudy(Params, {
   id: 'mup-coord-check',
   catalog: 10,
   pillar: 'hyperparameters',
@@ -81,7 +82,6 @@ export const mupCoordCheck: Study<P> = {
     'Yang & Hu 2021, Tensor Programs IV: feature learning in infinite-width neural networks (ICML)',
   ],
   core: true,
-  schema: Params as unknown as z.ZodType<P>,
   quick: { widths: [64, 128, 256, 512] },
 
   predict(p) {
@@ -106,6 +106,7 @@ export const mupCoordCheck: Study<P> = {
         // the same stream for both schemes: identical probe data and identical raw init draws, so the
         // two schemes differ only by their tables (common random numbers)
         rng: ctx.rng.child('coord-check'),
+        signal: ctx.signal,
         progress: (f, m) => ctx.progress((si + f) / PARAMS.length, `${LABEL[scheme]}: ${m}`),
       });
     });
@@ -139,7 +140,7 @@ export const mupCoordCheck: Study<P> = {
     return { scalars, series };
   },
 
-  compare(pred: Observations, meas: Observations, p: P) {
+  compare(pred, meas, p) {
     const metrics: MetricSpec[] = [];
     const layers = layerNamesOf(p);
     const seedNoise = `a least-squares slope over ${p.widths.length} widths from ${p.seeds} inits per width; measured seed-to-seed spread of single-init μP slopes ≈ ±0.07 (up to 0.18 for the output at one init), averaged here`;
@@ -207,4 +208,4 @@ export const mupCoordCheck: Study<P> = {
       series: [{ name: 'output change over steps μP' }, { name: 'output change over steps SP' }],
     },
   ],
-};
+});

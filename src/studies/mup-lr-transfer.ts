@@ -4,7 +4,7 @@
  *
  * Setting. MLPs with 2 hidden ReLU layers of width n ∈ {32, 64, 128, 256}, trained with Adam for a fixed
  * number of steps on an online synthetic regression task (fresh batches of 32 from the teacher
- * y = Σ_{j<8} a_j tanh(2u_jᵀx), x ∈ R⁸ ~ N(0, I); src/observe/lrSweep.ts), over a grid of learning rates
+ * y = Σ_{j<8} a_j tanh(2u_jᵀx), x ∈ R⁸ ~ N(0, I); src/protocols/lrSweep.ts), over a grid of learning rates
  * η = 2^k. The loss of a run is the population ½·MSE averaged over the last quarter of training. SP
  * (one learning rate, LeCun init) against μP (src/nn/parameterization.ts `mup`, Adam table, base width
  * = the smallest width, so the two coincide in learning rate there). The teacher, the batch stream and the
@@ -41,8 +41,9 @@
  * μP drift 0.18–0.73, SP drift 2.99–4.73; all hold.
  */
 import { z } from 'zod';
-import { curveOptimum, tanhTeacher, trainOnlineSweep } from '../observe/lrSweep.ts';
-import type { MetricSpec, Observations, RegimeCheck, Series, Study } from './types.ts';
+import { mean } from '../core/stats.ts';
+import { curveOptimum, tanhTeacher, trainOnlineSweep } from '../protocols/lrSweep.ts';
+import { defineStudy, type MetricSpec, type RegimeCheck, type Series } from './types.ts';
 
 const Params = z.object({
   widths: z.array(z.number().int().min(8).max(4096)).min(3).default([32, 64, 128, 256]),
@@ -69,7 +70,7 @@ const LABEL: Record<Scheme, string> = { sp: 'SP', mup: 'μP' };
 const grid = (p: P): number[] => Array.from({ length: p.log2LrMax - p.log2LrMin + 1 }, (_, i) => p.log2LrMin + i);
 const sortedWidths = (p: P): number[] => [...p.widths].sort((a, b) => a - b);
 
-export const mupLrTransfer: Study<P> = {
+export const mupLrTransfer = defineStudy(Params, {
   id: 'mup-lr-transfer',
   catalog: 11,
   pillar: 'hyperparameters',
@@ -81,7 +82,6 @@ export const mupLrTransfer: Study<P> = {
     'Yang, Hu, Babuschkin, Sidor, Liu, Farhi, Ryder, Pachocki, Chen & Gao 2022, Tensor Programs V: tuning large neural networks via zero-shot hyperparameter transfer (arXiv 2203.03466)',
   ],
   core: true,
-  schema: Params as unknown as z.ZodType<P>,
   quick: { steps: 120, seeds: 2, log2LrMin: -10, log2LrMax: -3 },
 
   predict(p) {
@@ -136,15 +136,15 @@ export const mupLrTransfer: Study<P> = {
             return r.diverged ? Number.POSITIVE_INFINITY : Math.log(r.finalLoss);
           }),
         );
-        const mean = logLoss.map((ls) => ls.reduce((a, b) => a + b, 0) / ls.length);
-        const curve = mean.map(Math.exp);
+        const meanLog = logLoss.map(mean);
+        const curve = meanLog.map(Math.exp);
         const o = curveOptimum(ks, curve);
         optima.push(o.log2Lr);
         const i = Math.max(o.index, 0); // −1 only if every η diverged: then every value below is +∞/NaN
         best.push(curve[i]);
         // standard error of the mean log-loss at the best grid point, from the inits
         const ls = logLoss[i];
-        const m = mean[i];
+        const m = meanLog[i];
         const sd = ls.length > 1 ? Math.sqrt(ls.reduce((a, l) => a + (l - m) ** 2, 0) / (ls.length - 1)) : 0;
         scalars[`${scheme} optimum log2η n=${w}`] = o.log2Lr;
         scalars[`${scheme} optimal loss n=${w}`] = curve[i];
@@ -168,7 +168,7 @@ export const mupLrTransfer: Study<P> = {
     return { scalars, series };
   },
 
-  compare(_pred: Observations, meas: Observations, p: P) {
+  compare(_pred, meas, p) {
     const ws = sortedWidths(p);
     const s = meas.scalars;
     const range = `${ws[ws.length - 1] / ws[0]}× width range`;
@@ -253,4 +253,4 @@ export const mupLrTransfer: Study<P> = {
       caption: 'Solid: measured optimum (parabolic fit around the best grid point). Dashed: μP prediction (constant) and the asymptotic SP law η* ∝ 1/n, both drawn from the base-width optimum.',
     },
   ],
-};
+});

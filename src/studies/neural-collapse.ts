@@ -29,8 +29,9 @@ import type { Mat } from '../core/mat.ts';
 import { makeGaussianMixtureTask } from '../data/mixture.ts';
 import { mlp } from '../nn/mlp.ts';
 import { neuralCollapse } from '../observe/neuralCollapse.ts';
-import { argmaxRows, hiddenFeatures, predictLogits, trainClassifier } from './support/classifier.ts';
-import type { MetricSpec, Observations, RegimeCheck, Series, Study } from './types.ts';
+import { argmaxRows, hiddenFeatures, predictLogits } from '../observe/classifierOutputs.ts';
+import { trainClassifier } from '../protocols/classifier.ts';
+import { defineStudy, type MetricSpec, type RegimeCheck, type Series } from './types.ts';
 
 const Params = z.object({
   classes: z.number().int().min(2).max(10).default(4),
@@ -49,7 +50,6 @@ const Params = z.object({
   /** also train with weight decay 0 (the catalog's ablation) */
   ablation: z.boolean().default(true),
 });
-type P = z.infer<typeof Params>;
 
 interface RunSummary {
   onsetStep: number;
@@ -71,7 +71,7 @@ function transposed(w: Mat): Mat {
   return { rows: w.cols, cols: w.rows, data: out };
 }
 
-export const neuralCollapseStudy: Study<P> = {
+export const neuralCollapseStudy = defineStudy(Params, {
   id: 'neural-collapse',
   catalog: 21,
   pillar: 'universality',
@@ -82,7 +82,6 @@ export const neuralCollapseStudy: Study<P> = {
     '\\mathrm{NC1}=\\tfrac1C\\operatorname{tr}(\\Sigma_W\\Sigma_B^{\\dagger})\\to0,\\quad \\cos(\\mu_c-\\mu_G,\\mu_{c\'}-\\mu_G)\\to-\\tfrac{1}{C-1},\\quad \\Big\\|\\tfrac{W}{\\|W\\|}-\\tfrac{M}{\\|M\\|}\\Big\\|\\to0',
   papers: ['Papyan, Han & Donoho 2020, Prevalence of neural collapse during the terminal phase of deep learning training (PNAS)'],
   core: true,
-  schema: Params as unknown as z.ZodType<P>,
   quick: { steps: 3000 },
 
   predict(p) {
@@ -194,7 +193,7 @@ export const neuralCollapseStudy: Study<P> = {
     return { scalars, series, notes };
   },
 
-  compare(_pred: Observations, meas: Observations, p: P) {
+  compare(_pred, meas, p) {
     const s = meas.scalars;
     const target = -1 / (p.classes - 1);
     const metrics: MetricSpec[] = [
@@ -229,4 +228,4 @@ export const neuralCollapseStudy: Study<P> = {
     { id: 'nc3', title: 'NC3: classifier aligns with the class means', x: { label: 'step' }, y: { label: '‖W/‖W‖ − M/‖M‖‖', log: true }, series: [{ name: 'NC3' }] },
     { id: 'loss', title: 'Training loss', x: { label: 'step' }, y: { label: 'cross-entropy', log: true }, series: [{ name: 'train loss' }] },
   ],
-};
+});

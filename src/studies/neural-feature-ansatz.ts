@@ -48,16 +48,17 @@
  * 0.91 at init), overlap 0.998.
  */
 import { z } from 'zod';
-import { valueAndGrad } from '../core/autodiff.ts';
 import { eigvalsh } from '../core/linalg.ts';
 import type { Mat } from '../core/mat.ts';
 import * as op from '../core/ops.ts';
+import { norm } from '../core/stats.ts';
 import { noGrad, type Tensor, tensor } from '../core/tensor.ts';
 import { makeTeacherTask } from '../data/teacher.ts';
 import { mlp, type Mlp } from '../nn/mlp.ts';
-import { adamw, applyUpdates } from '../nn/optim.ts';
+import { adamw } from '../nn/optim.ts';
+import { fit } from '../nn/train.ts';
 import { averageGradientOuterProduct, gram, matrixPearson, subspaceOverlap, symmetricPower } from '../observe/agop.ts';
-import type { MetricSpec, Observations, RegimeCheck, Series, Study } from './types.ts';
+import { defineStudy, type MetricSpec, type RegimeCheck, type Series } from './types.ts';
 
 const Params = z.object({
   dim: z.number().int().min(4).max(100).default(20),
@@ -102,9 +103,7 @@ function traceFree(a: Mat): Mat {
 }
 
 function frobeniusNormalized(a: Mat): Float64Array {
-  let s = 0;
-  for (const v of a.data) s += v * v;
-  const n = Math.sqrt(s) || 1;
+  const n = norm(a.data) || 1;
   return a.data.map((v) => v / n);
 }
 
@@ -116,6 +115,52 @@ interface Snapshot {
   pearsonHalf: number;
   traceFree1: number;
   traceFreeHalf: number;
+}
+
+/** The teacher's link g(z): Σ_j sin(ω z_j) or Π_j z_j. */
+function teacherLink(p: P): (z: Float64Array) => number {
+  const omega = p.frequency;
+  if (p.link === 'product')
+    return (zz) => {
+      let s = 1;
+      for (let j = 0; j < zz.length; j++) s *= zz[j];
+      return s;
+    };
+  return (zz) => {
+    let s = 0;
+    for (let j = 0; j < zz.length; j++) s += Math.sin(omega * zz[j]);
+    return s;
+  };
+}
+
+/** Scatter of the Frobenius-normalized entries (init and trained) and the normalized spectra. */
+function matrixSeries(init: Snapshot, final: Snapshot, d: number): Series[] {
+  const series: Series[] = [];
+  // scatter of the Frobenius-normalized entries: prediction y = x (proportionality)
+  for (const [when, s] of [
+    ['init', init],
+    ['trained', final],
+  ] as const) {
+    series.push({ name: 'W₁ᵀW₁ vs AGOP^½ entries', group: when, kind: 'measured', x: Array.from(frobeniusNormalized(s.agopHalf)), y: Array.from(frobeniusNormalized(s.nfm)) });
+    series.push({ name: 'W₁ᵀW₁ vs AGOP entries', group: when, kind: 'measured', x: Array.from(frobeniusNormalized(s.agop)), y: Array.from(frobeniusNormalized(s.nfm)) });
+  }
+  for (const name of ['W₁ᵀW₁ vs AGOP^½ entries', 'W₁ᵀW₁ vs AGOP entries']) {
+    const xs = series.filter((s) => s.name === name).flatMap((s) => s.x);
+    const lo = Math.min(...xs);
+    const hi = Math.max(...xs);
+    series.push({ name, group: 'NFA: y = x', kind: 'predicted', x: [lo, hi], y: [lo, hi] });
+  }
+  // normalized spectra (eigenvalue / trace), descending
+  const spectrum = (a: Mat) => {
+    const ev = Array.from(eigvalsh(a)).reverse();
+    const t = ev.reduce((s, v) => s + Math.max(v, 0), 0) || 1;
+    return ev.map((v) => Math.max(v / t, 1e-12)); // floor: the log axis
+  };
+  const idx = Array.from({ length: d }, (_, i) => i + 1);
+  series.push({ name: 'spectrum', group: 'W₁ᵀW₁ trained', kind: 'measured', x: idx, y: spectrum(final.nfm) });
+  series.push({ name: 'spectrum', group: 'AGOP^½ trained', kind: 'measured', x: idx, y: spectrum(final.agopHalf) });
+  series.push({ name: 'spectrum', group: 'W₁ᵀW₁ init', kind: 'measured', x: idx, y: spectrum(init.nfm) });
+  return series;
 }
 
 function snapshot(net: Mlp, xTest: Mat): Snapshot {
@@ -133,7 +178,7 @@ function snapshot(net: Mlp, xTest: Mat): Snapshot {
   };
 }
 
-export const neuralFeatureAnsatz: Study<P> = {
+export const neuralFeatureAnsatz = defineStudy(Params, {
   id: 'neural-feature-ansatz',
   catalog: 22,
   pillar: 'laws',
@@ -146,7 +191,6 @@ export const neuralFeatureAnsatz: Study<P> = {
     'Boix-Adserà, Radhakrishnan et al. 2025, features at convergence theorem',
   ],
   core: false,
-  schema: Params as unknown as z.ZodType<P>,
   quick: { width: 64, nTrain: 1500, steps: 400 },
 
   predict(p) {
@@ -160,27 +204,10 @@ export const neuralFeatureAnsatz: Study<P> = {
     const d = p.dim;
     const k = p.rank;
     if (k > d) throw new Error(`rank: ${k} exceeds dim = ${d}`);
-    const omega = p.frequency;
-    const link =
-      p.link === 'product'
-        ? (zz: Float64Array) => {
-            let s = 1;
-            for (let j = 0; j < zz.length; j++) s *= zz[j];
-            return s;
-          }
-        : (zz: Float64Array) => {
-            let s = 0;
-            for (let j = 0; j < zz.length; j++) s += Math.sin(omega * zz[j]);
-            return s;
-          };
-    const task = makeTeacherTask({ d, k, link }, ctx.rng.child('teacher'));
+    const task = makeTeacherTask({ d, k, link: teacherLink(p) }, ctx.rng.child('teacher'));
     const train = task.sample(p.nTrain, ctx.rng.child('train'));
     const test = task.sample(p.nTest, ctx.rng.child('test'));
     const net = mlp({ sizes: [d, p.width, p.width, 1], activation: 'relu', initScale: p.initScale }, ctx.rng.child('net'));
-    const ps = net.params();
-    const arrays = ps.map((t) => t.data);
-    const opt = adamw(p.lr, p.weightDecay);
-    let state = opt.init(arrays);
     const X = tensor(train.x.data, [p.nTrain, d]);
     const Y = tensor(train.y, [p.nTrain, 1]);
     const Xt = tensor(test.x.data, [p.nTest, d]);
@@ -212,50 +239,33 @@ export const neuralFeatureAnsatz: Study<P> = {
     const trainLoss: number[] = [];
     const testLoss: number[] = [];
     let last = init;
-    for (let step = 1; step <= p.steps; step++) {
-      if (ctx.signal?.aborted) throw new Error('aborted');
-      const { value, grads } = valueAndGrad(() => op.mse(net.forward(X), Y), ps);
-      const u = opt.update(grads, state, arrays);
-      state = u.state;
-      applyUpdates(arrays, u.updates);
-      if (step % p.evalEvery === 0 || step === p.steps) {
+    let batchLoss = Number.NaN;
+    fit({
+      params: net.params(),
+      loss: () => op.mse(net.forward(X), Y),
+      optimizer: adamw(p.lr, p.weightDecay),
+      steps: p.steps,
+      evalAt: (step) => step > 0 && step % p.evalEvery === 0,
+      onStep: (_step, value) => {
+        batchLoss = value;
+      },
+      onEval: (step) => {
+        if (step === 0) return;
         last = snapshot(net, test.x);
         record(step, last);
         lossSteps.push(step);
-        trainLoss.push(value);
+        trainLoss.push(batchLoss);
         testLoss.push(testError() * varTest);
         ctx.progress(step / p.steps, `step ${step}: Pearson ${last.pearson1.toFixed(3)} (α=1), ${last.pearsonHalf.toFixed(3)} (α=½)`);
-      }
-    }
+      },
+      signal: ctx.signal,
+    });
     const final = last;
     const series: Series[] = [];
     for (const [name, ys] of Object.entries(curves)) series.push({ name: 'NFA correlation', group: name, kind: 'measured', x: steps, y: ys });
     series.push({ name: 'loss', group: 'train (before step)', kind: 'measured', x: lossSteps, y: trainLoss });
     series.push({ name: 'loss', group: 'held-out', kind: 'measured', x: lossSteps, y: testLoss });
-    // scatter of the Frobenius-normalized entries: prediction y = x (proportionality)
-    for (const [when, s] of [
-      ['init', init],
-      ['trained', final],
-    ] as const) {
-      series.push({ name: 'W₁ᵀW₁ vs AGOP^½ entries', group: when, kind: 'measured', x: Array.from(frobeniusNormalized(s.agopHalf)), y: Array.from(frobeniusNormalized(s.nfm)) });
-      series.push({ name: 'W₁ᵀW₁ vs AGOP entries', group: when, kind: 'measured', x: Array.from(frobeniusNormalized(s.agop)), y: Array.from(frobeniusNormalized(s.nfm)) });
-    }
-    for (const name of ['W₁ᵀW₁ vs AGOP^½ entries', 'W₁ᵀW₁ vs AGOP entries']) {
-      const xs = series.filter((s) => s.name === name).flatMap((s) => s.x);
-      const lo = Math.min(...xs);
-      const hi = Math.max(...xs);
-      series.push({ name, group: 'NFA: y = x', kind: 'predicted', x: [lo, hi], y: [lo, hi] });
-    }
-    // normalized spectra (eigenvalue / trace), descending
-    const spectrum = (a: Mat) => {
-      const ev = Array.from(eigvalsh(a)).reverse();
-      const t = ev.reduce((s, v) => s + Math.max(v, 0), 0) || 1;
-      return ev.map((v) => Math.max(v / t, 1e-12)); // floor: the log axis
-    };
-    const idx = Array.from({ length: d }, (_, i) => i + 1);
-    series.push({ name: 'spectrum', group: 'W₁ᵀW₁ trained', kind: 'measured', x: idx, y: spectrum(final.nfm) });
-    series.push({ name: 'spectrum', group: 'AGOP^½ trained', kind: 'measured', x: idx, y: spectrum(final.agopHalf) });
-    series.push({ name: 'spectrum', group: 'W₁ᵀW₁ init', kind: 'measured', x: idx, y: spectrum(init.nfm) });
+    series.push(...matrixSeries(init, final, d));
 
     const scalars: Record<string, number> = {
       'Pearson α=1': final.pearson1,
@@ -281,7 +291,7 @@ export const neuralFeatureAnsatz: Study<P> = {
     };
   },
 
-  compare(_pred: Observations, meas: Observations, p: P) {
+  compare(_pred, meas, p) {
     const s = meas.scalars;
     const k = p.rank;
     const metrics: MetricSpec[] = [
@@ -369,4 +379,4 @@ export const neuralFeatureAnsatz: Study<P> = {
     },
     { id: 'loss', title: 'Training and held-out loss', x: { label: 'step' }, y: { label: 'MSE', log: true }, series: [{ name: 'loss' }] },
   ],
-};
+});

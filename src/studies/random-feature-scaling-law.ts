@@ -10,7 +10,7 @@
  * Karkada, Ghosh & Belkin 2024, "More is better in modern machine learning").
  *
  * Prediction (first principles, no fit): the deterministic equivalent of linear random-feature ridge regression
- * (./support/randomFeatureTheory.ts; Atanasov, Zavatone-Veth & Pehlevan 2024 §5; Bach 2024): κ₁ solves
+ * (src/theory/randomFeatures.ts; Atanasov, Zavatone-Veth & Pehlevan 2024 §5; Bach 2024): κ₁ solves
  *     λ = κ₁(1 − df₁(κ₁)/N)(1 − df₁(κ₁)/P),   df₁(κ) = Σ_i λ_i/(λ_i + κ),
  * and E_g = B/(1 − df̂₂/P) with B and df̂₂ given there. It gives the whole curve at the same finite d, so it both
  * predicts each measured point and tells how close the chosen sizes are to the asymptotic exponent α.
@@ -43,7 +43,7 @@ import type { Mat } from '../core/mat.ts';
 import type { Rng } from '../core/random.ts';
 import { makePowerLawTask } from '../data/powerlaw.ts';
 import { fitPowerLawLogLog } from '../observe/powerLaw.ts';
-import { randomFeatureTheory } from './support/randomFeatureTheory.ts';
+import { randomFeatureTheory } from '../theory/randomFeatures.ts';
 import type { MetricSpec, Observations, RegimeCheck, Series, Study } from './types.ts';
 
 const Params = z.object({

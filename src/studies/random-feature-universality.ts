@@ -26,9 +26,10 @@
  */
 import { z } from 'zod';
 import { embeddedDigits } from '../data/digitsData.ts';
+import { throwIfAborted } from '../nn/train.ts';
 import { fitPowerLawLogLog } from '../observe/powerLaw.ts';
 import { ckaFromKernels } from '../observe/similarity.ts';
-import type { MetricSpec, Observations, RegimeCheck, Series, Study } from './types.ts';
+import { defineStudy, type MetricSpec, type RegimeCheck, type Series } from './types.ts';
 
 const Params = z.object({
   featureCounts: z.array(z.number().int().min(2).max(65536)).min(3).default([16, 64, 256, 1024, 4096]),
@@ -37,7 +38,6 @@ const Params = z.object({
   /** independent draws of the two feature maps per N */
   seeds: z.number().int().min(2).max(500).default(40),
 });
-type P = z.infer<typeof Params>;
 
 /** Arc-cosine kernel K and the variance term Σ_ij Var(φ_iφ_j) for ReLU features with w ~ N(0, I). */
 export function reluFeatureKernel(x: Float64Array, n: number, d: number): { kernel: Float64Array; secondMoment: Float64Array } {
@@ -94,7 +94,7 @@ function empiricalKernel(x: Float64Array, n: number, d: number, N: number, rng: 
   return k;
 }
 
-export const randomFeatureUniversality: Study<P> = {
+export const randomFeatureUniversality = defineStudy(Params, {
   id: 'random-feature-universality',
   catalog: 28,
   pillar: 'universality',
@@ -104,7 +104,6 @@ export const randomFeatureUniversality: Study<P> = {
   formula: '\\frac{\\|K_N-K\\|_F}{\\|K\\|_F}\\simeq\\frac{c}{\\sqrt N},\\quad c^2=\\frac{\\sum_{ij}\\big(\\mathbb E[\\phi_i^2\\phi_j^2]-K_{ij}^2\\big)}{\\|K\\|_F^2},\\quad K_{ij}=\\frac{\\|x_i\\|\\|x_j\\|}{2\\pi}\\big(\\sin\\theta+(\\pi-\\theta)\\cos\\theta\\big)',
   papers: ['Rahimi & Recht 2007, Random features for large-scale kernel machines (NeurIPS)', 'Cho & Saul 2009, Kernel methods for deep learning (NeurIPS)'],
   core: false,
-  schema: Params as unknown as z.ZodType<P>,
   quick: { seeds: 20 },
 
   predict(p) {
@@ -141,6 +140,7 @@ export const randomFeatureUniversality: Study<P> = {
       let sq2 = 0;
       let ck = 0;
       for (let s = 0; s < p.seeds; s++) {
+        throwIfAborted(ctx.signal);
         const ka = empiricalKernel(x, n, 64, N, ctx.rng.child('map-a', N, s));
         const kb = empiricalKernel(x, n, 64, N, ctx.rng.child('map-b', N, s));
         let e = 0;
@@ -176,10 +176,10 @@ export const randomFeatureUniversality: Study<P> = {
     return { scalars, series, notes: [`Per-N relative standard error of the RMS deviation over ${p.seeds} seeds: ${spread.map((v) => `${(100 * v).toFixed(0)}%`).join(', ')} (the deviation is dominated by the kernel's top mode, so few effective degrees of freedom).`] };
   },
 
-  compare(pred: Observations, meas: Observations, p: P) {
+  compare(pred, meas, p) {
     const s = meas.scalars;
     const Ns = [...p.featureCounts].sort((a, b) => a - b);
-    const c = pred.scalars['deviation prefactor c'];
+    const c = pred.scalars['deviation prefactor c'] ?? Number.NaN;
     let logRatio = 0;
     for (const N of Ns) logRatio += Math.log(s[`deviation@${N}`] / (c / Math.sqrt(N)));
     const ratio = Math.exp(logRatio / Ns.length);
@@ -205,4 +205,4 @@ export const randomFeatureUniversality: Study<P> = {
     { id: 'deviation', title: 'Empirical random-feature kernel vs its infinite-width limit', x: { label: 'number of features N', log: true }, y: { label: '‖K_N − K‖_F / ‖K‖_F (RMS over draws)', log: true }, series: [{ name: 'relative kernel deviation' }], caption: 'Dashed: the first-principles prediction c/√N with c from the arc-cosine kernel moments (no fit).' },
     { id: 'cka', title: 'Two independent random-feature maps become the same representation', x: { label: 'number of features N', log: true }, y: { label: '1 − CKA', log: true }, series: [{ name: '1 − CKA between two maps' }], caption: 'Dashed: the predicted 1/N rate through the largest-N point.' },
   ],
-};
+});

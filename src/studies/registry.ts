@@ -17,7 +17,7 @@ import { representationConvergence } from './representation-convergence.ts';
 import { silentAlignment } from './silent-alignment.ts';
 import { doubleDescentStudy } from './double-descent.ts';
 import { eigenlearningCurves } from './eigenlearning-curves/index.ts';
-import { signalPropagationStudy } from './signal-propagation.ts';
+import { signalPropagationStudy } from './signal-propagation/index.ts';
 import { adamSqrtScalingRule } from './adam-sqrt-scaling-rule.ts';
 import { criticalBatchSize } from './critical-batch-size.ts';
 import { sgdLinearScalingRule } from './sgd-linear-scaling-rule.ts';
@@ -28,10 +28,10 @@ import { centralFlow } from './central-flow.ts';
 import { dlnProgressiveSharpening } from './dln-progressive-sharpening.ts';
 import { implicitCurvatureRegularization } from './implicit-curvature-regularization.ts';
 import { chinchillaComputeOptimal } from './chinchilla-compute-optimal.ts';
-import { quantaScaling } from './quanta-scaling.ts';
+import { quantaScaling } from './quanta-scaling/index.ts';
 import { randomFeatureScalingLaw } from './random-feature-scaling-law.ts';
-import { hermiteLearningOrder } from './hermite-learning-order.ts';
-import { singleIndexFeatureLearning } from './single-index-feature-learning.ts';
+import { hermiteLearningOrder } from './hermite-learning-order/index.ts';
+import { singleIndexFeatureLearning } from './single-index-feature-learning/index.ts';
 import type { AnyStudy } from './types.ts';
 
 export const STUDIES: AnyStudy[] = [

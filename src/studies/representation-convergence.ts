@@ -28,14 +28,17 @@
  */
 import { z } from 'zod';
 import type { Mat } from '../core/mat.ts';
+import { mean } from '../core/stats.ts';
 import { trainTestSplit, selectExamples } from '../data/dataset.ts';
 import { embeddedDigits } from '../data/digitsData.ts';
 import { mlp } from '../nn/mlp.ts';
 import { canonicalCorrelations, principalSubspace } from '../observe/cca.ts';
 import { gramRows } from '../observe/matrix.ts';
 import { ckaFromKernels, knnIndices } from '../observe/similarity.ts';
-import { averageRanks, accuracy, hiddenFeatures, predictLogits, spearman, trainClassifier } from './support/classifier.ts';
-import type { MetricSpec, Observations, RegimeCheck, Series, Study } from './types.ts';
+import { accuracy, hiddenFeatures, predictLogits } from '../observe/classifierOutputs.ts';
+import { averageRanks, spearman } from '../observe/rankCorrelation.ts';
+import { trainClassifier } from '../protocols/classifier.ts';
+import { defineStudy, type MetricSpec, type RegimeCheck, type Series } from './types.ts';
 
 const Params = z.object({
   widths: z.array(z.number().int().min(2).max(2048)).min(3).default([32, 128, 512]),
@@ -51,7 +54,6 @@ const Params = z.object({
   k: z.number().int().min(1).max(100).default(10),
   svccaDims: z.number().int().min(1).max(64).default(10),
 });
-type P = z.infer<typeof Params>;
 
 interface Model {
   width: number;
@@ -87,13 +89,9 @@ function knnOverlap(a: Int32Array[], b: Int32Array[], k: number): number {
   return total / a.length;
 }
 
-function meanOf(v: number[]): number {
-  return v.reduce((s, x) => s + x, 0) / v.length;
-}
-
 const label = (m: Model) => `w${m.width}/s${m.seed}`;
 
-export const representationConvergence: Study<P> = {
+export const representationConvergence = defineStudy(Params, {
   id: 'representation-convergence',
   catalog: 27,
   pillar: 'universality',
@@ -107,7 +105,6 @@ export const representationConvergence: Study<P> = {
     'Raghu, Gilmer, Yosinski & Sohl-Dickstein 2017, SVCCA (NeurIPS)',
   ],
   core: true,
-  schema: Params as unknown as z.ZodType<P>,
   quick: { widths: [16, 64, 256] },
 
   predict() {
@@ -144,7 +141,7 @@ export const representationConvergence: Study<P> = {
         ctx.progress(models.length / total, `width ${width} seed ${s}: test accuracy ${acc.toFixed(3)}`);
       }
     }
-    const svccaOf = (u: Mat, v: Mat) => meanOf(Array.from(canonicalCorrelations(u, v, { center: false })));
+    const svccaOf = (u: Mat, v: Mat) => mean(Array.from(canonicalCorrelations(u, v, { center: false })));
     const pairs: Pair[] = [];
     for (let a = 0; a < models.length; a++) {
       for (let b = a + 1; b < models.length; b++) {
@@ -165,7 +162,7 @@ export const representationConvergence: Study<P> = {
     const scalars: Record<string, number> = {};
     const series: Series[] = [];
     const same = pairs.filter((q) => models[q.a].width === models[q.b].width);
-    const byWidth = (key: keyof Pair) => p.widths.map((w) => meanOf(same.filter((q) => models[q.a].width === w).map((q) => q[key] as number)));
+    const byWidth = (key: keyof Pair) => p.widths.map((w) => mean(same.filter((q) => models[q.a].width === w).map((q) => q[key] as number)));
     const curves: [keyof Pair, string][] = [
       ['cka', 'CKA, trained'],
       ['knn', 'mutual kNN, trained'],
@@ -181,7 +178,7 @@ export const representationConvergence: Study<P> = {
         scalars[`${group}@${w}`] = ys[i];
       });
     }
-    const accByWidth = p.widths.map((w) => meanOf(models.filter((m) => m.width === w).map((m) => m.accuracy)));
+    const accByWidth = p.widths.map((w) => mean(models.filter((m) => m.width === w).map((m) => m.accuracy)));
     series.push({ name: 'test accuracy', group: 'mean over seeds', kind: 'measured', x: [...p.widths], y: accByWidth });
     p.widths.forEach((w, i) => {
       scalars[`test accuracy@${w}`] = accByWidth[i];
@@ -190,8 +187,8 @@ export const representationConvergence: Study<P> = {
       scalars[`CKA gap closed@${w}`] = (tr - init) / (1 - init);
     });
     scalars['min test accuracy'] = Math.min(...models.map((m) => m.accuracy));
-    scalars['CKA trained, all pairs'] = meanOf(pairs.map((q) => q.cka));
-    scalars['CKA init, all pairs'] = meanOf(pairs.map((q) => q.ckaInit));
+    scalars['CKA trained, all pairs'] = mean(pairs.map((q) => q.cka));
+    scalars['CKA init, all pairs'] = mean(pairs.map((q) => q.ckaInit));
     scalars['CKA gain over init, all pairs'] = scalars['CKA trained, all pairs'] - scalars['CKA init, all pairs'];
     const pairWidth = same.map((q) => models[q.a].width);
     const pairAcc = same.map((q) => (models[q.a].accuracy + models[q.b].accuracy) / 2);
@@ -231,7 +228,7 @@ export const representationConvergence: Study<P> = {
     return { scalars, series, notes };
   },
 
-  compare(_pred: Observations, meas: Observations, p: P) {
+  compare(_pred, meas, p) {
     const s = meas.scalars;
     const spearmanReason = 'catalog: alignment increases with width and test accuracy, Spearman > 0.7 (over the same-width pairs, so seed-to-seed spread is included)';
     const metrics: MetricSpec[] = [
@@ -262,4 +259,4 @@ export const representationConvergence: Study<P> = {
     { id: 'metrics', title: 'Where CKA and mutual k-NN disagree: every pair of networks', x: { label: 'linear CKA' }, y: { label: 'mutual k-NN alignment (k = 10)' }, series: [{ name: 'pairs: CKA vs mutual kNN' }], mark: 'point', caption: 'Each point is a pair of networks. A monotone cloud means the two metrics rank pairs alike; spread at equal CKA is disagreement.' },
     { id: 'ranks', title: 'Rank of each trained pair by CKA vs by mutual k-NN', x: { label: 'rank by CKA' }, y: { label: 'rank by mutual k-NN' }, series: [{ name: 'pair ranks: CKA vs mutual kNN' }], mark: 'point', caption: 'Points off the diagonal are pairs the two metrics order differently (OD10).' },
   ],
-};
+});

@@ -16,7 +16,7 @@
  * optimal step stops growing with B once B ≳ B_noise, which is where kη reaches the curvature limit.
  *
  * Setting. A one-hidden-layer tanh MLP (width 32) trained online with SGD on the noisy teacher
- * y = Σ_{j<2} ±tanh(2u_jᵀx)/√2 + 0.5ε, x ∈ R⁸ (src/studies/support/batchTraining.ts). Base (η₀, B₀) =
+ * y = Σ_{j<2} ±tanh(2u_jᵀx)/√2 + 0.5ε, x ∈ R⁸ (src/protocols/onlineTeacher.ts). Base (η₀, B₀) =
  * (0.02, 4); scaled pairs (kη₀, kB₀) for k = 2, 4; control (η₀, 4B₀); a breakdown scan k = 8, 16, 32, 64.
  * Every run starts from the same initialization and reads the same example stream (only grouped into
  * batches differently), averaged over replicas (independent inits and streams). The observable is the
@@ -43,23 +43,21 @@
  * from the optimal η₀, where kη₀ reaches ε_max ~ 1/λ at kB₀ ~ B_noise.
  */
 import { z } from 'zod';
+import { ExampleStream, teacherBatch, teacherEvalSet } from '../data/teacherStream.ts';
 import { gradientNoiseScale } from '../observe/gradientNoise.ts';
 import { sharpness } from '../observe/hessian.ts';
 import {
   checkpointGrid,
   type CurveConfig,
-  ExampleStream,
-  freshBatch,
-  halfMse,
-  makeEvalSet,
+  halfSquaredError,
   meanRelativeDeviation,
-  noisyTeacher,
-  num,
+  noisyTanhTeacher,
   replicaCurves,
-  student,
-  trainCurve,
-} from './support/batchTraining.ts';
-import type { MetricSpec, Observations, RegimeCheck, Series, Study } from './types.ts';
+  tanhStudent,
+  trainLossCurve,
+} from '../protocols/onlineTeacher.ts';
+import { sig3 as num } from './format.ts';
+import { defineStudy, type MetricSpec, type RegimeCheck, type Scalars, type Series } from './types.ts';
 
 const Params = z.object({
   inputDim: z.number().int().min(2).max(64).default(8),
@@ -92,9 +90,21 @@ const JUDGED = [2, 4] as const;
 const factors = (p: P) => [1, ...JUDGED, ...[...new Set(p.breakdownFactors)].sort((a, b) => a - b)];
 const label = (k: number) => (k === 1 ? 'k=1 (η₀, B₀)' : `k=${k} (${k}η₀, ${k}B₀)`);
 const CONTROL = 'control (η₀, 4B₀)';
+/** The scalars `measure` hands to `compare` (typed, so that a misspelt key fails type-checking). */
+type SgdKey =
+  | `deviation k=${number}`
+  | 'deviation control'
+  | 'λ_max (max along the base run)'
+  | '4η₀·λ_max'
+  | 'initial excess loss'
+  | 'final excess loss'
+  | `B_simple at ${number} examples`
+  | '½-stability scale factor 1/(η₀λ_max)'
+  | 'first k with deviation > 5%';
+type SgdPredictionKey = 'deviation of scaled runs (SDE limit)';
 const pct = (v: number) => (Number.isFinite(v) ? `${num(100 * v)}%` : 'diverged');
 
-export const sgdLinearScalingRule: Study<P> = {
+export const sgdLinearScalingRule = defineStudy<z.output<typeof Params>, SgdPredictionKey, SgdKey>(Params, {
   id: 'sgd-linear-scaling-rule',
   catalog: 23,
   pillar: 'hyperparameters',
@@ -112,7 +122,6 @@ export const sgdLinearScalingRule: Study<P> = {
     'Simon et al. 2026, There will be a scientific theory of deep learning, §2.4',
   ],
   core: true,
-  schema: Params as unknown as z.ZodType<P>,
   quick: { examples: 32768, replicas: 2, breakdownFactors: [8, 16, 32], evalSize: 512, curvatureBatch: 1024, noisePairs: 32, probes: 3 },
 
   predict() {
@@ -121,8 +130,8 @@ export const sgdLinearScalingRule: Study<P> = {
 
   measure(p, ctx) {
     const rng = ctx.rng;
-    const task = noisyTeacher(p.inputDim, p.teacherDirections, p.labelNoise, rng.child('teacher'));
-    const evalSet = makeEvalSet(task, p.evalSize, rng.child('eval'));
+    const task = noisyTanhTeacher(p.inputDim, p.teacherDirections, p.labelNoise, rng.child('teacher'));
+    const evalSet = teacherEvalSet(task, p.evalSize, rng.child('eval'));
     const ks = factors(p);
     const maxBatch = Math.max(...ks, 4) * p.batch;
     const cps = checkpointGrid(p.examples / 64, p.examples, p.checkpoints, maxBatch);
@@ -130,13 +139,13 @@ export const sgdLinearScalingRule: Study<P> = {
     configs.push({ label: CONTROL, optimizer: { kind: 'sgd', lr: p.lr }, batch: 4 * p.batch });
 
     // ---- curvature and noise scale along the base run (replica 0) ----------------------------------
-    const net = student(p.inputDim, p.width, rng.child('init', 0));
+    const net = tanhStudent(p.inputDim, p.width, rng.child('init', 0));
     const ps = net.params();
-    const hb = freshBatch(task, p.curvatureBatch, rng.child('curvature'));
+    const hb = teacherBatch(task, p.curvatureBatch, rng.child('curvature'));
     const probeAt = new Set(Array.from({ length: p.probes }, (_, i) => Math.round((i * (cps.length - 1)) / (p.probes - 1))));
     const probe: { examples: number; loss: number; lambda: number; bSimple: number }[] = [];
     let evalIndex = 0;
-    trainCurve({
+    trainLossCurve({
       net,
       optimizer: { kind: 'sgd', lr: p.lr },
       batch: p.batch,
@@ -146,8 +155,8 @@ export const sgdLinearScalingRule: Study<P> = {
       signal: ctx.signal,
       onEval: (examples, loss) => {
         if (!probeAt.has(evalIndex++)) return;
-        const lambda = sharpness(() => halfMse(net, hb), ps, { rng: rng.child('lanczos', examples), maxIter: 20 });
-        const ns = gradientNoiseScale((size, r) => halfMse(net, freshBatch(task, size, r)), ps, { bSmall: p.noiseSmall, bBig: p.noiseBig, pairs: p.noisePairs, rng: rng.child('noise', examples) });
+        const lambda = sharpness(() => halfSquaredError(net, hb), ps, { rng: rng.child('lanczos', examples), maxIter: 20 });
+        const ns = gradientNoiseScale((size, r) => halfSquaredError(net, teacherBatch(task, size, r)), ps, { bSmall: p.noiseSmall, bBig: p.noiseBig, pairs: p.noisePairs, rng: rng.child('noise', examples) });
         probe.push({ examples, loss, lambda, bSimple: ns.bSimple });
       },
     });
@@ -171,7 +180,8 @@ export const sgdLinearScalingRule: Study<P> = {
     });
     const base = curves.get(label(1))?.mean ?? [];
     const series: Series[] = [];
-    const scalars: Record<string, number> = {};
+    const scalars: Scalars<SgdKey> = {};
+    const get = (k: SgdKey): number => scalars[k] ?? Number.NaN;
     for (const c of configs) {
       const m = curves.get(c.label);
       if (m) series.push({ name: 'excess loss', group: c.label, kind: 'measured', x: cps, y: m.mean });
@@ -182,9 +192,9 @@ export const sgdLinearScalingRule: Study<P> = {
     const scaled = ks.slice(1);
     for (const k of scaled) scalars[`deviation k=${k}`] = dev(label(k));
     scalars['deviation control'] = dev(CONTROL);
-    const finite = scaled.filter((k) => Number.isFinite(scalars[`deviation k=${k}`]));
-    series.push({ name: 'mean relative deviation from the base curve', group: 'η ∝ B', kind: 'measured', x: finite.map((k) => k * p.batch), y: finite.map((k) => scalars[`deviation k=${k}`]) });
-    series.push({ name: 'mean relative deviation from the base curve', group: 'control: η fixed, B = 4B₀', kind: 'measured', x: [4 * p.batch], y: [scalars['deviation control']] });
+    const finite = scaled.filter((k) => Number.isFinite(get(`deviation k=${k}`)));
+    series.push({ name: 'mean relative deviation from the base curve', group: 'η ∝ B', kind: 'measured', x: finite.map((k) => k * p.batch), y: finite.map((k) => get(`deviation k=${k}`)) });
+    series.push({ name: 'mean relative deviation from the base curve', group: 'control: η fixed, B = 4B₀', kind: 'measured', x: [4 * p.batch], y: [get('deviation control')] });
     series.push({ name: 'mean relative deviation from the base curve', group: 'SDE limit', kind: 'predicted', x: scaled.map((k) => k * p.batch), y: scaled.map(() => 0) });
 
     const lambdaMax = Math.max(...probe.map((q) => q.lambda));
@@ -197,12 +207,12 @@ export const sgdLinearScalingRule: Study<P> = {
     series.push({ name: 'k·η₀·λ_max', group: 'scaled runs', kind: 'measured', x: scaled.map((k) => k * p.batch), y: scaled.map((k) => k * p.lr * lambdaMax) });
 
     const kHalf = 1 / (p.lr * lambdaMax);
-    const broken = scaled.find((k) => !(scalars[`deviation k=${k}`] <= 0.05));
+    const broken = scaled.find((k) => !(get(`deviation k=${k}`) <= 0.05));
     const bEnd = probe[probe.length - 1]?.bSimple ?? Number.NaN;
     scalars['½-stability scale factor 1/(η₀λ_max)'] = kHalf;
     scalars['first k with deviation > 5%'] = broken ?? Number.NaN;
     const notes = [
-      `deviations: ${scaled.map((k) => `k=${k} (B=${k * p.batch}, kη₀λ_max=${num(k * p.lr * lambdaMax)}): ${pct(scalars[`deviation k=${k}`])}`).join(', ')}; control (η₀, 4B₀): ${pct(scalars['deviation control'])}`,
+      `deviations: ${scaled.map((k) => `k=${k} (B=${k * p.batch}, kη₀λ_max=${num(k * p.lr * lambdaMax)}): ${pct(get(`deviation k=${k}`))}`).join(', ')}; control (η₀, 4B₀): ${pct(get('deviation control'))}`,
       broken === undefined
         ? `the rule held (≤ 5%) up to the largest k scanned (${scaled[scaled.length - 1]})`
         : `the rule first exceeds 5% at k = ${broken} (B = ${broken * p.batch}); the ½-stability prediction is k ≈ 1/(η₀λ_max) = ${num(kHalf)}, and B_simple along the base run is ${probe.map((q) => num(q.bSimple)).join(' → ')} (end: ${num(bEnd)})`,
@@ -210,30 +220,30 @@ export const sgdLinearScalingRule: Study<P> = {
     return { scalars, series, notes };
   },
 
-  compare(_pred: Observations, meas: Observations, p: P) {
-    const s = meas.scalars;
+  compare(_pred, meas, p) {
+    const s = (k: SgdKey): number => meas.scalars[k] ?? Number.NaN;
     const metrics: MetricSpec[] = JUDGED.map((k) => ({
       name: `deviation (${k}η₀, ${k}B₀) vs (η₀, B₀)`,
-      value: s[`deviation k=${k}`],
+      value: s(`deviation k=${k}`),
       criterion: { op: '<=', bound: 0.05 },
       reason: 'catalog: scaled pairs agree within 5% relative (mean over the loss-vs-examples curve)',
     }));
     metrics.push({
       name: 'deviation of the control (η₀, 4B₀)',
-      value: s['deviation control'],
+      value: s('deviation control'),
       criterion: { op: '>=', bound: 0.1 },
       reason: 'catalog: scaling B without η changes the curve by > 10% (a quarter of the SDE time per example)',
     });
     const regime: RegimeCheck[] = [
       {
         name: 'largest judged step inside half the stability limit',
-        ok: s['4η₀·λ_max'] <= 1,
-        detail: `4η₀·λ_max = ${num(s['4η₀·λ_max'])} (need ≤ 1, i.e. 4η₀ ≤ ½·2/λ_max; λ_max = ${num(s['λ_max (max along the base run)'])})`,
+        ok: s('4η₀·λ_max') <= 1,
+        detail: `4η₀·λ_max = ${num(s('4η₀·λ_max'))} (need ≤ 1, i.e. 4η₀ ≤ ½·2/λ_max; λ_max = ${num(s('λ_max (max along the base run)'))})`,
       },
       {
         name: 'the base run learns',
-        ok: s['final excess loss'] < 0.5 * s['initial excess loss'],
-        detail: `excess loss ${num(s['initial excess loss'])} → ${num(s['final excess loss'])} over ${p.examples} examples`,
+        ok: s('final excess loss') < 0.5 * s('initial excess loss'),
+        detail: `excess loss ${num(s('initial excess loss'))} → ${num(s('final excess loss'))} over ${p.examples} examples`,
       },
     ];
     return { metrics, regime };
@@ -278,4 +288,4 @@ export const sgdLinearScalingRule: Study<P> = {
       series: [{ name: 'gradient noise scale B_simple' }],
     },
   ],
-};
+});

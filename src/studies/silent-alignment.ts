@@ -23,13 +23,19 @@
  * with the INITIAL NTK misses the trained net by more than 10% (with h < d the initial kernel is anisotropic
  * at random, so its interpolant differs). Regime: the init is small (hσ²/2 ≤ 1e-3·s, where the plateau
  * exists), the alignment actually changed (A(0) ≤ 0.8·A_final), and the run converged (loss ≤ 1e-4 × initial).
+ *
+ * The training loop is the deep linear net's own hand-derived gradient step on the population moments
+ * (src/nn/deepLinear.ts), not the autodiff trainer: the moments make each step O(d·h) instead of O(n·d·h).
  */
 import { z } from 'zod';
 import type { Mat } from '../core/mat.ts';
+import type { Rng } from '../core/random.ts';
+import { firstCrossing, randomOrthonormalColumns } from '../core/stats.ts';
 import { tensor } from '../core/tensor.ts';
 import { type DeepLinearNet, deepLinearRandom, linearRegressionLoss, sampleMoments } from '../nn/deepLinear.ts';
+import { throwIfAborted } from '../nn/train.ts';
 import { empiricalNtk, kernelRegression, kernelTargetAlignment } from '../observe/kernel.ts';
-import type { MetricSpec, Observations, RegimeCheck, Series, Study } from './types.ts';
+import { defineStudy, type MetricSpec, type RegimeCheck, type Series } from './types.ts';
 
 const Params = z.object({
   dim: z.number().int().min(2).max(256).default(32),
@@ -47,24 +53,12 @@ const Params = z.object({
 });
 type P = z.infer<typeof Params>;
 
-/** Rows of an n × d matrix with orthonormal rows (Gram–Schmidt on Gaussian rows), scaled by √d. */
-function orthogonalRows(n: number, d: number, rng: { normal(): number }): Float64Array {
-  const q = new Float64Array(n * d);
-  for (let i = 0; i < n; i++) {
-    const row = q.subarray(i * d, (i + 1) * d);
-    for (let k = 0; k < d; k++) row[k] = rng.normal();
-    for (let pass = 0; pass < 2; pass++) {
-      for (let j = 0; j < i; j++) {
-        const prev = q.subarray(j * d, (j + 1) * d);
-        let dot = 0;
-        for (let k = 0; k < d; k++) dot += prev[k] * row[k];
-        for (let k = 0; k < d; k++) row[k] -= dot * prev[k];
-      }
-    }
-    const nrm = Math.hypot(...row);
-    for (let k = 0; k < d; k++) row[k] /= nrm;
-  }
-  return q.map((v) => v * Math.sqrt(d));
+/** An n × d matrix with orthonormal rows (a Haar frame, drawn row by row), scaled by √d. */
+function orthogonalRows(n: number, d: number, rng: Rng): Float64Array {
+  const q = randomOrthonormalColumns(d, n, rng);
+  const out = new Float64Array(n * d);
+  for (let i = 0; i < n; i++) for (let k = 0; k < d; k++) out[i * d + k] = q[k * n + i] * Math.sqrt(d);
+  return out;
 }
 
 function block(K: Mat, r0: number, r1: number, c0: number, c1: number): Mat {
@@ -85,25 +79,13 @@ function relL2(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return Math.sqrt(num / den);
 }
 
-/** First time the sampled curve y(x) reaches `level` from below/above (`rising`), by linear interpolation. */
-function firstCrossing(xs: number[], ys: number[], level: number, rising: boolean): number {
-  for (let i = 0; i < ys.length; i++) {
-    const hit = rising ? ys[i] >= level : ys[i] <= level;
-    if (!hit) continue;
-    if (i === 0) return xs[0];
-    const f = (level - ys[i - 1]) / (ys[i] - ys[i - 1]);
-    return xs[i - 1] + f * (xs[i] - xs[i - 1]);
-  }
-  return Number.NaN;
-}
-
 function interpolate(xs: number[], ys: number[], x: number): number {
   if (x <= xs[0]) return ys[0];
   for (let i = 1; i < xs.length; i++) if (xs[i] >= x) return ys[i - 1] + ((x - xs[i - 1]) / (xs[i] - xs[i - 1])) * (ys[i] - ys[i - 1]);
   return ys[ys.length - 1];
 }
 
-export const silentAlignment: Study<P> = {
+export const silentAlignment = defineStudy(Params, {
   id: 'silent-alignment',
   catalog: 14,
   pillar: 'limits',
@@ -115,7 +97,6 @@ export const silentAlignment: Study<P> = {
     'Cristianini, Shawe-Taylor, Elisseeff & Kandola 2002, On kernel-target alignment (NeurIPS)',
   ],
   core: false,
-  schema: Params as unknown as z.ZodType<P>,
   quick: { eta: 0.02 },
 
   predict() {
@@ -155,6 +136,7 @@ export const silentAlignment: Study<P> = {
     let t = 0;
     let L = Number.NaN;
     for (; t <= p.maxSteps; t++) {
+      throwIfAborted(ctx.signal);
       const { loss, dLdP } = linearRegressionLoss(net.product(), moments);
       if (t === 0) L0 = loss;
       L = loss;
@@ -181,8 +163,8 @@ export const silentAlignment: Study<P> = {
     const lo = Math.min(...fTest, ...fFinal, ...fInit);
     const hi = Math.max(...fTest, ...fFinal, ...fInit);
     const aFinal = align[align.length - 1];
-    const tDrop = firstCrossing(times, losses, 0.9 * L0, false);
-    const tAlign = firstCrossing(times, align, 0.9 * aFinal, true);
+    const tDrop = firstCrossing(times, losses, 0.9 * L0, 'down');
+    const tAlign = firstCrossing(times, align, 0.9 * aFinal, 'up');
     const scalars: Record<string, number> = {
       's (mode strength ‖Σ_yx‖)': s,
       'u0 expected (hσ²/2)': (h * p.initScale ** 2) / 2,
@@ -208,7 +190,7 @@ export const silentAlignment: Study<P> = {
     return { scalars, series };
   },
 
-  compare(_pred: Observations, meas: Observations) {
+  compare(_pred, meas) {
     const s = meas.scalars;
     const metrics: MetricSpec[] = [
       {
@@ -254,4 +236,4 @@ export const silentAlignment: Study<P> = {
       caption: 'On the diagonal: kernel regression with that kernel reproduces the trained network.',
     },
   ],
-};
+});

@@ -21,8 +21,9 @@
 import { erf, normalCdf, normalPdf } from '../core/special.ts';
 import { type QuadratureRule, trapezoidRuleForVariance } from './gaussianQuadrature.ts';
 
-export type Activation = 'relu' | 'erf' | 'tanh' | 'gelu';
-export const ACTIVATIONS: readonly Activation[] = ['relu', 'erf', 'tanh', 'gelu'];
+/** The activations whose Gaussian moments the theory knows (the networks' wider set is `Activation` in core/ops.ts). */
+export type KernelActivation = 'relu' | 'erf' | 'tanh' | 'gelu';
+export const KERNEL_ACTIVATIONS: readonly KernelActivation[] = ['relu', 'erf', 'tanh', 'gelu'];
 
 export interface ActivationFunctions {
   /** φ */
@@ -36,7 +37,7 @@ export interface ActivationFunctions {
 const TWO_OVER_SQRT_PI = 2 / Math.sqrt(Math.PI);
 
 /** φ, φ′, φ″ of each activation. */
-export function activationFunctions(activation: Activation): ActivationFunctions {
+export function activationFunctions(activation: KernelActivation): ActivationFunctions {
   switch (activation) {
     case 'relu':
       return { phi: (x) => Math.max(x, 0), dphi: (x) => (x > 0 ? 1 : 0), ddphi: () => 0 };
@@ -66,12 +67,12 @@ export function activationFunctions(activation: Activation): ActivationFunctions
         ddphi: (x) => normalPdf(x) * (2 - x * x),
       };
     default:
-      throw new Error(`activation: expected one of ${ACTIVATIONS.join(', ')}, got '${String(activation)}'`);
+      throw new Error(`activation: expected one of ${KERNEL_ACTIVATIONS.join(', ')}, got '${String(activation)}'`);
   }
 }
 
-export function isActivation(a: unknown): a is Activation {
-  return typeof a === 'string' && (ACTIVATIONS as readonly string[]).includes(a);
+export function isKernelActivation(a: unknown): a is KernelActivation {
+  return typeof a === 'string' && (KERNEL_ACTIVATIONS as readonly string[]).includes(a);
 }
 
 export interface PairMoments {
@@ -171,7 +172,7 @@ export function geluPairMoments(q1: number, c: number, q2: number, rule?: Quadra
  * E[φ(u)φ(v)] and E[φ′(u)φ′(v)] for (u, v) ~ N(0, [[q1, c], [c, q2]]): closed forms for relu and erf,
  * a closed inner integral for gelu, the 2-D trapezoidal rule for tanh.
  */
-export function pairMoments(activation: Activation, q1: number, c: number, q2: number): PairMoments {
+export function pairMoments(activation: KernelActivation, q1: number, c: number, q2: number): PairMoments {
   if (activation === 'relu') return reluPairMoments(q1, c, q2);
   if (activation === 'erf') return erfPairMoments(q1, c, q2);
   if (activation === 'gelu') return geluPairMoments(q1, c, q2);
@@ -214,7 +215,7 @@ export interface SingleMoments {
 }
 
 /** The one-point moments for z ~ N(0, 1): closed forms for relu and erf, the trapezoidal rule otherwise. */
-export function singleMoments(activation: Activation, q: number): SingleMoments {
+export function singleMoments(activation: KernelActivation, q: number): SingleMoments {
   const qq = Math.max(q, 0);
   if (activation === 'relu') return { phi2: qq / 2, dphi2: 0.5, dPhi2dq: 0.5 };
   if (activation === 'erf') {

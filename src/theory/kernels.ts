@@ -23,10 +23,10 @@
  * nearly identical inputs get Σ̇ with an absolute error up to ~1e-8; diagonal entries are exact.
  */
 import { type Mat, toRows } from '../core/mat.ts';
-import { type Activation, pairMoments, singleMoments } from './activations.ts';
+import { type KernelActivation, pairMoments, singleMoments } from './activations.ts';
 
 export interface KernelInput {
-  activation: Activation;
+  activation: KernelActivation;
   /** number of hidden layers (≥ 0) */
   depth: number;
   /** σ_w² */

@@ -4,8 +4,10 @@
  * Runge–Kutta formulae", J. Comput. Appl. Math. 6; coefficients and step-size control as in Hairer,
  * Nørsett & Wanner, "Solving Ordinary Differential Equations I", §II.4–II.5, code DOPRI5).
  * Browser-safe. Steps are clipped to land exactly on each requested output time (no interpolation),
- * so output values carry only the integration error.
+ * so output values carry only the integration error. `rk4Step` is the fixed-step classical RK4 for
+ * flows sampled on a fixed time grid.
  */
+import { axpy } from '../core/stats.ts';
 
 /** Right-hand side f(t, y); must not modify y. */
 export type OdeRhs = (t: number, y: Float64Array) => ArrayLike<number>;
@@ -179,4 +181,19 @@ export function rk45(f: OdeRhs, y0: ArrayLike<number>, times: readonly number[],
     out[idx] = Float64Array.from(y);
   }
   return { t: times.slice(), y: out, acceptedSteps: accepted, rejectedSteps: rejected, evaluations };
+}
+
+/**
+ * One classical Runge–Kutta 4 step of the autonomous system dy/dτ = f(y) with fixed step dt (local error
+ * O(dt⁵); stable on y′ = −λy for dt·λ < 2.78). For flows that must land on a fixed grid of times, such
+ * as the gradient flows compared step by step with gradient descent (./stabilityFlows.ts).
+ */
+export function rk4Step(f: (y: Float64Array) => Float64Array, y: Float64Array, dt: number): Float64Array {
+  const k1 = f(y);
+  const k2 = f(axpy(dt / 2, k1, y));
+  const k3 = f(axpy(dt / 2, k2, y));
+  const k4 = f(axpy(dt, k3, y));
+  const out = Float64Array.from(y);
+  for (let i = 0; i < out.length; i++) out[i] += (dt / 6) * (k1[i] + 2 * k2[i] + 2 * k3[i] + k4[i]);
+  return out;
 }

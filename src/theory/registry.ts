@@ -6,7 +6,7 @@
  * Browser-safe.
  */
 import { z } from 'zod';
-import { ACTIVATIONS, type Activation } from './activations.ts';
+import { KERNEL_ACTIVATIONS, type KernelActivation } from './activations.ts';
 import { doubleDescent } from './doubleDescent.ts';
 import { eigenlearning } from './eigenlearning.ts';
 import { nngp, ntk } from './kernels.ts';
@@ -52,8 +52,8 @@ const matrix = (what: string) =>
     });
   });
 
-const activation = z.enum(ACTIVATIONS as [Activation, ...Activation[]], {
-  error: (iss) => `expected one of ${ACTIVATIONS.map((a) => `'${a}'`).join(', ')}, got ${show(iss.input)}`,
+const activation = z.enum(KERNEL_ACTIVATIONS as [KernelActivation, ...KernelActivation[]], {
+  error: (iss) => `expected one of ${KERNEL_ACTIVATIONS.map((a) => `'${a}'`).join(', ')}, got ${show(iss.input)}`,
 });
 
 const KernelInput = z

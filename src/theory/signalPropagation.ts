@@ -23,10 +23,10 @@
  *    for c* (= 1) and χ_c.
  * Activations: tanh, relu, erf (closed forms), gelu (./activations.ts).
  */
-import { type Activation, activationFunctions, pairMoments, singleMoments } from './activations.ts';
+import { type KernelActivation, activationFunctions, pairMoments, singleMoments } from './activations.ts';
 
 export interface SignalPropagationInput {
-  activation: Activation;
+  activation: KernelActivation;
   /** σ_w² */
   weightVariance: number;
   /** σ_b² */
@@ -76,7 +76,7 @@ function check(input: SignalPropagationInput): void {
 }
 
 /** V(q) = σ_w² E[φ(√q z)²] + σ_b². */
-export function varianceMap(activation: Activation, weightVariance: number, biasVariance: number, q: number): number {
+export function varianceMap(activation: KernelActivation, weightVariance: number, biasVariance: number, q: number): number {
   return weightVariance * singleMoments(activation, q).phi2 + biasVariance;
 }
 
@@ -84,7 +84,7 @@ export function varianceMap(activation: Activation, weightVariance: number, bias
  * One layer of the correlation recursion for two inputs with equal variance q and correlation c:
  * returns (σ_w² E[φ(u)φ(v)] + σ_b²)/V(q) (at q = q* this is the correlation map of Poole et al.).
  */
-export function correlationMap(activation: Activation, weightVariance: number, biasVariance: number, q: number, c: number): number {
+export function correlationMap(activation: KernelActivation, weightVariance: number, biasVariance: number, q: number, c: number): number {
   const qNext = varianceMap(activation, weightVariance, biasVariance, q);
   if (!(qNext > 0)) return Number.NaN;
   const pm = pairMoments(activation, q, c * q, q);
@@ -99,7 +99,7 @@ const Q_DIVERGED = 1e8;
  * monotone): returns q* ≥ 0, or Infinity when the iterates diverge. Converged iterates are polished by
  * bisection on V(q) − q inside the bracket the monotone sequence defines.
  */
-export function varianceFixedPoint(activation: Activation, weightVariance: number, biasVariance: number, q0 = 1): number {
+export function varianceFixedPoint(activation: KernelActivation, weightVariance: number, biasVariance: number, q0 = 1): number {
   const sw2 = weightVariance;
   const sb2 = biasVariance;
   if (activation === 'relu') {
@@ -147,7 +147,7 @@ export function varianceFixedPoint(activation: Activation, weightVariance: numbe
 }
 
 /** χ₁ = σ_w² E[φ′(√q z)²] at q. */
-export function chi1At(activation: Activation, weightVariance: number, q: number): number {
+export function chi1At(activation: KernelActivation, weightVariance: number, q: number): number {
   return weightVariance * singleMoments(activation, q).dphi2;
 }
 
@@ -266,7 +266,7 @@ export function signalPropagation(input: SignalPropagationInput): SignalPropagat
  * Poole et al. 2016, Fig. 2), by bisection on σ_w² ∈ [lo, hi] (χ₁ increases with σ_w² along the
  * fixed-point curve for tanh, erf and relu). Returns NaN when χ₁ − 1 has no sign change there.
  */
-export function criticalWeightVariance(activation: Activation, biasVariance: number, lo = 1e-3, hi = 50): number {
+export function criticalWeightVariance(activation: KernelActivation, biasVariance: number, lo = 1e-3, hi = 50): number {
   const f = (sw2: number): number => {
     const qs = varianceFixedPoint(activation, sw2, biasVariance, 1);
     if (!Number.isFinite(qs)) return 1;

@@ -6,7 +6,9 @@
  * `holds` in the page; a URL with parameters gives the metric values of `executeStudy` in Node (to
  * floating-point rounding, see REL_TOL) and reproduces itself bit for bit; Pause/Resume (both modes)
  * changes nothing in the result; a bad URL shows a message and falls back to defaults; stored results
- * (Parquet export, report HTML) open without re-running; no console errors and no request off this host.
+ * (Parquet export, report HTML) open without re-running; no console errors and no request off this host;
+ * every registered study's quick profile runs in its page without a page or console error and reaches the
+ * verdict that Node computes (the pages are driven by scripts/lab-run-all.ts, the same code as the manual check).
  *
  * Skips (with the reason in its name and a warning) when chromium is missing: CI installs it with
  * `apt-get install -y chromium`. Screenshots go to $LMECH_LAB_SHOTS or a temp dir (printed).
@@ -14,17 +16,18 @@
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildLab, type LabServer, serveLab } from '../../src/cli/commands/lab.ts';
 import { writeReport } from '../../src/report/html.ts';
 import { codeVersion } from '../../src/run/codeVersion.ts';
+import { runAll } from '../../src/run/pool.ts';
 import { openStore } from '../../src/run/store.ts';
 import { executeStudy } from '../../src/studies/execute.ts';
 import { findStudy, STUDIES } from '../../src/studies/registry.ts';
 import type { StudyResult } from '../../src/studies/types.ts';
+import { CHROMIUM, type Chromium, formatPageRun, launchChromium, runStudyPages } from '../../scripts/lab-run-all.ts';
 
-const CHROMIUM = process.env.LMECH_CHROMIUM ?? '/usr/bin/chromium';
 const HAVE_CHROMIUM = existsSync(CHROMIUM);
 const SKIP_REASON = `skipped: no browser at ${CHROMIUM} (install Debian's chromium: apt-get install -y chromium)`;
 if (!HAVE_CHROMIUM) console.warn(`[lab e2e] ${SKIP_REASON}`);
@@ -38,7 +41,11 @@ if (!HAVE_CHROMIUM) console.warn(`[lab e2e] ${SKIP_REASON}`);
  */
 const REL_TOL = 1e-9;
 
-const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-dev-shm-usage'];
+/**
+ * Study pages run at a time in the all-studies check (LMECH_LAB_PAGES overrides). Node computes its verdicts
+ * in two worker threads meanwhile. One page at a time took well over 6 minutes on 2 cores, so two.
+ */
+const PAGES_AT_A_TIME = Number(process.env.LMECH_LAB_PAGES ?? 2);
 
 interface Metric {
   name: string;
@@ -50,7 +57,7 @@ describe.skipIf(!HAVE_CHROMIUM)(HAVE_CHROMIUM ? 'the lab in chromium' : `the lab
   let shots = '';
   let server: LabServer;
   let plain: LabServer;
-  let browser: Browser;
+  let browser: Chromium;
   let context: BrowserContext;
   const consoleErrors: string[] = [];
   const offHost: string[] = [];
@@ -65,9 +72,8 @@ describe.skipIf(!HAVE_CHROMIUM)(HAVE_CHROMIUM ? 'the lab in chromium' : `the lab
     timings.buildMs = Date.now() - t0;
     server = await serveLab({ dir: buildDir, port: 0 });
     plain = await serveLab({ dir: buildDir, port: 0, isolation: false });
-    const { chromium } = await import('playwright-core');
-    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ARGS });
-    context = await browser.newContext({ viewport: { width: 1366, height: 768 } });
+    browser = await launchChromium(CHROMIUM);
+    context = browser.context;
     console.log(`[lab e2e] screenshots in ${shots}`);
   });
 
@@ -256,6 +262,22 @@ describe.skipIf(!HAVE_CHROMIUM)(HAVE_CHROMIUM ? 'the lab in chromium' : `the lab
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it('every registered study (quick profile) runs in its page without errors and reaches the verdict of Node', { timeout: 20 * 60_000 }, async () => {
+    const t0 = Date.now();
+    // Node's verdicts in worker threads (no store: nothing cached) while the pages run in chromium
+    const nodeRuns = runAll(
+      STUDIES.map((s) => ({ studyId: s.id, profile: 'quick' as const, seed: 0 })),
+      { workers: 2, codeVersion: codeVersion() },
+    );
+    const pageRuns = await runStudyPages(context, server.url, STUDIES.map((s) => s.id), { pages: PAGES_AT_A_TIME, onRun: (r) => console.log(`[lab e2e] ${formatPageRun(r)}`) });
+    timings.allStudiesPagesMs = Date.now() - t0;
+    const nodeVerdict = new Map((await nodeRuns).map((r) => [r.id, r.verdict]));
+    timings.allStudiesMs = Date.now() - t0;
+    const got = pageRuns.map((r) => ({ id: r.id, verdict: r.verdict, errors: r.errors }));
+    const want = STUDIES.map((s) => ({ id: s.id, verdict: nodeVerdict.get(s.id), errors: [] }));
+    expect(got).toEqual(want);
   });
 
   it('made no request off this host and logged no console error', () => {

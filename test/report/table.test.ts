@@ -65,7 +65,7 @@ describe('verdictTable', () => {
 
 describe('summary helpers', () => {
   it('counts verdicts and says "study" for one', () => {
-    expect(verdictCounts(allFixtures())).toEqual({ holds: 2, falsified: 1, 'out-of-regime': 1, error: 1 });
+    expect(verdictCounts(allFixtures())).toEqual({ holds: 2, falsified: 1, 'out-of-regime': 1, inconclusive: 0, error: 1 });
     expect(summaryLine([saxeResult()])).toBe('1 study: 1 holds, 0 falsified, 0 out-of-regime, 0 error');
     expect(summaryLine([saxeResult(), saxeResult(), saxeResult()])).toBe('3 studies: 3 holds, 0 falsified, 0 out-of-regime, 0 error');
   });

@@ -1,15 +1,19 @@
 /**
  * The batch-size studies of the hyperparameters pillar (catalog 23–25: SGD's linear scaling rule, Adam's
  * square-root rule, the critical batch size) in their quick profile, end to end, and oracles for their
- * shared helpers (src/studies/support/batchTraining.ts): the hyperbola fit on exact data, the example
- * stream's independence of the batch grouping, the checkpoint grid and the deviation measure.
+ * shared pieces (src/protocols/onlineTeacher.ts, src/data/teacherStream.ts, src/theory/fit/criticalBatch.ts): the
+ * hyperbola fit on exact data, the example stream's independence of the batch grouping, the checkpoint grid and the
+ * deviation measure.
  */
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../../src/core/random.ts';
 import { adamSqrtScalingRule } from '../../src/studies/adam-sqrt-scaling-rule.ts';
 import { criticalBatchSize } from '../../src/studies/critical-batch-size.ts';
 import { sgdLinearScalingRule } from '../../src/studies/sgd-linear-scaling-rule.ts';
-import { checkpointGrid, ExampleStream, fitStepsHyperbola, meanRelativeDeviation, noisyTeacher, spearman } from '../../src/studies/support/batchTraining.ts';
+import { ExampleStream } from '../../src/data/teacherStream.ts';
+import { spearman } from '../../src/observe/rankCorrelation.ts';
+import { checkpointGrid, meanRelativeDeviation, noisyTanhTeacher } from '../../src/protocols/onlineTeacher.ts';
+import { fitStepsHyperbola } from '../../src/theory/fit/criticalBatch.ts';
 import type { AnyStudy } from '../../src/studies/types.ts';
 import { expectHolds } from './holds.ts';
 
@@ -70,7 +74,7 @@ describe('fitStepsHyperbola', () => {
 
 describe('ExampleStream', () => {
   it('serves the same example sequence whatever the batch grouping (common random numbers)', () => {
-    const task = noisyTeacher(3, 2, 0.5, Rng.fromSeed(1, 'teacher'));
+    const task = noisyTanhTeacher(3, 2, 0.5, Rng.fromSeed(1, 'teacher'));
     const a = new ExampleStream(task, Rng.fromSeed(2, 'stream'), 7);
     const b = new ExampleStream(task, Rng.fromSeed(2, 'stream'), 7);
     const xa: number[] = [];

@@ -12,9 +12,11 @@ import { Rng } from '../../src/core/random.ts';
 import { param, tensor } from '../../src/core/tensor.ts';
 import { centralFlow } from '../../src/studies/central-flow.ts';
 import { dlnProgressiveSharpening } from '../../src/studies/dln-progressive-sharpening.ts';
-import { implicitCurvatureRegularization, spearmanWithTies } from '../../src/studies/implicit-curvature-regularization.ts';
-import { balancedDlnSharpness } from '../../src/studies/support/dlnSharpness.ts';
-import { CentralFlow, flatLoss, modifiedFlowVelocity, rk4Step, solveSmallLcp } from '../../src/studies/support/stabilityFlows.ts';
+import { implicitCurvatureRegularization } from '../../src/studies/implicit-curvature-regularization.ts';
+import { spearman as spearmanWithTies } from '../../src/observe/rankCorrelation.ts';
+import { balancedDlnSharpness } from '../../src/theory/dlnSharpness.ts';
+import { rk4Step } from '../../src/theory/ode.ts';
+import { CentralFlow, flatLoss, modifiedFlowVelocity, solveSmallLcp } from '../../src/theory/stabilityFlows.ts';
 import { expectHolds } from './holds.ts';
 
 function orthonormal(n: number, k: number, rng: Rng): Float64Array[] {

@@ -1,6 +1,6 @@
 /**
  * Catalog 30 (architecture-universality) in its quick profile, and oracle tests of the shared classification helpers
- * (src/studies/support/classifier.ts).
+ * (src/protocols/classifier.ts, src/observe/classifierOutputs.ts).
  */
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../../src/core/random.ts';
@@ -8,7 +8,9 @@ import { makeGaussianMixtureTask } from '../../src/data/mixture.ts';
 import { mlp } from '../../src/nn/mlp.ts';
 import { architectureUniversality } from '../../src/studies/architecture-universality.ts';
 import { executeStudy } from '../../src/studies/execute.ts';
-import { accuracy, averageRanks, hiddenFeatures, pearson, predictLogits, softmaxRows, spearman, trainClassifier } from '../../src/studies/support/classifier.ts';
+import { accuracy, hiddenFeatures, predictLogits, softmaxRows } from '../../src/observe/classifierOutputs.ts';
+import { averageRanks, pearson, spearman } from '../../src/observe/rankCorrelation.ts';
+import { trainClassifier } from '../../src/protocols/classifier.ts';
 
 describe('architecture-universality (quick)', () => {
   it('holds: MLP and CNN predictions correlate beyond the label floor, more so with more data', async () => {

@@ -3,7 +3,7 @@ import { eigvalsh } from '../../src/core/linalg.ts';
 import { Rng } from '../../src/core/random.ts';
 import { normalCdf, normalPdf } from '../../src/core/special.ts';
 import {
-  type Activation,
+  type KernelActivation,
   activationFunctions,
   erfPairMoments,
   pairMoments,
@@ -194,7 +194,7 @@ describe('activation moments: closed forms vs quadrature', () => {
   it('single moments are the diagonal of the pair moments, and d/dq E[φ²] matches a finite difference', () => {
     // Pair moment at c = q: the same expectation (conditional variance 0) by a different code path: float error.
     // Central difference with step 1e-4 has truncation error ~1e-8·|φ‴|, float error ~1e-12/1e-4: tolerance 1e-7.
-    for (const act of ['relu', 'erf', 'tanh', 'gelu'] as Activation[]) {
+    for (const act of ['relu', 'erf', 'tanh', 'gelu'] as KernelActivation[]) {
       for (const q of [0.2, 1, 3]) {
         const single = singleMoments(act, q);
         const pair = pairMoments(act, q, q, q);
@@ -244,7 +244,7 @@ describe('kernel recursion: structure', () => {
 
   it('kernels are symmetric and positive semi-definite; cross-kernels equal blocks of the joint kernel', () => {
     // PSD up to eigen-solver rounding (1e-12 × the largest eigenvalue); blocks are the same arithmetic: 1e-13.
-    for (const activation of ['relu', 'erf', 'tanh', 'gelu'] as Activation[]) {
+    for (const activation of ['relu', 'erf', 'tanh', 'gelu'] as KernelActivation[]) {
       const input = { activation, depth: 3, weightVariance: 1.8, biasVariance: 0.2, x };
       const both = infiniteWidthKernels(input);
       for (const m of [both.nngp, both.ntk]) {
@@ -290,7 +290,7 @@ function randomNet(d: number, width: number, depth: number, rng: Rng): Net {
 }
 
 /** Forward pass in the NTK parameterization: h^l = (σ_w/√N_{l−1}) W^l a^{l−1} + σ_b b^l, a^l = φ(h^l). */
-function forward(net: Net, x: number[], act: Activation, sw: number, sb: number): { h: Float64Array[]; a: Float64Array[] } {
+function forward(net: Net, x: number[], act: KernelActivation, sw: number, sb: number): { h: Float64Array[]; a: Float64Array[] } {
   const f = activationFunctions(act);
   const a: Float64Array[] = [Float64Array.from(x)];
   const h: Float64Array[] = [Float64Array.from(x)];
@@ -314,7 +314,7 @@ function forward(net: Net, x: number[], act: Activation, sw: number, sb: number)
 }
 
 /** Backward: δ^l = ∂f/∂h^l (δ at the output = 1). */
-function backward(net: Net, fw: { h: Float64Array[] }, act: Activation, sw: number): Float64Array[] {
+function backward(net: Net, fw: { h: Float64Array[] }, act: KernelActivation, sw: number): Float64Array[] {
   const f = activationFunctions(act);
   const L = net.widths.length - 1;
   const delta: Float64Array[] = new Array(L + 1);
@@ -348,7 +348,7 @@ function dot(a: Float64Array, b: Float64Array): number {
  * (the weight gradient of layer l is δ^l ⊗ (σ_w/√N_{l−1}) a^{l−1}, the bias gradient σ_b δ^l).
  * Also the readout-conditional NNGP σ_w² a^depth·a^depth′/N + σ_b² (exact over the readout's own weights).
  */
-function empiricalKernels(net: Net, xs: number[][], act: Activation, sw2: number, sb2: number): { ntk: number[][]; nngp: number[][] } {
+function empiricalKernels(net: Net, xs: number[][], act: KernelActivation, sw2: number, sb2: number): { ntk: number[][]; nngp: number[][] } {
   const sw = Math.sqrt(sw2);
   const sb = Math.sqrt(sb2);
   const fws = xs.map((x) => forward(net, x, act, sw, sb));
@@ -382,7 +382,7 @@ describe('empirical NTK formula (test helper) vs finite differences', () => {
       [0.3, -1.2],
       [1.1, 0.4],
     ];
-    const act: Activation = 'tanh';
+    const act: KernelActivation = 'tanh';
     const sw2 = 1.5;
     const sb2 = 0.2;
     const out = (x: number[]) => forward(net, x, act, Math.sqrt(sw2), Math.sqrt(sb2)).h.at(-1)?.[0] ?? Number.NaN;
@@ -430,7 +430,7 @@ describe('analytic kernels vs Monte Carlo over random wide networks', () => {
     // With one hidden layer the readout-conditional NNGP and the empirical NTK averaged over the readout are
     // unbiased for Σ¹ and Θ¹ (the hidden pre-activations are exactly Gaussian), so only the standard error
     // matters: 5 SE makes a false failure ~1e-6 per entry. No bias allowance (0).
-    for (const act of ['relu', 'erf', 'tanh', 'gelu'] as Activation[]) {
+    for (const act of ['relu', 'erf', 'tanh', 'gelu'] as KernelActivation[]) {
       const rng = Rng.fromSeed(3, 'mc1', act);
       const sw2 = 1.6;
       const sb2 = 0.1;
@@ -452,7 +452,7 @@ describe('analytic kernels vs Monte Carlo over random wide networks', () => {
     // Deeper layers see the empirical (not the limiting) covariance: the mean of the finite-width kernel
     // differs from the limit by O(depth/width) relative (Hanin & Nica 2019): 1% at width 1000 with depth 3
     // is a generous bound (measured deviations ≲ 0.3%). The NTK's fluctuations are larger, hence 5 SE.
-    for (const act of ['relu', 'tanh'] as Activation[]) {
+    for (const act of ['relu', 'tanh'] as KernelActivation[]) {
       const rng = Rng.fromSeed(5, 'mc3', act);
       const sw2 = act === 'relu' ? 2 : 1.5;
       const sb2 = 0.05;

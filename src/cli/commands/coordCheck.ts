@@ -1,6 +1,6 @@
 /**
  * `lmech coord-check [model] --param mup|sp|… [--widths 64,128,…] [--steps N] [--optimizer sgd|adam]
- *  [--lr X] [--json] [--out plot.png]`: the μP coordinate check (src/observe/coordCheck.ts). Trains the
+ *  [--lr X] [--json] [--out plot.png]`: the μP coordinate check (src/protocols/coordCheck.ts). Trains the
  * model at each width for a few steps on a fixed probe batch and prints, per layer, the RMS of the
  * activation change h_T − h₀ and of the activation h_T at every width, with their log-log slopes in
  * width (μP: all ≈ 0; SP with Adam: ≈ +1 for layers whose fan-in is the width).
@@ -13,7 +13,7 @@ import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { Rng } from '../../core/random.ts';
 import { OPTIMIZER_FAMILIES, type OptimizerFamily, PARAMETERIZATIONS } from '../../nn/parameterization.ts';
-import { type CoordCheckResult, coordCheck, type ModelSpec, ModelSpecError, parseModelSpec } from '../../observe/coordCheck.ts';
+import { type CoordCheckResult, coordCheck, type ModelSpec, ModelSpecError, parseModelSpec } from '../../protocols/coordCheck.ts';
 import type { Figure, Observations, Series } from '../../studies/types.ts';
 import { CliError } from '../errors.ts';
 

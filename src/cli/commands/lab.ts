@@ -20,8 +20,15 @@ import type { AddressInfo } from 'node:net';
 import { extname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
+import { tsImport } from 'tsx/esm/api';
+import type { UserConfig } from 'vite';
 import { sourceDigest } from '../../run/codeVersion.ts';
 import { CliError, intFlag } from '../errors.ts';
+
+/** The part of lab/config.ts this command uses (typed here: a type import would pull lab/ into the dist build). */
+interface LabConfigModule {
+  labConfig(opts: { outDir: string; logLevel: 'info' | 'warn' | 'error' | 'silent' }): UserConfig;
+}
 
 export const LAB_DIR = fileURLToPath(new URL('../../../lab/', import.meta.url));
 const REPO_DIR = resolve(LAB_DIR, '..');
@@ -125,7 +132,9 @@ export async function buildLab(opts: BuildLabOptions = {}): Promise<BuildLabResu
   } catch (e) {
     throw new CliError(`building the lab needs the 'vite' package (npm install): ${(e as Error).message}`, 1);
   }
-  const { labConfig } = await import('../../../lab/config.ts');
+  // lab/ lies outside src/ (and outside the built dist/): tsx loads its TypeScript config both when the CLI runs
+  // from src (under tsx) and from dist (plain node), and keeps lab/ out of the dist build's program.
+  const { labConfig } = (await tsImport(new URL('../../../lab/config.ts', import.meta.url).href, import.meta.url)) as LabConfigModule;
   const tmp = `${outDir}.tmp-${process.pid}`;
   rmSync(tmp, { recursive: true, force: true });
   try {

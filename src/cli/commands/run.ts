@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import { resolveParams } from '../../studies/execute.ts';
 import { STUDIES, coreStudies, findStudy } from '../../studies/registry.ts';
 import type { AnyStudy, StudyResult } from '../../studies/types.ts';
+import { runResources } from '../../run/pool.ts';
 import { CliError, intFlag } from '../errors.ts';
 import { executeTasks } from '../runner.ts';
 
@@ -52,8 +53,13 @@ export function selectStudies(ids: string[], flags: { core?: boolean; all?: bool
   return picked;
 }
 
+/** How `peakHeapBytes` in the JSON is measured (see RunResources in src/run/worker.ts). */
+const PEAK_HEAP_NOTE =
+  'peakHeapBytes: high-water of V8 total_heap_size + external_memory (ArrayBuffer stores) of the thread that ran the study, sampled at its start, every progress report and its end (a lower bound); null for cached results. processMaxRssBytes: resident-set high-water of this whole process (all worker threads together), from process.resourceUsage().maxRSS.';
+
 export function resultJson(results: StudyResult[]): unknown {
   return {
+    memory: { note: PEAK_HEAP_NOTE, processMaxRssBytes: process.resourceUsage().maxRSS * 1024 },
     studies: results.map((r) => ({
       id: r.id,
       verdict: r.verdict,
@@ -63,6 +69,7 @@ export function resultJson(results: StudyResult[]): unknown {
       configHash: r.provenance.configHash,
       codeVersion: r.provenance.codeVersion,
       durationMs: r.provenance.durationMs,
+      peakHeapBytes: runResources(r)?.peakHeapBytes ?? null,
       cached: r.cached === true,
       ...(r.error !== undefined ? { error: r.error } : {}),
     })),

@@ -15,7 +15,7 @@
  * - The coordinator stays the only store writer: workers only return results.
  */
 import { Queue, QueueEvents } from 'bullmq';
-import { decodeJson } from '../store.ts';
+import { decodeJson } from '../../core/jsonCodec.ts';
 import type { Dispatch } from '../sweep/coordinator.ts';
 import type { PlannedSweepRun, SweepTask } from '../sweep/spec.ts';
 import type { SweepRunResult } from '../sweep/train.ts';

@@ -4,13 +4,13 @@
  * so BullMQ can renew job locks while a run computes; if this process dies mid-job its lock expires after
  * `lockDurationMs` and another worker's stalled-job check puts the job back in the queue.
  *
- * Results go back to the coordinator as the job's return value (non-finite numbers encoded with the store's
+ * Results go back to the coordinator as the job's return value (non-finite numbers encoded with src/core/jsonCodec.ts
  * encodeJson); the worker never touches the store. A run that ends in status 'error' fails the job, so BullMQ
  * retries it with backoff; diverged runs are results like any other.
  */
 import { hostname } from 'node:os';
 import { UnrecoverableError, Worker } from 'bullmq';
-import { encodeJson } from '../store.ts';
+import { encodeJson } from '../../core/jsonCodec.ts';
 import { createExecutor } from '../sweep/executor.ts';
 import type { SweepTask } from '../sweep/spec.ts';
 import { parseRedisUrl, pingRedis } from './connection.ts';

@@ -11,7 +11,7 @@
  *   Lanczos: Rng.fromSeed(seed, 'sweep-lanczos', t)
  */
 import { valueAndGrad } from '../../core/autodiff.ts';
-import type { Mat } from '../../core/mat.ts';
+import type { FloatArray, Mat } from '../../core/mat.ts';
 import * as op from '../../core/ops.ts';
 import { Rng } from '../../core/random.ts';
 import { type Tensor, noGrad, tensor } from '../../core/tensor.ts';
@@ -21,9 +21,11 @@ import { makePowerLawTask } from '../../data/powerlaw.ts';
 import { type IndexLink, makeTeacherTask } from '../../data/teacher.ts';
 import { loadDigits } from '../../data/node/datasets.ts';
 import { type Mlp, mlp } from '../../nn/mlp.ts';
-import { type Arrays, type Optimizer, adam, adamw, applyUpdates, momentum, sgd } from '../../nn/optim.ts';
+import { type Optimizer, optimizerFromConfig } from '../../nn/optim.ts';
+import { fit } from '../../nn/train.ts';
 import { sharpness } from '../../observe/hessian.ts';
 import { stableStringify } from '../../core/hash.ts';
+import { blockNorm, oneHot } from '../../core/stats.ts';
 import { ntkTargetAlignment } from './observables.ts';
 import type { DataConfig, ObservableName, RunConfig, SweepTask } from './spec.ts';
 
@@ -94,12 +96,6 @@ function linkFn(name: string): IndexLink {
     for (let j = 0; j < z.length; j++) s += h(z[j]);
     return s;
   };
-}
-
-function oneHot(labels: Int32Array, classes: number): Float64Array {
-  const out = new Float64Array(labels.length * classes);
-  for (let i = 0; i < labels.length; i++) out[i * classes + labels[i]] = 1;
-  return out;
 }
 
 function rowsOf(x: Mat, idx: Int32Array): Mat {
@@ -201,26 +197,26 @@ export function buildModel(config: RunConfig, inputDim: number, outputDim: numbe
   );
 }
 
-function buildOptimizer(o: RunConfig['optimizer'], lrScales: number[]): Optimizer<unknown> {
-  switch (o.name) {
-    case 'sgd':
-      return sgd(o.lr, lrScales) as Optimizer<unknown>;
-    case 'momentum':
-      return momentum(o.lr, o.momentum ?? 0.9, lrScales) as Optimizer<unknown>;
-    case 'adam':
-      return adam(o.lr, { beta1: o.beta1 ?? 0.9, beta2: o.beta2 ?? 0.999, eps: o.eps ?? 1e-8, lrScales }) as Optimizer<unknown>;
-    case 'adamw':
-      return adamw(o.lr, o.weightDecay, { beta1: o.beta1 ?? 0.9, beta2: o.beta2 ?? 0.999, eps: o.eps ?? 1e-8, lrScales }) as Optimizer<unknown>;
-  }
+/**
+ * The run's optimizer: the one chain of `optimizerFromConfig` with the parameterization's multipliers
+ * (weight decay coupled, added to the gradient, for sgd, momentum and adam; decoupled for adamw).
+ */
+export function sweepOptimizer(o: RunConfig['optimizer'], lrScales: readonly number[]): Optimizer {
+  return optimizerFromConfig(
+    {
+      kind: o.name,
+      lr: o.lr,
+      beta: o.momentum ?? undefined,
+      beta1: o.beta1 ?? undefined,
+      beta2: o.beta2 ?? undefined,
+      eps: o.eps ?? undefined,
+      weightDecay: o.weightDecay,
+    },
+    { lrScales },
+  );
 }
 
 // ---- training ----
-
-function norm(blocks: ArrayLike<number>[]): number {
-  let s = 0;
-  for (const b of blocks) for (let i = 0; i < b.length; i++) s += b[i] * b[i];
-  return Math.sqrt(s);
-}
 
 function argmaxAccuracy(out: Tensor, labels: Int32Array): number {
   const [n, c] = out.shape;
@@ -243,40 +239,54 @@ class DivergedError extends Error {
   }
 }
 
-/**
- * Train one run. Returns status 'done' or 'diverged'; throws on bad input or abort (the task wrapper turns
- * exceptions into status 'error').
- */
-export function trainRun(config: RunConfig, seed: number, hooks: RunHooks = {}): Omit<SweepRunResult, 'runId' | 'codeVersion' | 'startedAt' | 'durationMs' | 'worker'> {
-  const ds = cachedDataset(config.data);
-  const net = buildModel(config, ds.inputDim, ds.outputDim, seed);
-  const params = net.params();
-  const arrays: Arrays = params.map((p) => p.data);
-  const opt = buildOptimizer(config.optimizer, net.lrScales());
-  let state = opt.init(arrays);
-  const theta0 = arrays.map((a) => Float64Array.from(a));
-  const theta0Norm = norm(theta0);
-  const n = ds.xTrain.rows;
-  const out = ds.outputDim;
-  const maxLoss = config.divergence.maxLoss;
+interface SweepBatch {
+  x: Tensor;
+  y: Tensor;
+  labels: Int32Array | null;
+}
+
+/** A run's data as tensors, its loss and its evaluation. */
+interface RunData {
+  ds: Dataset;
+  n: number;
+  out: number;
+  train: SweepBatch;
+  test: SweepBatch;
+  lossOf: (pred: Tensor, b: SweepBatch) => Tensor;
+  evaluate: (b: SweepBatch) => { loss: number; accuracy: number };
+}
+
+function runData(config: RunConfig, ds: Dataset, net: Mlp): RunData {
   const xent = config.loss === 'cross-entropy';
   if (xent && !ds.labelsTrain) throw new Error(`loss: cross-entropy needs a classification task, got data.task '${config.data.task}'`);
+  const n = ds.xTrain.rows;
+  const out = ds.outputDim;
+  const lossOf = (pred: Tensor, b: SweepBatch): Tensor => (xent ? op.softmaxCrossEntropy(pred, b.labels as Int32Array) : op.mse(pred, b.y));
+  return {
+    ds,
+    n,
+    out,
+    train: { x: tensor(ds.xTrain.data, [n, ds.inputDim]), y: tensor(ds.targetsTrain, [n, out]), labels: ds.labelsTrain },
+    test: { x: tensor(ds.xTest.data, [ds.xTest.rows, ds.inputDim]), y: tensor(ds.targetsTest, [ds.xTest.rows, out]), labels: ds.labelsTest },
+    lossOf,
+    evaluate: (b) =>
+      noGrad(() => {
+        const pred = net.forward(b.x);
+        return { loss: lossOf(pred, b).data[0], accuracy: b.labels ? argmaxAccuracy(pred, b.labels) : Number.NaN };
+      }),
+  };
+}
 
-  const xTrain = tensor(ds.xTrain.data, [n, ds.inputDim]);
-  const xTest = tensor(ds.xTest.data, [ds.xTest.rows, ds.inputDim]);
-  const yTrain = tensor(ds.targetsTrain, [n, out]);
-  const yTest = tensor(ds.targetsTest, [ds.xTest.rows, out]);
-  const lossOf = (pred: Tensor, targets: Tensor, labels: Int32Array | null): Tensor => (xent ? op.softmaxCrossEntropy(pred, labels as Int32Array) : op.mse(pred, targets));
-  const trainLoss = () => lossOf(net.forward(xTrain), yTrain, ds.labelsTrain);
-
-  // minibatches: one permutation per epoch, drop-last
+/** Minibatch t (0-based): one permutation per epoch, drop-last; the whole training set when full-batch. */
+function minibatches(config: RunConfig, d: RunData, seed: number): (t: number) => SweepBatch {
+  const { ds, n, out } = d;
   const batch = config.optimizer.batch === 'full' || config.optimizer.batch >= n ? n : config.optimizer.batch;
   const perEpoch = Math.max(1, Math.floor(n / batch));
   const batchRng = Rng.fromSeed(seed, 'sweep-batches');
   let epoch = -1;
   let perm: Int32Array = new Int32Array(0);
-  const batchAt = (t: number): { x: Tensor; y: Tensor; labels: Int32Array | null } => {
-    if (batch === n) return { x: xTrain, y: yTrain, labels: ds.labelsTrain };
+  return (t) => {
+    if (batch === n) return d.train;
     const e = Math.floor(t / perEpoch);
     if (e !== epoch) {
       epoch = e;
@@ -294,16 +304,27 @@ export function trainRun(config: RunConfig, seed: number, hooks: RunHooks = {}):
     }
     return { x: tensor(xb, [batch, ds.inputDim]), y: tensor(yb, [batch, out]), labels: lb };
   };
+}
 
-  // probe subsets for sharpness / kernel alignment: the first examples of the training set
-  const probe = (size: number) => {
-    const m = Math.min(size, n);
-    const x = tensor(ds.xTrain.data.subarray(0, m * ds.inputDim), [m, ds.inputDim]);
-    const y = tensor(ds.targetsTrain.subarray(0, m * out), [m, out]);
-    const labels = ds.labelsTrain ? ds.labelsTrain.subarray(0, m) : null;
-    return { m, x, y, labels };
-  };
+/** Probe subset for sharpness / kernel alignment: the first `size` examples of the training set. */
+function probeOf(d: RunData, size: number): SweepBatch & { m: number } {
+  const m = Math.min(size, d.n);
+  const inDim = d.ds.inputDim;
+  const labels = d.ds.labelsTrain ? d.ds.labelsTrain.subarray(0, m) : null;
+  return { m, x: tensor(d.ds.xTrain.data.subarray(0, m * inDim), [m, inDim]), y: tensor(d.ds.targetsTrain.subarray(0, m * d.out), [m, d.out]), labels };
+}
 
+/**
+ * The observables of `config.record`, read at parameters after t updates: `record(t, batchLoss)` appends
+ * the ones due at t (and all of them at the last step), throwing DivergedError when the train loss leaves
+ * the divergence rule.
+ */
+function observableRecorder(config: RunConfig, d: RunData, net: Mlp, seed: number) {
+  const params = net.params();
+  const arrays = params.map((p) => p.data);
+  const theta0 = arrays.map((a) => Float64Array.from(a));
+  const theta0Norm = blockNorm(theta0);
+  const maxLoss = config.divergence.maxLoss;
   const series = new Map<ObservableName, SeriesOut>();
   for (const o of config.record.observables) series.set(o.name, { observable: o.name, steps: [], values: [] });
   const push = (name: ObservableName, t: number, v: number) => {
@@ -313,18 +334,16 @@ export function trainRun(config: RunConfig, seed: number, hooks: RunHooks = {}):
       s.values.push(v);
     }
   };
-
-  const evaluate = (x: Tensor, y: Tensor, labels: Int32Array | null) =>
-    noGrad(() => {
-      const pred = net.forward(x);
-      return { loss: lossOf(pred, y, labels).data[0], accuracy: labels ? argmaxAccuracy(pred, labels) : Number.NaN };
-    });
-
+  const weightChange = () => {
+    let s = 0;
+    for (let b = 0; b < arrays.length; b++) for (let i = 0; i < arrays[b].length; i++) s += (arrays[b][i] - theta0[b][i]) ** 2;
+    return theta0Norm > 0 ? Math.sqrt(s) / theta0Norm : Math.sqrt(s);
+  };
   const record = (t: number, batchLoss: number | null) => {
     let train: { loss: number; accuracy: number } | undefined;
     let test: { loss: number; accuracy: number } | undefined;
-    const trainEval = () => (train ??= evaluate(xTrain, yTrain, ds.labelsTrain));
-    const testEval = () => (test ??= evaluate(xTest, yTest, ds.labelsTest));
+    const trainEval = () => (train ??= d.evaluate(d.train));
+    const testEval = () => (test ??= d.evaluate(d.test));
     for (const o of config.record.observables) {
       if (!(t % o.every === 0 || t === config.steps)) continue;
       switch (o.name) {
@@ -346,93 +365,110 @@ export function trainRun(config: RunConfig, seed: number, hooks: RunHooks = {}):
         case 'test_accuracy':
           push(o.name, t, testEval().accuracy);
           break;
-        case 'grad_norm': {
-          const { grads } = valueAndGrad(trainLoss, params);
-          push(o.name, t, norm(grads));
+        case 'grad_norm':
+          push(o.name, t, blockNorm(valueAndGrad(() => d.lossOf(net.forward(d.train.x), d.train), params).grads));
           break;
-        }
-        case 'weight_change': {
-          let s = 0;
-          for (let b = 0; b < arrays.length; b++) for (let i = 0; i < arrays[b].length; i++) s += (arrays[b][i] - theta0[b][i]) ** 2;
-          push(o.name, t, theta0Norm > 0 ? Math.sqrt(s) / theta0Norm : Math.sqrt(s));
+        case 'weight_change':
+          push(o.name, t, weightChange());
           break;
-        }
         case 'param_norm':
-          push(o.name, t, norm(arrays));
+          push(o.name, t, blockNorm(arrays));
           break;
         case 'sharpness': {
-          const p = probe(o.probe ?? 256);
-          const loss = () => lossOf(net.forward(p.x), p.y, p.labels);
-          push(o.name, t, sharpness(loss, params, { rng: Rng.fromSeed(seed, 'sweep-lanczos', t), maxIter: o.iters ?? 20 }));
+          const p = probeOf(d, o.probe ?? 256);
+          push(o.name, t, sharpness(() => d.lossOf(net.forward(p.x), p), params, { rng: Rng.fromSeed(seed, 'sweep-lanczos', t), maxIter: o.iters ?? 20 }));
           break;
         }
         case 'kernel_alignment': {
-          const p = probe(o.probe ?? 64);
-          push(o.name, t, ntkTargetAlignment(() => net.forward(p.x), params, p.m, out, p.y.data as Float64Array, out));
+          const p = probeOf(d, o.probe ?? 64);
+          push(o.name, t, ntkTargetAlignment(() => net.forward(p.x), params, p.m, d.out, p.y.data as Float64Array, d.out));
           break;
         }
       }
     }
   };
+  return { series, record };
+}
 
-  let lastProgress = 0;
+/** `progress` at most every ~100 ms. */
+function throttled(progress: ((fraction: number) => void) | undefined): (fraction: number) => void {
+  let last = 0;
+  return (fraction) => {
+    if (!progress) return;
+    const now = Date.now();
+    if (now - last >= 100) {
+      last = now;
+      progress(fraction);
+    }
+  };
+}
+
+type RunOutcome = Omit<SweepRunResult, 'runId' | 'codeVersion' | 'startedAt' | 'durationMs' | 'worker'>;
+
+/**
+ * Train one run through `fit`. The observables of step t are read before update t + 1 (on the batch loss
+ * that update is computed from) and at the last step. Returns status 'done' or 'diverged' (a minibatch
+ * loss beyond divergence.maxLoss, a non-finite gradient, or a train loss beyond it when recorded); throws
+ * on bad input or abort (the task wrapper turns exceptions into status 'error').
+ */
+export function trainRun(config: RunConfig, seed: number, hooks: RunHooks = {}): RunOutcome {
+  const ds = cachedDataset(config.data);
+  const net = buildModel(config, ds.inputDim, ds.outputDim, seed);
+  const d = runData(config, ds, net);
+  const { series, record } = observableRecorder(config, d, net, seed);
+  const progress = throttled(hooks.progress);
+  const maxLoss = config.divergence.maxLoss;
+  const batchAt = minibatches(config, d, seed);
+  const diverged = (step: number, message: string, stepsDone: number): RunOutcome => ({ seed, status: 'diverged', divergedStep: step, message, stepsDone, series: [...series.values()], final: {} });
   let stepsDone = 0;
   let lastBatchLoss: number | null = null;
   try {
-    for (let t = 0; t <= config.steps; t++) {
-      if (hooks.signal?.aborted) throw hooks.signal.reason ?? new Error('aborted');
-      if (t === config.steps) {
-        record(t, lastBatchLoss);
-        break;
-      }
-      const b = batchAt(t);
-      const { value, grads } = valueAndGrad(() => lossOf(net.forward(b.x), b.y, b.labels), params);
-      if (!Number.isFinite(value) || value > maxLoss) {
-        throw new DivergedError(t, `minibatch loss ${value} at step ${t}${Number.isFinite(value) ? ` exceeds divergence.maxLoss ${maxLoss}` : ''}`);
-      }
-      const gn = norm(grads);
-      if (!Number.isFinite(gn)) throw new DivergedError(t, `gradient norm ${gn} at step ${t}`);
-      record(t, value);
-      // L2 penalty ½λ‖θ‖² added to the loss for sgd/momentum/adam (gradient += λθ); adamw decays in the update.
-      const wd = config.optimizer.weightDecay;
-      if (wd > 0 && config.optimizer.name !== 'adamw') {
-        for (let p = 0; p < grads.length; p++) {
-          const g = grads[p];
-          const th = arrays[p];
-          for (let i = 0; i < g.length; i++) g[i] += wd * th[i];
-        }
-      }
-      const u = opt.update(grads, state, arrays);
-      state = u.state;
-      applyUpdates(arrays, u.updates);
-      stepsDone = t + 1;
-      lastBatchLoss = value;
-      if (hooks.progress) {
-        const now = Date.now();
-        if (now - lastProgress >= 100) {
-          lastProgress = now;
-          hooks.progress(stepsDone / config.steps);
-        }
-      }
+    const r = fit<SweepBatch>({
+      params: net.params(),
+      loss: (b) => d.lossOf(net.forward(b.x), b),
+      optimizer: sweepOptimizer(config.optimizer, net.lrScales()),
+      steps: config.steps,
+      batches: (s) => batchAt(s - 1),
+      divergence: { maxLoss },
+      onStep: (s, value, grads: FloatArray[]) => {
+        stepsDone = s - 1;
+        const gn = blockNorm(grads);
+        if (!Number.isFinite(gn)) throw new DivergedError(s - 1, `gradient norm ${gn} at step ${s - 1}`);
+        record(s - 1, value);
+        lastBatchLoss = value;
+        progress(s / config.steps);
+      },
+      onEval: (s) => {
+        stepsDone = s;
+        if (s === config.steps) record(s, lastBatchLoss);
+      },
+      signal: hooks.signal,
+    });
+    if (r.diverged) {
+      const { step, loss } = r.diverged;
+      return diverged(step - 1, `minibatch loss ${loss} at step ${step - 1}${Number.isFinite(loss) ? ` exceeds divergence.maxLoss ${maxLoss}` : ''}`, r.steps);
     }
   } catch (e) {
-    if (e instanceof DivergedError) {
-      return { seed, status: 'diverged', divergedStep: e.step, message: e.message, stepsDone, series: [...series.values()], final: {} };
-    }
+    if (e instanceof DivergedError) return diverged(e.step, e.message, stepsDone);
     throw e;
   }
-  const trainFinal = evaluate(xTrain, yTrain, ds.labelsTrain);
-  const testFinal = evaluate(xTest, yTest, ds.labelsTest);
+  return finalOutcome(config, d, seed, stepsDone, [...series.values()], hooks);
+}
+
+/** The final train and test metrics at θ_steps; a final train loss beyond the divergence rule is a divergence. */
+function finalOutcome(config: RunConfig, d: RunData, seed: number, stepsDone: number, series: SeriesOut[], hooks: RunHooks): RunOutcome {
+  const trainFinal = d.evaluate(d.train);
+  const testFinal = d.evaluate(d.test);
   const final: Record<string, number> = { final_train_loss: trainFinal.loss, final_test_loss: testFinal.loss };
-  if (ds.labelsTrain) {
+  if (d.ds.labelsTrain) {
     final.final_train_accuracy = trainFinal.accuracy;
     final.final_test_accuracy = testFinal.accuracy;
   }
-  if (!Number.isFinite(trainFinal.loss) || trainFinal.loss > maxLoss) {
-    return { seed, status: 'diverged', divergedStep: config.steps, message: `final train loss ${trainFinal.loss}`, stepsDone, series: [...series.values()], final: {} };
+  if (!Number.isFinite(trainFinal.loss) || trainFinal.loss > config.divergence.maxLoss) {
+    return { seed, status: 'diverged', divergedStep: config.steps, message: `final train loss ${trainFinal.loss}`, stepsDone, series, final: {} };
   }
   hooks.progress?.(1);
-  return { seed, status: 'done', divergedStep: null, message: null, stepsDone, series: [...series.values()], final };
+  return { seed, status: 'done', divergedStep: null, message: null, stepsDone, series, final };
 }
 
 /** Where this code runs, for provenance (set by the task wrapper). */
@@ -452,7 +488,7 @@ export function runSweepTask(task: SweepTask, hooks: RunHooks = {}): SweepRunRes
     const r = trainRun(task.config, task.seed, hooks);
     return { ...base, ...r, durationMs: Date.now() - t0 };
   } catch (e) {
-    if (hooks.signal?.aborted) throw e;
+    if (hooks.signal?.aborted) throw hooks.signal.reason ?? e;
     const msg = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
     return {
       ...base,

@@ -14,6 +14,7 @@ export {
   predictChinchilla,
   SMALL_INIT_GRID,
 } from './chinchilla.ts';
+export { fitStepsHyperbola, type HyperbolaFit } from './criticalBatch.ts';
 export { InputError } from './errors.ts';
 export { type LbfgsOptions, type LbfgsResult, type LbfgsStopReason, minimizeLbfgs, type ObjectiveWithGradient } from './lbfgs.ts';
 export { type LevenbergMarquardtOptions, type LevenbergMarquardtResult, levenbergMarquardt, type ResidualFunction } from './levenbergMarquardt.ts';

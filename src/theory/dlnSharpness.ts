@@ -1,6 +1,6 @@
 /**
  * The sharpness (top Hessian eigenvalue) of a two-layer deep linear network along Saxe's solution, for
- * catalog 17 (`dln-progressive-sharpening`).
+ * catalog 17 (`dln-progressive-sharpening`); the mode strengths u along the solution are Saxe's (./saxe.ts).
  *
  * Loss L(W₁, W₂) = ½‖W₂W₁ − T‖²_F (whitened inputs), T = Σ_μ s_μ u_μ v_μᵀ. Its second variation is
  *   ∇²L[Δ, Δ] = ‖Δ₂W₁ + W₂Δ₁‖²_F + 2⟨R, Δ₂Δ₁⟩,   R = W₂W₁ − T.
@@ -18,7 +18,7 @@
  * Limits: at u → 0 (the saddle at the origin) S = s₁; at the balanced global minimum (u = s) S = max(2s₁,
  * s_p + s_i) = 2s₁. Progressive sharpening in DLNs: Even, Pesme, Gunasekar & Flammarion 2023; Yoo et al. 2025.
  */
-import { eigvalsh } from '../../core/linalg.ts';
+import { eigvalsh } from '../core/linalg.ts';
 
 /** S at the balanced aligned point with mode strengths u (same order as s). */
 export function balancedDlnSharpness(u: readonly number[], s: readonly number[]): number {
@@ -49,9 +49,4 @@ export function balancedDlnSharpness(u: readonly number[], s: readonly number[])
     }
   }
   return best;
-}
-
-/** Saxe's logistic mode strength u(τ) = s / (1 + (s/u₀ − 1)e^{−2sτ}) (depth 2, gradient flow). */
-export function saxeLogistic(s: number, u0: number, tau: number): number {
-  return s / (1 + (s / u0 - 1) * Math.exp(-2 * s * tau));
 }

@@ -1,12 +1,13 @@
 /**
- * The learning-rate sweep helpers (src/observe/lrSweep.ts): the optimum estimator against exact
+ * The learning-rate sweep helpers (src/protocols/lrSweep.ts): the optimum estimator against exact
  * parabolas, the least-squares quadratic against exact data, and the online trainer's determinism and
  * divergence detection.
  */
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../../src/core/random.ts';
-import { buildModel, parseModelSpec } from '../../src/observe/coordCheck.ts';
-import { curveOptimum, geometricMean, quadraticFit, tanhTeacher, teacherBatch, trainOnline } from '../../src/observe/lrSweep.ts';
+import { teacherBatch } from '../../src/data/teacherStream.ts';
+import { buildModel, parseModelSpec } from '../../src/protocols/coordCheck.ts';
+import { curveOptimum, geometricMean, quadraticFit, tanhTeacher, trainOnline } from '../../src/protocols/lrSweep.ts';
 
 describe('quadraticFit', () => {
   it('is exact on a quadratic and least-squares on noisy data', () => {

@@ -1,5 +1,5 @@
 /**
- * Helpers of the signal-propagation study (catalog 9): forward propagation of input pairs and tangent vectors
+ * The measurement of the signal-propagation study (catalog 9): forward propagation of input pairs and tangent vectors
  * through a random fully connected network, h^{l+1} = W^{l+1} φ(h^l) + b^{l+1}, W_ij ~ N(0, σ_w²/N), b_i ~ N(0, σ_b²)
  * (Poole et al. 2016's setting, Eq. 1), fresh independent weights in every layer. Two ways to draw the product
  * W^{l+1}A for the m tracked columns A = [φ(h^l) …] (N × m), identical in law:
@@ -8,12 +8,14 @@
  *    Ξ Sᵀ with Ξ (N × m) standard normal and S Sᵀ = (σ_w²/N)AᵀA (O(Nm) draws; the standard Gaussian-conditioning
  *    argument behind the mean-field recursions, e.g. Schoenholz et al. 2017 §2, used here without the N → ∞ step,
  *    so every finite-width fluctuation is kept). It makes averages over hundreds of networks affordable.
- * Browser-safe.
+ * Browser-safe. Nothing is trained: the networks are random, so this is the study's own forward loop; it honours the
+ * abort signal between layers.
  */
 import { matmul } from '../../core/linalg.ts';
 import type { Mat } from '../../core/mat.ts';
 import type { Rng } from '../../core/random.ts';
-import { type Activation, activationFunctions } from '../../theory/activations.ts';
+import { throwIfAborted } from '../../nn/train.ts';
+import { activationFunctions, type KernelActivation } from '../../theory/activations.ts';
 
 export interface PropagationStats {
   /** q^l = (1/N) Σ_i h_i², averaged over the 2B inputs, l = 0..depth */
@@ -63,7 +65,7 @@ function pairWithCorrelation(h: Float64Array, cols: number, b: number, N: number
  * One matrix product per layer carries all 3B columns.
  */
 export function propagate(opts: {
-  activation: Activation;
+  activation: KernelActivation;
   weightVariance: number;
   biasVariance: number;
   width: number;
@@ -74,6 +76,7 @@ export function propagate(opts: {
   rng: Rng;
   /** how W·A is drawn (see the module comment); default 'matrix' */
   method?: 'matrix' | 'sampled';
+  signal?: AbortSignal;
 }): PropagationStats {
   const { width: N, depth, pairs: B, rng } = opts;
   const { phi, dphi } = activationFunctions(opts.activation);
@@ -124,6 +127,7 @@ export function propagate(opts: {
   const layers = rng.child('layers');
   const a = new Float64Array(N * cols);
   for (let l = 0; l < depth; l++) {
+    throwIfAborted(opts.signal);
     // A = [φ(h) for the 2B inputs | φ′(h₁) ⊙ v̂ for the B tangents], v̂ = v/‖v‖ so the gain is ‖v^{l+1}‖²
     const tnorm = new Float64Array(B);
     for (let i = 0; i < N; i++) for (let b = 0; b < B; b++) tnorm[b] += h[i * cols + 2 * B + b] ** 2;

@@ -8,7 +8,7 @@
  * propagation" (ICLR), Eqs. 4–9; LeCun, Bottou, Orr & Müller 1998, "Efficient backprop"; Neal 1996.
  *
  * Setting. Fully connected tanh network h^{l+1} = W^{l+1}φ(h^l) + b^{l+1}, W_ij ~ N(0, σ_w²/N), b_i ~ N(0, σ_b²),
- * width N = 1000, depth 40, σ_w² ∈ {0.5, 1, 1.5, 2.5, 4}, σ_b² = 0.05 (./support/signal-propagation.ts). Layer-0
+ * width N = 1000, depth 40, σ_w² ∈ {0.5, 1, 1.5, 2.5, 4}, σ_b² = 0.05 (./propagate.ts). Layer-0
  * pre-activations of each input pair have empirical variance q⁰ = 1 and correlation c⁰ = 0.5 exactly; each pair
  * also carries a tangent vector propagated by the layer Jacobian, v^{l+1} = W^{l+1}(φ′(h^l) ⊙ v^l). Two ensembles:
  *  - the catalog's: 5 networks per σ_w² with explicit N × N Gaussian matrices from `Rng`, 8 input pairs each;
@@ -47,10 +47,11 @@
  * reported in the notes and drawn in the figures.
  */
 import { z } from 'zod';
-import { isActivation } from '../theory/activations.ts';
-import { chi1At, criticalWeightVariance, signalPropagation, varianceFixedPoint } from '../theory/signalPropagation.ts';
-import { propagate } from './support/signal-propagation.ts';
-import type { Figure, MetricSpec, Observations, RegimeCheck, Series, Study } from './types.ts';
+import { linearSlope } from '../../core/stats.ts';
+import { isKernelActivation } from '../../theory/activations.ts';
+import { chi1At, criticalWeightVariance, signalPropagation, varianceFixedPoint } from '../../theory/signalPropagation.ts';
+import { defineStudy, type Figure, type MeasureContext, type MetricSpec, type RegimeCheck, type Series } from '../types.ts';
+import { propagate } from './propagate.ts';
 
 const Params = z.object({
   activation: z.enum(['tanh', 'erf', 'relu']).default('tanh'),
@@ -103,20 +104,176 @@ function theory(p: P, sw2: number, depth: number) {
   return signalPropagation({ activation: p.activation, weightVariance: sw2, biasVariance: p.biasVariance, q0: p.q0, c0: p.c0, depth });
 }
 
-function fitSlope(x: number[], y: number[]): number {
-  const n = x.length;
-  const mx = x.reduce((s, v) => s + v, 0) / n;
-  const my = y.reduce((s, v) => s + v, 0) / n;
-  let sxy = 0;
-  let sxx = 0;
-  for (let i = 0; i < n; i++) {
-    sxy += (x[i] - mx) * (y[i] - my);
-    sxx += (x[i] - mx) ** 2;
-  }
-  return sxy / sxx;
+interface Out {
+  scalars: Record<string, number>;
+  series: Series[];
+  notes: string[];
 }
 
-export const signalPropagationStudy: Study<P> = {
+/** Work done and total, in multiply-adds and Gaussian draws, for progress. */
+interface Work {
+  done: number;
+  total: number;
+}
+
+const layerAxis = (depth: number) => Array.from({ length: depth + 1 }, (_, l) => l);
+
+/**
+ * Networks of N×N Gaussian matrices at one σ_w²: mean q^l, c^l, 1 − c^l over `seeds` networks, their errors against
+ * the maps over l ≤ compareDepth, and the mean Jacobian gain past the settled layer (returned: the measured χ₁).
+ */
+function measureExplicitEnsemble(p: P, sw2: number, ctx: MeasureContext, work: Work, out: Out): number {
+  const { scalars, series } = out;
+  const N = p.width;
+  const g = sigmaLabel(sw2);
+  const t = theory(p, sw2, p.depth);
+  const from = settledLayer(t.qTrajectory, t.qStar, p.depth);
+  const q = new Float64Array(p.depth + 1);
+  const c = new Float64Array(p.depth + 1);
+  const gap = new Float64Array(p.depth + 1);
+  let gain = 0;
+  let gainCount = 0;
+  for (let s = 0; s < p.seeds; s++) {
+    const r = propagate({ activation: p.activation, weightVariance: sw2, biasVariance: p.biasVariance, width: N, depth: p.depth, pairs: p.pairs, q0: p.q0, c0: p.c0, rng: ctx.rng.child('net', sw2, s), signal: ctx.signal });
+    for (let l = 0; l <= p.depth; l++) {
+      q[l] += r.q[l] / p.seeds;
+      c[l] += r.c[l] / p.seeds;
+      gap[l] += r.gap[l] / p.seeds;
+    }
+    for (let l = from; l < p.depth; l++) {
+      gain += r.jacobianGain[l];
+      gainCount++;
+    }
+    work.done += p.depth * N * N;
+    ctx.progress(work.done / work.total, `${g}, network ${s + 1}/${p.seeds}`);
+  }
+  const explicit = `${g}, N×N matrices`;
+  const layers = layerAxis(p.depth);
+  series.push({ name: 'q^l', group: explicit, kind: 'measured', x: layers, y: Array.from(q) });
+  series.push({ name: 'c^l', group: explicit, kind: 'measured', x: layers, y: Array.from(c) });
+  if (t.phase === 'ordered') series.push({ name: '1 − c^l', group: g, kind: 'measured', x: layers, y: Array.from(gap) });
+  const chi = gainCount > 0 ? gain / gainCount : Number.NaN;
+  scalars[`χ₁[${g}]`] = chi;
+  scalars[`phase[${g}] (1 chaotic, −1 ordered, 0 critical/divergent)`] = chi > 1 ? 1 : chi < 1 ? -1 : 0;
+  scalars[`Jacobian layers averaged[${g}]`] = gainCount;
+  const top = Math.min(p.compareDepth, p.depth);
+  let qRms = 0;
+  let cRms = 0;
+  let qMax = 0;
+  let cMax = 0;
+  for (let l = 0; l <= top; l++) {
+    const eq = Math.abs(q[l] / t.qTrajectory[l] - 1);
+    const ec = Math.abs(c[l] - t.cTrajectory[l]);
+    qRms += eq ** 2 / (top + 1);
+    cRms += ec ** 2 / (top + 1);
+    qMax = Math.max(qMax, eq);
+    cMax = Math.max(cMax, ec);
+  }
+  scalars[`N×N matrices: RMS relative error of q^l[${g}]`] = Math.sqrt(qRms);
+  scalars[`N×N matrices: RMS error of c^l[${g}]`] = Math.sqrt(cRms);
+  scalars[`N×N matrices: max relative error of q^l[${g}]`] = qMax;
+  scalars[`N×N matrices: max error of c^l[${g}]`] = cMax;
+  scalars[`c at depth ${p.depth}[${g}]`] = c[p.depth];
+  // correlation depth scale (ordered phase, where the theory reaches the linear regime of the map)
+  const fitLayers = t.phase === 'ordered' ? linearRegimeLayers(t.cTrajectory, p.depth) : [];
+  if (fitLayers.length >= 5) {
+    const slope = linearSlope(
+      fitLayers,
+      fitLayers.map((l) => Math.log(gap[l])),
+    );
+    scalars[`ξ_c[${g}]`] = -1 / slope;
+    scalars[`ξ_c fit layers[${g}]`] = fitLayers.length;
+  }
+  return chi;
+}
+
+/** The sampled ensemble at one σ_w²: many independent networks, one input pair each (W·A drawn from its exact law). */
+function measureSampledEnsemble(p: P, sw2: number, ctx: MeasureContext, work: Work, out: Out): void {
+  const g = sigmaLabel(sw2);
+  const t = theory(p, sw2, p.depth);
+  const qs = new Float64Array(p.depth + 1);
+  const cs = new Float64Array(p.depth + 1);
+  const qs2 = new Float64Array(p.depth + 1);
+  for (let s = 0; s < p.sampledNetworks; s++) {
+    const r = propagate({ activation: p.activation, weightVariance: sw2, biasVariance: p.biasVariance, width: p.sampledWidth, depth: p.depth, pairs: 1, q0: p.q0, c0: p.c0, rng: ctx.rng.child('sampled', sw2, s), method: 'sampled', signal: ctx.signal });
+    for (let l = 0; l <= p.depth; l++) {
+      qs[l] += r.q[l] / p.sampledNetworks;
+      qs2[l] += r.q[l] ** 2 / p.sampledNetworks;
+      cs[l] += r.c[l] / p.sampledNetworks;
+    }
+    work.done += p.depth * p.sampledWidth * 3;
+    if (s % 50 === 49) ctx.progress(work.done / work.total, `${g}, sampled network ${s + 1}/${p.sampledNetworks}`);
+  }
+  for (let l = 0; l <= p.depth; l++) ctx.emit?.({ name: 'c^l', group: g, x: l, y: cs[l] });
+  const layers = layerAxis(p.depth);
+  out.series.push({ name: 'q^l', group: g, kind: 'measured', x: layers, y: Array.from(qs) });
+  out.series.push({ name: 'c^l', group: g, kind: 'measured', x: layers, y: Array.from(cs) });
+  const top = Math.min(p.compareDepth, p.depth);
+  let qErr = 0;
+  let cErr = 0;
+  let se = 0;
+  for (let l = 0; l <= top; l++) {
+    qErr = Math.max(qErr, Math.abs(qs[l] / t.qTrajectory[l] - 1));
+    cErr = Math.max(cErr, Math.abs(cs[l] - t.cTrajectory[l]));
+    if (p.sampledNetworks > 1) se = Math.max(se, Math.sqrt(Math.max(0, qs2[l] - qs[l] ** 2) / (p.sampledNetworks - 1)) / qs[l]);
+  }
+  out.scalars[`max relative error of q^l[${g}]`] = qErr;
+  out.scalars[`max error of c^l[${g}]`] = cErr;
+  out.scalars[`largest relative SE of q^l (sampled)[${g}]`] = se;
+}
+
+/** Jacobian gain χ₁ at (1 ∓ offset)·σ_w²(crit), on either side of the order-to-chaos boundary. */
+function measureBoundaryProbes(p: P, probes: number[], ctx: MeasureContext, work: Work, out: Out, chiMeasured: { sw2: number; chi: number }[]): void {
+  const N = p.width;
+  probes.forEach((sw2, k) => {
+    const t = theory(p, sw2, p.boundaryDepth);
+    const from = settledLayer(t.qTrajectory, t.qStar, p.boundaryDepth);
+    let gain = 0;
+    let count = 0;
+    for (let s = 0; s < p.seeds; s++) {
+      const r = propagate({ activation: p.activation, weightVariance: sw2, biasVariance: p.biasVariance, width: N, depth: p.boundaryDepth, pairs: p.pairs, q0: p.q0, c0: p.c0, rng: ctx.rng.child('probe', k, s), signal: ctx.signal });
+      for (let l = from; l < p.boundaryDepth; l++) {
+        gain += r.jacobianGain[l];
+        count++;
+      }
+      work.done += p.boundaryDepth * N * N;
+      ctx.progress(work.done / work.total, `boundary probe σ_w² = ${sw2.toFixed(3)}, network ${s + 1}/${p.seeds}`);
+    }
+    const chi = count > 0 ? gain / count : Number.NaN;
+    out.scalars[`χ₁ ${k === 0 ? 'below' : 'above'} the boundary`] = chi;
+    chiMeasured.push({ sw2, chi });
+  });
+}
+
+/** Width independence of the pre-activation variance under 1/fan_in: mean q at the check layer per width. */
+function measureWidthCheck(p: P, ws: number[], widthRuns: number[], ctx: MeasureContext, work: Work, out: Out): number[] {
+  const qWidth: number[] = [];
+  ws.forEach((w, i) => {
+    let acc = 0;
+    for (let s = 0; s < widthRuns[i]; s++) {
+      const r = propagate({ activation: p.activation, weightVariance: p.widthWeightVariance, biasVariance: p.biasVariance, width: w, depth: p.widthDepth, pairs: p.pairs, q0: p.q0, c0: p.c0, rng: ctx.rng.child('width', w, s), signal: ctx.signal });
+      acc += r.q[p.widthDepth];
+      work.done += p.widthDepth * w * w;
+    }
+    qWidth.push(acc / widthRuns[i]);
+    out.scalars[`q^${p.widthDepth}@N=${w}`] = acc / widthRuns[i];
+    ctx.progress(Math.min(1, work.done / work.total), `width ${w}`);
+  });
+  out.series.push({ name: `q^${p.widthDepth} vs width`, group: sigmaLabel(p.widthWeightVariance), kind: 'measured', x: ws, y: qWidth });
+  return qWidth;
+}
+
+/** The report's notes on the two ensembles' errors. */
+function ensembleNotes(p: P, scalars: Record<string, number>): string[] {
+  const pct = (key: (g: string) => string) => p.weightVariances.map((v) => `${(100 * scalars[key(sigmaLabel(v))]).toFixed(1)}%`).join(', ');
+  const abs = (key: (g: string) => string) => p.weightVariances.map((v) => scalars[key(sigmaLabel(v))].toFixed(3)).join(', ');
+  return [
+    `N×N-matrix networks (${p.seeds} per σ_w², ${p.pairs} pairs, width ${p.width}), errors over l ≤ ${p.compareDepth} for σ_w² = ${p.weightVariances.join(', ')}: q^l RMS ${pct((g) => `N×N matrices: RMS relative error of q^l[${g}]`)}, max ${pct((g) => `N×N matrices: max relative error of q^l[${g}]`)}; c^l RMS ${abs((g) => `N×N matrices: RMS error of c^l[${g}]`)}, max ${abs((g) => `N×N matrices: max error of c^l[${g}]`)}.`,
+    `Sampled ensemble (${p.sampledNetworks} networks per σ_w², width ${p.sampledWidth}): largest relative standard error of a layer's mean q^l ${(100 * Math.max(...p.weightVariances.map((v) => scalars[`largest relative SE of q^l (sampled)[${sigmaLabel(v)}]`]))).toFixed(2)}%.`,
+  ];
+}
+
+export const signalPropagationStudy = defineStudy(Params, {
   id: 'signal-propagation',
   catalog: 9,
   pillar: 'limits',
@@ -131,7 +288,6 @@ export const signalPropagationStudy: Study<P> = {
     'LeCun, Bottou, Orr & Müller 1998, Efficient backprop',
   ],
   core: false,
-  schema: Params as unknown as z.ZodType<P>,
   quick: { width: 256, depth: 30, boundaryDepth: 15, widths: [64, 256, 1024], sampledNetworks: 100 },
 
   predict(p) {
@@ -181,12 +337,9 @@ export const signalPropagationStudy: Study<P> = {
   },
 
   measure(p, ctx) {
-    if (!isActivation(p.activation)) throw new Error(`activation: expected tanh, erf or relu, got ${p.activation}`);
-    const scalars: Record<string, number> = {};
-    const series: Series[] = [];
-    const notes: string[] = [];
+    if (!isKernelActivation(p.activation)) throw new Error(`activation: expected tanh, erf or relu, got ${p.activation}`);
+    const out: Out = { scalars: {}, series: [], notes: [] };
     const N = p.width;
-    const layers = Array.from({ length: p.depth + 1 }, (_, l) => l);
     const crit = criticalWeightVariance(p.activation, p.biasVariance);
     const probes = Number.isFinite(crit) ? [crit * (1 - p.boundaryOffset), crit * (1 + p.boundaryOffset)] : [];
     const ws = [...p.widths].sort((a, b) => a - b);
@@ -195,149 +348,24 @@ export const signalPropagationStudy: Study<P> = {
     const mainCost = p.weightVariances.length * p.depth * (p.seeds * N * N + 3 * p.sampledWidth * p.sampledNetworks);
     const probeCost = probes.length * p.seeds * p.boundaryDepth * N * N;
     const widthCost = ws.reduce((s, w, i) => s + widthRuns[i] * p.widthDepth * w * w, 0);
-    const total = mainCost + probeCost + widthCost;
-    let done = 0;
+    const work: Work = { done: 0, total: mainCost + probeCost + widthCost };
     const chiMeasured: { sw2: number; chi: number }[] = [];
-
     for (const sw2 of p.weightVariances) {
-      const g = sigmaLabel(sw2);
-      const t = theory(p, sw2, p.depth);
-      const from = settledLayer(t.qTrajectory, t.qStar, p.depth);
-      const q = new Float64Array(p.depth + 1);
-      const c = new Float64Array(p.depth + 1);
-      const gap = new Float64Array(p.depth + 1);
-      let gain = 0;
-      let gainCount = 0;
-      for (let s = 0; s < p.seeds; s++) {
-        const r = propagate({ activation: p.activation, weightVariance: sw2, biasVariance: p.biasVariance, width: N, depth: p.depth, pairs: p.pairs, q0: p.q0, c0: p.c0, rng: ctx.rng.child('net', sw2, s) });
-        for (let l = 0; l <= p.depth; l++) {
-          q[l] += r.q[l] / p.seeds;
-          c[l] += r.c[l] / p.seeds;
-          gap[l] += r.gap[l] / p.seeds;
-        }
-        for (let l = from; l < p.depth; l++) {
-          gain += r.jacobianGain[l];
-          gainCount++;
-        }
-        done += p.depth * N * N;
-        ctx.progress(done / total, `${g}, network ${s + 1}/${p.seeds}`);
-      }
-      const explicit = `${g}, N×N matrices`;
-      series.push({ name: 'q^l', group: explicit, kind: 'measured', x: layers, y: Array.from(q) });
-      series.push({ name: 'c^l', group: explicit, kind: 'measured', x: layers, y: Array.from(c) });
-      if (t.phase === 'ordered') series.push({ name: '1 − c^l', group: g, kind: 'measured', x: layers, y: Array.from(gap) });
-      const chi = gainCount > 0 ? gain / gainCount : Number.NaN;
-      chiMeasured.push({ sw2, chi });
-      scalars[`χ₁[${g}]`] = chi;
-      scalars[`phase[${g}] (1 chaotic, −1 ordered, 0 critical/divergent)`] = chi > 1 ? 1 : chi < 1 ? -1 : 0;
-      scalars[`Jacobian layers averaged[${g}]`] = gainCount;
-      const top = Math.min(p.compareDepth, p.depth);
-      let qRms = 0;
-      let cRms = 0;
-      let qMax = 0;
-      let cMax = 0;
-      for (let l = 0; l <= top; l++) {
-        const eq = Math.abs(q[l] / t.qTrajectory[l] - 1);
-        const ec = Math.abs(c[l] - t.cTrajectory[l]);
-        qRms += eq ** 2 / (top + 1);
-        cRms += ec ** 2 / (top + 1);
-        qMax = Math.max(qMax, eq);
-        cMax = Math.max(cMax, ec);
-      }
-      scalars[`N×N matrices: RMS relative error of q^l[${g}]`] = Math.sqrt(qRms);
-      scalars[`N×N matrices: RMS error of c^l[${g}]`] = Math.sqrt(cRms);
-      scalars[`N×N matrices: max relative error of q^l[${g}]`] = qMax;
-      scalars[`N×N matrices: max error of c^l[${g}]`] = cMax;
-
-      // the sampled ensemble: many independent networks, one pair each
-      const qs = new Float64Array(p.depth + 1);
-      const cs = new Float64Array(p.depth + 1);
-      const qs2 = new Float64Array(p.depth + 1);
-      for (let s = 0; s < p.sampledNetworks; s++) {
-        const r = propagate({ activation: p.activation, weightVariance: sw2, biasVariance: p.biasVariance, width: p.sampledWidth, depth: p.depth, pairs: 1, q0: p.q0, c0: p.c0, rng: ctx.rng.child('sampled', sw2, s), method: 'sampled' });
-        for (let l = 0; l <= p.depth; l++) {
-          qs[l] += r.q[l] / p.sampledNetworks;
-          qs2[l] += r.q[l] ** 2 / p.sampledNetworks;
-          cs[l] += r.c[l] / p.sampledNetworks;
-        }
-        done += p.depth * p.sampledWidth * 3;
-        if (s % 50 === 49) ctx.progress(done / total, `${g}, sampled network ${s + 1}/${p.sampledNetworks}`);
-      }
-      for (let l = 0; l <= p.depth; l++) ctx.emit?.({ name: 'c^l', group: g, x: l, y: cs[l] });
-      series.push({ name: 'q^l', group: g, kind: 'measured', x: layers, y: Array.from(qs) });
-      series.push({ name: 'c^l', group: g, kind: 'measured', x: layers, y: Array.from(cs) });
-      let qErr = 0;
-      let cErr = 0;
-      let se = 0;
-      for (let l = 0; l <= top; l++) {
-        qErr = Math.max(qErr, Math.abs(qs[l] / t.qTrajectory[l] - 1));
-        cErr = Math.max(cErr, Math.abs(cs[l] - t.cTrajectory[l]));
-        if (p.sampledNetworks > 1) se = Math.max(se, Math.sqrt(Math.max(0, qs2[l] - qs[l] ** 2) / (p.sampledNetworks - 1)) / qs[l]);
-      }
-      scalars[`max relative error of q^l[${g}]`] = qErr;
-      scalars[`max error of c^l[${g}]`] = cErr;
-      scalars[`largest relative SE of q^l (sampled)[${g}]`] = se;
-      scalars[`c at depth ${p.depth}[${g}]`] = c[p.depth];
-      // correlation depth scale (ordered phase, where the theory reaches the linear regime of the map)
-      const fit = t.phase === 'ordered' ? linearRegimeLayers(t.cTrajectory, p.depth) : [];
-      if (fit.length >= 5) {
-        const slope = fitSlope(fit, fit.map((l) => Math.log(gap[l])));
-        scalars[`ξ_c[${g}]`] = -1 / slope;
-        scalars[`ξ_c fit layers[${g}]`] = fit.length;
-      }
+      chiMeasured.push({ sw2, chi: measureExplicitEnsemble(p, sw2, ctx, work, out) });
+      measureSampledEnsemble(p, sw2, ctx, work, out);
     }
-
-    // boundary probes at (1 ∓ offset)·σ_w²(crit)
-    probes.forEach((sw2, k) => {
-      const t = theory(p, sw2, p.boundaryDepth);
-      const from = settledLayer(t.qTrajectory, t.qStar, p.boundaryDepth);
-      let gain = 0;
-      let count = 0;
-      for (let s = 0; s < p.seeds; s++) {
-        const r = propagate({ activation: p.activation, weightVariance: sw2, biasVariance: p.biasVariance, width: N, depth: p.boundaryDepth, pairs: p.pairs, q0: p.q0, c0: p.c0, rng: ctx.rng.child('probe', k, s) });
-        for (let l = from; l < p.boundaryDepth; l++) {
-          gain += r.jacobianGain[l];
-          count++;
-        }
-        done += p.boundaryDepth * N * N;
-        ctx.progress(done / total, `boundary probe σ_w² = ${sw2.toFixed(3)}, network ${s + 1}/${p.seeds}`);
-      }
-      const chi = count > 0 ? gain / count : Number.NaN;
-      scalars[`χ₁ ${k === 0 ? 'below' : 'above'} the boundary`] = chi;
-      chiMeasured.push({ sw2, chi });
-    });
+    measureBoundaryProbes(p, probes, ctx, work, out, chiMeasured);
     chiMeasured.sort((a, b) => a.sw2 - b.sw2);
-    series.push({ name: 'χ₁', group: 'Jacobian gain', kind: 'measured', x: chiMeasured.map((m) => m.sw2), y: chiMeasured.map((m) => m.chi) });
-
-    // width independence of the pre-activation variance under 1/fan_in
-    const qWidth: number[] = [];
-    ws.forEach((w, i) => {
-      let acc = 0;
-      for (let s = 0; s < widthRuns[i]; s++) {
-        const r = propagate({ activation: p.activation, weightVariance: p.widthWeightVariance, biasVariance: p.biasVariance, width: w, depth: p.widthDepth, pairs: p.pairs, q0: p.q0, c0: p.c0, rng: ctx.rng.child('width', w, s) });
-        acc += r.q[p.widthDepth];
-        done += p.widthDepth * w * w;
-      }
-      qWidth.push(acc / widthRuns[i]);
-      scalars[`q^${p.widthDepth}@N=${w}`] = acc / widthRuns[i];
-      ctx.progress(Math.min(1, done / total), `width ${w}`);
-    });
-    series.push({ name: `q^${p.widthDepth} vs width`, group: sigmaLabel(p.widthWeightVariance), kind: 'measured', x: ws, y: qWidth });
-    notes.push(
-      `N×N-matrix networks (${p.seeds} per σ_w², ${p.pairs} pairs, width ${N}), errors over l ≤ ${p.compareDepth} for σ_w² = ${p.weightVariances.join(', ')}: q^l RMS ${p.weightVariances
-        .map((v) => `${(100 * scalars[`N×N matrices: RMS relative error of q^l[${sigmaLabel(v)}]`]).toFixed(1)}%`)
-        .join(', ')}, max ${p.weightVariances.map((v) => `${(100 * scalars[`N×N matrices: max relative error of q^l[${sigmaLabel(v)}]`]).toFixed(1)}%`).join(', ')}; c^l RMS ${p.weightVariances
-        .map((v) => scalars[`N×N matrices: RMS error of c^l[${sigmaLabel(v)}]`].toFixed(3))
-        .join(', ')}, max ${p.weightVariances.map((v) => scalars[`N×N matrices: max error of c^l[${sigmaLabel(v)}]`].toFixed(3)).join(', ')}.`,
-      `Sampled ensemble (${p.sampledNetworks} networks per σ_w², width ${p.sampledWidth}): largest relative standard error of a layer's mean q^l ${(100 * Math.max(...p.weightVariances.map((v) => scalars[`largest relative SE of q^l (sampled)[${sigmaLabel(v)}]`]))).toFixed(2)}%.`,
-    );
-    notes.push(
+    out.series.push({ name: 'χ₁', group: 'Jacobian gain', kind: 'measured', x: chiMeasured.map((m) => m.sw2), y: chiMeasured.map((m) => m.chi) });
+    const qWidth = measureWidthCheck(p, ws, widthRuns, ctx, work, out);
+    out.notes.push(...ensembleNotes(p, out.scalars));
+    out.notes.push(
       `Width check: ${ws.map((w, i) => `${widthRuns[i]} network${widthRuns[i] > 1 ? 's' : ''} at N = ${w}`).join(', ')}, each with ${p.pairs} input pairs; q^${p.widthDepth} = ${qWidth.map((v) => v.toFixed(4)).join(', ')}.`,
     );
-    return { scalars, series, notes };
+    return out;
   },
 
-  compare(pred: Observations, meas: Observations, p: P) {
+  compare(pred, meas, p) {
     const m = meas.scalars;
     const s = pred.scalars;
     const labels = p.weightVariances.map(sigmaLabel);
@@ -505,4 +533,4 @@ export const signalPropagationStudy: Study<P> = {
       caption: 'Dashed: the infinite-width recursion. Solid: measured, ⌈4096/N⌉ networks per width.',
     },
   ] satisfies Figure[],
-};
+});

@@ -13,7 +13,7 @@
  * f(x) = (1/√n) Σⱼ aⱼ ReLU(wⱼ·x + bⱼ), n = 512, wⱼ ~ N(0, I/d), bⱼ, aⱼ ~ N(0, 1), in symmetric pairs (wⱼ, bⱼ, ±aⱼ) so
  * that f₀ ≡ 0; online SGD (fresh batches of 64) on ½(f − y)² with one step size η = 0.15 for every parameter. The
  * learned fraction of term t is ⟨f, h_{k_t}(z_{i_t})⟩/c_t, computed exactly from the weights (Mehler's formula;
- * ./support/hermite-learning-order.ts), averaged over 2 independent runs.
+ * ./hermiteProjection.ts), averaged over 2 independent runs.
  *
  * Prediction. HEA: the NTK's eigenfunctions are the h_α(z) with eigenvalues λ_α = |α|!·A_{|α|}·Πᵢ σᵢ^{2αᵢ}, where
  * A_ℓ are the coefficients of the kernel in x·x′ at fixed norm ‖x‖² = tr Σ (closed form for the ReLU NTK with
@@ -42,10 +42,16 @@
  * strongest linear mode), so each mode relaxes monotonically; the strongest direction holds ≤ 20% of the variance.
  */
 import { z } from 'zod';
-import { makeHermiteTask } from '../data/hermite.ts';
-import { BiasedReluNet } from './support/single-index-feature-learning.ts';
-import { firstCrossing, heaEigenvalue, hermiteProjection, kendallTauB, lazyHalfTime, reluNtkLevelCoefficients } from './support/hermite-learning-order.ts';
-import type { Figure, MetricSpec, Observations, RegimeCheck, Series, Study } from './types.ts';
+import { firstCrossing, mean } from '../../core/stats.ts';
+import { tensor } from '../../core/tensor.ts';
+import { type HermiteSample, type HermiteTask, makeHermiteTask } from '../../data/hermite.ts';
+import { BiasedReluNet } from '../../nn/biasedReluNet.ts';
+import { sgd } from '../../nn/optim.ts';
+import { fit } from '../../nn/train.ts';
+import { kendallTauB } from '../../observe/rankCorrelation.ts';
+import { heaEigenvalue, lazyHalfTime, reluNtkLevelCoefficients } from '../../theory/hermiteEigenstructure.ts';
+import { defineStudy, type Figure, type MeasureContext, type MetricSpec, type RegimeCheck, type Series } from '../types.ts';
+import { hermiteProjection } from './hermiteProjection.ts';
 
 const Term = z.object({
   /** principal direction (0 = the strongest; a negative index counts from the weakest, −1 = the last) */
@@ -100,8 +106,8 @@ function variancesOf(p: P): Float64Array {
   p.weak.forEach((s, j) => {
     v[d - p.weak.length + j] = s;
   });
-  const mean = v.reduce((a, b) => a + b, 0) / d;
-  return v.map((x) => x / mean);
+  const m = mean(v);
+  return v.map((x) => x / m);
 }
 
 function termsOf(p: P): { direction: number; degree: number }[] {
@@ -146,6 +152,62 @@ function theory(p: P): Theory {
   return { variances, terms, lambdas, halfTimes, levels, etaLambdaMax };
 }
 
+interface RunSetup {
+  task: HermiteTask;
+  /** c_t of every target term */
+  coefficient: number;
+  /** SGD steps */
+  T: number;
+  /** run index */
+  r: number;
+  /** learned fractions per term and step, averaged over the runs (accumulated here) */
+  frac: Float64Array[];
+  /** the steps streamed live */
+  shown: Set<number>;
+}
+
+/**
+ * One run: online SGD (fresh batches) on ½(f − y)² with one step size for every parameter, the learned fraction of
+ * every term projected exactly after each step. Returns the relative change ‖W − W₀‖/‖W₀‖ of the first layer.
+ */
+function trainRun(p: P, th: Theory, s: RunSetup, ctx: MeasureContext): number {
+  const { variances, terms } = th;
+  const run = ctx.rng.child('run', s.r);
+  const net = new BiasedReluNet(
+    { inputDim: p.dim, width: p.width, outputScale: 1 / Math.sqrt(p.width), weightStd: p.weightStd, biasStd: p.biasStd, readoutStd: p.readoutStd, symmetric: true },
+    run.child('init'),
+  );
+  const w0 = Float64Array.from(net.W.data);
+  const stream = run.child('batches');
+  const last = s.r === p.runs - 1;
+  fit({
+    params: net.params(),
+    loss: (b: HermiteSample) => net.halfMeanSquaredError(tensor(b.x.data, [b.x.rows, b.x.cols]), tensor(b.y, [b.y.length, 1])),
+    optimizer: sgd(p.lr),
+    steps: s.T,
+    // the batch of step t (1-based) is the one the study has always drawn before its (t − 1)-th update
+    batches: (t) => s.task.sample(p.batch, stream.child(t - 1)),
+    evalAt: () => true,
+    onEval: (t) => {
+      terms.forEach((tm, j) => {
+        s.frac[j][t] += hermiteProjection(net, variances, null, tm.direction, tm.degree) / s.coefficient / p.runs;
+        if (last && s.shown.has(t)) ctx.emit?.({ name: 'learned fraction', group: label(tm, variances), x: t, y: s.frac[j][t] });
+      });
+    },
+    onStep: (t) => {
+      if ((t - 1) % 50 === 0) ctx.progress((s.r + (t - 1) / s.T) / p.runs, `run ${s.r + 1}/${p.runs}, step ${t - 1}/${s.T}`);
+    },
+    signal: ctx.signal,
+  });
+  let num = 0;
+  let den = 0;
+  for (let i = 0; i < w0.length; i++) {
+    num += (net.W.data[i] - w0[i]) ** 2;
+    den += w0[i] * w0[i];
+  }
+  return Math.sqrt(num / den);
+}
+
 /** ~`count` log-spaced integer steps in [1, T] plus 0. */
 function logSteps(T: number, count: number): number[] {
   const out = new Set<number>([0]);
@@ -153,7 +215,7 @@ function logSteps(T: number, count: number): number[] {
   return [...out].filter((t) => t <= T).sort((a, b) => a - b);
 }
 
-export const hermiteLearningOrder: Study<P> = {
+export const hermiteLearningOrder = defineStudy(Params, {
   id: 'hermite-learning-order',
   catalog: 33,
   pillar: 'mechanisms',
@@ -169,7 +231,6 @@ export const hermiteLearningOrder: Study<P> = {
     'Simon et al. 2026, There will be a scientific theory of deep learning, §2.1 and OD2',
   ],
   core: false,
-  schema: Params as unknown as z.ZodType<P>,
   quick: { runs: 1 },
 
   predict(p) {
@@ -199,7 +260,6 @@ export const hermiteLearningOrder: Study<P> = {
   measure(p, ctx) {
     const th = theory(p);
     const { variances, terms } = th;
-    const d = p.dim;
     const T = Math.min(p.maxSteps, Math.ceil(p.stepFactor * Math.max(...th.halfTimes)));
     if (!Number.isFinite(T)) throw new Error(`lr: η·λ = ${th.etaLambdaMax.toFixed(3)} ≥ 1 for some term; lower lr`);
     const coefficient = 1 / Math.sqrt(terms.length);
@@ -207,33 +267,7 @@ export const hermiteLearningOrder: Study<P> = {
     const frac = terms.map(() => new Float64Array(T + 1));
     const shown = new Set(logSteps(T, 150));
     let weightChange = 0;
-    for (let r = 0; r < p.runs; r++) {
-      const run = ctx.rng.child('run', r);
-      const net = new BiasedReluNet(
-        { inputDim: d, width: p.width, outputScale: 1 / Math.sqrt(p.width), weightStd: p.weightStd, biasStd: p.biasStd, readoutStd: p.readoutStd, symmetric: true },
-        run.child('init'),
-      );
-      const w0 = Float64Array.from(net.W.data);
-      const stream = run.child('batches');
-      for (let t = 0; t <= T; t++) {
-        terms.forEach((tm, j) => {
-          const f = hermiteProjection(net, variances, null, tm.direction, tm.degree) / coefficient;
-          frac[j][t] += f / p.runs;
-          if (r === p.runs - 1 && shown.has(t)) ctx.emit?.({ name: 'learned fraction', group: label(tm, variances), x: t, y: frac[j][t] });
-        });
-        if (t === T) break;
-        const b = task.sample(p.batch, stream.child(t));
-        net.sgdStep(b.x.data, b.y, p.lr);
-        if (t % 50 === 0) ctx.progress((r + t / T) / p.runs, `run ${r + 1}/${p.runs}, step ${t}/${T}`);
-      }
-      let num = 0;
-      let den = 0;
-      for (let i = 0; i < w0.length; i++) {
-        num += (net.W.data[i] - w0[i]) ** 2;
-        den += w0[i] * w0[i];
-      }
-      weightChange += Math.sqrt(num / den) / p.runs;
-    }
+    for (let r = 0; r < p.runs; r++) weightChange += trainRun(p, th, { task, coefficient, T, r, frac, shown }, ctx) / p.runs;
     const steps = Array.from({ length: T + 1 }, (_, i) => i);
     const xs = [...shown];
     const scalars: Record<string, number> = { steps: T, 'relative first-layer change': weightChange };
@@ -241,7 +275,7 @@ export const hermiteLearningOrder: Study<P> = {
     const measuredHalf: number[] = [];
     terms.forEach((tm, j) => {
       const name = label(tm, variances);
-      const h = firstCrossing(steps, Array.from(frac[j]), 0.5);
+      const h = firstCrossing(steps, frac[j], 0.5);
       measuredHalf.push(h);
       scalars[`measured half-time ${name}`] = h;
       scalars[`final fraction ${name}`] = frac[j][T];
@@ -259,7 +293,7 @@ export const hermiteLearningOrder: Study<P> = {
     return { scalars, series, notes: [`${p.runs} run(s) of ${T} SGD steps (batch ${p.batch}, η = ${p.lr}); learned fractions are exact projections of the network on each Hermite component.`] };
   },
 
-  compare(pred: Observations, meas: Observations, p: P) {
+  compare(pred, meas, p) {
     const th = theory(p);
     const s = meas.scalars;
     const metrics: MetricSpec[] = [];
@@ -319,4 +353,4 @@ export const hermiteLearningOrder: Study<P> = {
     ];
     return figs;
   },
-};
+});

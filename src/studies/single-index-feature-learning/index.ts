@@ -25,7 +25,7 @@
  * Gheissari & Jagannath 2022, NeurIPS). Spherical online SGD with a fresh sample per step for y = h_k(w*·x),
  * student h_k(w·x), k = k* ∈ {1, 2, 3}, from m₀ = d^{−1/2} (the typical overlap of a random start) until m = w·w*
  * reaches 0.5 (|m| for even k); step η = c·d^{−max(1, k/2)}, c = 0.5; d ∈ {32, 64, 128, 256}
- * (./support/single-index-feature-learning.ts). The runs are simulated through their overlap alone, a Markov
+ * (src/theory/singleIndexEscape.ts; the simulation, the study's own integrator: ./escapeSgd.ts). The runs are simulated through their overlap alone, a Markov
  * chain that is exact in law (three random numbers per step instead of d: w = m e₁ + √(1−m²)v and the part of x
  * outside span(e₁, v) enters only through its squared norm, a χ²_{d−2} draw); full d-dimensional SGD is run at the
  * smallest d as a cross-check (regime check: medians within a factor 1.5; measured 0.89–1.04). 200 runs at the
@@ -56,24 +56,18 @@
  * the median is a hitting time; m₀ = d^{−1/2} ≤ half the threshold.
  */
 import { z } from 'zod';
-import type { Mat } from '../core/mat.ts';
-import { hermiteNormalized } from '../data/hermite.ts';
-import { makeTeacherTask } from '../data/teacher.ts';
-import {
-  BiasedReluNet,
-  escapeOdePath,
-  escapeOdeTime,
-  escapeStepSize,
-  linearMse,
-  logLogSlope,
-  median,
-  overlapChainEscape,
-  ridgeByValidation,
-  sphereOverlapQuantile,
-  sphericalOnlineSgd,
-  topFractionMedian,
-} from './support/single-index-feature-learning.ts';
-import type { Figure, MetricSpec, Observations, RegimeCheck, Series, Study } from './types.ts';
+import type { Mat } from '../../core/mat.ts';
+import { logLogSlope, median } from '../../core/stats.ts';
+import { tensor } from '../../core/tensor.ts';
+import { hermiteNormalized } from '../../data/hermite.ts';
+import { makeTeacherTask } from '../../data/teacher.ts';
+import { BiasedReluNet } from '../../nn/biasedReluNet.ts';
+import { sgd } from '../../nn/optim.ts';
+import { fit } from '../../nn/train.ts';
+import { linearMse, ridgeByValidation } from '../../theory/fit/ridge.ts';
+import { escapeOdePath, escapeOdeTime, escapeStepSize, sphereOverlapQuantile } from '../../theory/singleIndexEscape.ts';
+import { defineStudy, type Figure, type MeasureContext, type MetricSpec, type RegimeCheck, type Series } from '../types.ts';
+import { overlapChainEscape, sphericalOnlineSgd } from './escapeSgd.ts';
 
 const Params = z.object({
   /** input dimension of part A */
@@ -154,7 +148,167 @@ function mse(pred: ArrayLike<number>, y: ArrayLike<number>): number {
   return e / y.length;
 }
 
-export const singleIndexFeatureLearning: Study<P> = {
+/** Median of the top `fraction` of the values (at least one value). */
+function topFractionMedian(values: ArrayLike<number>, fraction: number): number {
+  const s = Array.from(values).sort((a, b) => b - a);
+  return median(s.slice(0, Math.max(1, Math.round(fraction * s.length))));
+}
+
+interface Out {
+  scalars: Record<string, number>;
+  series: Series[];
+  notes: string[];
+}
+
+/** Work done and total (multiply-adds of part A, sample coordinates of part B), for progress. */
+interface Work {
+  done: number;
+  total: number;
+}
+
+type TeacherTask = ReturnType<typeof makeTeacherTask>;
+type TeacherSample = ReturnType<TeacherTask['sample']>;
+
+/**
+ * Part A at one training-set size: the random-features readout (first layer frozen at init, ridge by validation) and
+ * the trained network (minibatch SGD through `fit`, reshuffled epochs, mean-field learning rate lr × width).
+ */
+function trainAtSize(p: P, n: number, data: { task: TeacherTask; wStar: Float64Array; test: TeacherSample; val: TeacherSample }, ctx: MeasureContext, work: Work, out: Out): { net: number; rf: number; ovNet: number; ovRf: number; stable: boolean } {
+  const { task, wStar, test, val } = data;
+  const d = p.dim;
+  const train = task.sample(n, ctx.rng.child('train', n));
+  const spec = { inputDim: d, width: p.width, outputScale: 1 / p.width, weightStd: 1, biasStd: p.biasStd, readoutStd: 1 };
+  // the same init for every n and for the random features
+  const net = new BiasedReluNet(spec, ctx.rng.child('init'));
+  const ovRf = topFractionMedian(net.overlaps(wStar), p.topFraction);
+  const ridge = ridgeByValidation(net.features(train.x), train.y, net.features(val.x), val.y, p.ridges);
+  const rf = linearMse(net.features(test.x), ridge.coef, test.y);
+  const bs = Math.min(p.batch, n);
+  const order = ctx.rng.child('batches', n);
+  let perm = order.permutation(n);
+  let pos = 0;
+  const nextBatch = () => {
+    if (pos + bs > n) {
+      perm = order.permutation(n);
+      pos = 0;
+    }
+    const yb = new Float64Array(bs);
+    for (let r = 0; r < bs; r++) yb[r] = train.y[perm[pos + r]];
+    const xb = rowsOf(train.x, perm, pos, bs);
+    pos += bs;
+    return { x: tensor(xb, [bs, d]), y: tensor(yb, [bs, 1]) };
+  };
+  const curve = { x: [] as number[], y: [] as number[] };
+  let firstLoss = Number.NaN;
+  const result = fit({
+    params: net.params(),
+    loss: (b: { x: ReturnType<typeof tensor>; y: ReturnType<typeof tensor> }) => net.halfMeanSquaredError(b.x, b.y),
+    optimizer: sgd(p.lr * p.width),
+    steps: p.steps,
+    batches: nextBatch,
+    evalAt: p.evalEvery,
+    onEval: (t) => {
+      const e = mse(net.predict(test.x), test.y);
+      curve.x.push(t);
+      curve.y.push(e);
+      ctx.emit?.({ name: 'test MSE during training', group: grpN(n), x: t, y: e });
+    },
+    onStep: (t, loss) => {
+      if (t === 1) firstLoss = loss;
+      if ((t - 1) % 50 === 0) ctx.progress((work.done + (t - 1) * bs * p.width * d * 3) / work.total, `network, ${grpN(n)}, step ${t - 1}/${p.steps}`);
+    },
+    signal: ctx.signal,
+  });
+  work.done += p.steps * p.batch * p.width * d * 3;
+  const trainLoss = 0.5 * mse(net.predict(train.x), train.y);
+  const stable = Number.isFinite(trainLoss) && trainLoss < 0.5 * mse(new Float64Array(n), train.y);
+  const row = { net: curve.y[curve.y.length - 1], rf, ovNet: topFractionMedian(net.overlaps(wStar), p.topFraction), ovRf, stable };
+  const { scalars } = out;
+  scalars[`test MSE network ${grpN(n)}`] = row.net;
+  scalars[`test MSE random features ${grpN(n)}`] = row.rf;
+  scalars[`random-features ridge ${grpN(n)}`] = ridge.ridge;
+  scalars[`top-decile overlap network ${grpN(n)}`] = row.ovNet;
+  scalars[`top-decile overlap random features ${grpN(n)}`] = row.ovRf;
+  scalars[`first/last batch loss ${grpN(n)}`] = firstLoss / result.lastLoss;
+  out.series.push({ name: 'test MSE during training', group: grpN(n), kind: 'measured', x: curve.x, y: curve.y });
+  return row;
+}
+
+/** Part A: trained network vs random features on He₂(w*·x)/√2 at every training-set size. */
+function measureNetworkVsFeatures(p: P, ctx: MeasureContext, work: Work, out: Out): void {
+  const d = p.dim;
+  const task = makeTeacherTask({ d, k: 1, link: (zz) => hermiteNormalized(2, zz[0]) }, ctx.rng.child('teacher'));
+  const wStar = Float64Array.from({ length: d }, (_, i) => task.U.data[i]);
+  const test = task.sample(p.testSize, ctx.rng.child('test'));
+  const val = task.sample(p.validationSize, ctx.rng.child('validation'));
+  const ns = [...p.trainSizes].sort((a, b) => a - b);
+  const rows = ns.map((n) => trainAtSize(p, n, { task, wStar, test, val }, ctx, work, out));
+  out.scalars['unstable training runs'] = rows.filter((r) => !r.stable).length;
+  out.series.push({ name: 'test MSE', group: 'trained network', kind: 'measured', x: ns, y: rows.map((r) => r.net) });
+  out.series.push({ name: 'test MSE', group: 'random features (first layer frozen)', kind: 'measured', x: ns, y: rows.map((r) => r.rf) });
+  out.series.push({ name: 'top-decile overlap', group: 'trained network', kind: 'measured', x: ns, y: rows.map((r) => r.ovNet) });
+  out.series.push({ name: 'top-decile overlap', group: 'random features (first layer frozen)', kind: 'measured', x: ns, y: rows.map((r) => r.ovRf) });
+}
+
+type GridPoint = ReturnType<typeof escapeGrid>[number];
+
+/** Hitting times of the overlap chain at one (k*, d), the paths of the first seeds at the largest d, and the ODE path. */
+function escapeRuns(p: P, k: number, g: GridPoint, ctx: MeasureContext, work: Work, out: Out): number[] {
+  const hits: number[] = [];
+  const dmax = Math.max(...p.escapeDims);
+  const cap = Math.max(10, Math.ceil(p.capFactor * g.tOde));
+  const showPath = g.d === dmax;
+  const every = Math.max(1, Math.floor(g.tOde / 100));
+  const opts = { dim: g.d, degree: k, eta: g.eta, m0: g.m0, threshold: p.threshold, maxSteps: cap, signal: ctx.signal };
+  const runs = p.seeds * Math.max(1, Math.round(dmax / g.d));
+  for (let s = 0; s < runs; s++) {
+    const run = overlapChainEscape({ ...opts, recordEvery: showPath && s < p.pathSeeds ? every : 0 }, ctx.rng.child('escape', k, g.d, s));
+    hits.push(run.hitTime);
+    if (Number.isFinite(run.hitTime) && s < 20) ctx.emit?.({ name: 'escape time', group: `${grpK(k)} runs`, x: g.d, y: run.hitTime });
+    if (showPath && s < p.pathSeeds) out.series.push({ name: `overlap path ${grpK(k)}`, group: `seed ${s}`, kind: 'measured', x: run.path.t, y: run.path.m });
+    work.done += (Number.isFinite(run.hitTime) ? run.hitTime : cap) * CHAIN_UNITS;
+    if (s % 20 === 0) ctx.progress(Math.min(1, work.done / work.total), `escape ${grpK(k)}, d=${g.d}, seed ${s + 1}/${runs}`);
+  }
+  if (showPath && p.pathSeeds > 0) {
+    const horizon = Math.min(cap, 3 * g.tOde);
+    const ts = Array.from({ length: 101 }, (_, i) => (i * horizon) / 100);
+    out.series.push({ name: `overlap path ${grpK(k)}`, group: 'effective ODE', kind: 'predicted', x: ts, y: escapeOdePath({ dim: g.d, degree: k, eta: g.eta, m0: g.m0 }, ts) });
+  }
+  if (g.d === Math.min(...p.escapeDims)) {
+    // the chain is exact in law; cross-check it against full d-dimensional SGD where that is cheap
+    const full: number[] = [];
+    for (let s = 0; s < p.seeds; s++) {
+      const run = sphericalOnlineSgd(opts, ctx.rng.child('full-sgd', k, s));
+      full.push(run.hitTime);
+      work.done += (Number.isFinite(run.hitTime) ? run.hitTime : cap) * g.d * 6;
+    }
+    out.scalars[`median escape time, full SGD ${grpK(k)} d=${g.d}`] = median(full);
+    ctx.progress(Math.min(1, work.done / work.total), `escape ${grpK(k)}, full SGD at d=${g.d}`);
+  }
+  return hits;
+}
+
+/** Part B at one information exponent: median escape time per d, censoring, and the log-log slope in d. */
+function measureEscapeTimes(p: P, k: number, grid: GridPoint[], ctx: MeasureContext, work: Work, out: Out): void {
+  const meds: number[] = [];
+  const ds: number[] = [];
+  let worstCensored = 0;
+  for (const g of grid.filter((gg) => gg.k === k)) {
+    const hits = Number.isFinite(g.tOde) ? escapeRuns(p, k, g, ctx, work, out) : [];
+    const censored = hits.length ? hits.filter((h) => !Number.isFinite(h)).length / hits.length : 1;
+    worstCensored = Math.max(worstCensored, censored);
+    const med = median(hits);
+    out.scalars[`median escape time ${grpK(k)} d=${g.d}`] = med;
+    out.scalars[`escape runs censored ${grpK(k)} d=${g.d}`] = censored;
+    ds.push(g.d);
+    meds.push(med);
+  }
+  out.scalars[`measured escape-time slope ${grpK(k)}`] = logLogSlope(ds, meds);
+  out.scalars[`worst censored fraction ${grpK(k)}`] = worstCensored;
+  out.series.push({ name: 'escape time', group: `${grpK(k)} measured (median)`, kind: 'measured', x: ds, y: meds });
+}
+
+export const singleIndexFeatureLearning = defineStudy(Params, {
   id: 'single-index-feature-learning',
   catalog: 7,
   pillar: 'solvable',
@@ -173,7 +327,6 @@ export const singleIndexFeatureLearning: Study<P> = {
     'Simon et al. 2026, There will be a scientific theory of deep learning, §2.1',
   ],
   core: false,
-  schema: Params as unknown as z.ZodType<P>,
   quick: { width: 128, steps: 400, escapeDims: [32, 64, 128], testSize: 1000, validationSize: 500, evalEvery: 20 },
 
   predict(p) {
@@ -204,142 +357,22 @@ export const singleIndexFeatureLearning: Study<P> = {
 
   measure(p, ctx) {
     checkParams(p);
-    const scalars: Record<string, number> = {};
-    const series: Series[] = [];
-    const notes: string[] = [];
+    const out: Out = { scalars: {}, series: [], notes: [] };
     const grid = escapeGrid(p);
     // progress in units of work: multiply-adds of part A, sample coordinates of part B
     const unitsA = p.trainSizes.length * p.steps * p.batch * p.width * p.dim * 3;
-    const dmin0 = Math.min(...p.escapeDims);
-    const dmax0 = Math.max(...p.escapeDims);
-    const unitsB = grid.reduce((s, g) => s + (Number.isFinite(g.tOde) ? p.seeds * g.tOde * (CHAIN_UNITS * Math.max(1, Math.round(dmax0 / g.d)) + (g.d === dmin0 ? g.d * 6 : 0)) : 0), 0);
-    const total = unitsA + unitsB;
-    let done = 0;
-
-    // ---- Part A: trained network vs random features on He₂(w*·x)/√2
-    const d = p.dim;
-    const task = makeTeacherTask({ d, k: 1, link: (zz) => hermiteNormalized(2, zz[0]) }, ctx.rng.child('teacher'));
-    const wStar = Float64Array.from({ length: d }, (_, i) => task.U.data[i]);
-    const test = task.sample(p.testSize, ctx.rng.child('test'));
-    const val = task.sample(p.validationSize, ctx.rng.child('validation'));
-    const sizes = [...p.trainSizes].sort((a, b) => a - b);
-    const rowsA: { n: number; net: number; rf: number; ovNet: number; ovRf: number }[] = [];
-    let unstable = 0;
-    for (const n of sizes) {
-      const train = task.sample(n, ctx.rng.child('train', n));
-      const spec = { inputDim: d, width: p.width, outputScale: 1 / p.width, weightStd: 1, biasStd: p.biasStd, readoutStd: 1 };
-      // the same init for every n and for the random features
-      const net = new BiasedReluNet(spec, ctx.rng.child('init'));
-      const ovRf = topFractionMedian(net.overlaps(wStar), p.topFraction);
-      const H = net.features(train.x);
-      const fit = ridgeByValidation(H, train.y, net.features(val.x), val.y, p.ridges);
-      const rf = linearMse(net.features(test.x), fit.coef, test.y);
-      const lr = p.lr * p.width;
-      const bs = Math.min(p.batch, n);
-      const order = ctx.rng.child('batches', n);
-      let perm = order.permutation(n);
-      let pos = 0;
-      const curve = { x: [] as number[], y: [] as number[] };
-      let firstLoss = Number.NaN;
-      let lastLoss = Number.NaN;
-      for (let t = 0; t <= p.steps; t++) {
-        if (t % p.evalEvery === 0 || t === p.steps) {
-          const e = mse(net.predict(test.x), test.y);
-          curve.x.push(t);
-          curve.y.push(e);
-          ctx.emit?.({ name: 'test MSE during training', group: grpN(n), x: t, y: e });
-        }
-        if (t === p.steps) break;
-        if (pos + bs > n) {
-          perm = order.permutation(n);
-          pos = 0;
-        }
-        const yb = new Float64Array(bs);
-        for (let r = 0; r < bs; r++) yb[r] = train.y[perm[pos + r]];
-        const loss = net.sgdStep(rowsOf(train.x, perm, pos, bs), yb, lr);
-        pos += bs;
-        if (t === 0) firstLoss = loss;
-        lastLoss = loss;
-        if (t % 50 === 0) ctx.progress((done + t * bs * p.width * d * 3) / total, `network, ${grpN(n)}, step ${t}/${p.steps}`);
-      }
-      done += p.steps * p.batch * p.width * d * 3;
-      const trainLoss = 0.5 * mse(net.predict(train.x), train.y);
-      if (!(Number.isFinite(trainLoss) && trainLoss < 0.5 * mse(new Float64Array(n), train.y))) unstable++;
-      const row = { n, net: curve.y[curve.y.length - 1], rf, ovNet: topFractionMedian(net.overlaps(wStar), p.topFraction), ovRf };
-      rowsA.push(row);
-      scalars[`test MSE network ${grpN(n)}`] = row.net;
-      scalars[`test MSE random features ${grpN(n)}`] = row.rf;
-      scalars[`random-features ridge ${grpN(n)}`] = fit.ridge;
-      scalars[`top-decile overlap network ${grpN(n)}`] = row.ovNet;
-      scalars[`top-decile overlap random features ${grpN(n)}`] = row.ovRf;
-      scalars[`first/last batch loss ${grpN(n)}`] = firstLoss / lastLoss;
-      series.push({ name: 'test MSE during training', group: grpN(n), kind: 'measured', x: curve.x, y: curve.y });
-    }
-    scalars['unstable training runs'] = unstable;
-    const ns = rowsA.map((r) => r.n);
-    series.push({ name: 'test MSE', group: 'trained network', kind: 'measured', x: ns, y: rowsA.map((r) => r.net) });
-    series.push({ name: 'test MSE', group: 'random features (first layer frozen)', kind: 'measured', x: ns, y: rowsA.map((r) => r.rf) });
-    series.push({ name: 'top-decile overlap', group: 'trained network', kind: 'measured', x: ns, y: rowsA.map((r) => r.ovNet) });
-    series.push({ name: 'top-decile overlap', group: 'random features (first layer frozen)', kind: 'measured', x: ns, y: rowsA.map((r) => r.ovRf) });
-
-    // ---- Part B: escape times of spherical online SGD, through the exact overlap chain
-    const dmax = Math.max(...p.escapeDims);
     const dmin = Math.min(...p.escapeDims);
-    for (const k of p.exponents) {
-      const meds: number[] = [];
-      const ds: number[] = [];
-      let worstCensored = 0;
-      for (const g of grid.filter((gg) => gg.k === k)) {
-        const hits: number[] = [];
-        if (Number.isFinite(g.tOde)) {
-          const cap = Math.max(10, Math.ceil(p.capFactor * g.tOde));
-          const showPath = g.d === dmax;
-          const every = Math.max(1, Math.floor(g.tOde / 100));
-          const opts = { dim: g.d, degree: k, eta: g.eta, m0: g.m0, threshold: p.threshold, maxSteps: cap };
-          const runs = p.seeds * Math.max(1, Math.round(dmax / g.d));
-          for (let s = 0; s < runs; s++) {
-            const run = overlapChainEscape({ ...opts, recordEvery: showPath && s < p.pathSeeds ? every : 0 }, ctx.rng.child('escape', k, g.d, s));
-            hits.push(run.hitTime);
-            if (Number.isFinite(run.hitTime) && s < 20) ctx.emit?.({ name: 'escape time', group: `${grpK(k)} runs`, x: g.d, y: run.hitTime });
-            if (showPath && s < p.pathSeeds) series.push({ name: `overlap path ${grpK(k)}`, group: `seed ${s}`, kind: 'measured', x: run.path.t, y: run.path.m });
-            done += (Number.isFinite(run.hitTime) ? run.hitTime : cap) * CHAIN_UNITS;
-            if (s % 20 === 0) ctx.progress(Math.min(1, done / total), `escape ${grpK(k)}, d=${g.d}, seed ${s + 1}/${runs}`);
-          }
-          if (showPath && p.pathSeeds > 0) {
-            const horizon = Math.min(cap, 3 * g.tOde);
-            const ts = Array.from({ length: 101 }, (_, i) => (i * horizon) / 100);
-            series.push({ name: `overlap path ${grpK(k)}`, group: 'effective ODE', kind: 'predicted', x: ts, y: escapeOdePath({ dim: g.d, degree: k, eta: g.eta, m0: g.m0 }, ts) });
-          }
-          if (g.d === dmin) {
-            // the chain is exact in law; cross-check it against full d-dimensional SGD where that is cheap
-            const full: number[] = [];
-            for (let s = 0; s < p.seeds; s++) {
-              const run = sphericalOnlineSgd(opts, ctx.rng.child('full-sgd', k, s));
-              full.push(run.hitTime);
-              done += (Number.isFinite(run.hitTime) ? run.hitTime : cap) * g.d * 6;
-            }
-            scalars[`median escape time, full SGD ${grpK(k)} d=${g.d}`] = median(full);
-            ctx.progress(Math.min(1, done / total), `escape ${grpK(k)}, full SGD at d=${g.d}`);
-          }
-        }
-        const censored = hits.length ? hits.filter((h) => !Number.isFinite(h)).length / hits.length : 1;
-        worstCensored = Math.max(worstCensored, censored);
-        const med = median(hits);
-        scalars[`median escape time ${grpK(k)} d=${g.d}`] = med;
-        scalars[`escape runs censored ${grpK(k)} d=${g.d}`] = censored;
-        ds.push(g.d);
-        meds.push(med);
-      }
-      scalars[`measured escape-time slope ${grpK(k)}`] = logLogSlope(ds, meds);
-      scalars[`worst censored fraction ${grpK(k)}`] = worstCensored;
-      series.push({ name: 'escape time', group: `${grpK(k)} measured (median)`, kind: 'measured', x: ds, y: meds });
-    }
-    notes.push(`Escape times: ${p.seeds} × round(d_max/d) seeds per (k*, d) through the overlap chain (exact in law), η = ${p.stepConstant}·d^(−max(1, k*/2)), start m₀ = d^(−1/2), threshold m = ${p.threshold}; full d-dimensional SGD at d = ${dmin} as a cross-check.`);
+    const dmax = Math.max(...p.escapeDims);
+    const unitsB = grid.reduce((s, g) => s + (Number.isFinite(g.tOde) ? p.seeds * g.tOde * (CHAIN_UNITS * Math.max(1, Math.round(dmax / g.d)) + (g.d === dmin ? g.d * 6 : 0)) : 0), 0);
+    const work: Work = { done: 0, total: unitsA + unitsB };
+    measureNetworkVsFeatures(p, ctx, work, out);
+    for (const k of p.exponents) measureEscapeTimes(p, k, grid, ctx, work, out);
+    out.notes.push(`Escape times: ${p.seeds} × round(d_max/d) seeds per (k*, d) through the overlap chain (exact in law), η = ${p.stepConstant}·d^(−max(1, k*/2)), start m₀ = d^(−1/2), threshold m = ${p.threshold}; full d-dimensional SGD at d = ${dmin} as a cross-check.`);
     ctx.progress(1, 'done');
-    return { scalars, series, notes };
+    return out;
   },
 
-  compare(pred: Observations, meas: Observations, p: P) {
+  compare(pred, meas, p) {
     checkParams(p);
     const s = meas.scalars;
     const q = pred.scalars;
@@ -455,4 +488,4 @@ export const singleIndexFeatureLearning: Study<P> = {
     );
     return figs;
   },
-};
+});

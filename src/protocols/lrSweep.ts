@@ -14,53 +14,30 @@
  * A sweep is many small runs of one architecture: `trainOnlineSweep` trains the (η, init) runs of one
  * width as batched models of up to 16 MLPs (src/nn/batchedMlp.ts), each run's result equal bit for bit
  * to its separate `trainOnline` run; `batched: false` keeps the one-by-one path for comparison.
+ * Both go through the trainer `fit` (src/nn/train.ts); a run diverges when a batch loss is non-finite or
+ * exceeds `divergeFactor` times its first batch loss (`exceedsLimit`, the one check of both paths).
  */
-import { valueAndGrad } from '../core/autodiff.ts';
+import type { FloatArray } from '../core/mat.ts';
 import * as op from '../core/ops.ts';
 import type { Rng } from '../core/random.ts';
-import { type DType, type Tensor, tensor } from '../core/tensor.ts';
-import { makeTeacherTask, type TeacherTask } from '../data/teacher.ts';
-import { type BatchedMlp, batchedMlp, makeBatchedOptimizer } from '../nn/batchedMlp.ts';
-import { applyUpdates } from '../nn/optim.ts';
+import { type DType, tensor } from '../core/tensor.ts';
+import { type TeacherTask, tanhIndexTeacher } from '../data/teacher.ts';
+import { type TeacherBatch, teacherBatch } from '../data/teacherStream.ts';
+import { type BatchedMlp, batchedMlp } from '../nn/batchedMlp.ts';
+import type { Model } from '../nn/model.ts';
+import { OptimizerState, optimizerFromConfig } from '../nn/optim.ts';
 import type { OptimizerFamily, Parameterization } from '../nn/parameterization.ts';
-import { buildModel, makeOptimizer, type ModelSpec, type WidthModel } from './coordCheck.ts';
+import { fit } from '../nn/train.ts';
+import { buildModel, type ModelSpec } from './coordCheck.ts';
+import { halfSquaredError } from './onlineTeacher.ts';
 
-/** The smooth multi-index teacher of the module comment (inputs x ~ N(0, I_d)). */
+/** The smooth multi-index teacher of the module comment (inputs x ~ N(0, I_d), a_j ~ N(0, 1/k)). */
 export function tanhTeacher(d: number, k: number, rng: Rng): TeacherTask {
-  const ar = rng.child('a');
-  const a = Array.from({ length: k }, () => ar.normal() / Math.sqrt(k));
-  return makeTeacherTask(
-    {
-      d,
-      k,
-      link: (z) => {
-        let s = 0;
-        for (let j = 0; j < k; j++) s += a[j] * Math.tanh(2 * z[j]);
-        return s;
-      },
-    },
-    rng.child('U'),
-  );
-}
-
-export interface Batch {
-  x: Tensor;
-  y: Tensor;
-}
-
-/** n fresh examples as tensors (float32 storage with dtype 'f32', for f32 models). */
-export function teacherBatch(task: TeacherTask, n: number, rng: Rng, dtype: DType = 'f64'): Batch {
-  const s = task.sample(n, rng);
-  return { x: tensor(s.x.data, [n, task.d], dtype), y: tensor(s.y, [n, 1], dtype) };
-}
-
-/** ½·mean (f − y)² of a scalar-output model. */
-export function halfMse(net: WidthModel, b: Batch): Tensor {
-  return op.scale(op.mse(net.forward(b.x), b.y), 0.5);
+  return tanhIndexTeacher(d, k, rng, { coefficients: 'gaussian' });
 }
 
 export interface OnlineRunOptions {
-  net: WidthModel;
+  net: Model;
   optimizer: OptimizerFamily;
   lr: number;
   steps: number;
@@ -92,28 +69,41 @@ export interface OnlineRunResult {
   curve: number[];
 }
 
-/** Online training (fresh batches) with a learning-rate-scaled optimizer from the model's table. */
+/** Whether a batch loss ends a run as diverged: non-finite, or above `factor` × the run's first batch loss. */
+export function exceedsLimit(value: number, first: number, factor = 1e3): boolean {
+  return !Number.isFinite(value) || value > factor * Math.max(first, 1e-12);
+}
+
+/** Number of final steps whose batch losses are averaged into `finalLoss`. */
+function tailLength(steps: number, tailFraction = 0.25): number {
+  return Math.max(1, Math.ceil(tailFraction * steps));
+}
+
+/** Online training (fresh batches) with a learning-rate-scaled optimizer from the model's table, through `fit`. */
 export function trainOnline(o: OnlineRunOptions): OnlineRunResult {
-  const ps = o.net.params();
-  const arrays = ps.map((p) => p.data);
-  const opt = makeOptimizer(o.optimizer, o.lr, o.net.lrScales());
-  let state = opt.init(arrays);
-  const tail = Math.max(1, Math.ceil((o.tailFraction ?? 0.25) * o.steps));
+  const tail = tailLength(o.steps, o.tailFraction);
   const curve: number[] = [];
-  let limit = Number.POSITIVE_INFINITY;
   let tailSum = 0;
-  for (let t = 0; t < o.steps; t++) {
-    if (o.signal?.aborted) throw new Error('aborted');
-    const b = teacherBatch(o.task, o.batch, o.rng.child(t), o.dtype);
-    const { value, grads } = valueAndGrad(() => halfMse(o.net, b), ps);
-    curve.push(value);
-    if (t === 0) limit = (o.divergeFactor ?? 1e3) * Math.max(value, 1e-12);
-    if (!Number.isFinite(value) || value > limit) return { finalLoss: Number.POSITIVE_INFINITY, initialLoss: curve[0], diverged: true, curve };
-    if (t >= o.steps - tail) tailSum += value;
-    const u = opt.update(grads, state, arrays);
-    state = u.state;
-    applyUpdates(arrays, u.updates);
-  }
+  let diverged = false;
+  const r = fit<TeacherBatch>({
+    params: o.net.params(),
+    loss: (b) => halfSquaredError(o.net, b),
+    optimizer: optimizerFromConfig({ kind: o.optimizer, lr: o.lr }, { lrScales: o.net.lrScales() }),
+    steps: o.steps,
+    batches: (t) => teacherBatch(o.task, o.batch, o.rng.child(t - 1), o.dtype),
+    onStep: (t, value) => {
+      curve.push(value);
+      if (exceedsLimit(value, curve[0], o.divergeFactor)) {
+        // the (unused) update of this step is taken by `fit` before it stops: the run is discarded
+        diverged = true;
+        return 'stop';
+      }
+      if (t > o.steps - tail) tailSum += value;
+    },
+    signal: o.signal,
+  });
+  if (r.diverged) curve.push(r.diverged.loss);
+  if (diverged || r.diverged) return { finalLoss: Number.POSITIVE_INFINITY, initialLoss: curve[0], diverged: true, curve };
   return { finalLoss: tailSum / tail, initialLoss: curve[0], diverged: false, curve };
 }
 
@@ -269,89 +259,109 @@ export function trainOnlineSweep(o: OnlineSweepOptions): OnlineRunResult[] {
   return results;
 }
 
-/** The batched trainer behind `trainOnlineSweep`: slice j of `net` is run `ids[j]`. Same loop as `trainOnline`, per slice. */
-function trainOnlineBatched(o: OnlineSweepOptions, net0: BatchedMlp, ids: number[]): Map<number, OnlineRunResult> {
+/** Per-run records of a batched chunk while it trains. */
+interface RunTrace {
+  curve: number[];
+  tailSum: number;
+}
+
+/** The step-t batches of the active runs, stacked [K, B, d] and [K, B, 1]; runs sharing a stream share a draw. */
+function stackedBatch(o: OnlineSweepOptions, active: readonly number[], t: number): TeacherBatch {
   const dtype = o.dtype ?? 'f64';
   const d = o.task.d;
   const B = o.batch;
-  const tail = Math.max(1, Math.ceil((o.tailFraction ?? 0.25) * o.steps));
+  const K = active.length;
+  const xs = dtype === 'f32' ? new Float32Array(K * B * d) : new Float64Array(K * B * d);
+  const ys = dtype === 'f32' ? new Float32Array(K * B) : new Float64Array(K * B);
+  const drawn = new Map<Rng, { x: Float64Array; y: Float64Array }>();
+  active.forEach((i, k) => {
+    const stream = o.runs[i].stream;
+    let s = drawn.get(stream);
+    if (s === undefined) {
+      const smp = o.task.sample(B, stream.child(t));
+      s = { x: smp.x.data, y: smp.y };
+      drawn.set(stream, s);
+    }
+    xs.set(s.x, k * B * d);
+    ys.set(s.y, k * B);
+  });
+  return { x: tensor(xs, [K, B, d], dtype), y: tensor(ys, [K, B, 1], dtype) };
+}
+
+/**
+ * The batched trainer behind `trainOnlineSweep`: slice j of `net` is run `ids[j]`, trained by `fit` on
+ * Σ_k ½·mean_b (f_k − y_k)² (slice k's gradient is exactly that of its own loss) with per-network
+ * learning rates. A run that diverges at step t is recorded there and dropped (`BatchedMlp.select`,
+ * `OptimizerState.select`) before the others go on: when the summed loss is finite `fit` stops after
+ * the step (the dropped slice's update is discarded, the others' are their own), and when it is not,
+ * `fit` stops before the step and the step is retaken without the diverged runs (same batches, same
+ * per-slice arithmetic), so every run is where its separate `trainOnline` run would be.
+ */
+function trainOnlineBatched(o: OnlineSweepOptions, net0: BatchedMlp, ids: number[]): Map<number, OnlineRunResult> {
+  const tail = tailLength(o.steps, o.tailFraction);
   const done = new Map<number, OnlineRunResult>();
+  const traces = new Map<number, RunTrace>(ids.map((i) => [i, { curve: [], tailSum: 0 }]));
+  const lrs = ids.map((i) => o.runs[i].lr);
   let net = net0;
   let active = ids.slice();
-  let opt = makeBatchedOptimizer(
-    o.optimizer,
-    active.map((i) => o.runs[i].lr),
-    net.lrScales(),
-  );
-  const curves = new Map<number, number[]>(active.map((i) => [i, []]));
-  const limits = new Map<number, number>();
-  const tailSums = new Map<number, number>(active.map((i) => [i, 0]));
-  for (let t = 0; t < o.steps; t++) {
-    if (o.signal?.aborted) throw new Error('aborted');
-    const K = active.length;
-    const xs = dtype === 'f32' ? new Float32Array(K * B * d) : new Float64Array(K * B * d);
-    const ys = dtype === 'f32' ? new Float32Array(K * B) : new Float64Array(K * B);
-    const drawn = new Map<Rng, { x: Float64Array; y: Float64Array }>();
-    active.forEach((i, k) => {
-      const stream = o.runs[i].stream;
-      let s = drawn.get(stream);
-      if (s === undefined) {
-        const smp = o.task.sample(B, stream.child(t));
-        s = { x: smp.x.data, y: smp.y };
-        drawn.set(stream, s);
-      }
-      xs.set(s.x, k * B * d);
-      ys.set(s.y, k * B);
-    });
-    const x = tensor(xs, [K, B, d], dtype);
-    const y = tensor(ys, [K, B, 1], dtype);
-    const ps = net.params();
-    const perNet: Tensor[] = [];
-    // Σ_k ½·mean_b (f_k − y_k)²: slice k's gradient is exactly that of its own `halfMse`
-    const { grads } = valueAndGrad(() => {
-      const l = op.scale(op.mseBatched(net.forward(x), y), 0.5);
-      perNet.push(l);
-      return op.sum(l);
-    }, ps);
-    const values = perNet[0].data;
+  let opt = new OptimizerState(optimizerFromConfig({ kind: o.optimizer, lr: lrs[0] }, { lrs, lrScales: net.lrScales() }));
+  let taken = 0;
+  /** Record step t's losses of the runs that pass; returns the slices to keep. `record: false` only marks the diverged. */
+  const classify = (t: number, values: FloatArray, record: boolean): number[] => {
     const keep: number[] = [];
     active.forEach((i, k) => {
+      const trace = traces.get(i) as RunTrace;
       const value = values[k];
-      const curve = curves.get(i) as number[];
-      curve.push(value);
-      if (t === 0) limits.set(i, (o.divergeFactor ?? 1e3) * Math.max(value, 1e-12));
-      if (!Number.isFinite(value) || value > (limits.get(i) as number)) {
-        done.set(i, { finalLoss: Number.POSITIVE_INFINITY, initialLoss: curve[0], diverged: true, curve });
+      if (exceedsLimit(value, trace.curve.length === 0 ? value : trace.curve[0], o.divergeFactor)) {
+        trace.curve.push(value);
+        done.set(i, { finalLoss: Number.POSITIVE_INFINITY, initialLoss: trace.curve[0], diverged: true, curve: trace.curve });
         return;
       }
-      if (t >= o.steps - tail) tailSums.set(i, (tailSums.get(i) as number) + value);
       keep.push(k);
+      if (!record) return;
+      trace.curve.push(value);
+      if (t >= o.steps - tail) trace.tailSum += value;
     });
-    if (keep.length === 0) return done;
-    if (keep.length < K) {
-      // drop the diverged runs before their (unused) update, as trainOnline returns before it
-      const gSub = grads.map((g) => {
-        const per = g.length / K;
-        const out = g instanceof Float32Array ? new Float32Array(per * keep.length) : new Float64Array(per * keep.length);
-        keep.forEach((k, r) => out.set(g.subarray(k * per, (k + 1) * per), r * per));
-        return out;
-      });
-      net = net.select(keep);
-      opt = opt.select(keep);
-      active = keep.map((k) => active[k]);
-      opt.step(
-        net.params().map((p) => p.data),
-        gSub,
-      );
-    } else
-      opt.step(
-        ps.map((p) => p.data),
-        grads,
-      );
+    return keep;
+  };
+  while (taken < o.steps && active.length > 0) {
+    let values: FloatArray = new Float64Array(0);
+    let keep: number[] | null = null;
+    const start = taken;
+    const r = fit<TeacherBatch>({
+      params: net.params(),
+      loss: (b) => {
+        const l = op.scale(op.mseBatched(net.forward(b.x), b.y), 0.5);
+        values = l.data;
+        return op.sum(l);
+      },
+      optimizer: opt,
+      steps: o.steps - start,
+      batches: (s) => stackedBatch(o, active, start + s - 1),
+      onStep: (s) => {
+        const kept = classify(start + s - 1, values, true);
+        if (kept.length < active.length) {
+          keep = kept;
+          return 'stop';
+        }
+      },
+      signal: o.signal,
+    });
+    taken = start + r.steps;
+    if (r.diverged) {
+      keep = classify(taken, values, false);
+      if (keep.length === active.length) throw new Error(`trainOnlineSweep: the summed loss ${r.diverged.loss} is not finite while every run's loss is`);
+    }
+    if (keep === null) break;
+    const kept: number[] = keep;
+    if (kept.length === 0) return done;
+    net = net.select(kept);
+    opt = opt.select(kept);
+    active = kept.map((k) => active[k]);
   }
   for (const i of active) {
-    const curve = curves.get(i) as number[];
-    done.set(i, { finalLoss: (tailSums.get(i) as number) / tail, initialLoss: curve[0], diverged: false, curve });
+    const trace = traces.get(i) as RunTrace;
+    done.set(i, { finalLoss: trace.tailSum / tail, initialLoss: trace.curve[0], diverged: false, curve: trace.curve });
   }
   return done;
 }

@@ -1,12 +1,14 @@
 /**
- * Oracle tests of the coordinate check (src/observe/coordCheck.ts): one Adam step of a one-hidden-layer
+ * Oracle tests of the coordinate check (src/protocols/coordCheck.ts, reading src/observe/coordCheck.ts): one Adam step of a one-hidden-layer
  * linear network computed by hand, the width slopes that follow from it (SP ≈ +1, μP ≈ 0), invariances,
  * and the model-spec parser.
  */
 import { describe, expect, it } from 'vitest';
 import { mat } from '../../src/core/mat.ts';
 import { Rng } from '../../src/core/random.ts';
-import { buildModel, coordCheck, layerNames, logLogSlope, type ModelSpec, ModelSpecError, parseModelSpec, rms } from '../../src/observe/coordCheck.ts';
+import { logLogSlope } from '../../src/core/stats.ts';
+import { rms } from '../../src/observe/coordCheck.ts';
+import { buildModel, coordCheck, layerNames, type ModelSpec, ModelSpecError, parseModelSpec } from '../../src/protocols/coordCheck.ts';
 
 const EPS = 1e-8; // Adam's ε (src/nn/optim.ts default)
 

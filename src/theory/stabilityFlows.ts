@@ -1,6 +1,6 @@
 /**
- * Shared machinery of the stability-law studies (catalog 16 `central-flow`, 17 `dln-progressive-sharpening`,
- * 26 `implicit-curvature-regularization`): a loss seen as a function of one flat parameter vector, and the
+ * The continuous-time flows that gradient descent is compared with in the stability-law studies (catalog 16
+ * `central-flow`, 17 `dln-progressive-sharpening`, 26 `implicit-curvature-regularization`): a loss seen as a function of one flat parameter vector, and the
  * three continuous-time flows that full-batch gradient descent (GD) θ ← θ − η∇L(θ) is compared with.
  * Time is τ = η·steps throughout, so a flow's velocity is dθ/dτ and one GD step covers dτ = η.
  *
@@ -28,13 +28,15 @@
  * as a forward difference of two exact Hessian-vector products (truncation O(ε‖∇⁴L‖), rounding
  * O(macheps‖Hu‖/ε); ε = 1e-5 keeps both below 1e-4 relative on the studies' nets). The top eigenpairs are
  * tracked by one block power step per evaluation with a Rayleigh–Ritz rotation, refreshed by a full
- * Lanczos run every few steps (θ moves slowly, so the warm start stays accurate).
+ * Lanczos run every few steps (θ moves slowly, so the warm start stays accurate). The flows are stepped
+ * by the fixed-step RK4 of ./ode.ts (`rk4Step`, with `rk4Substeps` below) or by Heun's method (`CentralFlow`).
  */
-import { flatten, hessianVectorProduct, paramCount, unflatten, valueAndGrad } from '../../core/autodiff.ts';
-import { eigh } from '../../core/linalg.ts';
-import type { Rng } from '../../core/random.ts';
-import type { Tensor } from '../../core/tensor.ts';
-import { hessianTop } from '../../observe/hessian.ts';
+import { flatten, hessianVectorProduct, paramCount, unflatten, valueAndGrad } from '../core/autodiff.ts';
+import { eigh } from '../core/linalg.ts';
+import type { Rng } from '../core/random.ts';
+import { axpy, dot, norm } from '../core/stats.ts';
+import type { Tensor } from '../core/tensor.ts';
+import { hessianTop } from '../observe/hessian.ts';
 
 export interface FlatLoss {
   readonly n: number;
@@ -81,40 +83,6 @@ export function flatLoss(loss: () => Tensor, params: Tensor[]): FlatLoss {
       return { values: r.values, vectors: r.vectors.map((v) => Float64Array.from(v)) };
     },
   };
-}
-
-export function dot(a: Float64Array, b: Float64Array): number {
-  let s = 0;
-  for (let i = 0; i < a.length; i++) s += a[i] * b[i];
-  return s;
-}
-
-export function norm(a: Float64Array): number {
-  return Math.sqrt(dot(a, a));
-}
-
-export function distance(a: Float64Array, b: Float64Array): number {
-  let s = 0;
-  for (let i = 0; i < a.length; i++) s += (a[i] - b[i]) ** 2;
-  return Math.sqrt(s);
-}
-
-/** y + a·x as a new array. */
-export function axpy(a: number, x: Float64Array, y: Float64Array): Float64Array {
-  const o = Float64Array.from(y);
-  for (let i = 0; i < o.length; i++) o[i] += a * x[i];
-  return o;
-}
-
-/** One classical Runge–Kutta 4 step of dθ/dτ = f(θ) (local error O(dt⁵); stable for dt·λ < 2.78 on −λ). */
-export function rk4Step(f: (theta: Float64Array) => Float64Array, theta: Float64Array, dt: number): Float64Array {
-  const k1 = f(theta);
-  const k2 = f(axpy(dt / 2, k1, theta));
-  const k3 = f(axpy(dt / 2, k2, theta));
-  const k4 = f(axpy(dt, k3, theta));
-  const out = Float64Array.from(theta);
-  for (let i = 0; i < out.length; i++) out[i] += (dt / 6) * (k1[i] + 2 * k2[i] + 2 * k3[i] + k4[i]);
-  return out;
 }
 
 /** Gradient-flow velocity −∇L. */

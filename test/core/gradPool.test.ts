@@ -1,0 +1,106 @@
+/**
+ * Performance-only changes in the engine must not move a bit: the adjoint buffer pool (recycled adjoints
+ * come back zero-filled) and the fused activation backward (no f′ buffer) give exactly the numbers of
+ * fresh buffers and of the two-pass rule. Compared with Object.is per element, so -0 and NaN count.
+ */
+import { describe, expect, it } from 'vitest';
+import { valueAndGrad } from '../../src/core/autodiff.ts';
+import * as op from '../../src/core/ops.ts';
+import { Rng } from '../../src/core/random.ts';
+import { type DType, type Tensor, clearBufferPool, param, pooledBufferBytes, recycleBuffers, tensor } from '../../src/core/tensor.ts';
+import type { FloatArray } from '../../src/core/mat.ts';
+
+function sameBits(a: ArrayLike<number>, b: ArrayLike<number>): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (!Object.is(a[i], b[i])) return false;
+  return true;
+}
+
+function twoLayerNet(dtype: DType, act: (t: Tensor) => Tensor) {
+  const rng = Rng.fromSeed(7, 'gradPool', dtype);
+  const W1 = param(rng.child('W1').fillNormal(new Float64Array(6 * 40), 0.5), [6, 40], dtype);
+  const b1 = param(rng.child('b1').fillNormal(new Float64Array(40), 0.1), [40], dtype);
+  const W2 = param(rng.child('W2').fillNormal(new Float64Array(40 * 3), 0.5), [40, 3], dtype);
+  const x = tensor(rng.child('x').fillNormal(new Float64Array(32 * 6)), [32, 6], dtype);
+  const y = tensor(rng.child('y').fillNormal(new Float64Array(32 * 3)), [32, 3], dtype);
+  const hidden: Tensor[] = [];
+  const loss = () => {
+    const h = act(op.add(op.matmul(x, W1), b1));
+    hidden.push(h);
+    return op.mse(op.matmul(h, W2), y);
+  };
+  return { params: [W1, b1, W2], loss, hidden };
+}
+
+describe('adjoint buffer pool', () => {
+  for (const dtype of ['f64', 'f32'] as const) {
+    it(`gives the same gradient bits from recycled (NaN-poisoned) buffers as from fresh ones (${dtype})`, () => {
+      const net = twoLayerNet(dtype, op.tanh);
+      clearBufferPool();
+      const fresh = valueAndGrad(net.loss, net.params);
+      // intermediate adjoints went to the pool and were cleared; the parameters' gradients are kept
+      expect(pooledBufferBytes()).toBeGreaterThan(0);
+      expect(net.hidden[0].grad).toBeNull();
+      for (const g of fresh.grads) expect(g.some((v) => v !== 0)).toBe(true);
+      // poison: buffers of every size the graph uses, full of NaN, waiting in the pool
+      const poison: FloatArray[] = [];
+      for (const n of [32 * 40, 32 * 3, 6 * 40, 40 * 3, 40])
+        for (let k = 0; k < 4; k++) poison.push((dtype === 'f32' ? new Float32Array(n) : new Float64Array(n)).fill(Number.NaN));
+      recycleBuffers(poison);
+      const reused = valueAndGrad(net.loss, net.params);
+      expect(reused.value).toBe(fresh.value);
+      for (let i = 0; i < fresh.grads.length; i++) expect(sameBits(reused.grads[i], fresh.grads[i])).toBe(true);
+      // the parameters' gradients are never handed to the pool
+      expect(reused.grads.some((g) => fresh.grads.includes(g))).toBe(false);
+    });
+  }
+
+  it('keeps a buffer given twice once, and ignores tiny ones', () => {
+    clearBufferPool();
+    const b = new Float64Array(64);
+    recycleBuffers([b, b, new Float64Array(4)]);
+    expect(pooledBufferBytes()).toBe(64 * 8);
+  });
+});
+
+/** The two-pass rule the fused backward replaces: f′ stored in an array of the data's type, then ga += g·f′. */
+function twoPass(g: FloatArray, d1: (i: number) => number, f32: boolean): FloatArray {
+  const n = g.length;
+  const d = f32 ? new Float32Array(n) : new Float64Array(n);
+  for (let i = 0; i < n; i++) d[i] = d1(i);
+  const ga = f32 ? new Float32Array(n) : new Float64Array(n);
+  for (let i = 0; i < n; i++) ga[i] += g[i] * d[i];
+  return ga;
+}
+
+describe('fused activation backward', () => {
+  const cases: [string, (t: Tensor) => Tensor, (x: number, y: number) => number][] = [
+    ['tanh', op.tanh, (_x, y) => 1 - y * y],
+    ['relu', op.relu, (x) => (x > 0 ? 1 : 0)],
+    ['sigmoid', op.sigmoid, (_x, y) => y * (1 - y)],
+  ];
+  for (const [name, act, d1] of cases)
+    for (const dtype of ['f64', 'f32'] as const)
+      it(`${name} (${dtype}) matches the two-pass rule bit for bit, special values included`, () => {
+        const rng = Rng.fromSeed(3, name, dtype);
+        const n = 257;
+        const xs = rng.fillNormal(new Float64Array(n), 3);
+        xs[0] = 0;
+        xs[1] = -0;
+        xs[2] = 40;
+        const gs = rng.child('g').fillNormal(new Float64Array(n));
+        gs[3] = -0;
+        gs[4] = Number.POSITIVE_INFINITY;
+        gs[5] = Number.NaN;
+        gs[6] = 1e-310;
+        const a = param(xs, [n], dtype);
+        const out = act(a);
+        const seed = dtype === 'f32' ? Float32Array.from(gs) : Float64Array.from(gs);
+        clearBufferPool();
+        // a graph whose root is the activation: backward seeded with g gives a.grad = g ⊙ f′
+        const loss = () => op.sum(op.mul(act(a), tensor(seed, [n], dtype)));
+        const { grads } = valueAndGrad(loss, [a]);
+        const expected = twoPass(seed, (i) => d1(a.data[i], out.data[i]), dtype === 'f32');
+        expect(sameBits(grads[0], expected)).toBe(true);
+      });
+});
