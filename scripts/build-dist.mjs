@@ -43,6 +43,8 @@ function listFiles(dir, out = []) {
 }
 
 if (!existsSync(srcDir)) process.exit(0); // an installed package: dist/ ships prebuilt
+// `npm pack` / `npm publish` run "prepack" (the checked build) and then "prepare": do not build twice.
+if (lenient && (process.env.npm_command === 'pack' || process.env.npm_command === 'publish') && existsSync(join(distDir, '.build.json'))) process.exit(0);
 let tscBin;
 try {
   tscBin = join(dirname(fileURLToPath(import.meta.resolve('typescript/package.json'))), 'bin', 'tsc');

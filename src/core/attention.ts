@@ -221,13 +221,16 @@ export function mergeHeads(x: Tensor, a: AttentionShape): Tensor {
  * Causal multi-head attention of projected queries, keys and values, each [B·T, d_model] (rows: sequence b,
  * position t at row b·T + t): per head h, softmax_causal(Q_h K_hᵀ) V_h, heads concatenated → [B·T, d_model].
  * The logit scale (1/√dₕ in SP, 1/dₕ in μP) is the caller's: multiply q by it (cheaper than the T×T logits).
+ * `patterns`, when given, receives the attention probabilities [B·H, T, T] (row b·H + h, query t, key j), for
+ * instruments that read attention (e.g. the prefix-matching score of induction heads, Olsson et al. 2022).
  */
-export function causalSelfAttention(q: Tensor, k: Tensor, v: Tensor, a: AttentionShape): Tensor {
+export function causalSelfAttention(q: Tensor, k: Tensor, v: Tensor, a: AttentionShape, patterns?: Tensor[]): Tensor {
   const dh = checkAttentionShape('causalSelfAttention', q, a);
   for (const [name, t] of [['k', k], ['v', v]] as const)
     if (t.ndim !== 2 || t.shape[0] !== q.shape[0] || t.shape[1] !== q.shape[1]) throw new Error(`causalSelfAttention: ${name} shape ${shapeStr(t.shape)} differs from q ${shapeStr(q.shape)}`);
   const Q = splitHeads(q, a);
   const Kt = reshape(permute(reshape(k, [a.batch, a.context, a.heads, dh]), [0, 2, 3, 1]), [a.batch * a.heads, dh, a.context]);
   const P = causalSoftmax(bmm(Q, Kt));
+  patterns?.push(P);
   return mergeHeads(bmm(P, splitHeads(v, a)), a);
 }

@@ -174,3 +174,12 @@ export function sampleChiSquared(nu: number, rng: Rng): number {
   }
 }
 
+
+/** Whether every change along the sequence is 0 or +1 (a count that only grows, one unit at a time). */
+export function unitIncrements(r: readonly number[]): boolean {
+  for (let i = 1; i < r.length; i++) {
+    const d = r[i] - r[i - 1];
+    if (d !== 0 && d !== 1) return false;
+  }
+  return true;
+}

@@ -5,7 +5,8 @@
  *
  *   h₀ = m_e · E[x_t] + m_p · P[t]                                   token + learned position embedding
  *   h_ℓ' = h_{ℓ−1} + m_o · Attn_causal(LN₁(h_{ℓ−1}))  W_o             ℓ = 1..L  (attention branch)
- *   h_ℓ  = h_ℓ'   + m_2 · GELU(m_1 · LN₂(h_ℓ') W_1) W_2                          (MLP branch, width 4·d)
+ *   h_ℓ  = h_ℓ'   + m_2 · GELU(m_1 · LN₂(h_ℓ') W_1) W_2                          (MLP branch, width 4·d;
+ *                                                                    absent when spec.mlp = false)
  *   logits = m_u · LN_f(h_L) W_u                                     untied unembedding → [B·T, V]
  *
  * with Attn's queries, keys and values m·LN(h)W_{q,k,v}, split into H heads of d_head = d/H, and the attention
@@ -39,6 +40,11 @@ export interface TransformerSpec {
   layers: number;
   /** MLP hidden width as a multiple of d (default 4) */
   mlpRatio?: number;
+  /**
+   * false: an attention-only transformer (no LN₂/MLP sublayers), the model class in which Elhage et al. 2021
+   * and Olsson et al. 2022 study induction heads (default true)
+   */
+  mlp?: boolean;
   parameterization?: Parameterization | string;
   /** width at which the width learning-rate multipliers are 1 (μP base width; default dModel) */
   baseWidth?: number;
@@ -70,9 +76,8 @@ interface Block {
   k: TransformerParam;
   v: TransformerParam;
   o: TransformerParam;
-  ln2: Norm;
-  mlpIn: TransformerParam;
-  mlpOut: TransformerParam;
+  /** absent in an attention-only transformer (`spec.mlp === false`) */
+  mlp?: { ln2: Norm; mlpIn: TransformerParam; mlpOut: TransformerParam };
 }
 
 export class Transformer implements NamedModel {
@@ -108,9 +113,7 @@ export class Transformer implements NamedModel {
         k: at(`${b}.attn.k`),
         v: at(`${b}.attn.v`),
         o: at(`${b}.attn.o`),
-        ln2: norm(`${b}.ln2`),
-        mlpIn: at(`${b}.mlp.in`),
-        mlpOut: at(`${b}.mlp.out`),
+        mlp: spec.mlp === false ? undefined : { ln2: norm(`${b}.ln2`), mlpIn: at(`${b}.mlp.in`), mlpOut: at(`${b}.mlp.out`) },
       };
     });
     this.finalNorm = norm('final.ln');
@@ -149,8 +152,11 @@ export class Transformer implements NamedModel {
     return this.forwardIds(tokenIds(x, this.spec.vocab), x.shape[0], collect);
   }
 
-  /** `forward` on B·T ids (row-major [B, T]) given as an Int32Array. */
-  forwardIds(ids: Int32Array, batch: number, collect?: Tensor[]): Tensor {
+  /**
+   * `forward` on B·T ids (row-major [B, T]) given as an Int32Array. `patterns`, when given, receives each
+   * block's attention probabilities [B·H, T, T] (row b·H + h, query t, key j), in block order.
+   */
+  forwardIds(ids: Int32Array, batch: number, collect?: Tensor[], patterns?: Tensor[]): Tensor {
     const T = ids.length / batch;
     if (!(Number.isInteger(batch) && batch >= 1 && Number.isInteger(T) && T >= 1))
       throw new Error(`Transformer: ${ids.length} ids for batch = ${batch}, expected a positive multiple of the batch size`);
@@ -164,10 +170,9 @@ export class Transformer implements NamedModel {
     for (const b of this.blocks) {
       const a = this.layerNorm(h, b.ln1);
       const q = linear(a, b.q, this.attentionScale);
-      const attn = causalSelfAttention(q, linear(a, b.k), linear(a, b.v), shape);
+      const attn = causalSelfAttention(q, linear(a, b.k), linear(a, b.v), shape, patterns);
       h = op.add(h, linear(attn, b.o));
-      const m = this.layerNorm(h, b.ln2);
-      h = op.add(h, linear(op.gelu(linear(m, b.mlpIn)), b.mlpOut));
+      if (b.mlp) h = op.add(h, linear(op.gelu(linear(this.layerNorm(h, b.mlp.ln2), b.mlp.mlpIn)), b.mlp.mlpOut));
       collect?.push(h);
     }
     return linear(this.layerNorm(h, this.finalNorm), this.unembedding);
@@ -252,10 +257,13 @@ function layout(s: TransformerSpec, hidden: number): Slot[] {
       { name: `${b}.attn.k`, role: 'attnK', shape: [d, d], fanIn: d, branch: 'inner' },
       { name: `${b}.attn.v`, role: 'attnV', shape: [d, d], fanIn: d, branch: 'inner' },
       { name: `${b}.attn.o`, role: 'attnO', shape: [d, d], fanIn: d, branch: 'out' },
-      ...norm(`${b}.ln2`, 'inner'),
-      { name: `${b}.mlp.in`, role: 'mlpIn', shape: [d, hidden], fanIn: d, branch: 'inner' },
-      { name: `${b}.mlp.out`, role: 'mlpOut', shape: [hidden, d], fanIn: hidden, branch: 'out' },
     );
+    if (s.mlp !== false)
+      slots.push(
+        ...norm(`${b}.ln2`, 'inner'),
+        { name: `${b}.mlp.in`, role: 'mlpIn', shape: [d, hidden], fanIn: d, branch: 'inner' },
+        { name: `${b}.mlp.out`, role: 'mlpOut', shape: [hidden, d], fanIn: hidden, branch: 'out' },
+      );
   }
   slots.push(...norm('final.ln'), { name: 'unembed', role: 'unembedding', shape: [d, s.vocab], fanIn: d });
   return slots;

@@ -6,11 +6,15 @@
  * returned as a cache hit. Computed once per process (it reads ~100 small files, a few ms).
  */
 import { createHash } from 'node:crypto';
-import { readFileSync, readdirSync } from 'node:fs';
-import { join, relative, sep } from 'node:path';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { basename, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const SRC_DIR = fileURLToPath(new URL('../', import.meta.url));
+const HERE_DIR = fileURLToPath(new URL('../', import.meta.url));
+// Built into dist/ inside a clone (scripts/build-dist.mjs): digest the src/ it was compiled from, so run ids are
+// the same whichever way the CLI runs (dist, or src through tsx) and match the lab's. An installed package has
+// no src/ and digests dist/.
+const SRC_DIR = basename(HERE_DIR) === 'dist' && existsSync(join(HERE_DIR, '..', 'src')) ? join(HERE_DIR, '..', 'src') : HERE_DIR;
 const PACKAGE_JSON = fileURLToPath(new URL('../../package.json', import.meta.url));
 
 let cached: string | undefined;

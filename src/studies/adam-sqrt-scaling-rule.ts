@@ -43,7 +43,7 @@ import { teacherBatch, teacherEvalSet } from '../data/teacherStream.ts';
 import { gradientNoiseScale } from '../observe/gradientNoise.ts';
 import { checkpointGrid, type CurveConfig, halfSquaredError, meanRelativeDeviation, noisyTanhTeacher, replicaCurves, tanhStudent } from '../protocols/onlineTeacher.ts';
 import { sig3 as num } from './format.ts';
-import { defineStudy, type MetricSpec, type RegimeCheck, type Series } from './types.ts';
+import { defineStudy, type MetricSpec, type RegimeCheck, type Scalars, type Series } from './types.ts';
 
 const Params = z.object({
   inputDim: z.number().int().min(2).max(64).default(8),
@@ -76,6 +76,14 @@ const BASE = 'base (η₀, B₀, β₁, β₂, ε)';
 const SQRT = (k: number) => `square-root rule κ=${k}`;
 const LINEAR = (k: number) => `linear scaling κ=${k}`;
 const LR_ONLY = (k: number) => `√κ·η only κ=${k}`;
+/** The scalars `measure` hands to `compare` (typed, so that a misspelt key fails type-checking). */
+type AdamKey =
+  | 'B_simple at init'
+  | 'B_simple relative standard error'
+  | 'initial excess loss'
+  | 'final excess loss'
+  | `deviation ${'square-root' | 'linear' | '√κη only'} κ=${number}`;
+type AdamPredictionKey = 'deviation of the square-root rule (SDE limit)';
 const pct = (v: number) => (Number.isFinite(v) ? `${num(100 * v)}%` : 'diverged');
 
 function configs(p: P): CurveConfig[] {
@@ -96,7 +104,7 @@ function configs(p: P): CurveConfig[] {
   return out;
 }
 
-export const adamSqrtScalingRule = defineStudy(Params, {
+export const adamSqrtScalingRule = defineStudy<z.output<typeof Params>, AdamPredictionKey, AdamKey>(Params, {
   id: 'adam-sqrt-scaling-rule',
   catalog: 24,
   pillar: 'hyperparameters',
@@ -147,7 +155,7 @@ export const adamSqrtScalingRule = defineStudy(Params, {
     });
     const base = curves.get(BASE)?.mean ?? [];
     const series: Series[] = [];
-    const scalars: Record<string, number> = {
+    const scalars: Scalars<AdamKey> = {
       'B_simple at init': ns.bSimple,
       'B_simple relative standard error': Math.hypot(ns.traceSigmaStderr / ns.traceSigma, ns.gradNormSqStderr / ns.gradNormSq),
       'initial excess loss': base[0],
@@ -165,26 +173,27 @@ export const adamSqrtScalingRule = defineStudy(Params, {
       scalars[`deviation linear κ=${k}`] = dev(LINEAR(k));
       scalars[`deviation √κη only κ=${k}`] = dev(LR_ONLY(k));
     }
-    const finite = (ks: readonly number[], key: (k: number) => string) => ks.filter((k) => Number.isFinite(scalars[key(k)]));
-    const add = (group: string, ks: readonly number[], key: (k: number) => string) => {
+    const get = (k: AdamKey): number => scalars[k] ?? Number.NaN;
+    const finite = (ks: readonly number[], key: (k: number) => AdamKey) => ks.filter((k) => Number.isFinite(get(key(k))));
+    const add = (group: string, ks: readonly number[], key: (k: number) => AdamKey) => {
       const f = finite(ks, key);
-      series.push({ name: 'mean relative deviation from the base curve', group, kind: 'measured', x: f, y: f.map((k) => scalars[key(k)]) });
+      series.push({ name: 'mean relative deviation from the base curve', group, kind: 'measured', x: f, y: f.map((k) => get(key(k))) });
     };
     add('square-root rule', kappas, (k) => `deviation square-root κ=${k}`);
     add('linear scaling', JUDGED, (k) => `deviation linear κ=${k}`);
     add('√κ·η with β, ε unchanged', JUDGED, (k) => `deviation √κη only κ=${k}`);
     series.push({ name: 'mean relative deviation from the base curve', group: 'SDE limit (square-root rule)', kind: 'predicted', x: kappas, y: kappas.map(() => 0) });
     const notes = [
-      `deviations from the base curve: ${kappas.map((k) => `√ rule κ=${k}: ${pct(scalars[`deviation square-root κ=${k}`])}`).join(', ')}; ${JUDGED.map((k) => `linear κ=${k}: ${pct(scalars[`deviation linear κ=${k}`])}, √κη only κ=${k}: ${pct(scalars[`deviation √κη only κ=${k}`])}`).join('; ')}`,
+      `deviations from the base curve: ${kappas.map((k) => `√ rule κ=${k}: ${pct(get(`deviation square-root κ=${k}`))}`).join(', ')}; ${JUDGED.map((k) => `linear κ=${k}: ${pct(get(`deviation linear κ=${k}`))}, √κη only κ=${k}: ${pct(get(`deviation √κη only κ=${k}`))}`).join('; ')}`,
       `B_simple at initialization = ${num(ns.bSimple)} (two-batch, ${p.noisePairs} pairs) vs the largest judged batch 4B₀ = ${4 * p.batch}`,
     ];
     return { scalars, series, notes };
   },
 
   compare(_pred, meas, p) {
-    const s = meas.scalars;
-    const sq = s['deviation square-root κ=4'];
-    const lin = s['deviation linear κ=4'];
+    const s = (k: AdamKey): number => meas.scalars[k] ?? Number.NaN;
+    const sq = s('deviation square-root κ=4');
+    const lin = s('deviation linear κ=4');
     const metrics: MetricSpec[] = [
       {
         name: 'deviation of the square-root rule, κ = 4',
@@ -202,8 +211,8 @@ export const adamSqrtScalingRule = defineStudy(Params, {
     const regime: RegimeCheck[] = [
       {
         name: 'noise-dominated regime',
-        ok: 4 * p.batch <= s['B_simple at init'],
-        detail: `largest judged batch 4B₀ = ${4 * p.batch} vs B_simple at initialization = ${num(s['B_simple at init'])} (Malladi et al.’s SDE needs the minibatch noise to dominate the gradient: B ≲ B_simple)`,
+        ok: 4 * p.batch <= s('B_simple at init'),
+        detail: `largest judged batch 4B₀ = ${4 * p.batch} vs B_simple at initialization = ${num(s('B_simple at init'))} (Malladi et al.’s SDE needs the minibatch noise to dominate the gradient: B ≲ B_simple)`,
       },
       {
         name: 'the rule is defined at κ = 4',
@@ -212,8 +221,8 @@ export const adamSqrtScalingRule = defineStudy(Params, {
       },
       {
         name: 'the base run learns',
-        ok: s['final excess loss'] < 0.5 * s['initial excess loss'],
-        detail: `excess loss ${num(s['initial excess loss'])} → ${num(s['final excess loss'])} over ${p.examples} examples`,
+        ok: s('final excess loss') < 0.5 * s('initial excess loss'),
+        detail: `excess loss ${num(s('initial excess loss'))} → ${num(s('final excess loss'))} over ${p.examples} examples`,
       },
     ];
     return { metrics, regime };

@@ -35,16 +35,18 @@
  * tolerance).
  */
 import { z } from 'zod';
-import { valueAndGrad } from '../core/autodiff.ts';
 import * as op from '../core/ops.ts';
 import type { Rng } from '../core/random.ts';
+import { logLogSlope, norm } from '../core/stats.ts';
 import { noGrad, param, type Tensor, tensor } from '../core/tensor.ts';
 import { makeCircleTeacherTask } from '../data/circle.ts';
 import { makeGaussianMixtureTask } from '../data/mixture.ts';
 import { DeepLinearNet, deepLinearRandom, linearRegressionLoss, whitenedMoments } from '../nn/deepLinear.ts';
 import { mlp } from '../nn/mlp.ts';
+import { addDecayedWeights, chain, scaleByLearningRate, sgd } from '../nn/optim.ts';
+import { fit, throwIfAborted } from '../nn/train.ts';
 import { neuronBalance, twoLayerStudent } from '../nn/twoLayer.ts';
-import type { MetricSpec, Observations, RegimeCheck, Series, Study } from './types.ts';
+import { defineStudy, type MetricSpec, type RegimeCheck, type Series } from './types.ts';
 
 const Params = z.object({
   // (a) deep linear net
@@ -79,25 +81,6 @@ type P = z.infer<typeof Params>;
 /** Float tolerance of the exact identities, relative to ‖θ‖² (see the header). */
 const FLOAT_TOL = 1e-12;
 
-function lsSlopeLog(xs: number[], ys: number[]): number {
-  const lx = xs.map(Math.log);
-  const ly = ys.map(Math.log);
-  const mx = lx.reduce((a, b) => a + b, 0) / lx.length;
-  const my = ly.reduce((a, b) => a + b, 0) / ly.length;
-  let sxy = 0;
-  let sxx = 0;
-  for (let i = 0; i < lx.length; i++) {
-    sxy += (lx[i] - mx) * (ly[i] - my);
-    sxx += (lx[i] - mx) ** 2;
-  }
-  return sxy / sxx;
-}
-
-const norm = (v: ArrayLike<number>) => {
-  let s = 0;
-  for (let i = 0; i < v.length; i++) s += v[i] * v[i];
-  return Math.sqrt(s);
-};
 const sqNorm = (v: ArrayLike<number>) => norm(v) ** 2;
 
 // ---- (a) deep linear network ------------------------------------------------------------------
@@ -126,7 +109,8 @@ interface DriftRun {
   driftPath: number[];
 }
 
-function dlnRun(p: P, eta: number, init: DeepLinearNet, T: Float64Array): DriftRun {
+/** The deep linear net's own hand-derived GD step (src/nn/deepLinear.ts): the identity is checked on each exact step. */
+function dlnRun(p: P, eta: number, init: DeepLinearNet, T: Float64Array, signal?: AbortSignal): DriftRun {
   const d = p.dlnDim;
   const h = p.dlnHidden;
   const net = new DeepLinearNet(init.sizes, init.snapshot());
@@ -140,6 +124,7 @@ function dlnRun(p: P, eta: number, init: DeepLinearNet, T: Float64Array): DriftR
   const times: number[] = [0];
   const driftPath: number[] = [0];
   for (let t = 0; t < steps; t++) {
+    throwIfAborted(signal);
     const { dLdP } = linearRegressionLoss(net.product(), moments);
     const [G1, G2] = net.gradients(dLdP);
     // η²(G₂ᵀG₂ − G₁G₁ᵀ): the same form as C with the gradients in place of the weights
@@ -165,7 +150,7 @@ function dlnRun(p: P, eta: number, init: DeepLinearNet, T: Float64Array): DriftR
 
 // ---- (b) two-layer ReLU network ---------------------------------------------------------------
 
-function reluRun(p: P, eta: number, rng: Rng, x: Tensor, y: Tensor): DriftRun {
+function reluRun(p: P, eta: number, rng: Rng, x: Tensor, y: Tensor, signal?: AbortSignal): DriftRun {
   const n = p.reluWidth;
   const s = twoLayerStudent({ inputDim: 2, width: n, baseWidth: 1 }, rng); // same rng → same init for every η
   const ps = s.params();
@@ -180,29 +165,36 @@ function reluRun(p: P, eta: number, rng: Rng, x: Tensor, y: Tensor): DriftRun {
   const every = Math.max(1, Math.floor(steps / 100));
   const times: number[] = [0];
   const driftPath: number[] = [0];
-  for (let t = 0; t < steps; t++) {
-    const { grads } = valueAndGrad(loss, ps);
-    const [gW, ga] = grads;
-    const pred = new Float64Array(n);
-    for (let i = 0; i < n; i++) pred[i] = (gW[i] ** 2 + gW[n + i] ** 2 - ga[i] ** 2) * lr * lr;
-    const scaleSq = sqNorm(ps[0].data) + sqNorm(ps[1].data);
-    ps.forEach((pp, k) => {
-      const c = eta * scales[k];
-      for (let j = 0; j < pp.size; j++) pp.data[j] -= c * grads[k][j];
-    });
-    const next = neuronBalance(s);
-    let res = 0;
-    for (let i = 0; i < n; i++) {
-      res += (next[i] - q[i] - pred[i]) ** 2;
-      integral[i] += pred[i] / eta;
-    }
-    worst = Math.max(worst, Math.sqrt(res) / scaleSq);
-    q = next;
-    if ((t + 1) % every === 0 || t === steps - 1) {
-      times.push((t + 1) * eta);
-      driftPath.push(norm(q.map((v, i) => v - q0[i])));
-    }
-  }
+  let pred = new Float64Array(n);
+  let scaleSq = 0;
+  fit({
+    params: ps,
+    loss,
+    optimizer: sgd(eta, scales),
+    steps,
+    evalAt: 1,
+    signal,
+    onStep: (_t, _l, [gW, ga]) => {
+      pred = new Float64Array(n);
+      for (let i = 0; i < n; i++) pred[i] = (gW[i] ** 2 + gW[n + i] ** 2 - ga[i] ** 2) * lr * lr;
+      scaleSq = sqNorm(ps[0].data) + sqNorm(ps[1].data);
+    },
+    onEval: (t) => {
+      if (t === 0) return;
+      const next = neuronBalance(s);
+      let res = 0;
+      for (let i = 0; i < n; i++) {
+        res += (next[i] - q[i] - pred[i]) ** 2;
+        integral[i] += pred[i] / eta;
+      }
+      worst = Math.max(worst, Math.sqrt(res) / scaleSq);
+      q = next;
+      if (t % every === 0 || t === steps) {
+        times.push(t * eta);
+        driftPath.push(norm(q.map((v, i) => v - q0[i])));
+      }
+    },
+  });
   const finalLoss = noGrad(() => loss().item());
   return { eta, drift: norm(q.map((v, i) => v - q0[i])), worstIdentity: worst, finalLoss, integral, times, driftPath };
 }
@@ -221,7 +213,7 @@ interface SoftmaxRun {
   lossDrop: number;
 }
 
-function softmaxRun(p: P, weightDecay: number, rng: Rng): SoftmaxRun {
+function softmaxRun(p: P, weightDecay: number, rng: Rng, signal?: AbortSignal): SoftmaxRun {
   const C = p.classes;
   const task = makeGaussianMixtureTask({ classes: C, d: p.softmaxDim, margin: 1.5 }, rng.child('task'));
   const data = task.sample(p.softmaxSamples, rng.child('data'));
@@ -256,30 +248,39 @@ function softmaxRun(p: P, weightDecay: number, rng: Rng): SoftmaxRun {
   let worstW = 0;
   let worstB = 0;
   const B = Math.min(p.batch, p.softmaxSamples);
-  for (let t = 1; t <= p.softmaxSteps; t++) {
-    const xb = new Float64Array(B * p.softmaxDim);
-    const yb = new Int32Array(B);
-    for (let i = 0; i < B; i++) {
-      const j = Math.floor(order.uniform() * p.softmaxSamples);
-      xb.set(xAll.subarray(j * p.softmaxDim, (j + 1) * p.softmaxDim), i * p.softmaxDim);
-      yb[i] = data.y[j];
-    }
-    const xt = tensor(xb, [B, p.softmaxDim]);
-    const { grads } = valueAndGrad(() => op.softmaxCrossEntropy(net.forward(xt), yb), ps);
-    ps.forEach((pp, k) => {
-      for (let j = 0; j < pp.size; j++) pp.data[j] -= p.softmaxEta * (grads[k][j] + weightDecay * pp.data[j]);
-    });
-    const decay = (1 - p.softmaxEta * weightDecay) ** t;
-    const S = rowSums();
-    const dev = norm(S.map((v, i) => v - decay * S0[i])) / (decay * norm(S0));
-    worstW = Math.max(worstW, dev);
-    worstB = Math.max(worstB, Math.abs(biasSum() - decay * B0) / Math.abs(decay * B0));
-    if (t % Math.max(1, Math.floor(p.softmaxSteps / 100)) === 0 || t === p.softmaxSteps) {
-      steps.push(t);
-      ratioW.push(norm(S) / norm(S0));
-      ratioB.push(biasSum() / B0);
-    }
-  }
+  const every = Math.max(1, Math.floor(p.softmaxSteps / 100));
+  fit({
+    params: ps,
+    loss: (b) => op.softmaxCrossEntropy(net.forward(b.x), b.y),
+    batches: () => {
+      const xb = new Float64Array(B * p.softmaxDim);
+      const yb = new Int32Array(B);
+      for (let i = 0; i < B; i++) {
+        const j = Math.floor(order.uniform() * p.softmaxSamples);
+        xb.set(xAll.subarray(j * p.softmaxDim, (j + 1) * p.softmaxDim), i * p.softmaxDim);
+        yb[i] = data.y[j];
+      }
+      return { x: tensor(xb, [B, p.softmaxDim]), y: yb };
+    },
+    // coupled L2: θ ← θ − η(g + λθ)
+    optimizer: chain(addDecayedWeights(weightDecay), scaleByLearningRate(p.softmaxEta)),
+    steps: p.softmaxSteps,
+    evalAt: 1,
+    signal,
+    onEval: (t) => {
+      if (t === 0) return;
+      const decay = (1 - p.softmaxEta * weightDecay) ** t;
+      const S = rowSums();
+      const dev = norm(S.map((v, i) => v - decay * S0[i])) / (decay * norm(S0));
+      worstW = Math.max(worstW, dev);
+      worstB = Math.max(worstB, Math.abs(biasSum() - decay * B0) / Math.abs(decay * B0));
+      if (t % every === 0 || t === p.softmaxSteps) {
+        steps.push(t);
+        ratioW.push(norm(S) / norm(S0));
+        ratioB.push(biasSum() / B0);
+      }
+    },
+  });
   const readoutMove = norm(out.W.data.map((v, i) => v - W0[i])) / norm(W0);
   return { steps, ratioW, ratioB, worstW, worstB, readoutMove, lossDrop: 1 - fullLoss() / loss0 };
 }
@@ -294,7 +295,7 @@ interface ScaleRun {
   maxSignal: number;
 }
 
-function scaleInvariantRun(p: P, rng: Rng): ScaleRun {
+function scaleInvariantRun(p: P, rng: Rng, signal?: AbortSignal): ScaleRun {
   const d = p.scaleDim;
   const h = p.scaleWidth;
   const m = p.scaleSamples;
@@ -329,31 +330,39 @@ function scaleInvariantRun(p: P, rng: Rng): ScaleRun {
   let worst = 0;
   let maxSignal = 0;
   const eta = p.scaleEta;
-  for (let t = 1; t <= p.scaleSteps; t++) {
-    const { grads } = valueAndGrad(loss, [W, a]);
-    const gW = grads[0];
-    const g2 = new Float64Array(h);
-    for (let k = 0; k < d; k++) for (let i = 0; i < h; i++) g2[i] += gW[k * h + i] ** 2;
-    for (let j = 0; j < W.size; j++) W.data[j] -= eta * gW[j];
-    for (let j = 0; j < a.size; j++) a.data[j] -= eta * grads[1][j];
-    const next = colNormSq();
-    for (let i = 0; i < h; i++) {
-      // ‖w_{t+1}‖² − ‖w_t‖² − η²‖g_t‖², relative to the float scale ‖w_t‖²
-      worst = Math.max(worst, Math.abs(next[i] - nsq[i] - eta * eta * g2[i]) / nsq[i]);
-      maxSignal = Math.max(maxSignal, (eta * eta * g2[i]) / nsq[i]);
-      predictedTotal += eta * eta * g2[i];
-    }
-    nsq = next;
-    if (t % Math.max(1, Math.floor(p.scaleSteps / 100)) === 0 || t === p.scaleSteps) {
-      steps.push(t);
-      normSq.push(nsq.reduce((x, v) => x + v, 0));
-      predicted.push(predictedTotal);
-    }
-  }
+  let g2 = new Float64Array(h);
+  fit({
+    params: [W, a],
+    loss,
+    optimizer: sgd(eta),
+    steps: p.scaleSteps,
+    evalAt: 1,
+    signal,
+    onStep: (_t, _l, [gW]) => {
+      g2 = new Float64Array(h);
+      for (let k = 0; k < d; k++) for (let i = 0; i < h; i++) g2[i] += gW[k * h + i] ** 2;
+    },
+    onEval: (t) => {
+      if (t === 0) return;
+      const next = colNormSq();
+      for (let i = 0; i < h; i++) {
+        // ‖w_{t+1}‖² − ‖w_t‖² − η²‖g_t‖², relative to the float scale ‖w_t‖²
+        worst = Math.max(worst, Math.abs(next[i] - nsq[i] - eta * eta * g2[i]) / nsq[i]);
+        maxSignal = Math.max(maxSignal, (eta * eta * g2[i]) / nsq[i]);
+        predictedTotal += eta * eta * g2[i];
+      }
+      nsq = next;
+      if (t % Math.max(1, Math.floor(p.scaleSteps / 100)) === 0 || t === p.scaleSteps) {
+        steps.push(t);
+        normSq.push(nsq.reduce((x, v) => x + v, 0));
+        predicted.push(predictedTotal);
+      }
+    },
+  });
   return { steps, normSq, predicted, worst, maxSignal };
 }
 
-export const conservationLaws: Study<P> = {
+export const conservationLaws = defineStudy(Params, {
   id: 'conservation-laws',
   catalog: 3,
   pillar: 'solvable',
@@ -366,7 +375,6 @@ export const conservationLaws: Study<P> = {
     'Arora, Li & Lyu 2019, Theoretical analysis of auto rate-tuning by batch normalization (ICLR)',
   ],
   core: true,
-  schema: Params as unknown as z.ZodType<P>,
   quick: { reluWidth: 24, softmaxSteps: 150, scaleSteps: 100 },
 
   predict(p) {
@@ -390,7 +398,7 @@ export const conservationLaws: Study<P> = {
     const etasA = [...p.dlnEtas].sort((x, y) => y - x);
     const dln = etasA.map((eta, i) => {
       ctx.progress((0.4 * i) / etasA.length, `DLN η=${eta}`);
-      return dlnRun(p, eta, dlnInit, T);
+      return dlnRun(p, eta, dlnInit, T, ctx.signal);
     });
     // (b)
     const task = makeCircleTeacherTask({}, ctx.rng.child('relu', 'task'));
@@ -400,7 +408,7 @@ export const conservationLaws: Study<P> = {
     const etasB = [...p.reluEtas].sort((x, y) => y - x);
     const relu = etasB.map((eta, i) => {
       ctx.progress(0.4 + (0.4 * i) / etasB.length, `ReLU η=${eta}`);
-      return reluRun(p, eta, ctx.rng.child('relu', 'init'), xr, yr);
+      return reluRun(p, eta, ctx.rng.child('relu', 'init'), xr, yr, ctx.signal);
     });
     for (const [label, runs] of [
       ['DLN', dln],
@@ -408,7 +416,7 @@ export const conservationLaws: Study<P> = {
     ] as const) {
       const etas = runs.map((r) => r.eta);
       const drifts = runs.map((r) => r.drift);
-      scalars[`slope of ${label} drift vs η`] = lsSlopeLog(etas, drifts);
+      scalars[`slope of ${label} drift vs η`] = logLogSlope(etas, drifts);
       scalars[`${label} per-step identity`] = Math.max(...runs.map((r) => r.worstIdentity));
       const losses = runs.map((r) => r.finalLoss);
       scalars[`${label} loss spread across η`] = (Math.max(...losses) - Math.min(...losses)) / Math.min(...losses);
@@ -425,8 +433,8 @@ export const conservationLaws: Study<P> = {
     }
     // (c)
     ctx.progress(0.8, 'softmax SGD');
-    const plain = softmaxRun(p, 0, ctx.rng.child('softmax'));
-    const decayed = softmaxRun(p, p.weightDecay, ctx.rng.child('softmax'));
+    const plain = softmaxRun(p, 0, ctx.rng.child('softmax'), ctx.signal);
+    const decayed = softmaxRun(p, p.weightDecay, ctx.rng.child('softmax'), ctx.signal);
     scalars['softmax Σ_c W_out drift (SGD)'] = plain.worstW;
     scalars['softmax Σ_c b_c drift (SGD)'] = plain.worstB;
     scalars['softmax Σ_c W_out vs (1−ηλ)^t'] = decayed.worstW;
@@ -439,7 +447,7 @@ export const conservationLaws: Study<P> = {
     series.push({ name: 'softmax conserved sums', group: 'Σ_c b_c, weight decay', kind: 'measured', x: decayed.steps, y: decayed.ratioB });
     // (d)
     ctx.progress(0.9, 'scale-invariant layer');
-    const sc = scaleInvariantRun(p, ctx.rng.child('scale'));
+    const sc = scaleInvariantRun(p, ctx.rng.child('scale'), ctx.signal);
     scalars['scale-invariant per-step identity'] = sc.worst;
     scalars['scale-invariant η²‖g‖²/‖w‖² (max)'] = sc.maxSignal;
     scalars['scale-invariant ‖w‖² growth'] = sc.normSq[sc.normSq.length - 1] / sc.normSq[0] - 1;
@@ -450,7 +458,7 @@ export const conservationLaws: Study<P> = {
     return { scalars, series };
   },
 
-  compare(_pred: Observations, meas: Observations, p: P) {
+  compare(_pred, meas, p) {
     const s = meas.scalars;
     const floatReason = 'float tolerance: each side is a difference of O(‖θ‖²) numbers rounded at ε ≈ 1e-16 per operation (observed ~1e-16–1e-15); an O(η) violation would be ≥ 1e-4 here';
     const metrics: MetricSpec[] = [
@@ -480,4 +488,4 @@ export const conservationLaws: Study<P> = {
     { id: 'softmax', title: '(c) Softmax translation sums under SGD', x: { label: 'SGD step' }, y: { label: 'sum / sum at init' }, series: [{ name: 'softmax conserved sums' }], caption: 'Dashed: 1 without weight decay, (1 − ηλ)^t with it.' },
     { id: 'scale-invariant', title: '(d) ‖w‖² of a scale-invariant layer grows by η²‖g‖² per step', x: { label: 'GD step' }, y: { label: 'Σᵢ‖wᵢ‖²' }, series: [{ name: 'Σᵢ‖wᵢ‖² of the normalized layer' }], caption: 'Dashed: ‖w₀‖² + η²Σ_s‖g_s‖². Dotted: the gradient-flow value (conserved).' },
   ],
-};
+});

@@ -33,16 +33,21 @@
  *
  * Measured (seeds 0–3): slopes within 1% of 1/s_k; resolved drops 1, 1, 5, 5 at σ = 1e-1, 1e-2, 1e-4, 1e-6
  * (at σ = 1e-2 the drops of s = 5, 3, 2 overlap: half-times 0.90, 1.37, 1.92 against widths ~1/s).
+ *
+ * The loop is the deep linear net's own hand-derived GD step on the whitened moments (src/nn/deepLinear.ts),
+ * not the autodiff trainer: every step reads the mode projections and the loss of the end-to-end product.
  */
 import { z } from 'zod';
 import type { Mat } from '../core/mat.ts';
 import type { Rng } from '../core/random.ts';
 import { randomOrthonormal } from '../data/basis.ts';
+import { linearSlope, unitIncrements } from '../core/stats.ts';
 import { DeepLinearNet, linearRegressionLoss, whitenedMoments } from '../nn/deepLinear.ts';
+import { throwIfAborted } from '../nn/train.ts';
 import { effectiveRankFromSingularValues, singularValuesOf } from '../observe/rank.ts';
 import { resolvedPeaks } from '../observe/trajectory.ts';
 import { saxeModeStrengths } from '../theory/saxe.ts';
-import type { MetricSpec, Observations, RegimeCheck, Series, Study } from './types.ts';
+import { defineStudy, type MetricSpec, type RegimeCheck, type Series } from './types.ts';
 
 const Params = z.object({
   dim: z.number().int().min(2).max(32).default(8),
@@ -72,18 +77,6 @@ function horizon(p: P, sigma: number): number {
   return (1.1 * (Math.log(Math.max(sMin / u0 - 1, 1)) + Math.log(99))) / (2 * sMin);
 }
 
-function lsSlope(xs: number[], ys: number[]): number {
-  const mx = xs.reduce((a, b) => a + b, 0) / xs.length;
-  const my = ys.reduce((a, b) => a + b, 0) / ys.length;
-  let sxy = 0;
-  let sxx = 0;
-  for (let i = 0; i < xs.length; i++) {
-    sxy += (xs[i] - mx) * (ys[i] - my);
-    sxx += (xs[i] - mx) ** 2;
-  }
-  return sxy / sxx;
-}
-
 interface RunResult {
   halfTimes: number[];
   u0: number[];
@@ -96,7 +89,7 @@ interface RunResult {
   finalLoss: number;
 }
 
-function run(p: P, sigma: number, G: Float64Array[], U: Mat, V: Mat, T: Mat, progress: (f: number) => void): RunResult {
+function run(p: P, sigma: number, G: Float64Array[], U: Mat, V: Mat, T: Mat, progress: (f: number) => void, signal?: AbortSignal): RunResult {
   const d = p.dim;
   const h = p.hidden;
   const k = p.singularValues.length;
@@ -132,6 +125,7 @@ function run(p: P, sigma: number, G: Float64Array[], U: Mat, V: Mat, T: Mat, pro
   const rank: number[] = [];
   const effRank: number[] = [];
   for (let t = 0; t <= steps; t++) {
+    throwIfAborted(signal);
     const P = net.product();
     const { loss: L, dLdP } = linearRegressionLoss(P, moments);
     losses[t] = L;
@@ -161,16 +155,7 @@ function run(p: P, sigma: number, G: Float64Array[], U: Mat, V: Mat, T: Mat, pro
   return { halfTimes, u0, drops, times, loss, rank, effRank, initialLoss: losses[0], finalLoss: losses[steps] };
 }
 
-/** Whether every change along the sequence is 0 or +1 (monotone, one unit at a time). */
-function unitIncrements(r: number[]): boolean {
-  for (let i = 1; i < r.length; i++) {
-    const d = r[i] - r[i - 1];
-    if (d !== 0 && d !== 1) return false;
-  }
-  return true;
-}
-
-export const dlnSaddleToSaddle: Study<P> = {
+export const dlnSaddleToSaddle = defineStudy(Params, {
   id: 'dln-saddle-to-saddle',
   catalog: 2,
   pillar: 'solvable',
@@ -183,7 +168,6 @@ export const dlnSaddleToSaddle: Study<P> = {
     'Li, Luo & Lyu 2021, Towards resolving the implicit bias of gradient descent for matrix factorization: greedy low-rank learning (ICLR)',
   ],
   core: false,
-  schema: Params as unknown as z.ZodType<P>,
   quick: { eta: 2e-3, samples: 300 },
 
   predict(p) {
@@ -221,7 +205,7 @@ export const dlnSaddleToSaddle: Study<P> = {
     const total = costs.reduce((a, b) => a + b, 0);
     let done = 0;
     sigmas.forEach((sigma, si) => {
-      const r = run(p, sigma, G, U, V, { rows: d, cols: d, data: T }, (f) => ctx.progress((done + f * costs[si]) / total, sig(sigma)));
+      const r = run(p, sigma, G, U, V, { rows: d, cols: d, data: T }, (f) => ctx.progress((done + f * costs[si]) / total, sig(sigma)), ctx.signal);
       done += costs[si];
       halfBySigma.push(r.halfTimes);
       const g = sig(sigma);
@@ -251,7 +235,7 @@ export const dlnSaddleToSaddle: Study<P> = {
     p.singularValues.forEach((s, m) => {
       const ys = halfBySigma.map((h) => h[m]);
       series.push({ name: 'drop time τ_k', group: grp(s), kind: 'measured', x: xs, y: ys });
-      scalars[`slope ${grp(s)}`] = ys.every(Number.isFinite) ? lsSlope(xs, ys) : Number.NaN;
+      scalars[`slope ${grp(s)}`] = ys.every(Number.isFinite) ? linearSlope(xs, ys) : Number.NaN;
     });
     series.push({ name: 'resolved drops', group: 'measured', kind: 'measured', x: xs, y: sigmas.map((s) => scalars[`resolved drops ${sig(s)}`]) });
     const smallSigmas = sigmas.filter((s) => s <= p.resolvedBelow);
@@ -259,7 +243,7 @@ export const dlnSaddleToSaddle: Study<P> = {
     return { scalars, series };
   },
 
-  compare(_pred: Observations, meas: Observations, p: P) {
+  compare(_pred, meas, p) {
     const metrics: MetricSpec[] = [];
     const regime: RegimeCheck[] = [];
     const k = p.singularValues.length;
@@ -338,4 +322,4 @@ export const dlnSaddleToSaddle: Study<P> = {
       caption: 'Dashed: the number of modes, expected wherever σ is small enough to separate the drops.',
     },
   ],
-};
+});

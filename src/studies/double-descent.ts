@@ -38,7 +38,8 @@ import { z } from 'zod';
 import { matmul, solveSpd } from '../core/linalg.ts';
 import { type Mat, transpose } from '../core/mat.ts';
 import { doubleDescent, minNormRisk } from '../theory/doubleDescent.ts';
-import type { Figure, MetricSpec, Observations, RegimeCheck, Series, Study } from './types.ts';
+import { throwIfAborted } from '../nn/train.ts';
+import { defineStudy, type Figure, type MetricSpec, type RegimeCheck, type Series } from './types.ts';
 
 const DEFAULT_PS = [20, 40, 60, 80, 100, 120, 140, 160, 170, 180, 190, 196, 200, 204, 210, 220, 230, 240, 260, 300, 360, 440, 560, 680, 800];
 
@@ -93,7 +94,7 @@ export function leastSquares(X: Mat, Y: Mat, lambda: number): Mat {
   return matmul(Xt, solveSpd(G, Y));
 }
 
-export const doubleDescentStudy: Study<P> = {
+export const doubleDescentStudy = defineStudy(Params, {
   id: 'double-descent',
   catalog: 6,
   pillar: 'solvable',
@@ -110,7 +111,6 @@ export const doubleDescentStudy: Study<P> = {
     'Nakkiran, Venkat, Kakade & Ma 2021, Optimal regularization can mitigate double descent (ICLR)',
   ],
   core: false,
-  schema: Params as unknown as z.ZodType<P>,
   quick: { ps: [20, 60, 100, 140, 170, 190, 200, 210, 230, 260, 320, 440, 600, 800] },
 
   predict(p) {
@@ -143,6 +143,7 @@ export const doubleDescentStudy: Study<P> = {
     const sumRidge = new Float64Array(ps.length);
     const sumMinSq = new Float64Array(ps.length);
     for (let s = 0; s < p.seeds; s++) {
+      throwIfAborted(ctx.signal);
       const rng = ctx.rng.child('seed', s);
       const x = rng.child('x').fillNormal(new Float64Array(n * pMax));
       const K = p.draws;
@@ -208,7 +209,7 @@ export const doubleDescentStudy: Study<P> = {
     return { scalars, series, notes };
   },
 
-  compare(pred: Observations, meas: Observations, p: P) {
+  compare(pred, meas, p) {
     const ps = [...p.ps].sort((a, b) => a - b);
     let worst = 0;
     let at = '';
@@ -288,4 +289,4 @@ export const doubleDescentStudy: Study<P> = {
         'Dashed: Hastie et al. 2022 (min-norm, diverging at γ = 1) and the Marchenko–Pastur ridge risk at λ* = σ²γ/r². Solid: dense least-squares solves, mean over seeds. The finite-n exact Gaussian expectation is drawn as a reference.',
     } satisfies Figure,
   ],
-};
+});

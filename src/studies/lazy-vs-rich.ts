@@ -43,14 +43,16 @@
  * (the loss never rose).
  */
 import { z } from 'zod';
-import { valueAndGrad } from '../core/autodiff.ts';
 import * as op from '../core/ops.ts';
-import { tensor } from '../core/tensor.ts';
+import { logLogSlope } from '../core/stats.ts';
+import { noGrad, type Tensor, tensor } from '../core/tensor.ts';
+import { sgd } from '../nn/optim.ts';
+import { fit } from '../nn/train.ts';
 import { makeCircleTeacherTask } from '../data/circle.ts';
 import { neuronPositions, type TwoLayerStudent, twoLayerStudent } from '../nn/twoLayer.ts';
 import { empiricalNtk, linearizedGradientDescent, relativeKernelChange, relativeWeightChange, snapshotParams } from '../observe/kernel.ts';
 import { massNearLines } from '../observe/trajectory.ts';
-import type { Figure, MetricSpec, Observations, RegimeCheck, Series, Study } from './types.ts';
+import { defineStudy, type Figure, type MeasureContext, type MetricSpec, type RegimeCheck, type Series } from './types.ts';
 
 const Params = z.object({
   width: z.number().int().min(2).max(2000).default(200),
@@ -97,24 +99,52 @@ function clusteredMass(s: TwoLayerStudent, teacherAngles: ArrayLike<number>, ang
   return massNearLines({ rows: n, cols: 2, data: rows }, s.a.data, teacherAngles, angle, lines);
 }
 
-function lsSlopeLog(xs: number[], ys: number[]): number {
-  const lx = xs.map(Math.log);
-  const ly = ys.map(Math.log);
-  const mx = lx.reduce((a, b) => a + b, 0) / lx.length;
-  const my = ly.reduce((a, b) => a + b, 0) / ly.length;
-  let sxy = 0;
-  let sxx = 0;
-  for (let i = 0; i < lx.length; i++) {
-    sxy += (lx[i] - mx) * (ly[i] - my);
-    sxx += (lx[i] - mx) ** 2;
-  }
-  return sxy / sxx;
-}
-
 /** Steps at which neuron positions are recorded: 0, 1, 2, 4, 8, … (the end is added separately). */
 const isSnapshot = (t: number) => t === 0 || (t & (t - 1)) === 0;
 
-export const lazyVsRich: Study<P> = {
+interface TrainRun {
+  first: number;
+  last: number;
+  /** updates taken */
+  t: number;
+  rises: number;
+  lossCurve: { x: number[]; y: number[] };
+}
+
+/**
+ * GD with the parameterization's per-layer rates until the loss falls to `lossRatio` of its start (or
+ * `maxSteps`, or a non-finite loss); `visit(t, snapshot)` sees every state (snapshot: a power-of-two step).
+ */
+function trainToLoss(p: P, s: TwoLayerStudent, loss: () => Tensor, eta: number, ctx: MeasureContext, visit: (t: number, snapshot: boolean) => void): TrainRun {
+  const out: TrainRun = { first: Number.NaN, last: Number.NaN, t: 0, rises: 0, lossCurve: { x: [], y: [] } };
+  let prev = Number.POSITIVE_INFINITY;
+  fit({
+    params: s.params(),
+    loss,
+    optimizer: sgd(eta, s.lrScales()),
+    steps: p.maxSteps,
+    evalAt: 1,
+    signal: ctx.signal,
+    onEval: (t) => {
+      // the loss at θ after t updates, read before the next update so that the run stops on it
+      const value = noGrad(() => loss().item());
+      out.t = t;
+      if (t === 0) out.first = value;
+      if (value > prev * (1 + 1e-12)) out.rises++;
+      prev = value;
+      out.last = value;
+      if (isSnapshot(t)) {
+        out.lossCurve.x.push(t + 1);
+        out.lossCurve.y.push(value / out.first);
+      }
+      visit(t, isSnapshot(t));
+      if (value <= p.lossRatio * out.first || !Number.isFinite(value)) return 'stop';
+    },
+  });
+  return out;
+}
+
+export const lazyVsRich = defineStudy(Params, {
   id: 'lazy-vs-rich',
   catalog: 8,
   pillar: 'limits',
@@ -127,7 +157,6 @@ export const lazyVsRich: Study<P> = {
     'Jacot, Gabriel & Hongler 2018, Neural tangent kernel (NeurIPS)',
   ],
   core: true,
-  schema: Params as unknown as z.ZodType<P>,
   quick: { points: 100, alphas: [0.1, 10, 30, 100] },
 
   predict() {
@@ -202,30 +231,12 @@ export const lazyVsRich: Study<P> = {
         );
       };
       if (snap) record('init');
-      let first = Number.NaN;
-      let prev = Number.POSITIVE_INFINITY;
-      let last = Number.NaN;
-      let t = 0;
-      const lossCurve: { x: number[]; y: number[] } = { x: [], y: [] };
-      for (; t <= p.maxSteps; t++) {
-        const { value, grads } = valueAndGrad(loss, ps);
-        if (t === 0) first = value;
-        if (value > prev * (1 + 1e-12)) rises++;
-        prev = value;
-        last = value;
-        if (isSnapshot(t)) {
-          lossCurve.x.push(t + 1);
-          lossCurve.y.push(value / first);
-          if (snap && t > 0) record('path');
-        }
-        if (value <= p.lossRatio * first || t === p.maxSteps || !Number.isFinite(value)) break;
-        ps.forEach((q, k) => {
-          const c = eta * scales[k];
-          const g = grads[k];
-          for (let j = 0; j < q.size; j++) q.data[j] -= c * g[j];
-        });
+      const run = trainToLoss(p, s, loss, eta, ctx, (t, snapshot) => {
+        if (snapshot && snap && t > 0) record('path');
         if (t % 50 === 0) ctx.progress((ai + Math.min(1, Math.log1p(t) / Math.log1p(p.maxSteps / 4))) / alphas.length, `α=${alpha} step ${t}`);
-      }
+      });
+      const { first, last, t, lossCurve } = run;
+      rises += run.rises;
       lossCurve.x.push(t + 1);
       lossCurve.y.push(last / first);
       if (snap) {
@@ -264,7 +275,7 @@ export const lazyVsRich: Study<P> = {
     return { scalars, series };
   },
 
-  compare(_pred: Observations, meas: Observations, p: P) {
+  compare(_pred, meas, p) {
     const s = meas.scalars;
     const alphas = [...p.alphas].sort((a, b) => a - b);
     const metrics: MetricSpec[] = [];
@@ -297,7 +308,7 @@ export const lazyVsRich: Study<P> = {
     const large = alphas.filter((a) => a >= p.slopeFrom);
     metrics.push({
       name: `log-log slope of weight change over α ≥ ${p.slopeFrom}`,
-      value: large.length >= 2 ? lsSlopeLog(large, large.map((a) => s[`weight change ${grpA(a)}`])) : Number.NaN,
+      value: large.length >= 2 ? logLogSlope(large, large.map((a) => s[`weight change ${grpA(a)}`])) : Number.NaN,
       criterion: { op: 'abs', target: -1, tol: 0.2 },
       reason: 'catalog −1 ± 0.2: the lazy limit is exactly 1/α; the O(1/α) correction bends the line at the smallest α of the fit',
     });
@@ -330,4 +341,4 @@ export const lazyVsRich: Study<P> = {
     );
     return figs;
   },
-};
+});

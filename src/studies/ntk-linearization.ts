@@ -32,12 +32,16 @@
  * comparison is not trivial).
  */
 import { z } from 'zod';
-import { empiricalNtkMatrix, valueAndGrad } from '../core/autodiff.ts';
+import { empiricalNtkMatrix } from '../core/autodiff.ts';
 import { eigh } from '../core/linalg.ts';
 import * as op from '../core/ops.ts';
+import { logLogSlope, norm } from '../core/stats.ts';
 import { noGrad, tensor } from '../core/tensor.ts';
 import { mlp } from '../nn/mlp.ts';
-import type { MetricSpec, Observations, RegimeCheck, Series, Study } from './types.ts';
+import { sgd } from '../nn/optim.ts';
+import { fit } from '../nn/train.ts';
+import { relativeWeightChange } from '../observe/kernel.ts';
+import { defineStudy, type MetricSpec, type RegimeCheck, type Series } from './types.ts';
 
 const Params = z.object({
   widths: z.array(z.number().int().min(8).max(65536)).min(2).default([64, 256, 1024, 4096]),
@@ -66,27 +70,34 @@ function data(n: number, grid: boolean, rng: { uniform(): number }): { x: Float6
   return { x, y };
 }
 
-function slope(xs: number[], ys: number[]): number {
-  const lx = xs.map(Math.log);
-  const ly = ys.map(Math.log);
-  const mx = lx.reduce((a, b) => a + b, 0) / lx.length;
-  const my = ly.reduce((a, b) => a + b, 0) / ly.length;
-  let sxy = 0;
-  let sxx = 0;
-  for (let i = 0; i < lx.length; i++) {
-    sxy += (lx[i] - mx) * (ly[i] - my);
-    sxx += (lx[i] - mx) ** 2;
+/**
+ * The linearized network's test predictions after T GD steps in closed form (Lee et al. 2019, Eq. 11 with GD's
+ * (I − ηΘ)^T): f_lin(x) = f₀(x) + Θ(x, X) Q diag((1 − (1 − ηλ)^T)/λ) Qᵀ r₀ with Θ(X, X) = QΛQᵀ, r₀ = Y − f₀(X);
+ * the filter → ηT as λ → 0. `K0` is the (n_tr + n_te)² kernel, `Q` (column k: eigenvector k) and `lambda` of its
+ * training block.
+ */
+function linearizedTestPrediction(K0: ArrayLike<number>, f0: ArrayLike<number>, r0: Float64Array, Q: ArrayLike<number>, lambda: ArrayLike<number>, nTr: number, nTe: number, eta: number, steps: number): Float64Array {
+  const N = nTr + nTe;
+  const qr = new Float64Array(nTr);
+  for (let k = 0; k < nTr; k++) {
+    let acc = 0;
+    for (let i = 0; i < nTr; i++) acc += Q[i * nTr + k] * r0[i];
+    const lam = lambda[k];
+    const filt = Math.abs(eta * lam) < 1e-12 ? eta * steps : (1 - (1 - eta * lam) ** steps) / lam;
+    qr[k] = acc * filt;
   }
-  return sxy / sxx;
+  const c = new Float64Array(nTr);
+  for (let i = 0; i < nTr; i++) for (let k = 0; k < nTr; k++) c[i] += Q[i * nTr + k] * qr[k];
+  const fLinTest = new Float64Array(nTe);
+  for (let t = 0; t < nTe; t++) {
+    let acc = f0[nTr + t];
+    for (let i = 0; i < nTr; i++) acc += K0[(nTr + t) * N + i] * c[i];
+    fLinTest[t] = acc;
+  }
+  return fLinTest;
 }
 
-function norm(v: ArrayLike<number>): number {
-  let s = 0;
-  for (let i = 0; i < v.length; i++) s += v[i] * v[i];
-  return Math.sqrt(s);
-}
-
-export const ntkLinearization: Study<P> = {
+export const ntkLinearization = defineStudy(Params, {
   id: 'ntk-linearization',
   catalog: 4,
   pillar: 'limits',
@@ -95,7 +106,6 @@ export const ntkLinearization: Study<P> = {
   formula: 'f_T(x) = f_0(x) + \\Theta(x,X)\\,\\Theta^{-1}\\big[I-(I-\\eta\\Theta)^T\\big](Y-f_0(X)), \\quad \\tfrac{\\|\\Delta\\theta\\|}{\\|\\theta_0\\|} \\propto n^{-1/2},\\ \\tfrac{\\|\\Delta\\Theta\\|}{\\|\\Theta_0\\|},\\ \\|f-f^{\\rm lin}\\| \\propto n^{-1}',
   papers: ['Jacot, Gabriel & Hongler 2018, Neural tangent kernel (NeurIPS)', 'Lee et al. 2019, Wide neural networks of any depth evolve as linear models under gradient descent (NeurIPS)'],
   core: true,
-  schema: Params as unknown as z.ZodType<P>,
   quick: { widths: [64, 256, 1024], seeds: 2, steps: 1500 },
 
   predict() {
@@ -134,38 +144,21 @@ export const ntkLinearization: Study<P> = {
         const eta = (p.etaFraction * 2) / lamMax;
         const r0 = new Float64Array(nTr);
         for (let i = 0; i < nTr; i++) r0[i] = train.y[i] - f0[i];
-        // c = Q diag((1 − (1 − ηλ)^T)/λ) Qᵀ r0 ; the filter → ηT as λ → 0
-        const qr = new Float64Array(nTr);
-        for (let k = 0; k < nTr; k++) {
-          let acc = 0;
-          for (let i = 0; i < nTr; i++) acc += vectors.data[i * nTr + k] * r0[i];
-          const lam = values[k];
-          const filt = Math.abs(eta * lam) < 1e-12 ? eta * p.steps : (1 - (1 - eta * lam) ** p.steps) / lam;
-          qr[k] = acc * filt;
-        }
-        const c = new Float64Array(nTr);
-        for (let i = 0; i < nTr; i++) for (let k = 0; k < nTr; k++) c[i] += vectors.data[i * nTr + k] * qr[k];
-        const fLinTest = new Float64Array(nTe);
-        for (let t = 0; t < nTe; t++) {
-          let acc = f0[nTr + t];
-          for (let i = 0; i < nTr; i++) acc += K0[(nTr + t) * N + i] * c[i];
-          fLinTest[t] = acc;
-        }
+        const fLinTest = linearizedTestPrediction(K0, f0, r0, vectors.data, values, nTr, nTe, eta, p.steps);
         // train the real network: L = ½ Σ (f − y)²
         const loss = () => op.scale(op.sum(op.square(op.sub(net.forward(xTr), yTr))), 0.5);
         let firstLoss = Number.NaN;
-        let lastLoss = Number.NaN;
-        for (let t = 0; t < p.steps; t++) {
-          const { value, grads } = valueAndGrad(loss, ps);
-          if (t === 0) firstLoss = value;
-          lastLoss = value;
-          for (let i = 0; i < ps.length; i++) {
-            const d = ps[i].data;
-            const g = grads[i];
-            for (let j = 0; j < d.length; j++) d[j] -= eta * g[j];
-          }
-        }
-        lastLoss = noGrad(() => loss().item());
+        fit({
+          params: ps,
+          loss,
+          optimizer: sgd(eta),
+          steps: p.steps,
+          signal: ctx.signal,
+          onStep: (t, value) => {
+            if (t === 1) firstLoss = value;
+          },
+        });
+        const lastLoss = noGrad(() => loss().item());
         const fT = noGrad(() => net.forward(xAll)).data;
         const KT = empiricalNtkMatrix(() => net.forward(xAll), ps, N);
         let gapNum = 0;
@@ -174,16 +167,8 @@ export const ntkLinearization: Study<P> = {
           gapNum += (fT[nTr + t] - fLinTest[t]) ** 2;
           gapDen += (fLinTest[t] - f0[nTr + t]) ** 2;
         }
-        let dwNum = 0;
-        let dwDen = 0;
-        ps.forEach((q, i) => {
-          for (let j = 0; j < q.size; j++) {
-            dwNum += (q.data[j] - theta0[i][j]) ** 2;
-            dwDen += theta0[i][j] ** 2;
-          }
-        });
         const dK = KT.map((v, i) => v - K0[i]);
-        rows.push({ width, gap: Math.sqrt(gapNum / gapDen), dw: Math.sqrt(dwNum / dwDen), dk: norm(dK) / norm(K0), lossDrop: 1 - lastLoss / firstLoss, etaRatio: (eta * lamMax) / 2 });
+        rows.push({ width, gap: Math.sqrt(gapNum / gapDen), dw: relativeWeightChange(theta0, ps.map((q) => q.data)), dk: norm(dK) / norm(K0), lossDrop: 1 - lastLoss / firstLoss, etaRatio: (eta * lamMax) / 2 });
         if (width === p.widths[p.widths.length - 1] && s === 0) {
           const xs = Array.from({ length: nTe }, (_, t) => test.x[2 * t]);
           series.push({ name: 'function', group: `network n=${width}`, kind: 'measured', x: xs, y: Array.from(fT.subarray(nTr)) });
@@ -222,9 +207,9 @@ export const ntkLinearization: Study<P> = {
     const metrics: MetricSpec[] = [];
     const noise = 'a least-squares slope over 3–4 widths with 2–3 seeds each carries about ±0.15 of seed noise, hence ±0.2 (or 0.3 for the noisiest)';
     metrics.push({ name: `function gap at n=${ws[ws.length - 1]}`, value: get('gap')[ws.length - 1], criterion: { op: '<=', bound: 0.05 }, reason: 'catalog: < 5% at the largest width' });
-    metrics.push({ name: 'slope of weight change', value: slope(ws, get('dw')), criterion: { op: 'in', lo: -0.7, hi: -0.3 }, reason: `theory −1/2 (catalog band); ${noise}` });
-    metrics.push({ name: 'slope of kernel change', value: slope(ws, get('dk')), criterion: { op: 'in', lo: -1.3, hi: -0.7 }, reason: `theory −1 (Dyer & Gur-Ari 2020; see the file header for why not the catalog's −1/2); ${noise}` });
-    metrics.push({ name: 'slope of function gap', value: slope(ws, get('gap')), criterion: { op: '<=', bound: -0.3 }, reason: `at least the proven n^{−1/2} rate (Lee et al. 2019), expected −1; ${noise}` });
+    metrics.push({ name: 'slope of weight change', value: logLogSlope(ws, get('dw')), criterion: { op: 'in', lo: -0.7, hi: -0.3 }, reason: `theory −1/2 (catalog band); ${noise}` });
+    metrics.push({ name: 'slope of kernel change', value: logLogSlope(ws, get('dk')), criterion: { op: 'in', lo: -1.3, hi: -0.7 }, reason: `theory −1 (Dyer & Gur-Ari 2020; see the file header for why not the catalog's −1/2); ${noise}` });
+    metrics.push({ name: 'slope of function gap', value: logLogSlope(ws, get('gap')), criterion: { op: '<=', bound: -0.3 }, reason: `at least the proven n^{−1/2} rate (Lee et al. 2019), expected −1; ${noise}` });
     const regime: RegimeCheck[] = [
       { name: 'learned', ok: meas.scalars['min loss drop'] >= 0.8, detail: `smallest training-loss drop ${(100 * meas.scalars['min loss drop']).toFixed(1)}% (≥ 80%)` },
       { name: 'stable step', ok: meas.scalars['max η·λ_max/2'] < 1, detail: `η·λ_max(Θ₀)/2 = ${meas.scalars['max η·λ_max/2'].toFixed(3)} (< 1)` },
@@ -236,4 +221,4 @@ export const ntkLinearization: Study<P> = {
     { id: 'scaling', title: 'Distance from the linearized (kernel) regime vs width', x: { label: 'width n', log: true }, y: { label: 'relative change / gap', log: true }, series: [{ name: 'distance from linearization' }], caption: 'Solid: measured (geometric mean over seeds). Dashed: the predicted rates through the measured points: n^{-1/2} for the weight change, n^{-1} for the kernel change and the function gap.' },
     { id: 'function', title: 'Trained network vs its linearized prediction (widest net)', x: { label: 'x' }, y: { label: 'f(x)' }, series: [{ name: 'function' }] },
   ],
-};
+});

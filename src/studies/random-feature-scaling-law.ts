@@ -44,7 +44,9 @@ import type { Rng } from '../core/random.ts';
 import { makePowerLawTask } from '../data/powerlaw.ts';
 import { fitPowerLawLogLog } from '../observe/powerLaw.ts';
 import { randomFeatureTheory } from '../theory/randomFeatures.ts';
-import type { MetricSpec, Observations, RegimeCheck, Series, Study } from './types.ts';
+import { mean } from '../core/stats.ts';
+import { throwIfAborted } from '../nn/train.ts';
+import { defineStudy, type MetricSpec, type RegimeCheck, type Series } from './types.ts';
 
 const Params = z.object({
   /** spectral exponents α in λ_i ∝ i^{−(1+α)} */
@@ -271,7 +273,7 @@ function theoryCurves(p: P, alpha: number): Curves {
   };
 }
 
-export const randomFeatureScalingLaw: Study<P> = {
+export const randomFeatureScalingLaw = defineStudy(Params, {
   id: 'random-feature-scaling-law',
   catalog: 18,
   pillar: 'laws',
@@ -288,7 +290,6 @@ export const randomFeatureScalingLaw: Study<P> = {
     'Simon, Karkada, Ghosh & Belkin 2024, More is better in modern machine learning (NeurIPS 2023; arXiv 2311.14646)',
   ],
   core: true,
-  schema: Params as unknown as z.ZodType<P>,
   quick: { alphas: [1], d: 2048, sizes: [8, 16, 32, 64, 128, 256], seeds: 4, ridgeCount: 16 },
 
   predict(p) {
@@ -335,7 +336,7 @@ export const randomFeatureScalingLaw: Study<P> = {
       const ridgeless: number[][] = rd.Ns.map(() => []);
       const optimal: number[][] = rd.Ns.map(() => []);
       for (let seed = 0; seed < p.seeds; seed++) {
-        if (ctx.signal?.aborted) throw new Error('aborted');
+        throwIfAborted(ctx.signal);
         const dr = draw(p.d, alpha, M, rowsA, C, ctx.rng.child(g, seed));
         sizes.forEach((N, i) => {
           const rows = Math.round(p.ratio * N);
@@ -354,12 +355,10 @@ export const randomFeatureScalingLaw: Study<P> = {
           optimal[i].push(Math.min(...losses));
         });
         done++;
-        const avg = (v: number[]) => v.reduce((s, x) => s + x, 0) / v.length;
-        sizes.forEach((N, i) => ctx.emit?.({ name: 'loss vs N (P = r·N)', group: g, x: N, y: avg(lossN[i]) }));
-        sizes.forEach((Pn, i) => ctx.emit?.({ name: 'loss vs P (N = r·P)', group: g, x: Pn, y: avg(lossP[i]) }));
+        sizes.forEach((N, i) => ctx.emit?.({ name: 'loss vs N (P = r·N)', group: g, x: N, y: mean(lossN[i]) }));
+        sizes.forEach((Pn, i) => ctx.emit?.({ name: 'loss vs P (N = r·P)', group: g, x: Pn, y: mean(lossP[i]) }));
         ctx.progress(done / total, `${g}: seed ${seed + 1}/${p.seeds}`);
       }
-      const mean = (v: number[]) => v.reduce((s, x) => s + x, 0) / v.length;
       const mN = lossN.map(mean);
       const mP = lossP.map(mean);
       const mR = ridgeless.map(mean);
@@ -401,7 +400,7 @@ export const randomFeatureScalingLaw: Study<P> = {
     return { scalars, series, notes };
   },
 
-  compare(pred: Observations, meas: Observations, p: P) {
+  compare(pred, meas, p) {
     const s = meas.scalars;
     const sizes = sortedSizes(p);
     const metrics: MetricSpec[] = [];
@@ -467,4 +466,4 @@ export const randomFeatureScalingLaw: Study<P> = {
       caption: 'The peak at N = P disappears with the (oracle) optimal ridge, and more features never hurt (Simon et al. 2024).',
     },
   ],
-};
+});

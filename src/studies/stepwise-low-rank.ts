@@ -57,17 +57,19 @@
  * update stable rank ≤ 1.01 within each step. Default (B = 1000) the same.
  */
 import { z } from 'zod';
-import { valueAndGrad } from '../core/autodiff.ts';
 import { eigvalsh } from '../core/linalg.ts';
 import type { Mat } from '../core/mat.ts';
 import * as op from '../core/ops.ts';
 import type { Rng } from '../core/random.ts';
+import { linearSlope, unitIncrements } from '../core/stats.ts';
 import { param, tensor } from '../core/tensor.ts';
 import { randomOrthonormal } from '../data/basis.ts';
+import { sgd } from '../nn/optim.ts';
+import { fit } from '../nn/train.ts';
 import { singularValuesOf, stableRankFromSingularValues } from '../observe/rank.ts';
 import { resolvedPeaks } from '../observe/trajectory.ts';
 import { saxeModeTrajectory } from '../theory/saxe.ts';
-import type { MetricSpec, Observations, RegimeCheck, Series, Study } from './types.ts';
+import { defineStudy, type MetricSpec, type RegimeCheck, type Series } from './types.ts';
 
 const Params = z.object({
   dim: z.number().int().min(2).max(64).default(10),
@@ -102,18 +104,6 @@ function horizon(p: P, sigma: number): number {
   return (1.15 * (Math.log(Math.max(sMin / mu0 - 1, 1)) + Math.log(99))) / (8 * sMin);
 }
 
-function lsSlope(xs: number[], ys: number[]): number {
-  const mx = xs.reduce((a, b) => a + b, 0) / xs.length;
-  const my = ys.reduce((a, b) => a + b, 0) / ys.length;
-  let sxy = 0;
-  let sxx = 0;
-  for (let i = 0; i < xs.length; i++) {
-    sxy += (xs[i] - mx) * (ys[i] - my);
-    sxx += (xs[i] - mx) ** 2;
-  }
-  return sxy / sxx;
-}
-
 /** M = WᵀW with W stored as [d, m] (column j = neuron j's w_j): M = Σ_j w_j w_jᵀ. */
 function gramOf(w: Float64Array | Float32Array, d: number, m: number): Mat {
   const M = new Float64Array(d * d);
@@ -141,7 +131,7 @@ interface RunResult {
   finalLoss: number;
 }
 
-function run(p: P, sigma: number, G: Float64Array, U: Mat, stream: Rng, progress: (f: number) => void, emit: (x: number, y: number) => void): RunResult {
+function run(p: P, sigma: number, G: Float64Array, U: Mat, stream: Rng, progress: (f: number) => void, emit: (x: number, y: number) => void, signal?: AbortSignal): RunResult {
   const d = p.dim;
   const m = p.width;
   const K = p.components.length;
@@ -202,33 +192,38 @@ function run(p: P, sigma: number, G: Float64Array, U: Mat, stream: Rng, progress
   const halfTimes: number[] = Array(K).fill(Number.NaN);
   const prev: number[] = Array(K).fill(0);
   const out: RunResult = { halfTimes, mu0, drops: [], times: [], loss: [], rank: [], snapshots: [], initialLoss: 0, finalLoss: 0 };
-  for (let t = 0; t <= steps; t++) {
-    const M = gramOf(W.data, d, m);
-    const value = populationLoss(M);
-    losses[t] = value;
-    p.components.forEach((s, k) => {
-      const u = proj(M, k);
-      const half = s / 2;
-      if (Number.isNaN(halfTimes[k]) && t > 0 && prev[k] < half && u >= half) halfTimes[k] = (t - 1 + (half - prev[k]) / (u - prev[k])) * p.eta;
-      prev[k] = u;
-    });
-    if (t % every === 0 || t === steps) {
-      const ev = eigvalsh(M);
-      out.times.push(t * p.eta);
-      out.loss.push(value);
-      out.rank.push(ev.reduce((a, v) => a + (v > p.rankTolerance * sMax ? 1 : 0), 0));
-      const snap = new Float64Array(m * d);
-      for (let a = 0; a < d; a++) for (let j = 0; j < m; j++) snap[j * d + a] = W.data[a * m + j];
-      out.snapshots.push({ rows: m, cols: d, data: snap });
-      progress(t / steps);
-      if (t % (every * 5) === 0) emit(t * p.eta, value);
-    }
-    if (t < steps) {
-      drawBatch();
-      const g = valueAndGrad(loss, [W]).grads[0];
-      for (let i = 0; i < g.length; i++) W.data[i] -= p.eta * g[i];
-    }
-  }
+  // online SGD through the trainer; every state (after t updates) is read for the loss and the projections
+  fit({
+    params: [W],
+    loss,
+    batches: drawBatch,
+    optimizer: sgd(p.eta),
+    steps,
+    evalAt: 1,
+    signal,
+    onEval: (t) => {
+      const M = gramOf(W.data, d, m);
+      const value = populationLoss(M);
+      losses[t] = value;
+      p.components.forEach((s, k) => {
+        const u = proj(M, k);
+        const half = s / 2;
+        if (Number.isNaN(halfTimes[k]) && t > 0 && prev[k] < half && u >= half) halfTimes[k] = (t - 1 + (half - prev[k]) / (u - prev[k])) * p.eta;
+        prev[k] = u;
+      });
+      if (t % every === 0 || t === steps) {
+        const ev = eigvalsh(M);
+        out.times.push(t * p.eta);
+        out.loss.push(value);
+        out.rank.push(ev.reduce((a, v) => a + (v > p.rankTolerance * sMax ? 1 : 0), 0));
+        const snap = new Float64Array(m * d);
+        for (let a = 0; a < d; a++) for (let j = 0; j < m; j++) snap[j * d + a] = W.data[a * m + j];
+        out.snapshots.push({ rows: m, cols: d, data: snap });
+        progress(t / steps);
+        if (t % (every * 5) === 0) emit(t * p.eta, value);
+      }
+    },
+  });
   // −d ln L/dτ over sliding windows of w steps: the log makes the drops of small and large components comparable
   // (each is a factor of the loss), the window averages out the SGD fluctuations of the trajectory
   const w = Math.max(1, Math.round(p.rateWindow / p.eta));
@@ -238,15 +233,6 @@ function run(p: P, sigma: number, G: Float64Array, U: Mat, stream: Rng, progress
   out.initialLoss = losses[0];
   out.finalLoss = losses[steps];
   return out;
-}
-
-/** Whether every change along the sequence is 0 or +1 (monotone, one unit at a time). */
-function unitIncrements(r: number[]): boolean {
-  for (let i = 1; i < r.length; i++) {
-    const d = r[i] - r[i - 1];
-    if (d !== 0 && d !== 1) return false;
-  }
-  return true;
 }
 
 /** Stable rank of W(b) − W(a) for each window between plateau midpoints around the drops. */
@@ -269,7 +255,7 @@ function updateStableRanks(r: RunResult): number[] {
   return out;
 }
 
-export const stepwiseLowRank: Study<P> = {
+export const stepwiseLowRank = defineStudy(Params, {
   id: 'stepwise-low-rank',
   catalog: 32,
   pillar: 'mechanisms',
@@ -284,7 +270,6 @@ export const stepwiseLowRank: Study<P> = {
     'Simon, Knutins, Ziyin, Geisz, Fetterman & Albrecht 2023, On the stepwise nature of self-supervised learning (ICML)',
   ],
   core: false,
-  schema: Params as unknown as z.ZodType<P>,
   quick: { batchSize: 500, samples: 300 },
 
   predict(p) {
@@ -330,6 +315,7 @@ export const stepwiseLowRank: Study<P> = {
         ctx.rng.child('stream'),
         (f) => ctx.progress((done + f * costs[si]) / total, g),
         (x, v) => ctx.emit?.({ name: 'loss', group: g, x, y: v }),
+        ctx.signal,
       );
       done += costs[si];
       halfBySigma.push(r.halfTimes);
@@ -374,14 +360,14 @@ export const stepwiseLowRank: Study<P> = {
       series.push({ name: 'drop time τ_k', group: grp(s), kind: 'measured', x: xs, y: ys });
       const sx = small.map(([sg]) => Math.log(1 / sg));
       const sy = small.map(([, i]) => halfBySigma[i][k]);
-      scalars[`slope ${grp(s)}`] = sy.length >= 2 && sy.every(Number.isFinite) ? lsSlope(sx, sy) : Number.NaN;
+      scalars[`slope ${grp(s)}`] = sy.length >= 2 && sy.every(Number.isFinite) ? linearSlope(sx, sy) : Number.NaN;
     });
     series.push({ name: 'resolved drops', group: 'measured', kind: 'measured', x: xs, y: sigmas.map((s) => scalars[`resolved drops ${sig(s)}`]) });
     series.push({ name: 'resolved drops', group: 'measured', kind: 'predicted', x: [xs[xs.length - 1]], y: [K] });
     return { scalars, series };
   },
 
-  compare(_pred: Observations, meas: Observations, p: P) {
+  compare(_pred, meas, p) {
     const s = meas.scalars;
     const K = p.components.length;
     const sigmas = [...p.initScales].sort((a, b) => b - a);
@@ -491,4 +477,4 @@ export const stepwiseLowRank: Study<P> = {
       caption: 'The dashed point: the number of components, expected at the smallest σ.',
     },
   ],
-};
+});

@@ -43,7 +43,8 @@ const REL_TOL = 1e-9;
 
 /**
  * Study pages run at a time in the all-studies check (LMECH_LAB_PAGES overrides). Node computes its verdicts
- * in two worker threads meanwhile. One page at a time took well over 6 minutes on 2 cores, so two.
+ * in two worker threads meanwhile. The other checks of this file alone took 4.6 minutes on the 2-core machine
+ * (under load), so one page at a time cannot stay near 6 minutes: two.
  */
 const PAGES_AT_A_TIME = Number(process.env.LMECH_LAB_PAGES ?? 2);
 

@@ -6,31 +6,24 @@ import { describe, expect, it } from 'vitest';
 import { Rng } from '../../src/core/random.ts';
 import { normalPdf } from '../../src/core/special.ts';
 import { hermiteNormalized } from '../../src/data/hermite.ts';
-import { hermiteLearningOrder } from '../../src/studies/hermite-learning-order.ts';
-import { singleIndexFeatureLearning } from '../../src/studies/single-index-feature-learning.ts';
+import { firstCrossing, mean, median, sampleChiSquared } from '../../src/core/stats.ts';
+import { BiasedReluNet } from '../../src/nn/biasedReluNet.ts';
+import { kendallTauB } from '../../src/observe/rankCorrelation.ts';
+import { hermiteLearningOrder } from '../../src/studies/hermite-learning-order/index.ts';
+import { hermiteProjection } from '../../src/studies/hermite-learning-order/hermiteProjection.ts';
+import { overlapChainEscape, sphericalOnlineSgd } from '../../src/studies/single-index-feature-learning/escapeSgd.ts';
+import { singleIndexFeatureLearning } from '../../src/studies/single-index-feature-learning/index.ts';
+import { reluPairMoments } from '../../src/theory/activations.ts';
+import { ridgeByValidation } from '../../src/theory/fit/ridge.ts';
 import {
-  arcCosineKernels,
   arcCosineTaylor,
-  firstCrossing,
-  hermiteProjection,
-  kendallTauB,
   lazyHalfTime,
   reluHermiteCoefficient,
   reluNtk,
   reluNtkLevelCoefficients,
   stepHermiteCoefficient,
-} from '../../src/studies/support/hermite-learning-order.ts';
-import {
-  BiasedReluNet,
-  chiSquared,
-  escapeNoiseMoments,
-  escapeOdeTime,
-  median,
-  overlapChainEscape,
-  ridgeByValidation,
-  sphereOverlapQuantile,
-  sphericalOnlineSgd,
-} from '../../src/studies/support/single-index-feature-learning.ts';
+} from '../../src/theory/hermiteEigenstructure.ts';
+import { escapeNoiseMoments, escapeOdePath, escapeOdeTime, escapeStepSize, sphereOverlapQuantile } from '../../src/theory/singleIndexEscape.ts';
 import { expectHolds } from './holds.ts';
 
 /** ∫_{lo}^{hi} f by composite Simpson with n (even) panels. */
@@ -68,6 +61,16 @@ describe('single-index escape machinery (study 7)', () => {
     expect(escapeOdeTime({ dim: 16, degree: 3, eta: 0.5 * 16 ** -1.5, m0: 0.25, threshold: 0.5 })).toBe(Number.POSITIVE_INFINITY);
   });
 
+  it('the RK4 path of the effective ODE reaches the threshold at the quadrature escape time', () => {
+    // two independent integrators of dm/dt = F(m): RK4 in t (error O(h⁴)) and the midpoint rule in ln m (O(1/n²))
+    for (const k of [1, 2, 3]) {
+      const o = { dim: 64, degree: k, eta: escapeStepSize(64, k, 0.5), m0: 1 / 8 };
+      const T = escapeOdeTime({ ...o, threshold: 0.5, nodes: 4000 });
+      const [m] = escapeOdePath(o, [T], 400);
+      expect(m).toBeCloseTo(0.5, 4);
+    }
+  });
+
   it('the overlap chain has the law of full d-dimensional spherical SGD', () => {
     const o = { dim: 16, degree: 2, eta: 0.5 / 16, m0: 0.25, threshold: 0.6, maxSteps: 20000 };
     const full = Array.from({ length: 400 }, (_, s) => sphericalOnlineSgd(o, Rng.fromSeed(1, 'full', s)).hitTime);
@@ -75,7 +78,6 @@ describe('single-index escape machinery (study 7)', () => {
     expect(full.every(Number.isFinite) && chain.every(Number.isFinite)).toBe(true);
     // two medians of 400 draws, IQR/median ≈ 0.85 (measured): s.e. of the log-ratio ≈ 0.06, so 0.3 ≈ 5 s.e.
     expect(Math.abs(Math.log(median(full) / median(chain)))).toBeLessThan(0.3);
-    const mean = (v: number[]) => v.reduce((a, b) => a + b, 0) / v.length;
     // means of 400 draws with coefficient of variation ≈ 0.65 (measured): s.e. of the log-ratio ≈ 0.05, so 0.25 ≈ 5 s.e.
     expect(Math.abs(Math.log(mean(full) / mean(chain)))).toBeLessThan(0.25);
   });
@@ -84,11 +86,11 @@ describe('single-index escape machinery (study 7)', () => {
     const rng = Rng.fromSeed(3);
     const nu = 30;
     const n = 20000;
-    const xs = Array.from({ length: n }, () => chiSquared(nu, rng));
-    const mean = xs.reduce((a, b) => a + b, 0) / n;
-    const variance = xs.reduce((a, b) => a + (b - mean) ** 2, 0) / (n - 1);
+    const xs = Array.from({ length: n }, () => sampleChiSquared(nu, rng));
+    const m = mean(xs);
+    const variance = xs.reduce((a, b) => a + (b - m) ** 2, 0) / (n - 1);
     // s.e. of the mean √(2ν/n) ≈ 0.055; of the sample variance √((μ₄ − σ⁴)/n) = √((12ν(ν+4) − 4ν²)/n) ≈ 0.66: ≥ 4.5 s.e.
-    expect(Math.abs(mean - nu)).toBeLessThan(0.25);
+    expect(Math.abs(m - nu)).toBeLessThan(0.25);
     expect(Math.abs(variance - 2 * nu)).toBeLessThan(3);
   });
 
@@ -144,11 +146,12 @@ describe('Hermite eigenstructure machinery (study 33)', () => {
   it('arc-cosine Taylor coefficients match the closed-form derivatives', () => {
     const rho = 0.4;
     const T = arcCosineTaylor(rho, 3);
-    const J = arcCosineKernels(rho);
+    // J₁(ρ), J₀(ρ) of unit-variance Gaussians are the relu pair moments at q₁ = q₂ = 1, c = ρ
+    const J = reluPairMoments(1, rho, 1);
     // Mehler series summed to 1e-17: agreement to float error
-    expect(T.relu[0]).toBeCloseTo(J.relu, 12);
-    expect(T.step[0]).toBeCloseTo(J.step, 12);
-    expect(T.relu[1]).toBeCloseTo(J.step, 12); // J₁′ = J₀
+    expect(T.relu[0]).toBeCloseTo(J.phiPhi, 12);
+    expect(T.step[0]).toBeCloseTo(J.dphiDphi, 12);
+    expect(T.relu[1]).toBeCloseTo(J.dphiDphi, 12); // J₁′ = J₀
     const s = 1 - rho * rho;
     expect(T.step[1]).toBeCloseTo(1 / (2 * Math.PI * Math.sqrt(s)), 12); // J₀′ = 1/(2π√(1−ρ²))
     expect(T.step[2]).toBeCloseTo(rho / (4 * Math.PI * s ** 1.5), 12); // J₀″/2
@@ -211,6 +214,9 @@ describe('Hermite eigenstructure machinery (study 33)', () => {
     expect(kendallTauB([1, 2, 3, 4], [1, 2, Number.POSITIVE_INFINITY, Number.POSITIVE_INFINITY])).toBeCloseTo(5 / Math.sqrt(30), 14);
     expect(firstCrossing([0, 1, 2], [0, 0.4, 0.8], 0.5)).toBeCloseTo(1.25, 14);
     expect(firstCrossing([0, 1], [0, 0.4], 0.5)).toBe(Number.POSITIVE_INFINITY);
+    // falling through 0.5 between x = 1 and 2, from 0.9 to 0.1: at 1.5; a curve that starts below reaches it at x₀
+    expect(firstCrossing([0, 1, 2], [1, 0.9, 0.1], 0.5, 'down')).toBeCloseTo(1.5, 14);
+    expect(firstCrossing([3, 4], [0.2, 0.1], 0.5, 'down')).toBe(3);
     const t = lazyHalfTime(0.1, 0.3);
     expect((1 - 0.03) ** t).toBeCloseTo(0.5, 14);
   });

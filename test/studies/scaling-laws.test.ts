@@ -6,10 +6,12 @@ import { describe, expect, it } from 'vitest';
 import { cholesky, choleskySolve } from '../../src/core/linalg.ts';
 import { Rng } from '../../src/core/random.ts';
 import { bruteForceOptimum, chinchillaComputeOptimal } from '../../src/studies/chinchilla-compute-optimal.ts';
-import { kendallTauB, quantaScaling } from '../../src/studies/quanta-scaling.ts';
+import { kendallTauB } from '../../src/observe/rankCorrelation.ts';
+import { quantaScaling } from '../../src/studies/quanta-scaling/index.ts';
 import { randomFeatureScalingLaw } from '../../src/studies/random-feature-scaling-law.ts';
 import { makeGaussianRandomFeatures, populationLossOf, ridgePath, sampleGaussianRandomFeatures } from '../../src/data/gaussianRandomFeatures.ts';
-import { drawItem, itemLosses, makeQuantaNet, makeQuantaTask, quantaGradient, quantaLoss, trainOnCounts } from '../../src/studies/support/quantaLookup.ts';
+import { drawItem, makeQuantaTask } from '../../src/data/quanta.ts';
+import { itemLosses, makeQuantaNet, quantaGradient, quantaLoss, trainLookupOnCounts } from '../../src/studies/quanta-scaling/lookupNet.ts';
 import { randomFeatureTheory } from '../../src/theory/randomFeatures.ts';
 import { eigenlearning } from '../../src/theory/eigenlearning.ts';
 import { expectHolds } from './holds.ts';
@@ -228,7 +230,7 @@ describe('quanta lookup network', () => {
     let unseen = 0;
     for (let k = 0; k < big.K; k++) if (counts[k] === 0) unseen += big.p[k];
     const net = makeQuantaNet(big, 32, 1e-3, 0.05, Rng.fromSeed(8, 'net'), 0.01);
-    const train = trainOnCounts(big, net, counts, { steps: 300, lr: 0.02 });
+    const train = trainLookupOnCounts(big, net, counts, { steps: 300, lr: 0.02 });
     expect(train).toBeLessThan(1e-3);
     // seen items fitted to a training loss < 1e-3 and unseen outputs ≈ Vᵀ·(1e-3-sized codes): within 2%
     expect(Math.abs(quantaLoss(big, net) / unseen - 1)).toBeLessThan(0.02);

@@ -20,7 +20,6 @@ import type { AddressInfo } from 'node:net';
 import { extname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
-import { tsImport } from 'tsx/esm/api';
 import type { UserConfig } from 'vite';
 import { sourceDigest } from '../../run/codeVersion.ts';
 import { CliError, intFlag } from '../errors.ts';
@@ -134,6 +133,7 @@ export async function buildLab(opts: BuildLabOptions = {}): Promise<BuildLabResu
   }
   // lab/ lies outside src/ (and outside the built dist/): tsx loads its TypeScript config both when the CLI runs
   // from src (under tsx) and from dist (plain node), and keeps lab/ out of the dist build's program.
+  const { tsImport } = await import('tsx/esm/api');
   const { labConfig } = (await tsImport(new URL('../../../lab/config.ts', import.meta.url).href, import.meta.url)) as LabConfigModule;
   const tmp = `${outDir}.tmp-${process.pid}`;
   rmSync(tmp, { recursive: true, force: true });

@@ -5,6 +5,7 @@ import { resolveParams } from '../../studies/execute.ts';
 import { STUDIES, coreStudies, findStudy } from '../../studies/registry.ts';
 import type { AnyStudy, StudyResult } from '../../studies/types.ts';
 import { runResources } from '../../run/pool.ts';
+import { foldSeeds, seedsFor, withPower } from '../../run/seeds.ts';
 import { CliError, intFlag } from '../errors.ts';
 import { executeTasks } from '../runner.ts';
 
@@ -20,6 +21,8 @@ export interface RunFlags {
   strict?: boolean;
   param?: string[];
   force?: boolean;
+  seeds?: string;
+  power?: boolean;
 }
 
 /** `key=value` overrides; the value is parsed as JSON when it is valid JSON, else kept as a string. */
@@ -57,19 +60,27 @@ export function selectStudies(ids: string[], flags: { core?: boolean; all?: bool
 const PEAK_HEAP_NOTE =
   'peakHeapBytes: high-water of V8 total_heap_size + external_memory (ArrayBuffer stores) of the thread that ran the study, sampled at its start, every progress report and its end (a lower bound); null for cached results. processMaxRssBytes: resident-set high-water of this whole process (all worker threads together), from process.resourceUsage().maxRSS.';
 
-export function resultJson(results: StudyResult[]): unknown {
+/**
+ * `peakHeap[i]`, when given, is results[i]'s peak (a study folded over several seeds: the largest of its
+ * seeds' peaks); otherwise it is looked up per result with `runResources`.
+ */
+export function resultJson(results: StudyResult[], peakHeap?: readonly (number | null)[]): unknown {
   return {
     memory: { note: PEAK_HEAP_NOTE, processMaxRssBytes: process.resourceUsage().maxRSS * 1024 },
-    studies: results.map((r) => ({
+    studies: results.map((r, i) => ({
       id: r.id,
       verdict: r.verdict,
       metrics: Object.fromEntries(r.metrics.map((m) => [m.name, { value: m.value, tolerance: m.tolerance, pass: m.pass, criterion: m.criterionText }])),
-      regime: Object.fromEntries(r.regime.map((c) => [c.name, { ok: c.ok, detail: c.detail }])),
+      regime: Object.fromEntries(r.regime.map((c) => [c.name, { ok: c.ok, detail: c.detail, ...(c.part ? { part: c.part } : {}) }])),
+      controls: (r.controls ?? []).map((c) => ({ name: c.name, description: c.description, verdict: c.verdict, passing: c.passing, ...(c.error ? { error: c.error } : {}) })),
+      ...(r.parts ? { parts: r.parts } : {}),
+      ...(r.power ? { power: Object.fromEntries(r.power.map((p) => [p.metric, { prediction: p.prediction, detectionThreshold: Number.isFinite(p.detectionThreshold) ? p.detectionThreshold : null, direction: p.direction }])) } : {}),
+      ...(r.seedSummary ? { seeds: r.seedSummary } : {}),
       seed: r.provenance.seed,
       configHash: r.provenance.configHash,
       codeVersion: r.provenance.codeVersion,
       durationMs: r.provenance.durationMs,
-      peakHeapBytes: runResources(r)?.peakHeapBytes ?? null,
+      peakHeapBytes: peakHeap ? (peakHeap[i] ?? null) : (runResources(r)?.peakHeapBytes ?? null),
       cached: r.cached === true,
       ...(r.error !== undefined ? { error: r.error } : {}),
     })),
@@ -84,7 +95,9 @@ export function registerRun(program: Command): void {
     .option('--core', 'the core suite')
     .option('--all', 'every study')
     .option('--quick', 'the quick (CI-sized) profile')
-    .option('--seed <n>', 'random seed (default 0)')
+    .option('--seed <n>', 'random seed (default 0); with --seeds, the first of N consecutive seeds')
+    .option('--seeds <n>', "run each study at N seeds and judge over them (default: the study's own default for the profile)")
+    .option('--power', "report each judged metric's detection threshold (the smallest relative change of its prediction that flips it)")
     .option('--workers <n>', 'worker threads (default: number of cores)')
     .option('--store <dir>', 'result store directory', './lmech-data')
     .option('--out <dir>', 'also write the HTML report (index.html and PNG figures) to this directory')
@@ -109,19 +122,31 @@ export function registerRun(program: Command): void {
           throw new CliError((e as Error).message);
         }
       }
-      const tasks = studies.map((s) => ({
-        studyId: s.id,
-        profile: profile as 'quick' | 'default',
-        params: Object.fromEntries(Object.entries(overrides).filter(([k]) => k in (resolveParams(s, profile) as object))),
-        seed,
-      }));
-      const results = await executeTasks(tasks, { storeDir: resolve(flags.store ?? './lmech-data'), workers, quiet: flags.json === true, force: flags.force === true });
+      const seedCount = intFlag('--seeds', flags.seeds, 1, 1000);
+      const seedLists = studies.map((s) => seedsFor(s, profile, seed, seedCount));
+      const tasks = studies.flatMap((s, i) =>
+        seedLists[i].map((sd) => ({
+          studyId: s.id,
+          profile: profile as 'quick' | 'default',
+          params: Object.fromEntries(Object.entries(overrides).filter(([k]) => k in (resolveParams(s, profile) as object))),
+          seed: sd,
+        })),
+      );
+      const flat = await executeTasks(tasks, { storeDir: resolve(flags.store ?? './lmech-data'), workers, quiet: flags.json === true, force: flags.force === true });
+      let at = 0;
+      const peakHeap: (number | null)[] = [];
+      const results = studies.map((s, i) => {
+        const peaks = flat.slice(at, at + seedLists[i].length).flatMap((r) => runResources(r)?.peakHeapBytes ?? []);
+        peakHeap.push(peaks.length ? Math.max(...peaks) : null);
+        const r = foldSeeds(s, flat.slice(at, (at += seedLists[i].length)));
+        return flags.power ? withPower(s, r) : r;
+      });
       if (flags.out) {
         const { writeReport } = await import('../../report/html.ts');
         const out = await writeReport(results, resolve(flags.out));
         if (!flags.json) console.log(`report: ${out.html}`);
       }
-      if (flags.json) console.log(JSON.stringify(resultJson(results)));
+      if (flags.json) console.log(JSON.stringify(resultJson(results, peakHeap)));
       else {
         const { verdictTable } = await import('../../report/table.ts');
         console.log(verdictTable(results, { color: process.stdout.isTTY === true, width: process.stdout.columns ?? 120 }));

@@ -58,7 +58,7 @@
 import { z } from 'zod';
 import type { Mat } from '../../core/mat.ts';
 import { logLogSlope, median } from '../../core/stats.ts';
-import { tensor } from '../../core/tensor.ts';
+import { type Tensor, tensor } from '../../core/tensor.ts';
 import { hermiteNormalized } from '../../data/hermite.ts';
 import { makeTeacherTask } from '../../data/teacher.ts';
 import { BiasedReluNet } from '../../nn/biasedReluNet.ts';
@@ -202,7 +202,7 @@ function trainAtSize(p: P, n: number, data: { task: TeacherTask; wStar: Float64A
   let firstLoss = Number.NaN;
   const result = fit({
     params: net.params(),
-    loss: (b: { x: ReturnType<typeof tensor>; y: ReturnType<typeof tensor> }) => net.halfMeanSquaredError(b.x, b.y),
+    loss: (b: { x: Tensor; y: Tensor }) => net.halfMeanSquaredError(b.x, b.y),
     optimizer: sgd(p.lr * p.width),
     steps: p.steps,
     batches: nextBatch,

@@ -1,65 +1,20 @@
 /**
- * Zipf-distributed lookup "quanta" learned by a two-layer ReLU network (catalog study 20). Browser-safe.
- *
- * Task (Michaud, Liu, Girit & Tegmark 2023, "The quantization model of neural scaling", §2, in its τ = 1 limit, which
- * they identify with Hutter 2021, "Learning curve theory"): K items ("quanta"), item k (k = 1..K) drawn with probability
- * p_k ∝ k^{−(α+1)} (src/data/parity.ts zipfFrequencies); the input is the one-hot code of the item, the target a fixed
- * random unit vector y_k ∈ R^m. A quantum is learned when the network reproduces y_k.
+ * The two-layer lookup network of the quanta-scaling study and its training (catalog 20). Browser-safe.
  *
  * Network: f(e_k) = Vᵀ φ(E_k) with E ∈ R^{K×w} (the first layer's weights, row k = item k's hidden pre-activation),
- * V ∈ R^{w×m}, φ the (leaky) ReLU max(z, leak·z); no biases. The output is linear in the w hidden units, so at most w target directions are
- * reproduced: with one hidden unit per quantum the best network of width w reproduces the w most frequent items and
- * L(w) = Σ_{k>w} p_k ‖y_k‖² (for orthogonal targets this is Eckart–Young; random unit targets in R^m, m ≫ w, are
- * nearly orthogonal). One-hot inputs make the first layer a lookup, so the forward and backward passes touch one row of
- * E per example: that sparsity is exploited here (the dense autodiff path would spend K·w per example on zeros).
+ * V ∈ R^{w×m}, φ the (leaky) ReLU max(z, leak·z); no biases. The output is linear in the w hidden units, so at most w
+ * target directions are reproduced: with one hidden unit per quantum the best network of width w reproduces the w most
+ * frequent items and L(w) = Σ_{k>w} p_k ‖y_k‖² (for orthogonal targets this is Eckart–Young; random unit targets in
+ * R^m, m ≫ w, are nearly orthogonal). Loss per example ½‖f(e_k) − y_k‖²; population loss L = Σ_k p_k ‖f(e_k) − y_k‖²
+ * (exact, over all K items).
  *
- * Loss per example ½‖f(e_k) − y_k‖²; population loss L = Σ_k p_k ‖f(e_k) − y_k‖² (exact, over all K items).
+ * Why a hand-derived gradient and not the trainer: one-hot inputs make the first layer a lookup, so the forward and
+ * backward passes touch one row of E per example; the dense autodiff path of `fit` would spend K·w per example on
+ * zeros (K = 1024). The loops below are the study's own integrators and honour the abort signal every step.
  */
 import type { Rng } from '../../core/random.ts';
-import { zipfFrequencies } from '../../data/parity.ts';
-
-export interface QuantaTask {
-  K: number;
-  alpha: number;
-  m: number;
-  /** p_k, k = 0..K−1 (0 is the most frequent). */
-  p: Float64Array;
-  /** Cumulative p for sampling. */
-  cdf: Float64Array;
-  /** Targets y_k (K×m, unit rows). */
-  y: Float64Array;
-}
-
-export function makeQuantaTask(K: number, alpha: number, m: number, rng: Rng): QuantaTask {
-  const p = zipfFrequencies(K, alpha);
-  const cdf = new Float64Array(K);
-  let acc = 0;
-  for (let k = 0; k < K; k++) {
-    acc += p[k];
-    cdf[k] = acc;
-  }
-  cdf[K - 1] = 1;
-  const y = rng.child('targets').fillNormal(new Float64Array(K * m));
-  for (let k = 0; k < K; k++) {
-    let n = 0;
-    for (let j = 0; j < m; j++) n += y[k * m + j] ** 2;
-    const s = 1 / Math.sqrt(n);
-    for (let j = 0; j < m; j++) y[k * m + j] *= s;
-  }
-  return { K, alpha, m, p, cdf, y };
-}
-
-/** Draw an item index with probability p_k. */
-export function drawItem(task: QuantaTask, u: number): number {
-  let lo = 0;
-  let hi = task.K - 1;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (u < task.cdf[mid]) hi = mid;
-    else lo = mid + 1;
-  }
-  return lo;
-}
+import { drawItem, type QuantaTask } from '../../data/quanta.ts';
+import { throwIfAborted } from '../../nn/train.ts';
 
 export interface QuantaNet {
   K: number;
@@ -159,9 +114,14 @@ export function quantaGradient(task: QuantaTask, net: QuantaNet, items: ArrayLik
 
 /**
  * Online minibatch SGD on fresh samples (the "ample data" regime): `steps` steps of `batch` items drawn from p, step
- * η on the batch-mean gradient. `onCheckpoint(step)` is called at the listed steps (ascending).
+ * η on the batch-mean gradient, only the touched rows of E moved. `onCheckpoint(step)` is called at the listed steps
+ * (ascending).
  */
-export function trainOnline(task: QuantaTask, net: QuantaNet, opts: { steps: number; batch: number; lr: number; rng: Rng; checkpoints?: number[]; onCheckpoint?: (step: number) => void }): void {
+export function trainLookupOnline(
+  task: QuantaTask,
+  net: QuantaNet,
+  opts: { steps: number; batch: number; lr: number; rng: Rng; checkpoints?: number[]; onCheckpoint?: (step: number) => void; signal?: AbortSignal },
+): void {
   const { w, m } = net;
   const gE = new Float64Array(net.E.length);
   const gV = new Float64Array(w * m);
@@ -171,6 +131,7 @@ export function trainOnline(task: QuantaTask, net: QuantaNet, opts: { steps: num
   let next = 0;
   const rng = opts.rng;
   for (let t = 1; t <= opts.steps; t++) {
+    throwIfAborted(opts.signal);
     for (let b = 0; b < opts.batch; b++) items[b] = drawItem(task, rng.uniform());
     gV.fill(0);
     quantaGradient(task, net, items, weights, gE, gV);
@@ -196,7 +157,12 @@ export function trainOnline(task: QuantaTask, net: QuantaNet, opts: { steps: num
  * Full-batch Adam (Kingma & Ba 2015) on a fixed training set given as item counts (multi-epoch training to convergence
  * on D samples): loss (1/D) Σ_k n_k · ½‖f(e_k) − y_k‖². Items with n_k = 0 get no gradient and keep their init.
  */
-export function trainOnCounts(task: QuantaTask, net: QuantaNet, counts: Int32Array, opts: { steps: number; lr: number; beta1?: number; beta2?: number; eps?: number }): number {
+export function trainLookupOnCounts(
+  task: QuantaTask,
+  net: QuantaNet,
+  counts: Int32Array,
+  opts: { steps: number; lr: number; beta1?: number; beta2?: number; eps?: number; signal?: AbortSignal },
+): number {
   const b1 = opts.beta1 ?? 0.9;
   const b2 = opts.beta2 ?? 0.999;
   const eps = opts.eps ?? 1e-8;
@@ -219,6 +185,7 @@ export function trainOnCounts(task: QuantaTask, net: QuantaNet, counts: Int32Arr
   const vV = new Float64Array(gV.length);
   let loss = 0;
   for (let t = 1; t <= opts.steps; t++) {
+    throwIfAborted(opts.signal);
     gV.fill(0);
     loss = quantaGradient(task, net, items, weights, gE, gV);
     const c1 = 1 - b1 ** t;
