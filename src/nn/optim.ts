@@ -150,6 +150,25 @@ export function scaleByAdam(opts: AdamOptions = {}): GradientTransform<AdamState
   };
 }
 
+function isAdamState(x: unknown): x is AdamState {
+  const s = x as Partial<AdamState> | null;
+  return typeof s === 'object' && s !== null && typeof s.t === 'number' && Array.isArray(s.m) && Array.isArray(s.v);
+}
+
+/**
+ * The state of the first `scaleByAdam` inside an optimizer state (a chain's state is the array of its
+ * transforms' states), e.g. for Adam's preconditioner (src/observe/preconditioned.ts); undefined if none.
+ */
+export function adamStateOf(state: unknown): AdamState | undefined {
+  if (isAdamState(state)) return state;
+  if (!Array.isArray(state)) return undefined;
+  for (const s of state) {
+    const found = adamStateOf(s);
+    if (found) return found;
+  }
+  return undefined;
+}
+
 /**
  * Weight decay: u ← u + λθ. Before the Adam direction it is coupled L2 (the gradient of λ‖θ‖²/2);
  * after it, decoupled (AdamW, Loshchilov & Hutter 2019), scaled by η and the multipliers like the rest.
@@ -265,6 +284,11 @@ export class OptimizerState {
     const u = updateBuffers(grads);
     this.state = this.transform.update(u, this.state, params);
     applyUpdates(params, u);
+  }
+
+  /** The chain's state (undefined before the first step), for instruments that read it: `adamStateOf(opt.current)`. */
+  get current(): unknown {
+    return this.state;
   }
 
   /** Keep only the stacked networks `indices` (of the transform's slices). */

@@ -143,6 +143,22 @@ export function meanRelativeDeviation(a: readonly number[], b: readonly number[]
   return n ? s / n : Number.NaN;
 }
 
+/**
+ * Geometric-mean ratio of curve b to curve a, exp(mean_i log(b_i/a_i)) over the checkpoints after
+ * `skipFirst` (the shared initial point): 1 when b follows a, > 1 when b lies above it on average.
+ * +∞ when b has a non-finite point (a diverged run), NaN when no checkpoint is compared.
+ */
+export function meanCurveRatio(a: readonly number[], b: readonly number[], skipFirst = 1): number {
+  if (b.length < a.length || b.some((v) => !Number.isFinite(v))) return Number.POSITIVE_INFINITY;
+  let s = 0;
+  let n = 0;
+  for (let i = skipFirst; i < a.length; i++) {
+    s += Math.log(b[i] / a[i]);
+    n++;
+  }
+  return n ? Math.exp(s / n) : Number.NaN;
+}
+
 /** Pointwise mean of curves, over their common length (+∞ propagates). */
 export function meanCurve(curves: readonly (readonly number[])[]): number[] {
   const n = Math.min(...curves.map((c) => c.length));

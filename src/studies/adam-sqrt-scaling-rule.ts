@@ -41,9 +41,10 @@
 import { z } from 'zod';
 import { teacherBatch, teacherEvalSet } from '../data/teacherStream.ts';
 import { gradientNoiseScale } from '../observe/gradientNoise.ts';
-import { checkpointGrid, type CurveConfig, halfSquaredError, meanRelativeDeviation, noisyTanhTeacher, replicaCurves, tanhStudent } from '../protocols/onlineTeacher.ts';
+import { checkpointGrid, type CurveConfig, halfSquaredError, meanCurveRatio, meanRelativeDeviation, noisyTanhTeacher, replicaCurves, tanhStudent } from '../protocols/onlineTeacher.ts';
 import { sig3 as num } from './format.ts';
-import { defineStudy, type MetricSpec, type RegimeCheck, type Scalars, type Series } from './types.ts';
+import { AGREEMENT_BAND, invarianceCriterion, invarianceReason } from './support/curveInvariance.ts';
+import { type Control, defineStudy, type MetricSpec, type Observations, type RegimeCheck, type Scalars, type Series } from './types.ts';
 
 const Params = z.object({
   inputDim: z.number().int().min(2).max(64).default(8),
@@ -53,16 +54,19 @@ const Params = z.object({
   width: z.number().int().min(4).max(256).default(32),
   /** base batch size B₀ and Adam hyperparameters */
   batch: z.number().int().min(1).max(256).default(2),
-  lr: z.number().positive().max(1).default(0.001),
-  beta1: z.number().min(0).max(0.9999).default(0.9),
+  lr: z.number().positive().max(1).default(0.002),
+  beta1: z.number().min(0).max(0.9999).default(0.995),
   beta2: z.number().min(0).max(0.999999).default(0.999),
-  eps: z.number().positive().max(1).default(1e-8),
+  /** comparable to the base run's √v̂, so that the rule's ε/√κ matters (see header) */
+  eps: z.number().positive().max(1).default(0.3),
   /** examples seen by every run */
   examples: z.number().int().min(1024).max(1 << 22).default(65536),
   checkpoints: z.number().int().min(4).max(64).default(24),
   replicas: z.number().int().min(1).max(16).default(4),
   /** extra κ beyond the judged 2 and 4, for the square-root rule only, to document where it breaks (needs κ(1 − β₁) < 1) */
-  breakdownKappas: z.array(z.number().int().min(5).max(1024)).default([8]),
+  breakdownKappas: z.array(z.number().int().min(5).max(1024)).default([16]),
+  /** κ of the ablations (the rule with one of its scalings left out); needs κ(1 − β₁) < 1 */
+  ablationKappa: z.number().int().min(2).max(1024).default(8),
   evalSize: z.number().int().min(64).max(8192).default(1024),
   /** B_simple at initialization by the two-batch estimator */
   noiseSmall: z.number().int().min(1).default(8),
@@ -72,18 +76,26 @@ const Params = z.object({
 type P = z.infer<typeof Params>;
 
 const JUDGED = [2, 4] as const;
+/** κ at which linear scaling is judged (the catalog's); the ablations use `ablationKappa` */
+const KAPPA = 4;
 const BASE = 'base (η₀, B₀, β₁, β₂, ε)';
 const SQRT = (k: number) => `square-root rule κ=${k}`;
 const LINEAR = (k: number) => `linear scaling κ=${k}`;
 const LR_ONLY = (k: number) => `√κ·η only κ=${k}`;
+const EPS_FIXED = (k: number) => `ε unscaled κ=${k}`;
+const BETA_FIXED = (k: number) => `β unscaled κ=${k}`;
+/** The runs judged for invariance: each is predicted to follow the base curve (1) or not (0). */
+const VARIANTS = ['square-root', 'linear', '√κη only', 'ε unscaled', 'β unscaled'] as const;
+type Variant = (typeof VARIANTS)[number];
 /** The scalars `measure` hands to `compare` (typed, so that a misspelt key fails type-checking). */
 type AdamKey =
   | 'B_simple at init'
   | 'B_simple relative standard error'
   | 'initial excess loss'
   | 'final excess loss'
-  | `deviation ${'square-root' | 'linear' | '√κη only'} κ=${number}`;
-type AdamPredictionKey = 'deviation of the square-root rule (SDE limit)';
+  | `loss ratio square-root κ=${number}`
+  | `deviation ${Variant} κ=${number}`;
+type AdamPredictionKey = 'loss ratio of the square-root rule (SDE limit)' | `invariant: ${Variant}`;
 const pct = (v: number) => (Number.isFinite(v) ? `${num(100 * v)}%` : 'diverged');
 
 function configs(p: P): CurveConfig[] {
@@ -95,14 +107,47 @@ function configs(p: P): CurveConfig[] {
     optimizer: adamConfig(Math.sqrt(k) * p.lr, 1 - k * (1 - p.beta1), 1 - k * (1 - p.beta2), p.eps / Math.sqrt(k)),
     batch: k * p.batch,
   });
-  for (const k of JUDGED) {
-    out.push(sqrtRule(k));
-    out.push({ label: LINEAR(k), optimizer: adamConfig(k * p.lr, p.beta1, p.beta2, p.eps), batch: k * p.batch });
-    out.push({ label: LR_ONLY(k), optimizer: adamConfig(Math.sqrt(k) * p.lr, p.beta1, p.beta2, p.eps), batch: k * p.batch });
-  }
-  for (const k of [...new Set(p.breakdownKappas)].sort((a, b) => a - b)) if (k * (1 - p.beta1) < 1 && k * (1 - p.beta2) < 1) out.push(sqrtRule(k));
+  for (const k of JUDGED) out.push(sqrtRule(k));
+  const k = p.ablationKappa;
+  out.push({ label: LINEAR(k), optimizer: adamConfig(k * p.lr, p.beta1, p.beta2, p.eps), batch: k * p.batch });
+  if (!JUDGED.includes(k as 2 | 4)) out.push(sqrtRule(k));
+  // ablations: the rule with one of its scalings left out
+  out.push({ label: LR_ONLY(k), optimizer: adamConfig(Math.sqrt(k) * p.lr, p.beta1, p.beta2, p.eps), batch: k * p.batch });
+  out.push({ label: EPS_FIXED(k), optimizer: adamConfig(Math.sqrt(k) * p.lr, 1 - k * (1 - p.beta1), 1 - k * (1 - p.beta2), p.eps), batch: k * p.batch });
+  out.push({ label: BETA_FIXED(k), optimizer: adamConfig(Math.sqrt(k) * p.lr, p.beta1, p.beta2, p.eps / Math.sqrt(k)), batch: k * p.batch });
+  for (const kb of [...new Set(p.breakdownKappas)].sort((a, b) => a - b)) if (kb !== k && kb * (1 - p.beta1) < 1 && kb * (1 - p.beta2) < 1) out.push(sqrtRule(kb));
   return out;
 }
+
+/** A rival theory as a prediction: the same scalars with some runs' invariance flipped. */
+function withInvariance(pred: Observations<AdamPredictionKey>, flips: Partial<Record<Variant, number>>): Observations<AdamPredictionKey> {
+  const scalars = { ...pred.scalars };
+  for (const [v, x] of Object.entries(flips)) scalars[`invariant: ${v as Variant}`] = x;
+  return { ...pred, scalars };
+}
+
+const controls: Control<P, AdamPredictionKey>[] = [
+  {
+    name: 'linear scaling rule (the SGD rule) for Adam',
+    description: 'a referee carrying over Goyal et al.’s SGD rule: (κη, κB) keeps the curve, so the square-root rule’s √κη is too small a step',
+    predict: (_p, pred) => withInvariance(pred, { linear: 1, 'square-root': 0 }),
+  },
+  {
+    name: '√κ·η alone suffices (β and ε need not scale)',
+    description: 'the common practice of scaling only the learning rate: the β and ε adjustments of Malladi et al. would then be irrelevant',
+    predict: (_p, pred) => withInvariance(pred, { '√κη only': 1, 'ε unscaled': 1, 'β unscaled': 1 }),
+  },
+  {
+    name: 'β need not scale',
+    description: 'Adam’s moment windows are short against the loss’s time scale, so leaving β₁, β₂ at their base values would not move the curve',
+    predict: (_p, pred) => withInvariance(pred, { 'β unscaled': 1 }),
+  },
+  {
+    name: 'ε need not scale',
+    description: 'ε is a numerical safeguard, so leaving it at its base value would not move the curve',
+    predict: (_p, pred) => withInvariance(pred, { 'ε unscaled': 1 }),
+  },
+];
 
 export const adamSqrtScalingRule = defineStudy<z.output<typeof Params>, AdamPredictionKey, AdamKey>(Params, {
   id: 'adam-sqrt-scaling-rule',
@@ -121,8 +166,16 @@ export const adamSqrtScalingRule = defineStudy<z.output<typeof Params>, AdamPred
   core: false,
   quick: { examples: 32768, replicas: 2, breakdownKappas: [], evalSize: 512, noisePairs: 64 },
 
+  controls,
+  seeds: { default: 5, threshold: 0.5 },
+
   predict() {
-    return { scalars: { 'deviation of the square-root rule (SDE limit)': 0 }, series: [] };
+    // the SDE limit: the rule's curve is the base curve (ratio 1); every run that leaves out a part of
+    // the rule (the κ-fold β window, ε/√κ, or the √κ step itself) is a different SDE and leaves it
+    const invariant: Record<Variant, number> = { 'square-root': 1, linear: 0, '√κη only': 0, 'ε unscaled': 0, 'β unscaled': 0 };
+    const scalars: Scalars<AdamPredictionKey> = { 'loss ratio of the square-root rule (SDE limit)': 1 };
+    for (const v of VARIANTS) scalars[`invariant: ${v}`] = invariant[v];
+    return { scalars, series: [] };
   },
 
   measure(p, ctx) {
@@ -168,11 +221,15 @@ export const adamSqrtScalingRule = defineStudy<z.output<typeof Params>, AdamPred
     series.push({ name: 'excess loss', group: 'SDE prediction (the base curve)', kind: 'predicted', x: cps, y: base });
     const dev = (lbl: string) => meanRelativeDeviation(base, curves.get(lbl)?.mean ?? []);
     const kappas = [...new Set(cfgs.filter((c) => c.label.startsWith('square-root')).map((c) => c.batch / p.batch))].sort((a, b) => a - b);
-    for (const k of kappas) scalars[`deviation square-root κ=${k}`] = dev(SQRT(k));
-    for (const k of JUDGED) {
-      scalars[`deviation linear κ=${k}`] = dev(LINEAR(k));
-      scalars[`deviation √κη only κ=${k}`] = dev(LR_ONLY(k));
+    for (const k of kappas) {
+      scalars[`deviation square-root κ=${k}`] = dev(SQRT(k));
+      scalars[`loss ratio square-root κ=${k}`] = meanCurveRatio(base, curves.get(SQRT(k))?.mean ?? []);
     }
+    const ka = p.ablationKappa;
+    scalars[`deviation linear κ=${ka}`] = dev(LINEAR(ka));
+    scalars[`deviation √κη only κ=${ka}`] = dev(LR_ONLY(ka));
+    scalars[`deviation ε unscaled κ=${ka}`] = dev(EPS_FIXED(ka));
+    scalars[`deviation β unscaled κ=${ka}`] = dev(BETA_FIXED(ka));
     const get = (k: AdamKey): number => scalars[k] ?? Number.NaN;
     const finite = (ks: readonly number[], key: (k: number) => AdamKey) => ks.filter((k) => Number.isFinite(get(key(k))));
     const add = (group: string, ks: readonly number[], key: (k: number) => AdamKey) => {
@@ -180,48 +237,57 @@ export const adamSqrtScalingRule = defineStudy<z.output<typeof Params>, AdamPred
       series.push({ name: 'mean relative deviation from the base curve', group, kind: 'measured', x: f, y: f.map((k) => get(key(k))) });
     };
     add('square-root rule', kappas, (k) => `deviation square-root κ=${k}`);
-    add('linear scaling', JUDGED, (k) => `deviation linear κ=${k}`);
-    add('√κ·η with β, ε unchanged', JUDGED, (k) => `deviation √κη only κ=${k}`);
+    for (const v of VARIANTS.slice(1)) add(v, [p.ablationKappa], (k) => `deviation ${v} κ=${k}`);
     series.push({ name: 'mean relative deviation from the base curve', group: 'SDE limit (square-root rule)', kind: 'predicted', x: kappas, y: kappas.map(() => 0) });
     const notes = [
-      `deviations from the base curve: ${kappas.map((k) => `√ rule κ=${k}: ${pct(get(`deviation square-root κ=${k}`))}`).join(', ')}; ${JUDGED.map((k) => `linear κ=${k}: ${pct(get(`deviation linear κ=${k}`))}, √κη only κ=${k}: ${pct(get(`deviation √κη only κ=${k}`))}`).join('; ')}`,
+      `deviations from the base curve: ${kappas.map((k) => `√ rule κ=${k}: ${pct(get(`deviation square-root κ=${k}`))}`).join(', ')}; at κ=${p.ablationKappa}: ${VARIANTS.slice(1)
+        .map((v) => `${v} ${pct(get(`deviation ${v} κ=${p.ablationKappa}`))}`)
+        .join(', ')}`,
       `B_simple at initialization = ${num(ns.bSimple)} (two-batch, ${p.noisePairs} pairs) vs the largest judged batch 4B₀ = ${4 * p.batch}`,
     ];
     return { scalars, series, notes };
   },
 
-  compare(_pred, meas, p) {
+  compare(pred, meas, p) {
     const s = (k: AdamKey): number => meas.scalars[k] ?? Number.NaN;
-    const sq = s('deviation square-root κ=4');
-    const lin = s('deviation linear κ=4');
-    const metrics: MetricSpec[] = [
-      {
-        name: 'deviation of the square-root rule, κ = 4',
-        value: sq,
-        criterion: { op: '<=', bound: 0.05 },
-        reason: 'catalog: the √ rule matches the baseline loss-vs-examples curve within 5% (mean relative deviation over the curve)',
-      },
-      {
-        name: 'linear-scaling deviation / square-root deviation, κ = 4',
-        value: lin / sq,
-        criterion: { op: '>=', bound: 1 },
-        reason: 'catalog: the √ rule beats linear scaling’s agreement with the baseline',
-      },
-    ];
+    const q = pred.scalars;
+    const judged = (v: Variant, k: number, why: string): MetricSpec => ({
+      name: `deviation of ${v === 'square-root' ? 'the square-root rule' : v === 'linear' ? 'linear scaling (κη, κB)' : `the ablation “${v}”`}, κ = ${k}`,
+      value: s(`deviation ${v} κ=${k}`),
+      criterion: invarianceCriterion(q[`invariant: ${v}`]),
+      reason: `${invarianceReason(q[`invariant: ${v}`])}; ${why}`,
+      prediction: `invariant: ${v}`,
+    });
+    const metrics: MetricSpec[] = JUDGED.map((k) => judged('square-root', k, 'Malladi et al.’s SDE: (√κη, κB, κ(1 − β), ε/√κ) is the same SDE at the same examples'));
+    metrics.push({
+      name: `loss ratio, square-root rule / base, κ = ${KAPPA}`,
+      value: s(`loss ratio square-root κ=${KAPPA}`),
+      criterion: { op: 'rel', target: q['loss ratio of the square-root rule (SDE limit)'] ?? Number.NaN, tol: AGREEMENT_BAND },
+      reason: 'the geometric-mean ratio of the two curves over the checkpoints is 1 in the SDE limit; the catalog’s 5% band (replica-mean curves of 2–4 replicas sharing inits and streams)',
+      prediction: 'loss ratio of the square-root rule (SDE limit)',
+    });
+    metrics.push(judged('linear', p.ablationKappa, 'the per-example drift of (κη, κB) is √κ times the rule’s in the noise-dominated regime'));
+    metrics.push(judged('√κη only', p.ablationKappa, 'β and ε left at their base values: a different SDE (the rule needs all its scalings)'));
+    metrics.push(judged('ε unscaled', p.ablationKappa, 'ε comparable to √v̂ (see header): ε not divided by √κ damps the larger batch’s steps, whose √v̂ fell by √κ'));
+    metrics.push(judged('β unscaled', p.ablationKappa, 'β₁, β₂ left at their base values: the moment windows stay as many steps long, κ times longer in examples'));
+    if (p.ablationKappa !== 2 && p.ablationKappa !== 4) metrics.splice(JUDGED.length, 0, judged('square-root', p.ablationKappa, 'the rule at the ablations’ κ, the reference they are compared with'));
+    const kMax = Math.max(...JUDGED, p.ablationKappa);
     const regime: RegimeCheck[] = [
       {
         name: 'noise-dominated regime',
-        ok: 4 * p.batch <= s('B_simple at init'),
-        detail: `largest judged batch 4B₀ = ${4 * p.batch} vs B_simple at initialization = ${num(s('B_simple at init'))} (Malladi et al.’s SDE needs the minibatch noise to dominate the gradient: B ≲ B_simple)`,
+        ok: kMax * p.batch <= s('B_simple at init'),
+        value: s('B_simple at init'),
+        detail: `largest judged batch ${kMax}B₀ = ${kMax * p.batch} vs B_simple at initialization = ${num(s('B_simple at init'))} (Malladi et al.’s SDE needs the minibatch noise to dominate the gradient: B ≲ B_simple)`,
       },
       {
-        name: 'the rule is defined at κ = 4',
-        ok: 4 * (1 - p.beta1) < 1 && 4 * (1 - p.beta2) < 1,
-        detail: `4(1 − β₁) = ${num(4 * (1 - p.beta1))}, 4(1 − β₂) = ${num(4 * (1 - p.beta2))} (both must be < 1)`,
+        name: `the rule is defined at κ = ${kMax}`,
+        ok: kMax * (1 - p.beta1) < 1 && kMax * (1 - p.beta2) < 1,
+        detail: `${kMax}(1 − β₁) = ${num(kMax * (1 - p.beta1))}, ${kMax}(1 − β₂) = ${num(kMax * (1 - p.beta2))} (both must be < 1)`,
       },
       {
         name: 'the base run learns',
         ok: s('final excess loss') < 0.5 * s('initial excess loss'),
+        value: s('final excess loss') / s('initial excess loss'),
         detail: `excess loss ${num(s('initial excess loss'))} → ${num(s('final excess loss'))} over ${p.examples} examples`,
       },
     ];

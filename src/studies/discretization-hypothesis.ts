@@ -43,16 +43,16 @@
  * monotone-loss regime check.
  */
 import { z } from 'zod';
-import { valueAndGrad } from '../core/autodiff.ts';
 import type { Rng } from '../core/random.ts';
 import { noGrad } from '../core/tensor.ts';
 import { logLogSlope } from '../core/stats.ts';
 import { type TeacherBatch as Batch, teacherBatch } from '../data/teacherStream.ts';
-import { applyUpdates, optimizerFromConfig } from '../nn/optim.ts';
+import { optimizerFromConfig } from '../nn/optim.ts';
+import { fit } from '../nn/train.ts';
 import { buildModel } from '../protocols/coordCheck.ts';
 import { tanhTeacher } from '../protocols/lrSweep.ts';
 import { halfSquaredError as halfMse } from '../protocols/onlineTeacher.ts';
-import type { MetricSpec, Observations, RegimeCheck, Series, Study } from './types.ts';
+import { defineStudy, type MetricSpec, type RegimeCheck, type Series } from './types.ts';
 
 const Params = z.object({
   widths: z.array(z.number().int().min(8).max(16384)).min(3).default([64, 128, 256, 512, 1024, 2048]),
@@ -85,23 +85,23 @@ interface RunOut {
   rises: number;
 }
 
-function gdRun(p: P, width: number, eta: number, steps: number, data: { train: Batch; test: Batch }, rng: Rng): RunOut {
+function gdRun(p: P, width: number, eta: number, steps: number, data: { train: Batch; test: Batch }, rng: Rng, signal?: AbortSignal): RunOut {
   const model = { kind: 'mlp' as const, depth: 1, activation: 'tanh' as const, inputDim: p.inputDim, outputDim: 1, bias: true };
   const net = buildModel(model, width, { parameterization: 'mup', baseWidth: 64, optimizer: 'sgd' }, rng);
   const ps = net.params();
-  const arrays = ps.map((q) => q.data);
-  const opt = optimizerFromConfig({ kind: 'sgd', lr: eta }, { lrScales: net.lrScales() });
-  let state = opt.init(arrays);
   const curve: number[] = [];
   let rises = 0;
-  for (let t = 0; t < steps; t++) {
-    const { value, grads } = valueAndGrad(() => halfMse(net, data.train), ps);
-    if (t > 0 && value > curve[t - 1] * (1 + 1e-12)) rises++;
-    curve.push(value);
-    const u = opt.update(grads, state, arrays);
-    state = u.state;
-    applyUpdates(arrays, u.updates);
-  }
+  fit({
+    params: ps,
+    loss: () => halfMse(net, data.train),
+    optimizer: optimizerFromConfig({ kind: 'sgd', lr: eta }, { lrScales: net.lrScales() }),
+    steps,
+    signal,
+    onStep: (t, value) => {
+      if (t > 1 && value > curve[t - 2] * (1 + 1e-12)) rises++;
+      curve.push(value);
+    },
+  });
   curve.push(noGrad(() => halfMse(net, data.train).item()));
   const out = noGrad(() => net.forward(data.test.x));
   return { curve, test: Float64Array.from(out.data), testLoss: noGrad(() => halfMse(net, data.test).item()), rises };
@@ -116,7 +116,7 @@ function rmsDistance(a: ArrayLike<number>, b: ArrayLike<number>): number {
 const sortedWidths = (p: P): number[] => [...p.widths].sort((a, b) => a - b);
 const etasOf = (p: P): number[] => Array.from({ length: p.etaLevels }, (_, k) => p.lr * 2 ** -(p.etaLevels - 1 - k));
 
-export const discretizationHypothesis: Study<P> = {
+export const discretizationHypothesis = defineStudy(Params, {
   id: 'discretization-hypothesis',
   catalog: 13,
   pillar: 'limits',
@@ -130,7 +130,6 @@ export const discretizationHypothesis: Study<P> = {
     'Mei, Montanari & Nguyen 2018, A mean field view of the landscape of two-layer neural networks (PNAS)',
   ],
   core: false,
-  schema: Params as unknown as z.ZodType<P>,
   quick: { widths: [128, 256, 512, 1024], seeds: 3, steps: 200 },
 
   predict() {
@@ -154,7 +153,7 @@ export const discretizationHypothesis: Study<P> = {
 
     // the reference: mean over inits of the widest net
     const refs = Array.from({ length: p.referenceInits }, (_, s) => {
-      const r = gdRun(p, refWidth, p.lr, p.steps, data, ctx.rng.child('reference', s));
+      const r = gdRun(p, refWidth, p.lr, p.steps, data, ctx.rng.child('reference', s), ctx.signal);
       tick(refWidth, `reference n=${refWidth} init ${s}`);
       return r;
     });
@@ -187,7 +186,7 @@ export const discretizationHypothesis: Study<P> = {
       let sc = 0;
       const lt: number[] = [];
       for (let s = 0; s < p.seeds; s++) {
-        const r = gdRun(p, w, p.lr, p.steps, data, ctx.rng.child('init', w, s));
+        const r = gdRun(p, w, p.lr, p.steps, data, ctx.rng.child('init', w, s), ctx.signal);
         sf += rmsDistance(r.test, fRef) ** 2;
         sc += rmsDistance(r.curve, cRef) ** 2;
         lt.push(Math.log(r.testLoss));
@@ -236,10 +235,10 @@ export const discretizationHypothesis: Study<P> = {
 
     // step size at equal τ: GD with η against a reference with η/8 of the smallest
     const etaRef = etas[0] / 8;
-    const ref = gdRun(p, p.etaWidth, etaRef, Math.round(p.etaTau / etaRef), data, ctx.rng.child('eta-init'));
+    const ref = gdRun(p, p.etaWidth, etaRef, Math.round(p.etaTau / etaRef), data, ctx.rng.child('eta-init'), ctx.signal);
     tick(p.etaWidth * 4, `η reference ${etaRef}`);
     const devEta = etas.map((eta) => {
-      const r = gdRun(p, p.etaWidth, eta, Math.round(p.etaTau / eta), data, ctx.rng.child('eta-init'));
+      const r = gdRun(p, p.etaWidth, eta, Math.round(p.etaTau / eta), data, ctx.rng.child('eta-init'), ctx.signal);
       maxRises = Math.max(maxRises, r.rises);
       tick(p.etaWidth * 4, `η=${eta}`);
       return rmsDistance(r.test, ref.test);
@@ -253,7 +252,7 @@ export const discretizationHypothesis: Study<P> = {
     return { scalars, series };
   },
 
-  compare(_pred: Observations, meas: Observations, p: P) {
+  compare(_pred, meas, p) {
     const s = meas.scalars;
     const ws = sortedWidths(p);
     const all = [...ws, s['reference width']];
@@ -330,4 +329,4 @@ export const discretizationHypothesis: Study<P> = {
     },
     { id: 'curves', title: 'Training loss curves by width', x: { label: 'step' }, y: { label: 'train ½·MSE', log: true }, series: [{ name: 'training loss' }] },
   ],
-};
+});

@@ -57,7 +57,6 @@ const Params = z.object({
   /** (β, ε) pairs per X, solved together (one factorization); the risk of a seed is their mean */
   draws: z.number().int().min(1).max(64).default(8),
 });
-type P = z.infer<typeof Params>;
 
 const gammaOf = (p: number, n: number) => p / n;
 

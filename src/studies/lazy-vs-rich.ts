@@ -13,7 +13,7 @@
  * Each α trains until the loss is ≤ `lossRatio` × its initial value.
  *
  * Prediction. Lazy limit (α → ∞): the network follows its linearization at θ₀, so the weights move by
- * Δθ = (1/α)·Δθ_lin with Δθ_lin computed from the NTK at init alone (src/observe/kernel.ts,
+ * Δθ = (1/α)·Δθ_lin with Δθ_lin computed from the NTK at init alone (src/theory/linearized.ts,
  * `linearizedGradientDescent`): relative weight change = C/α with C = ‖Δθ_lin‖/‖θ₀‖, kernel change → 0, and
  * the neurons stay where they were. Rich limit (α → 0): mean-field/small-init dynamics, the neurons travel
  * far, the tangent kernel changes by O(1) or more, and the mass |aᵢ|‖wᵢ‖ concentrates on the teacher lines.
@@ -50,7 +50,8 @@ import { sgd } from '../nn/optim.ts';
 import { fit } from '../nn/train.ts';
 import { makeCircleTeacherTask } from '../data/circle.ts';
 import { neuronPositions, type TwoLayerStudent, twoLayerStudent } from '../nn/twoLayer.ts';
-import { empiricalNtk, linearizedGradientDescent, relativeKernelChange, relativeWeightChange, snapshotParams } from '../observe/kernel.ts';
+import { empiricalNtk, relativeKernelChange, relativeWeightChange, snapshotParams } from '../observe/kernel.ts';
+import { linearizedGradientDescent } from '../theory/linearized.ts';
 import { massNearLines } from '../observe/trajectory.ts';
 import { defineStudy, type Figure, type MeasureContext, type MetricSpec, type RegimeCheck, type Series } from './types.ts';
 
@@ -194,7 +195,7 @@ export const lazyVsRich = defineStudy(Params, {
       const loss = () => op.scale(op.mean(op.square(op.sub(s.forward(X), Y))), 0.5 / (alpha * alpha));
       if (Number.isNaN(lazyC)) {
         // lazy limit: r_{t+1} = (I − η₀(s/N)K_h) r_t with K_h = K_f/α² the NTK of the α = 1 model; the
-        // weights move by ‖Δθ‖ = D·√(s/N)/α, D = η₀√(ΣrᵀKΣr) (see src/observe/kernel.ts)
+        // weights move by ‖Δθ‖ = D·√(s/N)/α, D = η₀√(ΣrᵀKΣr) (see src/theory/linearized.ts)
         const sN = scales[0] / N;
         const K = { rows: N, cols: N, data: K0.data.map((v) => (v * sN) / (alpha * alpha)) };
         const r0 = Array.from(train.y, (v) => -v); // f₀ ≡ 0 (symmetric init)

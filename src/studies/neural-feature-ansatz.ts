@@ -65,8 +65,13 @@ const Params = z.object({
   /** rank of U (the number of relevant directions) */
   rank: z.number().int().min(1).max(4).default(2),
   link: z.enum(['sin-sum', 'product']).default('sin-sum'),
-  /** frequency of the sin-sum link: g(z) = Σ_j sin(ω z_j) */
+  /** frequency of the sin-sum link: g(z) = Σ_j c_j sin(ω z_j) */
   frequency: z.number().positive().max(10).default(2),
+  /**
+   * amplitudes c_j of the sin-sum link (missing ones are 1): unequal amplitudes make the AGOP anisotropic inside
+   * span(U) (in-span eigenvalue ratio ≈ (c₁/c₂)² = 4 for [2, 1]), so that α = 1 and α = ½ predict different spectra
+   */
+  amplitudes: z.array(z.number().positive().max(10)).max(4).default([2, 1]),
   width: z.number().int().min(8).max(512).default(128),
   nTrain: z.number().int().min(100).max(10000).default(2000),
   nTest: z.number().int().min(100).max(5000).default(1000),
@@ -102,6 +107,12 @@ function traceFree(a: Mat): Mat {
   return { rows: d, cols: d, data: out };
 }
 
+/** log(λ₁/λ₂) of a symmetric matrix: the anisotropy of its top two directions (inside span(U) once the overlap is ≈ 1). */
+function logEigenRatio(a: Mat): number {
+  const ev = Array.from(eigvalsh(a)).sort((x, y) => y - x);
+  return Math.log(ev[0] / ev[1]);
+}
+
 function frobeniusNormalized(a: Mat): Float64Array {
   const n = norm(a.data) || 1;
   return a.data.map((v) => v / n);
@@ -126,9 +137,10 @@ function teacherLink(p: P): (z: Float64Array) => number {
       for (let j = 0; j < zz.length; j++) s *= zz[j];
       return s;
     };
+  const c = (j: number) => p.amplitudes[j] ?? 1;
   return (zz) => {
     let s = 0;
-    for (let j = 0; j < zz.length; j++) s += Math.sin(omega * zz[j]);
+    for (let j = 0; j < zz.length; j++) s += c(j) * Math.sin(omega * zz[j]);
     return s;
   };
 }
@@ -281,7 +293,12 @@ export const neuralFeatureAnsatz = defineStudy(Params, {
       [`init top-${k} overlap with span(U)`]: subspaceOverlap(init.nfm, task.U),
       [`AGOP top-${k} overlap with span(U)`]: subspaceOverlap(final.agop, task.U),
       'held-out relative MSE': testError(),
+      'log(λ₁/λ₂) of W₁ᵀW₁': logEigenRatio(final.nfm),
+      'log(λ₁/λ₂) of AGOP': logEigenRatio(final.agop),
+      'log(λ₁/λ₂) of AGOP^½': logEigenRatio(final.agopHalf),
     };
+    // the exponent the spectra imply: W₁ᵀW₁ ∝ AGOP^α gives log(λ₁/λ₂)(W₁ᵀW₁) = α·log(λ₁/λ₂)(AGOP)
+    scalars['measured exponent α̂'] = scalars['log(λ₁/λ₂) of W₁ᵀW₁'] / scalars['log(λ₁/λ₂) of AGOP'];
     return {
       scalars,
       series,

@@ -55,7 +55,6 @@ const Params = z.object({
   /** independent initializations per width, averaged in log space */
   seeds: z.number().int().min(1).max(20).default(3),
 });
-type P = z.infer<typeof Params>;
 
 /** Target: a smooth 1-D function on [−1, 1]; inputs carry a constant coordinate so the kernel sees offsets. */
 function data(n: number, grid: boolean, rng: { uniform(): number }): { x: Float64Array; y: Float64Array } {
@@ -201,7 +200,7 @@ export const ntkLinearization = defineStudy(Params, {
     return { scalars, series };
   },
 
-  compare(_pred: Observations, meas: Observations, p: P) {
+  compare(_pred, meas, p) {
     const ws = p.widths;
     const get = (key: string) => ws.map((w) => meas.scalars[`${key}@${w}`]);
     const metrics: MetricSpec[] = [];

@@ -32,6 +32,8 @@ import { quantaScaling } from './quanta-scaling/index.ts';
 import { randomFeatureScalingLaw } from './random-feature-scaling-law.ts';
 import { hermiteLearningOrder } from './hermite-learning-order/index.ts';
 import { singleIndexFeatureLearning } from './single-index-feature-learning/index.ts';
+import { lmScalingLaws } from './lm-scaling-laws/index.ts';
+import { mupTransformerTransfer } from './mup-transformer-transfer/index.ts';
 import type { AnyStudy } from './types.ts';
 
 export const STUDIES: AnyStudy[] = [
@@ -68,6 +70,8 @@ export const STUDIES: AnyStudy[] = [
   quantaScaling,
   singleIndexFeatureLearning,
   hermiteLearningOrder,
+  lmScalingLaws,
+  mupTransformerTransfer,
 ].sort((a, b) => a.catalog - b.catalog) as AnyStudy[];
 
 export function findStudy(id: string): AnyStudy | undefined {

@@ -34,7 +34,8 @@ import { firstCrossing, randomOrthonormalColumns } from '../core/stats.ts';
 import { tensor } from '../core/tensor.ts';
 import { type DeepLinearNet, deepLinearRandom, linearRegressionLoss, sampleMoments } from '../nn/deepLinear.ts';
 import { throwIfAborted } from '../nn/train.ts';
-import { empiricalNtk, kernelRegression, kernelTargetAlignment } from '../observe/kernel.ts';
+import { empiricalNtk, kernelTargetAlignment } from '../observe/kernel.ts';
+import { kernelRegression } from '../theory/linearized.ts';
 import { defineStudy, type MetricSpec, type RegimeCheck, type Series } from './types.ts';
 
 const Params = z.object({
@@ -51,7 +52,6 @@ const Params = z.object({
   /** measure the NTK every this many steps */
   kernelEvery: z.number().int().min(1).max(10000).default(5),
 });
-type P = z.infer<typeof Params>;
 
 /** An n × d matrix with orthonormal rows (a Haar frame, drawn row by row), scaled by √d. */
 function orthogonalRows(n: number, d: number, rng: Rng): Float64Array {

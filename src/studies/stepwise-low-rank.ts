@@ -58,7 +58,7 @@
  */
 import { z } from 'zod';
 import { eigvalsh } from '../core/linalg.ts';
-import type { Mat } from '../core/mat.ts';
+import type { FloatArray, Mat } from '../core/mat.ts';
 import * as op from '../core/ops.ts';
 import type { Rng } from '../core/random.ts';
 import { linearSlope, unitIncrements } from '../core/stats.ts';
@@ -66,6 +66,7 @@ import { param, tensor } from '../core/tensor.ts';
 import { randomOrthonormal } from '../data/basis.ts';
 import { sgd } from '../nn/optim.ts';
 import { fit } from '../nn/train.ts';
+import { gramRows } from '../observe/matrix.ts';
 import { singularValuesOf, stableRankFromSingularValues } from '../observe/rank.ts';
 import { resolvedPeaks } from '../observe/trajectory.ts';
 import { saxeModeTrajectory } from '../theory/saxe.ts';
@@ -104,19 +105,8 @@ function horizon(p: P, sigma: number): number {
   return (1.15 * (Math.log(Math.max(sMin / mu0 - 1, 1)) + Math.log(99))) / (8 * sMin);
 }
 
-/** M = WᵀW with W stored as [d, m] (column j = neuron j's w_j): M = Σ_j w_j w_jᵀ. */
-function gramOf(w: Float64Array | Float32Array, d: number, m: number): Mat {
-  const M = new Float64Array(d * d);
-  for (let a = 0; a < d; a++) {
-    for (let b = a; b < d; b++) {
-      let v = 0;
-      for (let j = 0; j < m; j++) v += w[a * m + j] * w[b * m + j];
-      M[a * d + b] = v;
-      M[b * d + a] = v;
-    }
-  }
-  return { rows: d, cols: d, data: M };
-}
+/** M = WᵀW with W stored as [d, m] (column j = neuron j's w_j): M = Σ_j w_j w_jᵀ, the Gram matrix of W's rows. */
+const gramOf = (w: FloatArray, d: number, m: number): Mat => gramRows({ rows: d, cols: m, data: w instanceof Float64Array ? w : Float64Array.from(w) });
 
 interface RunResult {
   halfTimes: number[];

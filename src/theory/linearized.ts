@@ -20,9 +20,15 @@
  * V diag(g(λᵢ + δ/s)) Vᵀ with g(μ) = −expm1(−ηsμt)/μ (→ ηst as μ → 0), so a singular K(X,X) is fine;
  * for t = ∞ and μ ≤ 0 (null directions, which never move) g = 0. t → ∞ with δ > 0 gives kernel ridge
  * regression with ridge δ/s; with δ = 0, the min-norm interpolant.
+ *
+ * With a kernel measured on a network (src/observe/kernel.ts) the same eigenbasis gives kernel regression
+ * f(x) = K(x, X)(K(X, X) + δI)⁺y with a relative cutoff for the pseudo-inverse, and GD of the linearized
+ * model from a residual r₀ with its parameter displacement ‖Δθ_T‖² = η² sᵀKs, s = Σ_{t<T} r_t (Lee et al. 2019).
  */
 import { eigh } from '../core/linalg.ts';
 import type { Mat } from '../core/mat.ts';
+import { checkSquare, checkVector } from '../observe/kernel.ts';
+import { checkMat as checkMatShape } from '../observe/matrix.ts';
 
 export type LinearizedMethod = 'flow' | 'gd';
 export type LossNormalization = 'sum' | 'mean';
@@ -67,6 +73,30 @@ function checkMat(name: string, m: Mat | undefined, rows: number, cols: number):
   }
 }
 
+/** Coordinates of the k columns of r (n × k, row-major) in the eigenbasis V (column a: eigenvector a): w = Vᵀr. */
+function toEigenbasis(V: Float64Array, n: number, r: ArrayLike<number>, k = 1): Float64Array {
+  const w = new Float64Array(n * k);
+  for (let a = 0; a < n; a++)
+    for (let i = 0; i < n; i++) {
+      const v = V[i * n + a];
+      if (v === 0) continue;
+      for (let c = 0; c < k; c++) w[a * k + c] += v * r[i * k + c];
+    }
+  return w;
+}
+
+/** Back from eigen-coordinates: V w (n × k). */
+function fromEigenbasis(V: Float64Array, n: number, w: ArrayLike<number>, k = 1): Float64Array {
+  const out = new Float64Array(n * k);
+  for (let i = 0; i < n; i++)
+    for (let a = 0; a < n; a++) {
+      const v = V[i * n + a];
+      if (v === 0) continue;
+      for (let c = 0; c < k; c++) out[i * k + c] += v * w[a * k + c];
+    }
+  return out;
+}
+
 /** Closed-form linearized dynamics; evaluate at any time with the returned functions. */
 export function linearizedDynamics(input: LinearizedMatInput): LinearizedDynamics {
   const K = input.kernelTrain;
@@ -96,13 +126,7 @@ export function linearizedDynamics(input: LinearizedMatInput): LinearizedDynamic
   // r = Y − f₀(X); w = Vᵀ r (n × k)
   const r = Float64Array.from(input.targets.data);
   if (input.f0Train) for (let i = 0; i < r.length; i++) r[i] -= input.f0Train.data[i];
-  const w = new Float64Array(n * k);
-  for (let a = 0; a < n; a++)
-    for (let i = 0; i < n; i++) {
-      const v = V.data[i * n + a];
-      if (v === 0) continue;
-      for (let c = 0; c < k; c++) w[a * k + c] += v * r[i * k + c];
-    }
+  const w = toEigenbasis(V.data, n, r, k);
 
   /** g(μ) = A⁻¹(I − propagator) per eigen-direction, μ = λ + δ/s. */
   const gain = (mu: number, t: number): number => {
@@ -133,14 +157,7 @@ export function linearizedDynamics(input: LinearizedMatInput): LinearizedDynamic
       const g = gain(values[a] + shift, t);
       for (let c = 0; c < k; c++) scaled[a * k + c] = g * w[a * k + c];
     }
-    const alpha = new Float64Array(n * k);
-    for (let i = 0; i < n; i++)
-      for (let a = 0; a < n; a++) {
-        const v = V.data[i * n + a];
-        if (v === 0) continue;
-        for (let c = 0; c < k; c++) alpha[i * k + c] += v * scaled[a * k + c];
-      }
-    return alpha;
+    return fromEigenbasis(V.data, n, scaled, k);
   };
 
   const predict = (kernel: Mat, f0: Mat | undefined, alpha: Float64Array): Mat => {
@@ -265,4 +282,115 @@ export function linearized(input: LinearizedInput): LinearizedOutput {
     if (Kt) out.test?.push(fromMat(dyn.testAt(t), Y.vector));
   }
   return out;
+}
+
+// ---- kernel regression and linearized GD with a measured kernel (the same eigenbasis method) ----------
+
+export interface KernelRegressionOptions {
+  /** ridge δ ≥ 0 added to the diagonal (default 0) */
+  ridge?: number;
+  /** eigenvalues below rcond·λ_max are treated as zero in the pseudo-inverse (default 1e-12) */
+  rcond?: number;
+}
+
+/**
+ * Kernel regression predictions f(x_test) = K(X_test, X) (K(X, X) + δI)⁺ y.
+ * `kTrain`: n × n, `kCross`: m × n (rows: test points), `y`: n targets.
+ */
+export function kernelRegression(kTrain: Mat, kCross: Mat, y: ArrayLike<number>, opts: KernelRegressionOptions = {}): Float64Array {
+  checkSquare(kTrain, 'kTrain');
+  checkMatShape(kCross, 'kCross');
+  const n = kTrain.rows;
+  if (kCross.cols !== n) throw new Error(`kernelRegression: kCross has ${kCross.cols} columns, expected ${n} (one per training point)`);
+  checkVector(y, 'y', n);
+  const ridge = opts.ridge ?? 0;
+  const rcond = opts.rcond ?? 1e-12;
+  if (!(ridge >= 0) || !Number.isFinite(ridge)) throw new Error(`kernelRegression: ridge must be a finite number ≥ 0, got ${ridge}`);
+  if (!(rcond >= 0) || !Number.isFinite(rcond)) throw new Error(`kernelRegression: rcond must be a finite number ≥ 0, got ${rcond}`);
+  const A = Float64Array.from(kTrain.data);
+  for (let i = 0; i < n; i++) A[i * n + i] += ridge;
+  const { values, vectors } = eigh({ rows: n, cols: n, data: A });
+  const lmax = Math.max(...Array.from(values, Math.abs));
+  // c = V diag(1/λ) Vᵀ y over the kept eigenvalues
+  const proj = toEigenbasis(vectors.data, n, y);
+  const c = fromEigenbasis(
+    vectors.data,
+    n,
+    proj.map((p, k) => (Math.abs(values[k]) > rcond * lmax ? p / values[k] : 0)),
+  );
+  const m = kCross.rows;
+  const out = new Float64Array(m);
+  for (let t = 0; t < m; t++) {
+    let s = 0;
+    for (let i = 0; i < n; i++) s += kCross.data[t * n + i] * c[i];
+    out[t] = s;
+  }
+  return out;
+}
+
+export interface LinearizedGdResult {
+  /** steps taken (the given `steps`, or the first step count reaching `untilLossRatio`) */
+  steps: number;
+  /** r_T = (I − ηK)^T r₀ */
+  residual: Float64Array;
+  /** ‖r_T‖² / ‖r₀‖² */
+  lossRatio: number;
+  /** ‖Δθ_T‖ of the linearized model, √(η² sᵀKs) with s = Σ_{t<T} r_t */
+  displacement: number;
+}
+
+/**
+ * Gradient descent on ½‖f − y‖² of the model linearized at θ₀, whose Gram matrix is K = J Jᵀ (n × n, the
+ * kernel that multiplies the residual in r_{t+1} = (I − ηK) r_t), from the initial residual r₀ = f₀ − y.
+ * Runs `steps` steps, or (with `untilLossRatio`) the fewest steps T ≤ maxSteps with ‖r_T‖² ≤ ratio·‖r₀‖².
+ */
+export function linearizedGradientDescent(
+  K: Mat,
+  r0: ArrayLike<number>,
+  eta: number,
+  opts: { steps: number } | { untilLossRatio: number; maxSteps: number },
+): LinearizedGdResult {
+  checkSquare(K, 'K');
+  const n = K.rows;
+  checkVector(r0, 'r0', n);
+  if (!(eta > 0) || !Number.isFinite(eta)) throw new Error(`linearizedGradientDescent: eta must be a positive finite number, got ${eta}`);
+  const { values, vectors } = eigh(K);
+  const proj = toEigenbasis(vectors.data, n, r0);
+  const r0sq = proj.reduce((a, p) => a + p * p, 0);
+  let T: number;
+  if ('steps' in opts) {
+    if (!Number.isInteger(opts.steps) || opts.steps < 0) throw new Error(`linearizedGradientDescent: steps must be a non-negative integer, got ${opts.steps}`);
+    T = opts.steps;
+  } else {
+    const { untilLossRatio: ratio, maxSteps } = opts;
+    if (!(ratio > 0 && ratio < 1)) throw new Error(`linearizedGradientDescent: untilLossRatio must be in (0, 1), got ${ratio}`);
+    if (!Number.isInteger(maxSteps) || maxSteps < 1) throw new Error(`linearizedGradientDescent: maxSteps must be a positive integer, got ${maxSteps}`);
+    // ‖r_T‖² = Σ_k (q_kᵀr₀)² (1 − ηλ_k)^{2T}: advance the per-mode factors one step at a time
+    const e2 = proj.map((p) => p * p);
+    const g2 = values.map((l) => (1 - eta * l) ** 2);
+    T = 0;
+    let loss = r0sq;
+    while (T < maxSteps && loss > ratio * r0sq) {
+      loss = 0;
+      for (let k = 0; k < n; k++) {
+        e2[k] *= g2[k];
+        loss += e2[k];
+      }
+      T++;
+    }
+  }
+  const rT = new Float64Array(n);
+  let rsq = 0;
+  let quad = 0;
+  for (let k = 0; k < n; k++) {
+    const g = 1 - eta * values[k];
+    const rk = proj[k] * g ** T;
+    rT[k] = rk;
+    rsq += rk * rk;
+    // Σ_{t<T} g^t = (1 − g^T)/(1 − g) = (1 − g^T)/(ηλ); → T as ηλ → 0
+    const sk = Math.abs(eta * values[k]) < 1e-14 ? proj[k] * T : (proj[k] * (1 - g ** T)) / (eta * values[k]);
+    quad += values[k] * sk * sk;
+  }
+  const residual = fromEigenbasis(vectors.data, n, rT);
+  return { steps: T, residual, lossRatio: r0sq > 0 ? rsq / r0sq : 0, displacement: eta * Math.sqrt(Math.max(0, quad)) };
 }

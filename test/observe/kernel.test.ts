@@ -6,14 +6,8 @@ import { Rng } from '../../src/core/random.ts';
 import { param, tensor } from '../../src/core/tensor.ts';
 import { deepLinearRandom } from '../../src/nn/deepLinear.ts';
 import { twoLayerStudent } from '../../src/nn/twoLayer.ts';
-import {
-  empiricalNtk,
-  kernelRegression,
-  kernelTargetAlignment,
-  linearizedGradientDescent,
-  relativeKernelChange,
-  relativeWeightChange,
-} from '../../src/observe/kernel.ts';
+import { empiricalNtk, kernelTargetAlignment, relativeKernelChange, relativeWeightChange } from '../../src/observe/kernel.ts';
+import { kernelRegression, linearizedGradientDescent } from '../../src/theory/linearized.ts';
 import { gaussianMat } from './fixtures.ts';
 
 const maxAbs = (a: ArrayLike<number>, b: ArrayLike<number>) => {

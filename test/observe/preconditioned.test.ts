@@ -11,7 +11,7 @@ import * as op from '../../src/core/ops.ts';
 import { Rng } from '../../src/core/random.ts';
 import { param, tensor } from '../../src/core/tensor.ts';
 import { mlp } from '../../src/nn/mlp.ts';
-import { adam } from '../../src/nn/optim.ts';
+import { adam, adamStateOf, updateBuffers } from '../../src/nn/optim.ts';
 import { sharpness } from '../../src/observe/hessian.ts';
 import { adamPreconditionedSharpness, adamPreconditioner, adamStabilityThreshold, preconditionedSharpness } from '../../src/observe/preconditioned.ts';
 
@@ -75,18 +75,21 @@ describe('known limits', () => {
   it('Adam’s preconditioner reproduces Adam’s update: Δθ = −η P⁻¹ m', () => {
     const opt = adam(0.01, { beta1: 0.9, beta2: 0.99, eps: 1e-6 });
     const params = [Float64Array.from([1, 2, 3])];
-    let state = opt.init(params);
+    let chainState = opt.init(params);
     const gs = [Float64Array.from([0.3, -1.2, 0.05]), Float64Array.from([-0.1, 0.4, 2])];
     let last: Float64Array[] = [];
     for (const g of gs) {
-      const r = opt.update([g], state, params);
-      state = r.state;
-      last = r.updates as Float64Array[];
+      last = [Float64Array.from(g)];
+      chainState = opt.update(last, chainState, params);
     }
+    const state = adamStateOf(chainState);
+    if (!state) throw new Error('no Adam state in the chain');
     const P = adamPreconditioner(state, { beta1: 0.9, beta2: 0.99, eps: 1e-6 });
     // float rounding of a handful of operations
     for (let j = 0; j < 3; j++) expect(Math.abs(last[0][j] - (-0.01 * state.m[0][j]) / P[j])).toBeLessThan(1e-15);
-    expect(() => adamPreconditioner(opt.init(params))).toThrow(/state.t = 0/);
+    const fresh = adamStateOf(opt.init(params));
+    if (!fresh) throw new Error('no Adam state in the chain');
+    expect(() => adamPreconditioner(fresh)).toThrow(/state.t = 0/);
   });
 
   it('frozen-preconditioner EMA momentum is stable iff λ_max(P⁻¹H) < (2 + 2β₁)/((1 − β₁)η) = 38/η', () => {
@@ -120,12 +123,11 @@ describe('on a real Adam run', () => {
   it('adamPreconditionedSharpness equals the dense computation with Adam’s own P', () => {
     const { loss, ps, n, H } = smallMlp();
     const opt = adam(0.01);
-    let state = opt.init(ps.map((p) => p.data));
-    for (let t = 0; t < 5; t++) {
-      const r = opt.update(valueAndGrad(loss, ps).grads, state, ps.map((p) => p.data));
-      state = r.state;
-    }
+    let chainState = opt.init(ps.map((p) => p.data));
+    for (let t = 0; t < 5; t++) chainState = opt.update(updateBuffers(valueAndGrad(loss, ps).grads), chainState, ps.map((p) => p.data));
     // parameters unchanged (updates not applied), so the dense Hessian H still applies
+    const state = adamStateOf(chainState);
+    if (!state) throw new Error('no Adam state in the chain');
     const P = adamPreconditioner(state);
     const M = new Float64Array(n * n);
     for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) M[i * n + j] = (H[i * n + j] + H[j * n + i]) / 2 / Math.sqrt(P[i] * P[j]);

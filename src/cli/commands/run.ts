@@ -133,13 +133,16 @@ export function registerRun(program: Command): void {
         })),
       );
       const flat = await executeTasks(tasks, { storeDir: resolve(flags.store ?? './lmech-data'), workers, quiet: flags.json === true, force: flags.force === true });
-      let at = 0;
       const peakHeap: (number | null)[] = [];
-      const results = studies.map((s, i) => {
-        const peaks = flat.slice(at, at + seedLists[i].length).flatMap((r) => runResources(r)?.peakHeapBytes ?? []);
+      const results: StudyResult[] = [];
+      let at = 0;
+      studies.forEach((s, i) => {
+        const mine = flat.slice(at, at + seedLists[i].length);
+        at += seedLists[i].length;
+        const peaks = mine.flatMap((r) => runResources(r)?.peakHeapBytes ?? []);
         peakHeap.push(peaks.length ? Math.max(...peaks) : null);
-        const r = foldSeeds(s, flat.slice(at, (at += seedLists[i].length)));
-        return flags.power ? withPower(s, r) : r;
+        const r = foldSeeds(s, mine);
+        results.push(flags.power ? withPower(s, r) : r);
       });
       if (flags.out) {
         const { writeReport } = await import('../../report/html.ts');

@@ -36,6 +36,32 @@ export interface KrrDomain {
   singleMode(level: number, rng: Rng): (point: number) => number;
   /** a random function with exactly power P_ℓ in each level ℓ (P indexed by level), on all M points */
   mixture(power: Float64Array, rng: Rng): Float64Array;
+  /**
+   * Effective dimension of the inputs: the participation ratio (Σσ)²/Σσ² of the eigenvalues σ of the input
+   * covariance over all M points (d on the hypercube, 2 on the circle). A diagnostic of the data, not of its name:
+   * the Gaussian-equivalence behind eigenlearning needs high-dimensional inputs (Tomasini, Sclocchi & Wyart 2022).
+   */
+  inputDimension: number;
+}
+
+/** Participation ratio of the covariance of `dim`-dimensional points given by `coord(j, i)`, j < M (the mean removed). */
+export function participationRatio(M: number, dim: number, coord: (j: number, i: number) => number): number {
+  const mu = new Float64Array(dim);
+  for (let j = 0; j < M; j++) for (let i = 0; i < dim; i++) mu[i] += coord(j, i) / M;
+  const C = new Float64Array(dim * dim);
+  const x = new Float64Array(dim);
+  for (let j = 0; j < M; j++) {
+    for (let i = 0; i < dim; i++) x[i] = coord(j, i) - mu[i];
+    for (let a = 0; a < dim; a++) for (let b = 0; b < dim; b++) C[a * dim + b] += (x[a] * x[b]) / M;
+  }
+  // (Σσ)² / Σσ² = (tr C)² / tr(C²) (C symmetric), no eigendecomposition needed
+  let tr = 0;
+  let tr2 = 0;
+  for (let a = 0; a < dim; a++) {
+    tr += C[a * dim + a];
+    for (let b = 0; b < dim; b++) tr2 += C[a * dim + b] * C[b * dim + a];
+  }
+  return (tr * tr) / tr2;
 }
 
 /** Kernel values as a function of the data: the caller evaluates the kernel between a reference point and one point per class. */
@@ -72,6 +98,8 @@ export function hypercubeDomain(d: number, kernel: KernelOnPoints): KrrDomain {
   const levelEigenvalues = checkEigenvalues('hypercube', raw, Math.abs(table[0]));
   const levelMultiplicity = Float64Array.from({ length: d + 1 }, (_, k) => binomial(d, k));
   return {
+    // point j's coordinate i is the i-th bit of j as ±1 (the same points the kernel table was built on)
+    inputDimension: participationRatio(M, d, (j, b) => ((j >> b) & 1 ? -1 : 1)),
     name: 'hypercube',
     size: M,
     table,
@@ -119,6 +147,7 @@ export function circleDomain(log2M: number, kernel: KernelOnPoints): KrrDomain {
   const cosTable = Float64Array.from({ length: M }, (_, j) => Math.cos((2 * Math.PI * j) / M));
   const offset = (a: number, b: number) => (a - b + M) % M;
   return {
+    inputDimension: participationRatio(M, 2, (j, i) => points[j][i]),
     name: 'circle',
     size: M,
     table,

@@ -39,8 +39,9 @@
  *     1.7, 14, 5.0, 11, 7.0, 6.5 at n = 4, 8, …, 128 and of √2 cos(4θ + ψ) up to 6.6 (quick profile with
  *     `domain: 'circle', modeLevels: [1, 4, 16]`, seed 0); with δ = 0.1 the ratio falls to 1.1–1.3 at n ≥ 32 but is
  *     3.0 at n = 8. That is the known failure of the spectral-bias (Gaussian-equivalence) prediction for ridgeless
- *     KRR on low-dimensional data (Tomasini et al. 2022), so circle runs are flagged out-of-regime rather than
- *     counted as falsifications. The catalog's example set-up was the circle; its alternatives (Gaussian data) are
+ *     KRR on low-dimensional data (Tomasini et al. 2022), so low-dimensional data is flagged out-of-regime rather than
+ *     counted as a falsification: by a diagnostic of the data, the participation ratio of the input covariance
+ *     (16 on this cube, 2 on the circle; need ≥ 8), not by the domain's name. The catalog's example set-up was the circle; its alternatives (Gaussian data) are
  *     high-dimensional like this cube, on which every point agrees within 10% (the largest deviation is a
  *     systematic +5–8% for the degree-1 mode at n = 128–256, where its MSE is ~1e-3 of its norm: 60 draws × 8
  *     modes, relative SE 1.5%).
@@ -69,7 +70,7 @@ import {
   levelOffsets,
   samplePoints,
 } from './domains.ts';
-import { defineStudy, type Figure, type MetricSpec, type RegimeCheck, type Series } from '../types.ts';
+import { defineStudy, type Figure, type MetricSpec, type Observations, type RegimeCheck, type Series } from '../types.ts';
 
 const Params = z.object({
   /** data distribution: uniform on the hypercube {±1}^d, or on an M-point lattice of the circle */
@@ -151,6 +152,26 @@ function targets(p: P, domain: KrrDomain): Target[] {
 const ridgeLabel = (d: number) => `δ=${d}`;
 const mseKey = (target: string, ridge: number, n: number) => `test MSE[${target}, ${ridgeLabel(ridge)}, n=${n}]`;
 const levelKey = (l: number) => `learnability of level ${l}`;
+const e0Key = (ridge: number, n: number) => `E₀[${ridgeLabel(ridge)}, n=${n}]`;
+/** The prediction's overall factor on every test MSE (1): the scalar detection power perturbs for the MSE metrics. */
+const MSE_FACTOR = 'test MSE factor (×)';
+const SUM_KEY = 'learnability sum over the included levels';
+
+/**
+ * The rival without the overfitting coefficient: E = Σ(1 − Lᵢ)²vᵢ² (the bias term alone, E₀ = 1), from the
+ * prediction's E = E₀(Σ(1 − Lᵢ)²vᵢ² + ε²) − ε² and its E₀ per (δ, n). A referee's first guess for a "spectral bias"
+ * learning curve; eigenlearning's E₀ = n/(n − ΣLᵢ²) is what makes the ridgeless curve right.
+ */
+function withoutOverfittingCoefficient(p: P, pred: Observations): Observations {
+  const scalars = { ...pred.scalars };
+  for (const key of Object.keys(scalars)) {
+    const m = /^test MSE\[.*, (δ=[^,]+), n=(\d+)\]$/.exec(key);
+    if (!m) continue;
+    const e0 = scalars[`E₀[${m[1]}, n=${m[2]}]`];
+    scalars[key] = (scalars[key] + p.noise) / e0 - p.noise;
+  }
+  return { ...pred, scalars };
+}
 
 function conservationLevels(p: P, domain: KrrDomain): number {
   return Math.min(p.conservationMaxLevel, domain.levelEigenvalues.length - 1);
@@ -256,6 +277,14 @@ export const eigenlearningCurves = defineStudy(Params, {
   ],
   core: true,
   quick: { sizes: [4, 8, 16, 32, 64, 128], draws: 30, testPoints: 2048 },
+  controls: [
+    {
+      name: 'no overfitting coefficient (E₀ = 1)',
+      description: 'the bias term Σ(1 − Lᵢ)²vᵢ² alone as the test MSE: the naive spectral-bias curve without eigenlearning’s E₀ = n/(n − ΣLᵢ²)',
+      predict: (p, pred) => withoutOverfittingCoefficient(p, pred),
+    },
+  ],
+  seeds: { default: 5, threshold: 0.5 },
 
   predict(p) {
     const domain = makeDomain(p);
@@ -272,6 +301,7 @@ export const eigenlearningCurves = defineStudy(Params, {
         for (const n of sizes) {
           const r = eigenlearning({ eigenvalues, targetCoefficients: v, n, ridge, noise: p.noise });
           scalars[mseKey(t.label, ridge, n)] = r.testMseClean;
+          scalars[e0Key(ridge, n)] = r.overfittingCoefficient;
           ys.push(r.testMseClean);
           ls.push(r.targetLearnability);
           if (t.level !== null && t.level === p.modeLevels[0]) scalars[`κ[${ridgeLabel(ridge)}, n=${n}]`] = r.kappa;
@@ -298,6 +328,7 @@ export const eigenlearningCurves = defineStudy(Params, {
     }
     scalars['learnability sum over the included levels'] = low;
     scalars['learnability sum over all modes'] = r.learnabilitySum;
+    scalars[MSE_FACTOR] = 1;
     series.push({ name: 'per-mode learnability at n_c', group: 'ridgeless', kind: 'predicted', x: xs, y: ys });
     return { scalars, series };
   },
@@ -406,6 +437,7 @@ export const eigenlearningCurves = defineStudy(Params, {
     notes.push(
       `Conservation law at n = ${n}: the measured learnabilities of all modes of ${word} ≤ ${top} sum to ${meanSum.toFixed(6)} (mean over ${p.draws} draws)${top === domain.levelEigenvalues.length - 1 ? ', a complete orthonormal set, so n up to rounding' : ''}.`,
     );
+    scalars['input dimension (participation ratio)'] = domain.inputDimension;
     return { scalars, series, notes };
   },
 
@@ -416,6 +448,7 @@ export const eigenlearningCurves = defineStudy(Params, {
     const word = p.domain === 'hypercube' ? 'degree' : 'frequency';
     const labels = p.modeLevels.map((k) => `mode, ${word} ${k}`).concat(`power law β=${p.powerLawExponent}`);
     const metrics: MetricSpec[] = [];
+    const factor = pred.scalars[MSE_FACTOR] ?? Number.NaN;
     for (const ridge of p.ridges) {
       for (const [range, lo, hi, tol] of [
         ['n ≥ 16', 16, Number.POSITIVE_INFINITY, 0.1],
@@ -427,7 +460,7 @@ export const eigenlearningCurves = defineStudy(Params, {
           for (const n of sizes) {
             if (n < lo || n > hi) continue;
             const k = mseKey(label, ridge, n);
-            const e = Math.abs(meas.scalars[k] / pred.scalars[k] - 1);
+            const e = Math.abs(meas.scalars[k] / (factor * pred.scalars[k]) - 1);
             if (!Number.isFinite(e)) {
               worst = Number.NaN;
               at = `${label}, n=${n}`;
@@ -444,47 +477,48 @@ export const eigenlearningCurves = defineStudy(Params, {
           criterion: { op: '<=', bound: tol },
           reason: `catalog: ≤ ${100 * tol}% ${range === 'n ≥ 16' ? 'for n ≥ 16' : 'at smaller n (the equations are asymptotic in n)'}; the worst case over every target and n`,
           description: `worst at ${at}`,
+          prediction: MSE_FACTOR,
         });
       }
     }
     const n = p.conservationN;
     metrics.push({
       name: `learnability sum over all modes of ${word} ≤ ${top}, / n (n = ${n}, ridgeless)`,
-      value: meas.scalars['learnability sum over the included levels'] / n,
-      criterion: { op: 'rel', target: 1, tol: 0.05 },
+      value: meas.scalars[SUM_KEY] / n,
+      criterion: { op: 'rel', target: pred.scalars[SUM_KEY] / n, tol: 0.05 },
+      prediction: SUM_KEY,
       reason:
         top === complete
           ? 'catalog: the conservation law ΣLᵢ = n ± 5%; over this complete set it is the identity Tr K⁻¹K = n (see the header)'
           : 'catalog: the conservation law ΣLᵢ = n ± 5% over a complete set of low modes',
-      description: `predicted for these modes: ${(pred.scalars['learnability sum over the included levels'] / n).toFixed(4)} × n`,
+      description: `predicted for these modes: ${(pred.scalars[SUM_KEY] / n).toFixed(4)} × n`,
     });
     let misallocated = 0;
-    for (let l = 0; l <= top; l++) misallocated += Math.abs(meas.scalars[levelKey(l)] - pred.scalars[levelKey(l)]);
+    let largest = 0;
+    for (let l = 0; l <= top; l++) {
+      misallocated += Math.abs(meas.scalars[levelKey(l)] - pred.scalars[levelKey(l)]);
+      if (pred.scalars[levelKey(l)] > pred.scalars[levelKey(largest)]) largest = l;
+    }
     metrics.push({
       name: 'learnability budget misallocated across levels, Σ|L̂_ℓ − L_ℓ| / n',
       value: misallocated / n,
       criterion: { op: '<=', bound: 0.05 },
       reason: 'added: how the conservation law splits n between modes (L_ℓ = multiplicity·λ_ℓ/(λ_ℓ + κ)); ≤ 5% of n, the catalog’s 5%',
+      prediction: levelKey(largest),
     });
     const nMax = sizes[sizes.length - 1];
     const M = p.domain === 'hypercube' ? 2 ** p.dimension : 2 ** p.latticeLog2;
+    const dim = meas.scalars['input dimension (participation ratio)'];
     const regime: RegimeCheck[] = [
       {
-        name: 'high-dimensional data (the Gaussian-equivalence assumption)',
-        ok: p.domain === 'hypercube' && p.dimension >= 8,
-        detail:
-          p.domain === 'hypercube'
-            ? `hypercube of dimension ${p.dimension} (need ≥ 8)`
-            : '1-D circle: ridgeless/small-ridge KRR with a power-law spectrum on low-dimensional data is where the spectral-bias prediction is known to fail (Tomasini, Sclocchi & Wyart 2022)',
+        name: 'high-dimensional inputs (the Gaussian-equivalence assumption)',
+        ok: dim >= 8,
+        value: dim,
+        detail: `effective input dimension ${dim.toFixed(2)} (participation ratio of the input covariance; need ≥ 8): low-dimensional data is where ridgeless KRR with a power-law spectrum is known to miss the spectral-bias prediction (Tomasini, Sclocchi & Wyart 2022)`,
       },
       { name: 'enough draws per point', ok: p.draws >= 20, detail: `${p.draws} draws (catalog: ≥ 20)` },
       { name: 'sampling without replacement ≈ i.i.d.', ok: nMax <= M / 64, detail: `largest n = ${nMax} vs M = ${M} points (need n ≤ M/64)` },
       { name: 'n range covers both tolerance bands', ok: sizes[0] < 16 && nMax >= 64, detail: `n from ${sizes[0]} to ${nMax} (need some n < 16 and some n ≥ 64)` },
-      {
-        name: 'the included levels hold ≥ 97% of the predicted learnability',
-        ok: pred.scalars['learnability sum over the included levels'] >= 0.97 * n,
-        detail: `predicted sum over ${word} ≤ ${top}: ${pred.scalars['learnability sum over the included levels'].toFixed(3)} of n = ${n} (so the 5% band tests the law, not a cutoff)`,
-      },
     ];
     return { metrics, regime };
   },

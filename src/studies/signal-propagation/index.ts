@@ -273,6 +273,28 @@ function ensembleNotes(p: P, scalars: Record<string, number>): string[] {
   ];
 }
 
+/** Is the run inside the maps' assumptions: wide and deep enough, a boundary to straddle, the catalog's widths. */
+function regimeChecks(p: P, s: Record<string, number>): RegimeCheck[] {
+  const finite = p.weightVariances.every((sw2) => Number.isFinite(s[`q*[${sigmaLabel(sw2)}]`]));
+  return [
+    {
+      name: 'wide enough for the infinite-width maps',
+      ok: p.width >= 256 && p.sampledWidth >= 1000,
+      detail: `N×N-matrix networks of width ${p.width} (need ≥ 256 for χ₁, the phases and ξ_c), sampled ensemble of width ${p.sampledWidth} (need ≥ 1000, the catalog's width, for the 3%/0.03 trajectory bands: the finite-width bias of c^l grows like depth/width near the boundary)`,
+    },
+    { name: 'deep enough to compare', ok: p.depth >= p.compareDepth, detail: `depth ${p.depth} vs compared layers ${p.compareDepth}` },
+    { name: 'enough networks', ok: p.seeds >= 5, detail: `${p.seeds} networks per σ_w² (catalog: 5)` },
+    { name: 'every σ_w² has a finite variance fixed point', ok: finite, detail: finite ? 'all finite' : 'some q^l → ∞ (relu with σ_w² ≥ 2): no fixed point to be ordered or chaotic about' },
+    { name: 'the boundary exists', ok: Number.isFinite(s['critical σ_w²']), detail: `σ_w²(crit) = ${s['critical σ_w²']}` },
+    {
+      name: 'the phases straddle the boundary',
+      ok: p.weightVariances.some((v) => v < s['critical σ_w²']) && p.weightVariances.some((v) => v > s['critical σ_w²']),
+      detail: `σ_w² from ${Math.min(...p.weightVariances)} to ${Math.max(...p.weightVariances)}, boundary ${s['critical σ_w²'].toFixed(4)}`,
+    },
+    { name: 'widths span 64–4096', ok: Math.min(...p.widths) <= 64 && Math.max(...p.widths) >= 1024, detail: `widths ${Math.min(...p.widths)}–${Math.max(...p.widths)} (catalog: 64–4096; ≥ 1024 accepted in quick)` },
+  ];
+}
+
 export const signalPropagationStudy = defineStudy(Params, {
   id: 'signal-propagation',
   catalog: 9,
@@ -468,25 +490,7 @@ export const signalPropagationStudy = defineStudy(Params, {
       reason: 'catalog: under 1/fan_in init the pre-activation variance is width-independent within 5%',
       description: `worst at N = ${wAt}`,
     });
-    const finite = p.weightVariances.every((sw2) => Number.isFinite(s[`q*[${sigmaLabel(sw2)}]`]));
-    const regime: RegimeCheck[] = [
-      {
-        name: 'wide enough for the infinite-width maps',
-        ok: p.width >= 256 && p.sampledWidth >= 1000,
-        detail: `N×N-matrix networks of width ${p.width} (need ≥ 256 for χ₁, the phases and ξ_c), sampled ensemble of width ${p.sampledWidth} (need ≥ 1000, the catalog's width, for the 3%/0.03 trajectory bands: the finite-width bias of c^l grows like depth/width near the boundary)`,
-      },
-      { name: 'deep enough to compare', ok: p.depth >= p.compareDepth, detail: `depth ${p.depth} vs compared layers ${p.compareDepth}` },
-      { name: 'enough networks', ok: p.seeds >= 5, detail: `${p.seeds} networks per σ_w² (catalog: 5)` },
-      { name: 'every σ_w² has a finite variance fixed point', ok: finite, detail: finite ? 'all finite' : 'some q^l → ∞ (relu with σ_w² ≥ 2): no fixed point to be ordered or chaotic about' },
-      { name: 'the boundary exists', ok: Number.isFinite(s['critical σ_w²']), detail: `σ_w²(crit) = ${s['critical σ_w²']}` },
-      {
-        name: 'the phases straddle the boundary',
-        ok: p.weightVariances.some((v) => v < s['critical σ_w²']) && p.weightVariances.some((v) => v > s['critical σ_w²']),
-        detail: `σ_w² from ${Math.min(...p.weightVariances)} to ${Math.max(...p.weightVariances)}, boundary ${s['critical σ_w²'].toFixed(4)}`,
-      },
-      { name: 'widths span 64–4096', ok: Math.min(...p.widths) <= 64 && Math.max(...p.widths) >= 1024, detail: `widths ${Math.min(...p.widths)}–${Math.max(...p.widths)} (catalog: 64–4096; ≥ 1024 accepted in quick)` },
-    ];
-    return { metrics, regime };
+    return { metrics, regime: regimeChecks(p, s) };
   },
 
   figures: (p) => [

@@ -1,0 +1,94 @@
+/**
+ * The transformer studies of catalog 34–35 (lm-scaling-laws, mup-transformer-transfer), quick profile:
+ * each holds at seed 0 and at seed 1 with every negative control falsified; a wrong-theory edit of a predicted
+ * constant makes it leave `holds`; and lm-scaling-laws' held-out measurements never enter its prediction.
+ */
+import { beforeAll, describe, expect, it } from 'vitest';
+import { executeStudy } from '../../src/studies/execute.ts';
+import { lmScalingLaws } from '../../src/studies/lm-scaling-laws/index.ts';
+import { mupTransformerTransfer } from '../../src/studies/mup-transformer-transfer/index.ts';
+import { findStudy } from '../../src/studies/registry.ts';
+import type { AnyStudy, Observations, StudyResult } from '../../src/studies/types.ts';
+import { evaluateMetric, judge } from '../../src/studies/verdict.ts';
+
+const LONG = 900_000;
+
+async function runQuick(study: AnyStudy, seed: number): Promise<StudyResult> {
+  return executeStudy(study, { profile: 'quick', seed, codeVersion: 'test' });
+}
+
+function expectHoldsWithControls(r: StudyResult): void {
+  const failing = r.metrics.filter((m) => !m.pass && !m.sanity).map((m) => `${m.name}=${m.value} (${m.criterionText})`);
+  const regime = r.regime.filter((c) => !c.ok).map((c) => `${c.name}: ${c.detail}`);
+  expect({ verdict: r.verdict, error: r.error, failing, regime }).toEqual({ verdict: 'holds', error: undefined, failing: [], regime: [] });
+  expect(r.controls?.length).toBeGreaterThan(0);
+  for (const c of r.controls ?? []) expect({ control: c.name, verdict: c.verdict }).toEqual({ control: c.name, verdict: 'falsified' });
+  for (const f of r.figures) {
+    const names = new Set(f.series.map((s) => s.name));
+    expect(r.measurement.series.some((s) => s.kind === 'measured' && names.has(s.name))).toBe(true);
+  }
+}
+
+/** The verdict of `study` judged against an edited prediction on the same measurement. */
+function verdictWith(study: AnyStudy, r: StudyResult, edit: (scalars: Record<string, number>) => void): string {
+  const scalars = { ...r.prediction.scalars };
+  edit(scalars);
+  const cmp = study.compare({ ...r.prediction, scalars }, r.measurement, r.provenance.params);
+  return judge(cmp.metrics.map(evaluateMetric), cmp.regime);
+}
+
+describe('registry', () => {
+  it('lists both studies under their catalog numbers', () => {
+    expect(findStudy('lm-scaling-laws')?.catalog).toBe(34);
+    expect(findStudy('mup-transformer-transfer')?.catalog).toBe(35);
+  });
+});
+
+describe('mup-transformer-transfer (quick)', () => {
+  let r0: StudyResult;
+  beforeAll(async () => {
+    r0 = await runQuick(mupTransformerTransfer as AnyStudy, 0);
+  }, LONG);
+  it('holds at seed 0 with its controls falsified', () => expectHoldsWithControls(r0));
+  it('holds at seed 1 with its controls falsified', async () => expectHoldsWithControls(await runQuick(mupTransformerTransfer as AnyStudy, 1)), LONG);
+  it('wrong theories leave holds: η* ∝ d (slope +1) under SP, and an SP drift predicted at 4 grid steps', () => {
+    expect(verdictWith(mupTransformerTransfer as AnyStudy, r0, (s) => {
+      s['SP η* slope in width'] = 1;
+    })).toBe('falsified');
+    expect(verdictWith(mupTransformerTransfer as AnyStudy, r0, (s) => {
+      s['SP η* drift (grid steps)'] = 4;
+    })).toBe('falsified');
+  });
+});
+
+describe('lm-scaling-laws (quick)', () => {
+  let r0: StudyResult;
+  beforeAll(async () => {
+    r0 = await runQuick(lmScalingLaws as AnyStudy, 0);
+  }, LONG);
+  it('holds at seed 0 with its controls falsified', () => expectHoldsWithControls(r0));
+  it('holds at seed 1 with its controls falsified', async () => expectHoldsWithControls(await runQuick(lmScalingLaws as AnyStudy, 1)), LONG);
+  it('reports the fitted exponents and the compute-optimal allocation with intervals', () => {
+    const s = r0.measurement.scalars;
+    for (const k of ['alpha (N exponent)', 'beta (D exponent)', 'a (N_opt ∝ C^a)']) expect(Number.isFinite(s[k])).toBe(true);
+    expect(s['alpha: 95% low']).toBeLessThanOrEqual(s['alpha: 95% high']);
+    expect(s['a: 95% low']).toBeLessThanOrEqual(s['a: 95% high']);
+    expect(r0.measurement.notes?.some((n) => n.includes('Held-out predictions'))).toBe(true);
+  });
+  it('the held-out measured losses never enter the prediction', () => {
+    const params = r0.provenance.params;
+    const held = Object.keys(r0.measurement.scalars).filter((k) => (params.heldOutWidths as number[]).some((d) => k.startsWith(`loss d=${d} `)));
+    expect(held.length).toBeGreaterThan(0);
+    const moved: Observations = { ...r0.measurement, scalars: { ...r0.measurement.scalars } };
+    for (const k of held) moved.scalars[k] *= 1.5;
+    const a = lmScalingLaws.compare(r0.prediction as never, r0.measurement as never, params as never).metrics;
+    const b = lmScalingLaws.compare(r0.prediction as never, moved as never, params as never).metrics;
+    expect(b.map((m) => m.criterion)).toEqual(a.map((m) => m.criterion));
+    b.forEach((m, i) => expect(m.value).toBeCloseTo(1.5 * a[i].value, 12));
+  });
+  it('a wrong theory leaves holds: the held-out loss predicted 10% above the extrapolation', () => {
+    expect(verdictWith(lmScalingLaws as AnyStudy, r0, (s) => {
+      s['held-out loss / extrapolated loss'] = 1.1;
+    })).toBe('falsified');
+  });
+});
