@@ -16,7 +16,7 @@ const onlyArg = args.indexOf('--only') >= 0 ? args[args.indexOf('--only') + 1].s
 const file = 'test/fixtures/study-fingerprints.json';
 const enc = (x: number): number | string => (Number.isFinite(x) ? x : String(x));
 
-const out: Record<string, unknown> = existsSync(file) && onlyArg ? JSON.parse(readFileSync(file, 'utf8')) : {};
+const out: Record<string, unknown> = existsSync(file) && onlyArg ? JSON.parse(readFileSync(file, 'utf8')).studies : {};
 for (const s of STUDIES) {
   if (onlyArg && !onlyArg.includes(s.id)) continue;
   const t0 = Date.now();

@@ -7,7 +7,7 @@
  *  - svd.ts:         svd, singularValues
  *  - krylov.ts:      lanczos, hutchinsonTrace, stochasticLanczosQuadrature, spectralDensity
  */
-export { cholesky, choleskySolve, matmul, matvec, solveSpd } from './linalg/dense.ts';
+export { cholesky, choleskySolve, matmul, matvec, solveSpd, trySolveSpd } from './linalg/dense.ts';
 export { type EighResult, eigh, eigvalsh } from './linalg/eigh.ts';
 export {
   type LanczosOptions,

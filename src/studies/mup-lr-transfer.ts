@@ -41,9 +41,9 @@
  * μP drift 0.18–0.73, SP drift 2.99–4.73; all hold.
  */
 import { z } from 'zod';
-import { mean } from '../core/stats.ts';
+import { linearSlope, mean } from '../core/stats.ts';
 import { curveOptimum, tanhTeacher, trainOnlineSweep } from '../protocols/lrSweep.ts';
-import { defineStudy, type MetricSpec, type RegimeCheck, type Series } from './types.ts';
+import { type Control, defineStudy, type MetricSpec, type RegimeCheck, type Series } from './types.ts';
 
 const Params = z.object({
   widths: z.array(z.number().int().min(8).max(4096)).min(3).default([32, 64, 128, 256]),
@@ -67,6 +67,21 @@ const SCHEMES = ['sp', 'mup'] as const;
 type Scheme = (typeof SCHEMES)[number];
 const LABEL: Record<Scheme, string> = { sp: 'SP', mup: 'μP' };
 
+type PredKey = 'μP optimum drift' | 'μP wider-is-better violation' | 'SP optimum drift (asymptotic)' | 'SP η* slope in width' | 'μP η* slope in width';
+
+const controls: Control<P, PredKey>[] = [
+  {
+    name: 'η* independent of width under SP',
+    description: 'the rival that Adam’s normalized updates already make SP’s optimal learning rate width-independent (slope 0, no drift)',
+    predict: (_p, pred) => ({ ...pred, scalars: { ...pred.scalars, 'SP η* slope in width': 0, 'SP optimum drift (asymptotic)': 0 } }),
+  },
+  {
+    name: 'μP drifts like SP (η* ∝ 1/n under μP too)',
+    description: 'the rival that the μP table does not remove the width dependence of the optimum',
+    predict: (_p, pred) => ({ ...pred, scalars: { ...pred.scalars, 'μP η* slope in width': -1, 'μP optimum drift': pred.scalars['SP optimum drift (asymptotic)'] ?? Number.NaN } }),
+  },
+];
+
 const grid = (p: P): number[] => Array.from({ length: p.log2LrMax - p.log2LrMin + 1 }, (_, i) => p.log2LrMin + i);
 const sortedWidths = (p: P): number[] => [...p.widths].sort((a, b) => a - b);
 
@@ -83,11 +98,13 @@ export const mupLrTransfer = defineStudy(Params, {
   ],
   core: true,
   quick: { steps: 120, seeds: 2, log2LrMin: -10, log2LrMax: -3 },
+  controls,
+  seeds: { default: 5, threshold: 0.5 },
 
   predict(p) {
     const ws = sortedWidths(p);
     return {
-      scalars: { 'μP optimum drift': 0, 'SP optimum drift (asymptotic)': Math.log2(ws[ws.length - 1] / ws[0]) },
+      scalars: { 'μP optimum drift': 0, 'SP optimum drift (asymptotic)': Math.log2(ws[ws.length - 1] / ws[0]), 'SP η* slope in width': -1, 'μP η* slope in width': 0, 'μP wider-is-better violation': 0 },
       series: [],
     };
   },
@@ -155,6 +172,7 @@ export const mupLrTransfer = defineStudy(Params, {
         ctx.emit?.({ name: `optimum ${LABEL[scheme]}`, group: '', x: w, y: 2 ** o.log2Lr });
       });
       scalars[`${scheme} drift`] = Math.max(...optima) - Math.min(...optima);
+      scalars[`${scheme} slope`] = linearSlope(ws.map(Math.log2), optima);
       series.push({ name: 'optimal learning rate', group: LABEL[scheme], kind: 'measured', x: ws, y: optima.map((k) => 2 ** k) });
       if (scheme === 'sp') {
         // the asymptotic SP law η* ∝ 1/n, drawn from the measured optimum at the base width
@@ -168,9 +186,11 @@ export const mupLrTransfer = defineStudy(Params, {
     return { scalars, series };
   },
 
-  compare(_pred, meas, p) {
+  compare(pred, meas, p) {
     const ws = sortedWidths(p);
     const s = meas.scalars;
+    const q = pred.scalars;
+    const oct = Math.log2(ws[ws.length - 1] / ws[0]);
     const range = `${ws[ws.length - 1] / ws[0]}× width range`;
     // largest increase of μP's optimal loss between consecutive widths beyond its 2-standard-error band
     let worst = Number.NEGATIVE_INFINITY;
@@ -190,20 +210,37 @@ export const mupLrTransfer = defineStudy(Params, {
       {
         name: 'μP optimum drift (grid steps)',
         value: s['mup drift'],
-        criterion: { op: '<=', bound: 1 },
-        reason: `catalog: μP argmin moves by ≤ 1 grid step (factor 2) across the ${range}; theory 0`,
+        criterion: { op: '<=', bound: (q['μP optimum drift'] ?? Number.NaN) + 1 },
+        reason: `catalog: μP argmin moves by ≤ 1 grid step (factor 2, the grid's resolution) across the ${range}; theory 0`,
+        prediction: 'μP optimum drift',
+      },
+      {
+        name: 'μP η* slope (log₂ η* on log₂ n)',
+        value: s['mup slope'],
+        criterion: { op: 'abs', target: q['μP η* slope in width'] ?? Number.NaN, tol: 1 / oct },
+        reason: `μP: η* width-independent (slope 0); ±1/log₂(n_max/n₀) = ±${(1 / oct).toFixed(2)}: each optimum is resolved to about ±½ grid step, at the two ends of ${oct} octaves`,
+        prediction: 'μP η* slope in width',
       },
       {
         name: 'SP optimum drift (grid steps)',
         value: s['sp drift'],
-        criterion: { op: '>=', bound: 2 },
-        reason: `catalog: SP argmin drifts by ≥ 2 grid steps across the ${range}; theory → log₂ of the range (η* ∝ 1/n), less at finite width`,
+        criterion: { op: '>=', bound: (q['SP optimum drift (asymptotic)'] ?? Number.NaN) - 1 },
+        reason: `catalog: SP argmin drifts by ≥ 2 grid steps across the ${range}, i.e. the asymptotic log₂ of the range (η* ∝ 1/n) less one grid step (the input layer's width-independent update slows the drift at finite width)`,
+        prediction: 'SP optimum drift (asymptotic)',
+      },
+      {
+        name: 'SP η* slope (log₂ η* on log₂ n)',
+        value: s['sp slope'],
+        criterion: { op: 'abs', target: q['SP η* slope in width'] ?? Number.NaN, tol: 1 / oct },
+        reason: `η* ∝ 1/n under SP with Adam (TP-V Table 3); ±1/log₂(n_max/n₀) = ±${(1 / oct).toFixed(2)}: each optimum is resolved to about ±½ grid step, at the two ends of ${oct} octaves`,
+        prediction: 'SP η* slope in width',
       },
       {
         name: 'μP wider-is-better violation',
         value: worst,
-        criterion: { op: '<=', bound: 0 },
-        reason: `catalog: μP optimal loss non-increasing in width; an increase counts when it exceeds 2 standard errors of the init noise (floored at 1%), worst pair ${worstAt}`,
+        criterion: { op: '<=', bound: q['μP wider-is-better violation'] ?? Number.NaN },
+        prediction: 'μP wider-is-better violation',
+        reason: `catalog: μP optimal loss non-increasing in width (predicted violation 0); an increase counts when it exceeds 2 standard errors of the init noise (floored at 1%), worst pair ${worstAt}`,
         description: 'largest rise of log(optimal loss) between consecutive widths minus its 2-standard-error noise band',
       },
     ];
@@ -223,6 +260,7 @@ export const mupLrTransfer = defineStudy(Params, {
       {
         name: 'learned',
         ok: learned < 0.5,
+        value: learned,
         detail: `μP optimal loss ≤ ${(100 * learned).toFixed(1)}% of the initial loss (< 50%: the runs trained)`,
       },
     ];

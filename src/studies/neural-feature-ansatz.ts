@@ -107,10 +107,16 @@ function traceFree(a: Mat): Mat {
   return { rows: d, cols: d, data: out };
 }
 
-/** log(λ₁/λ₂) of a symmetric matrix: the anisotropy of its top two directions (inside span(U) once the overlap is ≈ 1). */
-function logEigenRatio(a: Mat): number {
+/**
+ * log(λ₁/λ₂) of a symmetric matrix, the anisotropy of its top two directions (inside span(U) once the overlap is
+ * ≈ 1), with the floor `rank` eigenvalues down subtracted when `floor` (the mean of the out-of-span eigenvalues:
+ * the isotropic bulk W₀ᵀW₀ that finite training leaves, the same part the trace-free correlation removes).
+ */
+function logEigenRatio(a: Mat, rank: number, floor: boolean): number {
   const ev = Array.from(eigvalsh(a)).sort((x, y) => y - x);
-  return Math.log(ev[0] / ev[1]);
+  const rest = ev.slice(rank);
+  const f = floor && rest.length ? rest.reduce((t, v) => t + v, 0) / rest.length : 0;
+  return Math.log((ev[0] - f) / (ev[1] - f));
 }
 
 function frobeniusNormalized(a: Mat): Float64Array {
@@ -293,9 +299,11 @@ export const neuralFeatureAnsatz = defineStudy(Params, {
       [`init top-${k} overlap with span(U)`]: subspaceOverlap(init.nfm, task.U),
       [`AGOP top-${k} overlap with span(U)`]: subspaceOverlap(final.agop, task.U),
       'held-out relative MSE': testError(),
-      'log(λ₁/λ₂) of W₁ᵀW₁': logEigenRatio(final.nfm),
-      'log(λ₁/λ₂) of AGOP': logEigenRatio(final.agop),
-      'log(λ₁/λ₂) of AGOP^½': logEigenRatio(final.agopHalf),
+      'log(λ₁/λ₂) of W₁ᵀW₁': logEigenRatio(final.nfm, k, true),
+      'log(λ₁/λ₂) of AGOP': logEigenRatio(final.agop, k, true),
+      'log(λ₁/λ₂) of AGOP^½': logEigenRatio(final.agopHalf, k, true),
+      'raw log(λ₁/λ₂) of W₁ᵀW₁': logEigenRatio(final.nfm, k, false),
+      'raw log(λ₁/λ₂) of AGOP': logEigenRatio(final.agop, k, false),
     };
     // the exponent the spectra imply: W₁ᵀW₁ ∝ AGOP^α gives log(λ₁/λ₂)(W₁ᵀW₁) = α·log(λ₁/λ₂)(AGOP)
     scalars['measured exponent α̂'] = scalars['log(λ₁/λ₂) of W₁ᵀW₁'] / scalars['log(λ₁/λ₂) of AGOP'];

@@ -34,6 +34,8 @@ import { hermiteLearningOrder } from './hermite-learning-order/index.ts';
 import { singleIndexFeatureLearning } from './single-index-feature-learning/index.ts';
 import { lmScalingLaws } from './lm-scaling-laws/index.ts';
 import { mupTransformerTransfer } from './mup-transformer-transfer/index.ts';
+import { adamEdgeOfStability } from './adam-edge-of-stability/index.ts';
+import { inductionHeads } from './induction-heads/index.ts';
 import type { AnyStudy } from './types.ts';
 
 export const STUDIES: AnyStudy[] = [
@@ -72,6 +74,8 @@ export const STUDIES: AnyStudy[] = [
   hermiteLearningOrder,
   lmScalingLaws,
   mupTransformerTransfer,
+  adamEdgeOfStability,
+  inductionHeads,
 ].sort((a, b) => a.catalog - b.catalog) as AnyStudy[];
 
 export function findStudy(id: string): AnyStudy | undefined {

@@ -2,7 +2,8 @@
  * The continuous-time flows that gradient descent is compared with in the stability-law studies (catalog 16
  * `central-flow`, 17 `dln-progressive-sharpening`, 26 `implicit-curvature-regularization`): a loss seen as a function of one flat parameter vector, and the
  * three continuous-time flows that full-batch gradient descent (GD) θ ← θ − η∇L(θ) is compared with.
- * Time is τ = η·steps throughout, so a flow's velocity is dθ/dτ and one GD step covers dτ = η.
+ * Time is τ = η·steps throughout, so a flow's velocity is dθ/dτ and one GD step covers dτ = η. These flows are
+ * their own integrators (RK4 on the flow's velocity, src/theory/ode.ts), not training loops: GD itself runs through `fit`.
  *
  *  - Gradient flow (GF): dθ/dτ = −∇L(θ), the η → 0 limit of GD.
  *  - Implicit-gradient-regularization flow (Barrett & Dherin 2021, "Implicit gradient regularization",

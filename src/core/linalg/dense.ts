@@ -227,3 +227,17 @@ export function choleskySolve(l: Mat, b: Mat): Mat {
 export function solveSpd(a: Mat, b: Mat): Mat {
   return choleskySolve(cholesky(a), b);
 }
+
+/**
+ * A x = b for symmetric A, or null when A is not numerically positive definite or the solution is not
+ * finite (for damped solvers that raise their damping and try again, e.g. Levenberg–Marquardt).
+ */
+export function trySolveSpd(a: Mat, b: Mat): Mat | null {
+  let x: Mat;
+  try {
+    x = solveSpd(a, b);
+  } catch {
+    return null;
+  }
+  return x.data.every(Number.isFinite) ? x : null;
+}

@@ -18,5 +18,5 @@ export { fitStepsHyperbola, type HyperbolaFit } from './criticalBatch.ts';
 export { InputError } from './errors.ts';
 export { type LbfgsOptions, type LbfgsResult, type LbfgsStopReason, minimizeLbfgs, type ObjectiveWithGradient } from './lbfgs.ts';
 export { type LevenbergMarquardtOptions, type LevenbergMarquardtResult, levenbergMarquardt, type ResidualFunction } from './levenbergMarquardt.ts';
-export { choleskySolve, normalizedConditionNumber, symmetricEigenvalues } from './linalg.ts';
+export { normalizedConditionNumber } from './linalg.ts';
 export { fitPowerLaw, type Interval, type PowerLawFit, type PowerLawOptions, predictPowerLaw } from './powerLaw.ts';

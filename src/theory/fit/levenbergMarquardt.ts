@@ -8,7 +8,7 @@
  * A residual function may return false to signal "outside the model's domain" (e.g. a negative prediction
  * inside a log); such a trial step is rejected like a step that increases the cost.
  */
-import { choleskySolve } from './linalg.ts';
+import { trySolveSpd } from '../../core/linalg.ts';
 
 /** Writes r(p) into `r` (length n) and, when `jac` is given, ∂r_i/∂p_j into jac[i·k + j]. Returns false if p is outside the domain. */
 export type ResidualFunction = (p: Float64Array, r: Float64Array, jac: Float64Array | null) => boolean;
@@ -72,8 +72,8 @@ export function levenbergMarquardt(
     const a = Float64Array.from(jtj);
     for (let j = 0; j < k; j++) a[j * k + j] += lambda * Math.max(jtj[j * k + j], 1e-300);
     const negG = jtr.map((v) => -v);
-    const delta = choleskySolve(a, negG, k);
-    if (delta === null) {
+    const solved = trySolveSpd({ rows: k, cols: k, data: a }, { rows: k, cols: 1, data: negG });
+    if (solved === null) {
       lambda *= nu;
       nu *= 2;
       if (!(lambda < 1e300)) {
@@ -82,6 +82,7 @@ export function levenbergMarquardt(
       }
       continue;
     }
+    const delta = solved.data;
     const stepNorm = Math.sqrt(sumSquares(delta));
     const pNorm = Math.sqrt(sumSquares(p));
     if (stepNorm <= xtol * (pNorm + xtol)) {
