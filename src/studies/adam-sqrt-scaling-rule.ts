@@ -16,27 +16,31 @@
  * Setting. A one-hidden-layer tanh MLP (width 32) trained online with Adam on the noisy teacher
  * y = Σ_{j<2} ±tanh(2u_jᵀx)/√2 + 2ε, x ∈ R⁸ (src/protocols/onlineTeacher.ts); the label noise σ = 2
  * puts the run in the noise-dominated regime from the start (B_simple at initialization ≫ κB₀). Base
- * (η₀, B₀, β₁, β₂, ε) = (10⁻³, 2, 0.9, 0.999, 10⁻⁸). For κ = 2 and 4: the square-root rule, naive linear
- * scaling (κη₀, κB₀, same β's), and an ablation (√κη₀, κB₀, same β's) that shows what the β adjustment
- * adds; κ = 8 (β₁ → 0.2) probes the breakdown. Every run starts from the same initialization and reads
- * the same example stream, averaged over replicas; the observable is the excess population loss on a
+ * (η₀, B₀, β₁, β₂, ε) = (2·10⁻³, 2, 0.995, 0.999, 0.3). Every run starts from the same initialization and
+ * reads the same example stream, averaged over replicas; the observable is the excess population loss on a
  * fixed evaluation set at 24 checkpoints geometric in examples seen, identical for every run.
  *
- * Pass (catalog). For κ = 4 the square-root rule's curve matches the baseline within 5% (mean relative
- * deviation over the checkpoints of the replica-mean curves) and beats linear scaling's agreement (the
- * ratio of linear scaling's deviation to the square-root rule's is > 1). Regime: the largest batch stays in
- * the noise-dominated regime (4B₀ ≤ B_simple at initialization, where B_simple is smallest along the
- * run, by the two-batch estimator of src/observe/gradientNoise.ts); the rule is defined (4(1 − β₁) < 1);
- * the base run learns (final excess loss below half the initial).
+ * Why β₁ = 0.995 and ε = 0.3 (issue 13: with β₁ = 0.9, ε = 10⁻⁸ the ablation "√κη only" also held, within
+ * 2–3%, so the β and ε scalings were untested). The rule has four parts; a part is tested only where it
+ * matters. ε matters when it is comparable to Adam's √v̂ (a rough estimate here: 0.1–0.7 per coordinate at B₀ = 2): the
+ * κB batch's √v̂ falls by √κ, and only ε/√κ keeps the denominator's mix. β₁ matters when the momentum
+ * window 1/(1 − β₁) = 200 steps is not short against the loss's time scale. The rule is stated for any
+ * (β, ε) with 1 − β of order η² (Malladi et al. 2022), so this is a harder setting for it, not an easier one.
  *
- * Measured. Quick (2 replicas, 32 768 examples), seeds 0–3: √ rule 0.5–1.4% (κ = 2), 0.7–2.8% (κ = 4);
- * linear scaling 8–12% (κ = 2), 15–20% (κ = 4), i.e. 6–21× the √ rule's deviation; √κ·η alone (β, ε
- * unchanged) 1.0–1.5% (κ = 2), 2.2–3.1% (κ = 4); B_simple at initialization 42–58 ≫ 4B₀ = 8; all hold
- * (≈ 4 s). Default, seed 0 (4 replicas, 65 536 examples, 18 s): √ rule 0.25% / 0.66% / 2.0% at κ = 2 / 4 / 8,
- * linear 7.8% / 14%, √κ·η alone 0.79% / 1.8%. No breakdown is seen up to κ = 8, the largest power of 2
- * with κ(1 − β₁) < 1 at β₁ = 0.9; probing larger κ needs a base β₁ closer to 1. The β adjustment matters
- * little at κ ≤ 4 here (2–3% without it), plausibly because the first-moment window 1/(1 − β₁) = 10 steps is short
- * compared with the loss's time scale.
+ * Pass. Each run is predicted to follow the base curve (invariant: mean relative deviation ≤ 5%, the
+ * catalog's band) or to leave it (≥ 10%, twice the band; src/studies/support/curveInvariance.ts): the
+ * square-root rule at κ = 2, 4, 8 follows it, and its geometric-mean curve ratio is 1 within 5% at κ = 4;
+ * at κ = 8 linear scaling (κη, κB), "√κη only" (β, ε unscaled), "ε unscaled" and "β unscaled" leave it.
+ * Regime: the largest batch stays in the noise-dominated regime (8B₀ ≤ B_simple at initialization, where
+ * B_simple is smallest along the run); the rule is defined (8(1 − β₁) < 1); the base run learns.
+ *
+ * Controls (each a rival prediction on the same runs, falsified at quick seeds 0–4): the linear rule
+ * carried over from SGD; "√κη alone suffices"; "β need not scale"; "ε need not scale".
+ *
+ * Measured, quick (2 replicas, 32 768 examples), seeds 0–4: √ rule 0.19–0.64% (κ = 2), 0.66–1.6% (κ = 4),
+ * 1.3–3.4% (κ = 8); at κ = 8 linear 23–64%, √κη only 19–35%, ε unscaled 12–25%, β unscaled 16–31%; all
+ * hold. Detection power: the curve ratio notices a prediction 4–5% off. The invariance indicators are
+ * judged by bands, not by a continuous target, so their detection threshold (50%) says nothing.
  */
 import { z } from 'zod';
 import { teacherBatch, teacherEvalSet } from '../data/teacherStream.ts';

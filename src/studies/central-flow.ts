@@ -53,6 +53,11 @@
  * dynamics near the edge, which this net shows cleanly. The quick profile tracks one eigenpair in the
  * central flow (the default tracks two; on this net only one eigenvalue ever reaches the edge, see the
  * scalar `max active constraints`).
+ *
+ * Falsifiability (issue 13). GD's sharpness is judged against the predicted threshold, two-sided ([0.95, 1.2]):
+ * at the edge, not below it. Gradient flow does not depend on η, so how far it sharpens (≥ 1.5·2/η) describes the
+ * landscape, not the law: it is now a regime check, and a seed where GF saturates early (seed 3 above) reads
+ * out-of-regime rather than falsified. Controls: GD's edge at 1.6/η and at 2.5/η.
  */
 import { z } from 'zod';
 import * as op from '../core/ops.ts';
@@ -63,7 +68,7 @@ import { sgd } from '../nn/optim.ts';
 import { fit, throwIfAborted } from '../nn/train.ts';
 import { rk4Step } from '../theory/ode.ts';
 import { CentralFlow, type FlatLoss, flatLoss, flatParams, gradientFlowVelocity, modifiedFlowVelocity, rk4Substeps } from '../theory/stabilityFlows.ts';
-import { defineStudy, type Figure, type MeasureContext, type MetricSpec, type Observations, type RegimeCheck, type Scalars, type Series } from './types.ts';
+import { type Control, defineStudy, type Figure, type MeasureContext, type MetricSpec, type Observations, type RegimeCheck, type Scalars, type Series } from './types.ts';
 
 const Params = z.object({
   examples: z.number().int().min(8).max(2048).default(64),
@@ -405,7 +410,21 @@ function runOne(p: P, eta: number, ctx: MeasureContext, done: number, total: num
   return { series: curves(su, gd, gf, igr, cf), scalars: edgeScalars(su, gd, gf, igr, cf) };
 }
 
-export const centralFlow = defineStudy<P, `threshold ${Group}`, Key>(Params, {
+/** The predicted scalars: the edge 2/η per step size, and the catalog's bounds for claims 2 and 3. */
+type PredKey = `threshold ${Group}` | 'IGR distance ratio (lower bound)' | 'central-flow loss error (bound)';
+
+/** Every predicted threshold scaled by `factor`: a rival edge at factor·2/η. */
+function scaledThresholds(factor: number): Control<P, PredKey>['predict'] {
+  return (_p, pred) => ({ ...pred, scalars: Object.fromEntries(Object.entries(pred.scalars).map(([k, v]) => [k, k.startsWith('threshold ') ? factor * (v ?? Number.NaN) : v])) as Scalars<PredKey> });
+}
+
+/** Rival edges a referee would propose (as in catalog 15): GD settling 20% below, or 25% above, 2/η. */
+const controls: Control<P, PredKey>[] = [
+  { name: 'edge at 1.6/η', description: 'GD’s sharpness settles 20% below the quadratic stability limit', predict: scaledThresholds(0.8) },
+  { name: 'edge at 2.5/η', description: 'GD’s sharpness settles 25% above the quadratic stability limit', predict: scaledThresholds(1.25) },
+];
+
+export const centralFlow = defineStudy<P, PredKey, Key>(Params, {
   id: 'central-flow',
   catalog: 16,
   pillar: 'laws',
@@ -421,10 +440,12 @@ export const centralFlow = defineStudy<P, `threshold ${Group}`, Key>(Params, {
   ],
   core: false,
   quick: { etas: [0.08], tau: 100, measurements: 30, trackedEigenpairs: 1 },
+  controls,
+  seeds: { default: 3, threshold: 0.4 },
 
   predict(p) {
     const series: Series[] = p.etas.map((eta) => ({ name: 'stability threshold 2/η', group: group(eta), kind: 'predicted', x: [0, p.tau], y: [2 / eta, 2 / eta] }));
-    const scalars: Scalars<`threshold ${Group}`> = {};
+    const scalars: Scalars<PredKey> = { 'IGR distance ratio (lower bound)': 2, 'central-flow loss error (bound)': 0.05 };
     for (const eta of p.etas) scalars[`threshold ${group(eta)}`] = 2 / eta;
     return { scalars, series };
   },
@@ -441,43 +462,50 @@ export const centralFlow = defineStudy<P, `threshold ${Group}`, Key>(Params, {
     return { scalars, series };
   },
 
-  compare(_pred, meas, p) {
+  compare(pred, meas, p) {
     const metrics: MetricSpec[] = [];
     const regime: RegimeCheck[] = [];
     const sc = meas.scalars;
     for (const eta of p.etas) {
       const g = group(eta);
+      const key = `threshold ${g}` as const;
+      // measure reports sharpness in units of 2/η; the metrics re-read it against the predicted threshold
+      const thr = pred.scalars[key] ?? Number.NaN;
+      const inUnitsOfThr = (v: number | undefined) => ((v ?? Number.NaN) * 2) / eta / thr;
       const s0 = sc[`S_GD(0)·η/2 ${g}`] ?? Number.NaN;
-      regime.push({ name: `starts stable ${g}`, ok: s0 < 1, detail: `S_GD(0) = ${s0.toFixed(3)}·2/η` });
+      regime.push({ name: `starts stable ${g}`, ok: s0 < 1, value: s0, detail: `η·S_GD(0)/2 = ${s0.toFixed(3)} (< 1: stable on the initial quadratic model)` });
       const cross = sc[`first crossing τ ${g}`] ?? Number.NaN;
-      regime.push({ name: `GD reaches the edge ${g}`, ok: Number.isFinite(cross), detail: Number.isFinite(cross) ? `first S ≥ 2/η at τ = ${cross.toFixed(1)}` : 'GD sharpness never reached 2/η: lengthen tau or raise etas' });
+      // the central flow's domain: GD's step has become unstable on the local quadratic (η·S ≥ 2), a fact about GD
+      // on a quadratic that defines the edge phase, not a prediction of where S settles (judged below)
+      regime.push({ name: `GD reaches η·S = 2 ${g}`, ok: Number.isFinite(cross), detail: Number.isFinite(cross) ? `first η·S ≥ 2 at τ = ${cross.toFixed(1)}` : 'GD sharpness never reached 2/η: lengthen tau or raise etas' });
       const windows = sc[`late windows ${g}`] ?? 0;
-      regime.push({ name: `long enough at the edge ${g}`, ok: windows >= 2, detail: `${windows} averaging windows of ${p.averagingWindow} τ in the second half of the edge phase (need ≥ 2)` });
+      regime.push({ name: `long enough at the edge ${g}`, ok: windows >= 2, value: windows, detail: `${windows} averaging windows of ${p.averagingWindow} τ in the second half of the edge phase (need ≥ 2)` });
+      // gradient flow does not depend on η: how far it sharpens is a property of the loss landscape and τ (the
+      // setting), and only where it sharpens well past the edge can GD's cap be told apart from saturation
+      const gf = sc[`GF final S/(2/η) ${g}`] ?? Number.NaN;
+      regime.push({ name: `strong progressive sharpening ${g}`, ok: gf >= 1.5, value: gf, detail: `gradient flow's final sharpness = ${gf.toFixed(2)}·2/η (catalog: ≥ 1.5, so that GD's cap is distinguishable from GF saturating)` });
       metrics.push({
-        name: `GF final S/(2/η) ${g}`,
-        value: sc[`GF final S/(2/η) ${g}`] ?? Number.NaN,
-        criterion: { op: '>=', bound: 1.5 },
-        reason: 'catalog: without the discrete-step instability, gradient flow keeps sharpening past the edge by more than 50%',
-      });
-      metrics.push({
-        name: `GD max S/(2/η), second half ${g}`,
-        value: sc[`GD max S/(2/η) second half ${g}`] ?? Number.NaN,
-        criterion: { op: '<=', bound: 1.2 },
-        reason: 'catalog: GD stays within 1.2·2/η; read on the second half because the onset always overshoots (see header)',
+        name: `GD max S / predicted threshold, second half ${g}`,
+        value: inUnitsOfThr(sc[`GD max S/(2/η) second half ${g}`]),
+        criterion: { op: 'in', lo: 0.95, hi: 1.2 },
+        reason: 'catalog: GD stays within 1.2·2/η, read on the second half because the onset always overshoots (see header); ≥ 0.95: GD is at the edge, not below it (the lower end of catalog 15’s band)',
+        prediction: key,
       });
       metrics.push({
         name: `IGR distance ratio ${g}`,
         value: sc[`IGR ratio ${g}`] ?? Number.NaN,
-        criterion: { op: '>=', bound: 2 },
+        criterion: { op: '>=', bound: pred.scalars['IGR distance ratio (lower bound)'] ?? Number.NaN },
         reason: 'catalog: before the edge GD is O(η²) from the modified-loss flow but O(η) from GF, so closer by a factor > 2',
         description: `‖θ_GD − θ_GF‖ / ‖θ_GD − θ_IGR‖ at τ = ${(sc[`pre-edge checkpoint τ ${g}`] ?? Number.NaN).toFixed(1)}, the last checkpoint with S_GD < 0.9·2/η`,
+        prediction: 'IGR distance ratio (lower bound)',
       });
       metrics.push({
         name: `central-flow loss error ${g}`,
         value: sc[`late loss max rel error ${g}`] ?? Number.NaN,
-        criterion: { op: '<=', bound: 0.05 },
+        criterion: { op: '<=', bound: pred.scalars['central-flow loss error (bound)'] ?? Number.NaN },
         reason: 'catalog stretch: the central flow tracks GD’s time-averaged loss within 5% (second half of the edge phase; see header)',
         description: `largest relative error over ${p.averagingWindow}-τ windows; whole edge phase (incl. onset transient): ${(sc[`whole-edge loss max rel error ${g}`] ?? Number.NaN).toFixed(3)}`,
+        prediction: 'central-flow loss error (bound)',
       });
     }
     return { metrics, regime };

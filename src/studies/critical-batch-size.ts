@@ -44,13 +44,22 @@
  * per-example B_simple and B_noise = tr(HΣ)/GᵀHG (per-example gradients and Hessian-vector products on a
  * fresh batch, one iterate) are reported for reference.
  *
- * Pass. (a) catalog: the fit of S = S_min(1 + B_crit/B) has R² > 0.9 (in log S); (b) the measured (S, E)
- * lie on the hyperbola within 20%: the RMS relative distance of S(B) (equivalently of E(B) = B·S(B)) from
- * the fitted S_min(1 + B_crit/B) is ≤ 0.2; (c) catalog: B_crit is within a factor 3 of B_simple at the
- * target; (d) catalog "B_simple increases as the target loss decreases", as Spearman ρ(level, B_simple)
- * ≤ −0.8 over the ladder. Regime checks: every B reaches the target at some learning rate; the sweep
- * brackets B_crit (B_min ≤ B_crit/2 and B_max ≥ 2·B_crit, else S_min or E_min is an extrapolation); every
- * ladder level is sampled by the reference run.
+ * Pass. (a) catalog: the fit of S = S_min(1 + B_crit/B) has R² > 0.9 (in log S) — a goodness of fit of two
+ * parameters to the same points, so it is a sanity check (issue 13), not a test of the law; (b) the measured
+ * (S, E) lie on the law within 20%: the RMS relative distance of S(B) from S_min(1 + (B_crit/B)^a) fitted to
+ * all batch sizes, a = 1 from the prediction, is ≤ 0.2; (b′) held-out: the law fitted to alternate batch
+ * sizes (8, 32, 128, 512) predicts S at the others (16, 64, 256) within 30% RMS (the per-point scatter,
+ * 10–17% in-sample, times √(1 + 2/4) for a 2-parameter fit to 4 points, is ≤ 21%); (c) catalog: B_crit is
+ * within a factor 3 of B_simple at the target (predicted ratio 1); (d) catalog "B_simple increases as the
+ * target loss decreases": Spearman ρ(level, B_simple) ≤ −1 + 0.2 (one adjacent swap of the 5 levels).
+ * Regime checks: every B reaches the target at some learning rate; the sweep brackets B_crit (B_min ≤
+ * B_crit/2 and B_max ≥ 2·B_crit, else S_min or E_min is an extrapolation); every ladder level is sampled.
+ *
+ * Controls (rival laws fitted and judged the same way, on the same S(B)): perfect scaling S ∝ 1/B (no
+ * critical batch size), and a sharper knee S_min(1 + (B_crit/B)²); both falsified at quick seeds 0–4 by
+ * (b) and (b′). A softer knee, exponent ½, is NOT resolved: at quick seed 1 it passed every metric (the
+ * 2–3 replicas leave ~15% scatter per point), so it is not claimed as a control; a finer exponent test
+ * needs more replicas per batch size.
  *
  * Deviation from the catalog in (b). The catalog asks for (S/S_min − 1)(E/E_min − 1) ≈ 1 within 20%. Per
  * point, the product amplifies the relative residual r of S(B) by about B_crit/B (small B) or B/B_crit
@@ -61,8 +70,9 @@
  * coin flip, not a test. What the data do resolve is the distance of the points from the hyperbola, which
  * (b) tests at the catalog's 20%; the median product is still reported (scalar "median hyperbola product").
  *
- * Measured. Quick, seeds 0–3: R² 0.970–0.984, RMS distance 0.12–0.17, B_crit/B_simple 0.65–1.29,
- * ρ = −0.9 to −1; all hold (5–8 s each). Default, seeds 0 / 1: B_crit = 163 / 139, S_min = 88 / 89,
+ * Measured. Quick, seeds 0–4: R² 0.970–0.984, RMS distance 0.10–0.17, held-out 0.11–0.26,
+ * B_crit/B_simple 0.65–1.29, ρ = −0.9 to −1; all hold (5–8 s each). Detection power: (b) and (d) notice a
+ * prediction 10–25% off (the exponent a; ρ's −1). Default, seeds 0 / 1: B_crit = 163 / 139, S_min = 88 / 89,
  * R² 0.990 / 0.988, RMS distance 0.126 / 0.137, B_simple at the target 161 / 150 (B_crit/B_simple 1.01 /
  * 0.93), ρ = −0.9 / −1; exact B_noise at the target on one iterate 85 / 64 (B_crit/B_noise ≈ 2); 24–29 s.
  */

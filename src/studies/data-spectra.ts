@@ -19,9 +19,11 @@
  * (c) every word seen at least 10 times (Poisson error of a count ≤ 1/√10 ≈ 32%; the hapax tail is a plateau of
  * ties), ranks 1–2156 for Moby-Dick. The discrete Zipf MLE over the same ranks is reported next to the OLS slope.
  *
- * Pass: the catalog's. R² > 0.95 over ≥ 1.5 decades for every fit; β ∈ [1.5, 2.5]; s ∈ [0.8, 1.2]. Part (b) cannot be
- * tested on the bundled images, and a regime check says so: an h×w image has radial frequencies from 1/h to 1/2
- * cycle/pixel, log₁₀(h/2) decades, 0.52 for 8×8 (the catalog's 1.5 decades needs h ≥ 64), so the study's verdict is
+ * Pass: the catalog's. R² > 0.95 over ≥ 1.5 decades for every fit; β ∈ [1.5, 2.5]; s ∈ [0.8, 1.2]. Verdicts per part
+ * (issue 13): part (a) fails its R² (0.944 < 0.95) and is falsified, (c) holds, and (b)'s out-of-regime check gates
+ * (b) alone, so the study is falsified, as it should be reported. Part (b) cannot be tested on the bundled images, and
+ * a regime check says so: an h×w image has radial frequencies from 1/h to 1/2
+ * cycle/pixel, log₁₀(h/2) decades, 0.52 for 8×8 (the catalog's 1.5 decades needs h ≥ 64), so part (b) is
  * out-of-regime until a larger natural-image set is bundled. The digits are also not natural images (pen strokes
  * block-averaged to 8×8), the population the β ≈ 2 claim is about. Measured here: (a) α = 1.23 with R² = 0.944 over
  * ranks 1–32 (the best window of ≥ 1.5 decades anywhere in the spectrum also has R² = 0.944: the digits' covariance
@@ -57,12 +59,12 @@ function logSpacedRanks(n: number, k: number): number[] {
   return [...out].filter((r) => r >= 1 && r <= n).sort((a, b) => a - b);
 }
 
-/** The scalars `measure` hands to `compare` (typed, so that a misspelt key fails type-checking). */
 type SpectraPart = '(a)' | '(b)' | '(c)';
 const BETA = 'image power-spectrum exponent β (natural images)';
 const ZIPF = 'Zipf exponent s';
 /** The catalog's reading of "a power law": a log-log fit with R² at least this. */
 const R2 = 'power-law fit R² (at least)';
+/** The scalars `measure` hands to `compare` (typed, so that a misspelt key fails type-checking). */
 type SpectraKey =
   | `${SpectraPart} R²`
   | `${SpectraPart} decades`
@@ -76,7 +78,7 @@ type SpectraKey =
   | '(c) ranks fitted'
   | '(c) tokens'
   | '(c) distinct words';
-type PredictionKey = 'image power-spectrum exponent β (natural images)' | 'Zipf exponent s';
+type PredictionKey = typeof BETA | typeof ZIPF | typeof R2;
 
 function fitLine(f: LogLogFit, xs: number[]): number[] {
   return xs.map((x) => f.prefactor * x ** f.slope);
@@ -104,9 +106,9 @@ export const dataSpectra = defineStudy<z.output<typeof Params>, PredictionKey, S
       predict: (_p, pred) => ({ ...pred, scalars: { ...pred.scalars, [ZIPF]: 2 } }),
     },
     {
-      name: 'no power law (the pixel spectrum of white noise is flat)',
-      description: 'a referee’s null for part (a): no structure across ranks beyond chance, so no fit over 1.5 decades needs to be straight; judged as R² ≥ 0.99',
-      predict: (_p, pred) => ({ ...pred, scalars: { ...pred.scalars, [R2]: 0.99 } }),
+      name: 'white-noise images (β = 0)',
+      description: 'a null for part (b): pixels without spatial correlation have a flat power spectrum',
+      predict: (_p, pred) => ({ ...pred, scalars: { ...pred.scalars, [BETA]: 0 } }),
     },
   ],
   // deterministic: the bundled digits and word counts involve no randomness, so every seed gives the same verdict

@@ -47,7 +47,7 @@ import { throwIfAborted } from '../nn/train.ts';
 import { effectiveRankFromSingularValues, singularValuesOf } from '../observe/rank.ts';
 import { resolvedPeaks } from '../observe/trajectory.ts';
 import { saxeModeStrengths } from '../theory/saxe.ts';
-import { defineStudy, type MetricSpec, type RegimeCheck, type Series } from './types.ts';
+import { type Control, defineStudy, type MetricSpec, type RegimeCheck, type Series } from './types.ts';
 
 const Params = z.object({
   dim: z.number().int().min(2).max(32).default(8),
@@ -155,6 +155,19 @@ function run(p: P, sigma: number, G: Float64Array[], U: Mat, V: Mat, T: Mat, pro
   return { halfTimes, u0, drops, times, loss, rank, effRank, initialLoss: losses[0], finalLoss: losses[steps] };
 }
 
+const controls: Control<P>[] = [
+  {
+    name: 'u₀ ∝ σ (slope 1/(2s_k))',
+    description: 'the rival that the effective initial strength scales with the weight scale σ rather than σ² (as for a single layer), halving every plateau’s growth with ln(1/σ)',
+    predict: (p, pred) => ({ ...pred, scalars: { ...pred.scalars, ...Object.fromEntries(p.singularValues.map((s) => [`slope ${grp(s)}`, 1 / (2 * s)])) } }),
+  },
+  {
+    name: 'one smooth drop (no staircase)',
+    description: 'the rival that the loss falls in a single smooth descent (all modes together, rank jumping at once) whatever σ',
+    predict: (_p, pred) => ({ ...pred, scalars: { ...pred.scalars, 'resolved drops at small σ': 1, 'final rank at small σ': 1 } }),
+  },
+];
+
 export const dlnSaddleToSaddle = defineStudy(Params, {
   id: 'dln-saddle-to-saddle',
   catalog: 2,
@@ -169,6 +182,8 @@ export const dlnSaddleToSaddle = defineStudy(Params, {
   ],
   core: false,
   quick: { eta: 2e-3, samples: 300 },
+  controls,
+  seeds: { default: 5, threshold: 0.5 },
 
   predict(p) {
     // half-times at the expected effective init u₀ = hσ²/2, as a function of ln(1/σ)
@@ -181,6 +196,7 @@ export const dlnSaddleToSaddle = defineStudy(Params, {
       series.push({ name: 'drop time τ_k', group: grp(s), kind: 'predicted', x: xs, y: sigmas.map((sg) => Math.log(Math.max(s / ((p.hidden * sg * sg) / 2) - 1, 1e-300)) / (2 * s)) });
     }
     scalars['resolved drops at small σ'] = p.singularValues.length;
+    scalars['final rank at small σ'] = p.singularValues.length;
     return { scalars, series };
   },
 
@@ -243,10 +259,12 @@ export const dlnSaddleToSaddle = defineStudy(Params, {
     return { scalars, series };
   },
 
-  compare(_pred, meas, p) {
+  compare(pred, meas, p) {
     const metrics: MetricSpec[] = [];
     const regime: RegimeCheck[] = [];
-    const k = p.singularValues.length;
+    const q = pred.scalars;
+    const k = q['resolved drops at small σ'];
+    const rankK = q['final rank at small σ'];
     const sigmas = [...p.initScales].sort((a, b) => b - a);
     const sMax = Math.max(...p.singularValues);
     const sMin = Math.min(...p.singularValues);
@@ -254,8 +272,9 @@ export const dlnSaddleToSaddle = defineStudy(Params, {
       metrics.push({
         name: `slope of τ_k on ln(1/σ), ${grp(s)}`,
         value: meas.scalars[`slope ${grp(s)}`],
-        criterion: { op: 'rel', target: 1 / s, tol: 0.15 },
+        criterion: { op: 'rel', target: q[`slope ${grp(s)}`], tol: 0.15 },
         reason: 'catalog 15%: the slope is exactly 1/s_k for u₀ ∝ σ²; the −1 in ln(s/u₀ − 1) and the O(σ²) alignment transient bend the line at the largest σ',
+        prediction: `slope ${grp(s)}`,
       });
     }
     const small = sigmas.filter((s) => s <= p.resolvedBelow);
@@ -265,12 +284,14 @@ export const dlnSaddleToSaddle = defineStudy(Params, {
         value: meas.scalars[`resolved drops ${sig(s)}`],
         criterion: { op: 'abs', target: k, tol: 0 },
         reason: 'catalog: one drop per mode at small init (an integer count, so no tolerance)',
+        prediction: 'resolved drops at small σ',
       });
       metrics.push({
-        name: `numerical rank: unit increments, ends at ${k} (${sig(s)})`,
-        value: meas.scalars[`rank unit increments ${sig(s)}`] === 1 && meas.scalars[`final rank ${sig(s)}`] === k ? 1 : 0,
+        name: `numerical rank: unit increments, ends at ${rankK} (${sig(s)})`,
+        value: meas.scalars[`rank unit increments ${sig(s)}`] === 1 && meas.scalars[`final rank ${sig(s)}`] === rankK ? 1 : 0,
         criterion: { op: '>=', bound: 1 },
         reason: 'catalog: the rank of W₂W₁ rises one mode at a time (exact property of the sampled trajectory)',
+        prediction: 'final rank at small σ',
       });
     }
     const counts = sigmas.map((s) => meas.scalars[`resolved drops ${sig(s)}`]);
@@ -281,16 +302,18 @@ export const dlnSaddleToSaddle = defineStudy(Params, {
       value: monotone ? 1 : 0,
       criterion: { op: '>=', bound: 1 },
       reason: `catalog: larger σ shortens the plateaus until neighbouring drops merge (counts from large to small σ: ${counts.join(', ')})`,
+      prediction: 'resolved drops at small σ',
     });
-    regime.push({ name: 'gradient-flow step', ok: p.eta * sMax <= 0.01, detail: `η·s_max = ${(p.eta * sMax).toPrecision(3)} (≤ 0.01)` });
+    regime.push({ name: 'gradient-flow step', ok: p.eta * sMax <= 0.01, value: p.eta * sMax, detail: `η·s_max = ${(p.eta * sMax).toPrecision(3)} (≤ 0.01)` });
     const worstInit = Math.max(...small.map((s) => (p.hidden * s * s) / 2), 0);
     regime.push({
       name: 'small init where every drop must resolve',
       ok: small.length > 0 && worstInit <= 1e-2 * sMin,
+      value: worstInit,
       detail: small.length > 0 ? `hσ²/2 = ${worstInit.toExponential(2)} at σ = ${Math.max(...small)} (≤ 1e-2·s_min = ${1e-2 * sMin})` : `no σ ≤ ${p.resolvedBelow} in the sweep`,
     });
     const worstLoss = Math.max(...sigmas.map((s) => meas.scalars[`final/initial loss ${sig(s)}`]));
-    regime.push({ name: 'converged', ok: worstLoss <= 1e-3, detail: `largest final/initial loss ${worstLoss.toExponential(2)} (≤ 1e-3)` });
+    regime.push({ name: 'converged', ok: worstLoss <= 1e-3, value: worstLoss, detail: `largest final/initial loss ${worstLoss.toExponential(2)} (≤ 1e-3)` });
     return { metrics, regime };
   },
 

@@ -27,8 +27,9 @@ import { randomOrthonormalColumns } from '../core/stats.ts';
 import { type Tensor, param, tensor } from '../core/tensor.ts';
 import { sgd } from '../nn/optim.ts';
 import { fit } from '../nn/train.ts';
+import { rk45 } from '../theory/ode.ts';
 import { saxeModeStrengths } from '../theory/saxe.ts';
-import { defineStudy, type MetricSpec, type RegimeCheck, type Series } from './types.ts';
+import { type Control, defineStudy, type MetricSpec, type Observations, type RegimeCheck, type Series } from './types.ts';
 
 const Params = z.object({
   dim: z.number().int().min(2).max(64).default(8),
@@ -171,6 +172,26 @@ function logistic(s: number, u0: number, t: number): number {
   return s / (1 + (s / u0 - 1) * Math.exp(-2 * s * t));
 }
 
+/** The mode ODE du/dτ = c·u^e·(s − u) (c = L, e = 2 − 2/L for a balanced depth-L chain; Saxe et al. 2014 §3), by RK45 at `times`. */
+function modeCurve(s: number, u0: number, c: number, e: number, times: readonly number[]): number[] {
+  return rk45((_t, y) => [c * Math.max(y[0], 0) ** e * (s - y[0])], [u0], times, { rtol: 1e-10, atol: 1e-14 * s }).y.map((y) => y[0]);
+}
+
+/**
+ * Time for that ODE to take u from u₀ to s/2: ∫ du/(c u^e (s − u)), by Simpson's rule in x = ln u, where the
+ * integrand u^{1−e}/(c(s − u)) is smooth. For c = 2, e = 1 it is ln(s/u₀ − 1)/(2s) (the test checks it).
+ */
+export function modeHalfTime(s: number, u0: number, c: number, e: number): number {
+  const a = Math.log(u0);
+  const b = Math.log(s / 2);
+  const n = 2000;
+  const h = (b - a) / n;
+  const f = (x: number) => Math.exp(x * (1 - e)) / (c * (s - Math.exp(x)));
+  let sum = f(a) + f(b);
+  for (let i = 1; i < n; i++) sum += (i % 2 ? 4 : 2) * f(a + i * h);
+  return (sum * h) / 3;
+}
+
 /** First time the sampled curve crosses `level`, by linear interpolation. */
 function crossing(times: number[], u: number[], level: number): number {
   for (let i = 1; i < u.length; i++) {
@@ -178,6 +199,33 @@ function crossing(times: number[], u: number[], level: number): number {
   }
   return Number.NaN;
 }
+
+const rateKey = (depth: number) => `rate L=${depth}`;
+const exponentKey = (depth: number) => `exponent L=${depth}`;
+const halfKey = (depth: number, s: number) => `τ½ aligned L=${depth} ${grp(s)}`;
+
+/** The prediction with the mode law du/dτ = c·u^e(s − u) at `depth` replaced, and its half-times recomputed. */
+function withLaw(p: P, pred: Observations, depth: number, c: number, e: number): Observations {
+  const scalars: Record<string, number> = { ...pred.scalars, [rateKey(depth)]: c, [exponentKey(depth)]: e };
+  for (const s of p.singularValues) scalars[halfKey(depth, s)] = modeHalfTime(s, p.alignedInit, c, e);
+  return { ...pred, scalars };
+}
+
+const controls: Control<P>[] = [
+  {
+    name: 'logistic rate 1·s instead of 2·s',
+    description: 'the rival that each layer of a two-layer net contributes the rate once (u̇ = u(s − u)), i.e. twice the plateau length',
+    predict: (p, pred) => {
+      const q = p.depths.includes(2) ? withLaw(p, pred, 2, 1, 1) : pred;
+      return { ...q, scalars: { ...q.scalars, 'rate random': 1 } };
+    },
+  },
+  {
+    name: 'depth-2 exponent at every depth (u¹ instead of u^{2−2/L})',
+    description: 'the rival that depth only rescales the rate (du/dτ = L·u(s − u)), so deeper nets have the two-layer sigmoid; discriminated only where depths include L ≥ 3',
+    predict: (p, pred) => p.depths.reduce((q, depth) => withLaw(p, q, depth, depth, 1), pred),
+  },
+];
 
 export const dlnSaxeModes = defineStudy(Params, {
   id: 'dln-saxe-modes',
@@ -189,19 +237,25 @@ export const dlnSaxeModes = defineStudy(Params, {
   papers: ['Saxe, McClelland & Ganguli 2014, Exact solutions to the nonlinear dynamics of learning in deep linear neural networks (ICLR)', 'Simon et al. 2026, Fig. 1a'],
   core: true,
   quick: { eta: 2e-3, samples: 120 },
+  controls,
+  seeds: { default: 5, threshold: 0.5 },
 
   predict(p) {
-    // the prediction for the aligned init is a function of (s, u₀, L) only; the random-init prediction
-    // needs the initial weights, so it is computed in compare() from the measured u₀ (recorded in measure)
+    // aligned init: the mode law du/dτ = c·u^e(s − u) with c = L, e = 2 − 2/L, its curves and half-times;
+    // random init (L = 2): the logistic rate 2 (u ∝ e^{2sτ} early), applied in compare() to the effective u₀
+    // of the actual initial weights (recorded by measure), and the learning order (+1: larger s first)
     const series: Series[] = [];
-    const scalars: Record<string, number> = {};
+    const scalars: Record<string, number> = { 'rate random': 2, order: 1 };
     for (const depth of p.depths) {
+      const c = depth;
+      const e = 2 - 2 / depth;
+      scalars[rateKey(depth)] = c;
+      scalars[exponentKey(depth)] = e;
       const tauMax = horizon(p, depth);
       const times = Array.from({ length: p.samples + 1 }, (_, i) => (i * tauMax) / p.samples);
-      const { modes } = saxeModeStrengths({ singularValues: p.singularValues, init: p.alignedInit, depth, times });
-      p.singularValues.forEach((s, mu) => {
-        series.push({ name: cfg('aligned', depth), group: grp(s), kind: 'predicted', x: times, y: modes[mu] });
-        if (depth === 2) scalars[`half-time aligned ${grp(s)}`] = Math.log(s / p.alignedInit - 1) / (2 * s);
+      p.singularValues.forEach((s) => {
+        series.push({ name: cfg('aligned', depth), group: grp(s), kind: 'predicted', x: times, y: modeCurve(s, p.alignedInit, c, e, times) });
+        scalars[halfKey(depth, s)] = modeHalfTime(s, p.alignedInit, c, e);
       });
     }
     return { scalars, series };
@@ -246,56 +300,15 @@ export const dlnSaxeModes = defineStudy(Params, {
   compare(pred, meas, p) {
     const metrics: MetricSpec[] = [];
     const regime: RegimeCheck[] = [];
+    const q = pred.scalars;
     const sMax = Math.max(...p.singularValues);
     const sMin = Math.min(...p.singularValues);
     const maxDepth = Math.max(...p.depths);
-    regime.push({ name: 'gradient-flow step', ok: p.eta * sMax * maxDepth <= 0.05, detail: `η·s_max·L = ${(p.eta * sMax * maxDepth).toPrecision(3)} (≤ 0.05)` });
-    regime.push({ name: 'small init', ok: p.alignedInit <= 1e-2 * sMin, detail: `u₀ = ${p.alignedInit} vs 1e-2·s_min = ${1e-2 * sMin}` });
-    for (const depth of p.depths) {
-      let worst = 0;
-      let finished = true;
-      for (const s of p.singularValues) {
-        const m = meas.series.find((q) => q.name === cfg('aligned', depth) && q.group === grp(s) && q.kind === 'measured');
-        if (!m) continue;
-        const u = saxeModeStrengths({ singularValues: [s], init: p.alignedInit, depth, times: m.x }).modes[0];
-        for (let i = 0; i < u.length; i++) worst = Math.max(worst, Math.abs(m.y[i] - u[i]) / s);
-        if (m.y[m.y.length - 1] < 0.98 * s) finished = false;
-      }
-      regime.push({ name: `converged (aligned, L=${depth})`, ok: finished, detail: finished ? 'every mode reached 98% of s' : 'a mode did not reach 98% of s: run longer' });
-      metrics.push({
-        name: `max |u − u_pred|/s (aligned, L=${depth})`,
-        value: worst,
-        criterion: { op: '<=', bound: 0.02 },
-        reason: 'catalog 2% of s; GD with η·s ≤ 0.05 deviates from gradient flow by O(η s) in time, well inside it',
-      });
-    }
-    // random init, depth 2
-    const halfErr: number[] = [];
-    const order: { s: number; t: number }[] = [];
-    for (const s of p.singularValues) {
-      const m = meas.series.find((q) => q.name === cfg('random', 2) && q.group === grp(s) && q.kind === 'measured');
-      const u0 = meas.scalars[`u0 random ${grp(s)}`];
-      if (!m || !(u0 > 0)) continue;
-      const tHalf = crossing(m.x, m.y, s / 2);
-      const predHalf = Math.log(s / u0 - 1) / (2 * s);
-      halfErr.push(Math.abs(tHalf - predHalf) / predHalf);
-      order.push({ s, t: tHalf });
-    }
-    const sorted = [...order].sort((a, b) => a.t - b.t);
-    const inOrder = sorted.every((o, i) => i === 0 || o.s <= sorted[i - 1].s) && sorted.every((o) => Number.isFinite(o.t));
-    metrics.push({
-      name: 'learning order by decreasing s (random init)',
-      value: inOrder ? 1 : 0,
-      criterion: { op: '>=', bound: 1 },
-      reason: 'catalog: the greedy low-rank bias learns larger singular values first (exact ordering required)',
-    });
-    metrics.push({
-      name: 'max relative error of τ½ (random init)',
-      value: halfErr.length ? Math.max(...halfErr) : Number.NaN,
-      criterion: { op: '<=', bound: 0.15 },
-      reason: 'catalog 15%: the effective-u₀ prediction neglects the O(σ²) alignment transient and cross-mode coupling at init scale σ',
-    });
-    void pred;
+    const step = p.eta * sMax * maxDepth;
+    regime.push({ name: 'gradient-flow step', ok: step <= 0.05, value: step, detail: `η·s_max·L = ${step.toPrecision(3)} (≤ 0.05)` });
+    regime.push({ name: 'small init', ok: p.alignedInit <= 1e-2 * sMin, value: p.alignedInit, detail: `u₀ = ${p.alignedInit} vs 1e-2·s_min = ${1e-2 * sMin}` });
+    for (const depth of p.depths) metrics.push(...alignedMetrics(p, q, meas, depth, regime));
+    metrics.push(...randomMetrics(p, q, meas));
     return { metrics, regime };
   },
 
@@ -318,3 +331,74 @@ export const dlnSaxeModes = defineStudy(Params, {
     },
   ],
 });
+
+type Scal = Record<string, number | undefined>;
+
+/** Aligned init at one depth: the curve against the predicted mode law, and each mode's half-time. */
+function alignedMetrics(p: P, q: Scal, meas: Observations, depth: number, regime: RegimeCheck[]): MetricSpec[] {
+  const metrics: MetricSpec[] = [];
+  const c = q[rateKey(depth)] ?? Number.NaN;
+  const e = q[exponentKey(depth)] ?? Number.NaN;
+  let worst = 0;
+  let finished = Number.POSITIVE_INFINITY;
+  for (const s of p.singularValues) {
+    const m = meas.series.find((x) => x.name === cfg('aligned', depth) && x.group === grp(s) && x.kind === 'measured');
+    if (!m) continue;
+    const u = modeCurve(s, p.alignedInit, c, e, m.x);
+    for (let i = 0; i < u.length; i++) worst = Math.max(worst, Math.abs(m.y[i] - u[i]) / s);
+    finished = Math.min(finished, m.y[m.y.length - 1] / s);
+    const predicted = q[halfKey(depth, s)] ?? Number.NaN;
+    metrics.push({
+      name: `τ½ (aligned, L=${depth}, ${grp(s)})`,
+      value: crossing(m.x, m.y, s / 2),
+      criterion: { op: 'rel', target: predicted, tol: p.eta * s * depth },
+      reason: `GD's per-step growth (1 + η(s − u)·…)^L falls short of the flow's e^{Lη(s−u)…} by a relative O(ηsL/2) in rate, so τ½ is late by ≲ ηsL/2 (= ${((p.eta * s * depth) / 2).toPrecision(2)}); tolerance twice that`,
+      prediction: halfKey(depth, s),
+    });
+  }
+  regime.push({ name: `converged (aligned, L=${depth})`, ok: finished >= 0.98, value: finished, detail: `smallest final u/s = ${finished.toFixed(4)} (≥ 0.98: every mode finished)` });
+  metrics.unshift({
+    name: `max |u − u_pred|/s (aligned, L=${depth})`,
+    value: worst,
+    criterion: { op: '<=', bound: 0.02 },
+    reason: 'catalog 2% of s; GD with η·s ≤ 0.05 deviates from gradient flow by O(η s) in time, well inside it',
+    prediction: rateKey(depth),
+  });
+  return metrics;
+}
+
+/** Random init (L = 2): the learning order, and the half-times from the effective u₀ of the actual weights. */
+function randomMetrics(p: P, q: Scal, meas: Observations): MetricSpec[] {
+  const rate = q['rate random'] ?? Number.NaN;
+  const direction = Math.sign(q.order ?? Number.NaN);
+  const halfErr: number[] = [];
+  const order: { s: number; t: number }[] = [];
+  for (const s of p.singularValues) {
+    const m = meas.series.find((x) => x.name === cfg('random', 2) && x.group === grp(s) && x.kind === 'measured');
+    const u0 = meas.scalars[`u0 random ${grp(s)}`];
+    if (!m || !(u0 > 0)) continue;
+    const tHalf = crossing(m.x, m.y, s / 2);
+    const predHalf = Math.log(s / u0 - 1) / (rate * s);
+    halfErr.push(Math.abs(tHalf - predHalf) / predHalf);
+    order.push({ s, t: tHalf });
+  }
+  const sorted = [...order].sort((a, b) => a.t - b.t);
+  // direction +1: larger s first (decreasing s along the learning order); −1: smaller first
+  const inOrder = sorted.every((o, i) => i === 0 || direction * (sorted[i - 1].s - o.s) >= 0) && sorted.every((o) => Number.isFinite(o.t));
+  return [
+    {
+      name: 'learning order by decreasing s (random init)',
+      value: inOrder ? 1 : 0,
+      criterion: { op: '>=', bound: 1 },
+      reason: 'catalog: the greedy low-rank bias learns larger singular values first (exact ordering required)',
+      prediction: 'order',
+    },
+    {
+      name: 'max relative error of τ½ (random init)',
+      value: halfErr.length ? Math.max(...halfErr) : Number.NaN,
+      criterion: { op: '<=', bound: 0.15 },
+      reason: 'catalog 15%: the effective-u₀ prediction neglects the O(σ²) alignment transient and cross-mode coupling at init scale σ',
+      prediction: 'rate random',
+    },
+  ];
+}

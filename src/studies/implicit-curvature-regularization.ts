@@ -26,6 +26,12 @@
  * Regime: each run starts stable (λ_max(0) < 2/η) and trains (final loss ≤ ½ the initial: a run drowned in
  * gradient noise stays flat only because it never fits), all runs stay finite, and the full-batch run at the largest
  * η reaches its edge (λ_max ≥ 0.9·2/η at some checkpoint), so that the step size is actually constraining.
+ *
+ * Falsifiability (issue 13). One-sided bounds passed any flat solution, and η/B confounds η with B. Now: the
+ * full-batch final λ_max sits in [0.9, 1.1]·2/η (predicted) at every η whose run has reached the edge (all but the
+ * smallest, still sharpening at the end of τ, where only the cap applies), and B is varied at fixed η (the mean
+ * within-η Spearman of B against final λ_max, in the predicted direction). Controls: larger batches flatter (the
+ * directions flipped); the full-batch edge at 1.6/η.
  */
 import { z } from 'zod';
 import * as op from '../core/ops.ts';
@@ -36,7 +42,7 @@ import { sgd } from '../nn/optim.ts';
 import { fit } from '../nn/train.ts';
 import { sharpness } from '../observe/hessian.ts';
 import { spearman } from '../observe/rankCorrelation.ts';
-import { defineStudy, type MeasureContext, type MetricSpec, type RegimeCheck, type Series } from './types.ts';
+import { type Control, defineStudy, type MeasureContext, type MetricSpec, type RegimeCheck, type Series } from './types.ts';
 
 const Params = z.object({
   examples: z.number().int().min(16).max(2048).default(128),
@@ -119,6 +125,20 @@ function train(p: P, eta: number, B: number, data: { x: Float64Array; y: Float64
   return run;
 }
 
+/** Rivals on the same measurement: the batch effect reversed, and the full-batch edge at 1.6/η. */
+const controls: Control<P>[] = [
+  {
+    name: 'larger batches end flatter',
+    description: 'the batch-size effect reversed (as if averaging more examples per step regularized more), at fixed η and in η/B',
+    predict: (_p, pred) => ({ ...pred, scalars: { ...pred.scalars, 'direction of final λ_max in B at fixed η': -1, 'direction of final λ_max in η/B': 1 } }),
+  },
+  {
+    name: 'full-batch edge at 1.6/η',
+    description: 'GD settles 20% below the quadratic stability limit',
+    predict: (_p, pred) => ({ ...pred, scalars: Object.fromEntries(Object.entries(pred.scalars).map(([k, v]) => [k, k.startsWith('2/η at') ? 0.8 * v : v])) }),
+  },
+];
+
 export const implicitCurvatureRegularization = defineStudy(Params, {
   id: 'implicit-curvature-regularization',
   catalog: 26,
@@ -134,12 +154,16 @@ export const implicitCurvatureRegularization = defineStudy(Params, {
     'Cohen, Damian, Talwalkar, Kolter & Lee 2025, Understanding optimization in deep learning with central flows (ICLR)',
   ],
   core: false,
-  quick: { examples: 64, batches: [64, 16, 8], tau: 80, measurements: 24 },
+  // quick: batches 64/32/16 keep the largest noise scale η/B at 0.01, as in the default grid; with B = 8 (η/B = 0.02)
+  // the noisiest run failed to fit (final/initial loss 0.61 at seed 4), which is the setting failing, not the law
+  quick: { examples: 64, batches: [64, 32, 16], tau: 80, measurements: 24 },
+  controls,
+  seeds: { default: 5, threshold: 0.5 },
 
   predict(p) {
     const etas = [...p.etas].sort((a, b) => a - b);
     const series: Series[] = [{ name: 'final sharpness', group: 'edge of stability 2/η (full batch)', kind: 'predicted', x: etas, y: etas.map((e) => 2 / e) }];
-    const scalars: Record<string, number> = {};
+    const scalars: Record<string, number> = { 'direction of final λ_max in B at fixed η': 1, 'direction of final λ_max in η/B': -1 };
     for (const eta of etas) scalars[`2/η at η=${eta}`] = 2 / eta;
     return { scalars, series };
   },
@@ -181,7 +205,7 @@ export const implicitCurvatureRegularization = defineStudy(Params, {
     return { scalars, series };
   },
 
-  compare(_pred, meas, p) {
+  compare(pred, meas, p) {
     const metrics: MetricSpec[] = [];
     const regime: RegimeCheck[] = [];
     const sc = meas.scalars;
@@ -199,29 +223,50 @@ export const implicitCurvatureRegularization = defineStudy(Params, {
     const etaMax = Math.max(...p.etas);
     const top = sc[`max sharpness·η/2 ${grp(etaMax, n, n)}`];
     regime.push({ name: 'largest η reaches its edge (full batch)', ok: top >= 0.9, detail: `max λ_max = ${top.toFixed(3)}·2/η (need ≥ 0.9): otherwise η does not constrain the curvature and there is nothing to regularize` });
+    const dirNoise = pred.scalars['direction of final λ_max in η/B'] ?? Number.NaN;
     metrics.push({
-      name: 'spearman(η/B, final λ_max)',
-      value: sc['spearman(η/B, final sharpness)'],
-      criterion: { op: '<=', bound: -0.8 },
+      name: 'spearman(η/B, final λ_max) × predicted direction',
+      value: Math.sign(dirNoise) * sc['spearman(η/B, final sharpness)'],
+      criterion: { op: '>=', bound: 0.8 },
       reason: 'catalog: larger η/B (noise scale of the SDE picture) ends in flatter regions, as a rank correlation below −0.8',
+      prediction: 'direction of final λ_max in η/B',
+    });
+    // B varied at fixed η: separates the batch-size effect from the step size, which η/B alone confounds
+    const dirB = Math.sign(pred.scalars['direction of final λ_max in B at fixed η'] ?? Number.NaN);
+    const bs = [...new Set(p.batches.map((B) => Math.min(B, n)))].sort((a, b) => a - b);
+    const perEta = p.etas.map((eta) => spearman(bs, bs.map((B) => sc[`final sharpness ${grp(eta, B, n)}`])));
+    metrics.push({
+      name: 'spearman(B, final λ_max) at fixed η × predicted direction (mean over η)',
+      value: dirB * (perEta.reduce((a, b) => a + b, 0) / perEta.length),
+      criterion: { op: '>=', bound: 0.8 },
+      reason: `with ${bs.length} batch sizes per η a single inversion lowers one η's ρ to ${bs.length === 3 ? '0.5' : 'below 1'}; ≥ 0.8 allows none on average over ${p.etas.length} step sizes but one partial one`,
+      prediction: 'direction of final λ_max in B at fixed η',
     });
     const etas = [...p.etas].sort((a, b) => a - b);
-    for (const eta of etas) {
+    etas.forEach((eta, i) => {
       const g = grp(eta, n, n);
+      const key = `2/η at η=${eta}`;
+      // the smallest η is still sharpening at the end of τ (max η·S/2 = 0.76–1.09 over quick seeds 0–4): there the
+      // law says only that S stays below the cap; the larger ones have reached the edge and must sit at it
+      const atEdge = i > 0;
       metrics.push({
-        name: `full-batch final λ_max·η/2 ${g}`,
-        value: (sc[`final sharpness ${g}`] * eta) / 2,
-        criterion: { op: '<=', bound: 1.1 },
-        reason: 'catalog: final λ_max ≤ 2.2/η, i.e. at or just above the edge of stability (GD hovers slightly above 2/η)',
+        name: `full-batch final λ_max / predicted 2/η ${g}`,
+        value: sc[`final sharpness ${g}`] / (pred.scalars[key] ?? Number.NaN),
+        criterion: atEdge ? { op: 'in', lo: 0.9, hi: 1.1 } : { op: '<=', bound: 1.1 },
+        reason: atEdge
+          ? 'two-sided: at the edge GD hovers at 2/η (catalog ≤ 2.2/η above; ≥ 0.9·2/η below, the median of the last quarter of an oscillation around the edge)'
+          : 'the smallest η has not finished sharpening in τ: only the cap ≤ 2.2/η (catalog)',
+        prediction: key,
       });
-    }
+    });
     let worst = 0;
     for (let i = 1; i < etas.length; i++) worst = Math.max(worst, sc[`final sharpness ${grp(etas[i], n, n)}`] / sc[`final sharpness ${grp(etas[i - 1], n, n)}`]);
     metrics.push({
       name: 'full-batch final λ_max decreasing in η',
       value: worst,
       criterion: { op: '<=', bound: 1 },
-      reason: 'brief: the full-batch final sharpness falls as η grows (largest ratio of consecutive values ≤ 1)',
+      reason: 'brief: the full-batch final sharpness falls as η grows (largest ratio of consecutive values ≤ 1); implied by the two-sided bands, reported',
+      sanity: true,
     });
     return { metrics, regime };
   },

@@ -19,7 +19,11 @@
  * not grow with n, still matters).
  *
  * Pass (catalog): μP's η* moves by ≤ 1 grid step (a factor 2) across the 8× width range; SP's drifts by
- * ≥ 2 grid steps; under μP the optimal loss is non-increasing in width. The argmin is the vertex of a
+ * ≥ 2 grid steps (the predicted log₂ 8 = 3 less one step); under μP the optimal loss is non-increasing in
+ * width. Added for issue 13 (SP's η* ∝ 1/n was never checked): the least-squares slope of log₂ η* on log₂ n
+ * is −1 under SP and 0 under μP, each within ±1/log₂(n_max/n₀) = ±⅓ (optima resolved to about ±½ grid step
+ * at the two ends of 3 octaves). Controls (rival predictions on the same sweeps): "η* independent of width
+ * under SP" (slope 0) and "μP drifts like SP" (slope −1); both falsified. The argmin is the vertex of a
  * least-squares parabola in (log₂ η, log loss) over ±2 grid points around the best grid point (a
  * continuous estimate, less jumpy than the grid argmin in a flat valley). "Non-increasing" is tested
  * against the seed noise: an increase of the optimal loss from one width to the next counts only if

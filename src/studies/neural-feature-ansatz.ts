@@ -209,11 +209,17 @@ export const neuralFeatureAnsatz = defineStudy(Params, {
     'Boix-Adserà, Radhakrishnan et al. 2025, features at convergence theorem',
   ],
   core: false,
-  quick: { width: 64, nTrain: 1500, steps: 400 },
+  quick: { width: 64, nTrain: 1500, steps: 600 },
 
   predict(p) {
     return {
-      scalars: { 'Pearson α=1': 1, 'Pearson α=½': 1, [`top-${p.rank} overlap with span(U)`]: 1 },
+      scalars: {
+        // Beaglehole et al. 2023 / the features-at-convergence theorem: W₁ᵀW₁ ∝ AGOP^½; the Science paper's α = 1 is the control
+        'exponent α': 0.5,
+        'Pearson (catalog lower bound)': 0.9,
+        'init trace-free Pearson (upper bound)': 0.5,
+        [`top-${p.rank} overlap (catalog lower bound)`]: 0.9,
+      },
       series: [],
     };
   },
@@ -316,56 +322,95 @@ export const neuralFeatureAnsatz = defineStudy(Params, {
     };
   },
 
-  compare(_pred, meas, p) {
+  compare(pred, meas, p) {
     const s = meas.scalars;
+    const q = pred.scalars;
     const k = p.rank;
+    const alpha = q['exponent α'];
+    const pearsonBound = q['Pearson (catalog lower bound)'];
     const metrics: MetricSpec[] = [
       {
-        name: 'Pearson(W₁ᵀW₁, AGOP) after training',
-        value: s['Pearson α=1'],
-        criterion: { op: '>=', bound: 0.9 },
-        reason: 'catalog: > 0.9 after training (Radhakrishnan et al. 2024 report ≳ 0.9)',
+        name: 'exponent α̂ = log(λ₁/λ₂)(W₁ᵀW₁) / log(λ₁/λ₂)(AGOP)',
+        value: s['measured exponent α̂'],
+        criterion: { op: 'abs', target: alpha, tol: 0.2 },
+        reason:
+          'W₁ᵀW₁ ∝ AGOP^α makes the in-span eigenvalue ratios obey log-ratio(W₁ᵀW₁) = α·log-ratio(AGOP) (both above the out-of-span floor); the rival exponents ½ and 1 are ½ apart, so a tolerance under ¼ keeps them exclusive; 0.2 allows the finite-training undershoot (α̂ still rises with steps: 0.36 at 400, 0.44 at 1000, seed 0)',
+        prediction: 'exponent α',
       },
       {
         name: 'Pearson(W₁ᵀW₁, AGOP^½) after training',
         value: s['Pearson α=½'],
-        criterion: { op: '>=', bound: 0.9 },
-        reason: 'catalog: report both powers; the same 0.9 bound',
+        criterion: { op: '>=', bound: pearsonBound },
+        reason: 'catalog: > 0.9 after training (Radhakrishnan et al. 2024 report ≳ 0.9)',
+        prediction: 'Pearson (catalog lower bound)',
       },
       {
-        name: 'trace-free Pearson(W₁ᵀW₁, AGOP) after training',
-        value: s['trace-free Pearson α=1'],
-        criterion: { op: '>=', bound: 0.9 },
+        name: 'trace-free Pearson(W₁ᵀW₁, AGOP^½) after training',
+        value: s['trace-free Pearson α=½'],
+        criterion: { op: '>=', bound: pearsonBound },
         reason: 'the anisotropic (learned) structure must match, not just the shared diagonal; same 0.9 bound',
+        prediction: 'Pearson (catalog lower bound)',
+      },
+      {
+        name: 'Pearson(W₁ᵀW₁, AGOP) after training',
+        value: s['Pearson α=1'],
+        criterion: { op: '>=', bound: 0.9 },
+        reason: 'reported (the catalog asks for both powers): the α = 1 form is judged through the exponent control',
+        sanity: true,
       },
       {
         name: 'trace-free Pearson(W₁ᵀW₁, AGOP) at init',
         value: s['init trace-free Pearson α=1'],
-        criterion: { op: '<=', bound: 0.5 },
+        criterion: { op: '<=', bound: q['init trace-free Pearson (upper bound)'] },
         reason:
           'replaces the catalog’s "< 0.3 at init" (see the header): AGOP = W₁ᵀKW₁ with K ≈ cI aligns the two at init even off the diagonal; measured 0.3–0.45 at width 64, 0.28–0.34 at 128, falling slowly with width',
+        prediction: 'init trace-free Pearson (upper bound)',
       },
       {
         name: `top-${k} eigenspace of W₁ᵀW₁ vs span(U)`,
         value: s[`top-${k} overlap with span(U)`],
-        criterion: { op: '>=', bound: 0.9 },
+        criterion: { op: '>=', bound: q[`top-${k} overlap (catalog lower bound)`] },
         reason: 'catalog: overlap > 0.9 (a random subspace gives k/d on average)',
+        prediction: `top-${k} overlap (catalog lower bound)`,
       },
     ];
+    const agopRatio = Math.exp(s['log(λ₁/λ₂) of AGOP']);
     const regime: RegimeCheck[] = [
       {
         name: 'the network learned the task',
         ok: s['held-out relative MSE'] <= p.maxTestError,
         detail: `held-out MSE / Var(y) = ${s['held-out relative MSE'].toFixed(3)} (≤ ${p.maxTestError}); the ansatz is about trained networks`,
+        value: s['held-out relative MSE'],
       },
       {
         name: 'the trained function depends on Uᵀx',
         ok: s[`AGOP top-${k} overlap with span(U)`] >= 0.9,
         detail: `AGOP top-${k} eigenspace overlap with span(U) = ${s[`AGOP top-${k} overlap with span(U)`].toFixed(3)} (≥ 0.9)`,
+        value: s[`AGOP top-${k} overlap with span(U)`],
+      },
+      {
+        name: 'the AGOP is anisotropic inside span(U)',
+        ok: agopRatio >= 4,
+        detail: `in-span eigenvalue ratio λ₁/λ₂ of the AGOP = ${agopRatio.toFixed(2)} (≥ 4, so that α = ½ and α = 1 predict ratios at least 2 apart for W₁ᵀW₁)`,
+        value: agopRatio,
       },
     ];
     return { metrics, regime };
   },
+
+  controls: [
+    {
+      name: 'α = 1 (W₁ᵀW₁ ∝ AGOP, the Science paper’s equation 3)',
+      description: 'the other exponent the literature uses: with an anisotropic link it predicts twice the log eigenvalue ratio',
+      predict: (_p, pred) => ({ ...pred, scalars: { ...pred.scalars, 'exponent α': 1 } }),
+    },
+    {
+      name: 'α = 0 (W₁ᵀW₁ isotropic inside span(U))',
+      description: 'a rival in which the first layer learns the subspace but not the AGOP’s shape inside it',
+      predict: (_p, pred) => ({ ...pred, scalars: { ...pred.scalars, 'exponent α': 0 } }),
+    },
+  ],
+  seeds: { default: 5, threshold: 0.5 },
 
   figures: () => [
     {

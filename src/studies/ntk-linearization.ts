@@ -30,6 +30,13 @@
  * choice: f₀ alone can dominate ‖f_lin‖ at NTK init. Regime: η below the linear model's stability
  * limit 2/λ_max(Θ), and the training loss fell by ≥ 80% (the run learned most of the target, so the
  * comparison is not trivial).
+ *
+ * Falsifiability (issue 13). Exponents and the gap bound come from `predict`; control: the two NTK rates swapped
+ * (weight change ∝ n^{−1}). Seeds (quick, 1–4): the 'learned' regime check fails at seeds 1–3 (the smallest
+ * training-loss drop over widths and inits is 54–74% after 1500 steps) and the gap at n = 1024 is 5.9% at seed 4;
+ * stratified training inputs did not change this (tried), so the cause is the slow kernel modes of the target
+ * under a fixed step budget, not clustered inputs. Open: a step budget set by the linearized model's own
+ * learning time, common to all widths.
  */
 import { z } from 'zod';
 import { empiricalNtkMatrix } from '../core/autodiff.ts';
@@ -41,7 +48,7 @@ import { mlp } from '../nn/mlp.ts';
 import { sgd } from '../nn/optim.ts';
 import { fit } from '../nn/train.ts';
 import { relativeWeightChange } from '../observe/kernel.ts';
-import { defineStudy, type MetricSpec, type RegimeCheck, type Series } from './types.ts';
+import { type Control, defineStudy, type MetricSpec, type RegimeCheck, type Series } from './types.ts';
 
 const Params = z.object({
   widths: z.array(z.number().int().min(8).max(65536)).min(2).default([64, 256, 1024, 4096]),
@@ -96,7 +103,25 @@ function linearizedTestPrediction(K0: ArrayLike<number>, f0: ArrayLike<number>, 
   return fLinTest;
 }
 
-export const ntkLinearization = defineStudy(Params, {
+/** The predicted scalars (see `predict`). */
+const PREDICTED = {
+  'exponent of the weight change in n': -0.5,
+  'exponent of the kernel change in n': -1,
+  'proven exponent of the function gap in n': -0.5,
+  'function gap at the largest width (bound)': 0.05,
+};
+type PredKey = keyof typeof PREDICTED;
+
+/** The rival a referee would try first: the weights move at the kernel's rate n^{-1} (the two NTK rates swapped). */
+const controls: Control<z.output<typeof Params>, PredKey>[] = [
+  {
+    name: 'weight change at the rate n^{-1}',
+    description: 'the two NTK rates swapped: the relative weight change falls as n^{-1}, like the kernel change, instead of n^{-1/2}',
+    predict: (_p, pred) => ({ ...pred, scalars: { ...pred.scalars, 'exponent of the weight change in n': -1 } }),
+  },
+];
+
+export const ntkLinearization = defineStudy<z.output<typeof Params>, PredKey>(Params, {
   id: 'ntk-linearization',
   catalog: 4,
   pillar: 'limits',
@@ -106,10 +131,13 @@ export const ntkLinearization = defineStudy(Params, {
   papers: ['Jacot, Gabriel & Hongler 2018, Neural tangent kernel (NeurIPS)', 'Lee et al. 2019, Wide neural networks of any depth evolve as linear models under gradient descent (NeurIPS)'],
   core: true,
   quick: { widths: [64, 256, 1024], seeds: 2, steps: 1500 },
+  controls,
+  seeds: { default: 5, threshold: 0.5 },
 
   predict() {
-    // the theory's rates; drawn in the figure as reference lines through the measured points
-    return { scalars: { 'slope of weight change': -0.5, 'slope of kernel change': -1, 'slope of function gap': -1 }, series: [] };
+    // the theory's rates (drawn in the figure as reference lines through the measured points) and the catalog's
+    // bound on the gap at the largest width
+    return { scalars: { ...PREDICTED }, series: [] };
   },
 
   measure(p, ctx) {
@@ -200,18 +228,27 @@ export const ntkLinearization = defineStudy(Params, {
     return { scalars, series };
   },
 
-  compare(_pred, meas, p) {
+  compare(pred, meas, p) {
     const ws = p.widths;
+    const q = (k: PredKey) => pred.scalars[k] ?? Number.NaN;
     const get = (key: string) => ws.map((w) => meas.scalars[`${key}@${w}`]);
     const metrics: MetricSpec[] = [];
     const noise = 'a least-squares slope over 3–4 widths with 2–3 seeds each carries about ±0.15 of seed noise, hence ±0.2 (or 0.3 for the noisiest)';
-    metrics.push({ name: `function gap at n=${ws[ws.length - 1]}`, value: get('gap')[ws.length - 1], criterion: { op: '<=', bound: 0.05 }, reason: 'catalog: < 5% at the largest width' });
-    metrics.push({ name: 'slope of weight change', value: logLogSlope(ws, get('dw')), criterion: { op: 'in', lo: -0.7, hi: -0.3 }, reason: `theory −1/2 (catalog band); ${noise}` });
-    metrics.push({ name: 'slope of kernel change', value: logLogSlope(ws, get('dk')), criterion: { op: 'in', lo: -1.3, hi: -0.7 }, reason: `theory −1 (Dyer & Gur-Ari 2020; see the file header for why not the catalog's −1/2); ${noise}` });
-    metrics.push({ name: 'slope of function gap', value: logLogSlope(ws, get('gap')), criterion: { op: '<=', bound: -0.3 }, reason: `at least the proven n^{−1/2} rate (Lee et al. 2019), expected −1; ${noise}` });
+    metrics.push({ name: `function gap at n=${ws[ws.length - 1]}`, value: get('gap')[ws.length - 1], criterion: { op: '<=', bound: q('function gap at the largest width (bound)') }, reason: 'catalog: < 5% at the largest width', prediction: 'function gap at the largest width (bound)' });
+    metrics.push({ name: 'slope of weight change', value: logLogSlope(ws, get('dw')), criterion: { op: 'abs', target: q('exponent of the weight change in n'), tol: 0.2 }, reason: `theory −1/2 (the catalog band [−0.7, −0.3]); ${noise}`, prediction: 'exponent of the weight change in n' });
+    metrics.push({ name: 'slope of kernel change', value: logLogSlope(ws, get('dk')), criterion: { op: 'abs', target: q('exponent of the kernel change in n'), tol: 0.3 }, reason: `theory −1 (Dyer & Gur-Ari 2020; see the file header for why not the catalog's −1/2); ${noise}`, prediction: 'exponent of the kernel change in n' });
+    metrics.push({
+      name: 'slope of function gap',
+      value: logLogSlope(ws, get('gap')),
+      criterion: { op: '<=', bound: q('proven exponent of the function gap in n') + 0.2 },
+      reason: `at least the proven n^{−1/2} rate (Lee et al. 2019), expected −1; ${noise}`,
+      prediction: 'proven exponent of the function gap in n',
+    });
+    const drop = meas.scalars['min loss drop'];
+    const step = meas.scalars['max η·λ_max/2'];
     const regime: RegimeCheck[] = [
-      { name: 'learned', ok: meas.scalars['min loss drop'] >= 0.8, detail: `smallest training-loss drop ${(100 * meas.scalars['min loss drop']).toFixed(1)}% (≥ 80%)` },
-      { name: 'stable step', ok: meas.scalars['max η·λ_max/2'] < 1, detail: `η·λ_max(Θ₀)/2 = ${meas.scalars['max η·λ_max/2'].toFixed(3)} (< 1)` },
+      { name: 'learned', ok: drop >= 0.8, value: drop, detail: `smallest training-loss drop ${(100 * drop).toFixed(1)}% (≥ 80%)` },
+      { name: 'stable step', ok: step < 1, value: step, detail: `η·λ_max(Θ₀)/2 = ${step.toFixed(3)} (< 1)` },
     ];
     return { metrics, regime };
   },

@@ -32,11 +32,11 @@ import type { Mat } from '../core/mat.ts';
 import type { Rng } from '../core/random.ts';
 import { firstCrossing, randomOrthonormalColumns } from '../core/stats.ts';
 import { tensor } from '../core/tensor.ts';
-import { type DeepLinearNet, deepLinearRandom, linearRegressionLoss, sampleMoments } from '../nn/deepLinear.ts';
+import { DeepLinearNet, deepLinearRandom, linearRegressionLoss, sampleMoments } from '../nn/deepLinear.ts';
 import { throwIfAborted } from '../nn/train.ts';
 import { empiricalNtk, kernelTargetAlignment } from '../observe/kernel.ts';
 import { kernelRegression } from '../theory/linearized.ts';
-import { defineStudy, type MetricSpec, type RegimeCheck, type Series } from './types.ts';
+import { type Control, defineStudy, type MetricSpec, type RegimeCheck, type Series } from './types.ts';
 
 const Params = z.object({
   dim: z.number().int().min(2).max(256).default(32),
@@ -79,6 +79,29 @@ function relL2(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return Math.sqrt(num / den);
 }
 
+/** Kernel snapshots, as fractions f of the time t_{10%} at which the loss has dropped by 10%. */
+const FREEZE_GRID = [0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1] as const;
+const FREEZE_SERIES = 'KRR gap vs kernel snapshot time';
+
+function nearestIndex(xs: number[], x: number): number {
+  let best = 0;
+  for (let i = 1; i < xs.length; i++) if (Math.abs(xs[i] - x) < Math.abs(xs[best] - x)) best = i;
+  return best;
+}
+
+const controls: Control<z.output<typeof Params>>[] = [
+  {
+    name: 'lazy training: the kernel stays at init',
+    description: 'the NTK-regime rival: the tangent kernel does not move, so the net is kernel regression with its initial NTK and the alignment never changes',
+    predict: (_p, pred) => ({ ...pred, scalars: { ...pred.scalars, 'alignment progress at 10% loss drop': 0, 'kernel freeze time / t₁₀%': 0 } }),
+  },
+  {
+    name: 'kernel and function learned together',
+    description: 'the rival that the kernel aligns as the loss falls (alignment progress equal to the loss drop, 10% at t₁₀%), so the plateau-end kernel does not yet explain the function',
+    predict: (_p, pred) => ({ ...pred, scalars: { ...pred.scalars, 'alignment progress at 10% loss drop': 0.1 } }),
+  },
+];
+
 function interpolate(xs: number[], ys: number[], x: number): number {
   if (x <= xs[0]) return ys[0];
   for (let i = 1; i < xs.length; i++) if (xs[i] >= x) return ys[i - 1] + ((x - xs[i - 1]) / (xs[i] - xs[i - 1])) * (ys[i] - ys[i - 1]);
@@ -98,9 +121,13 @@ export const silentAlignment = defineStudy(Params, {
   ],
   core: false,
   quick: { eta: 0.02 },
+  controls,
+  seeds: { default: 5, threshold: 0.5 },
 
   predict() {
-    return { scalars: { 'A(t at 10% loss drop)/A_final': 1, 'KRR(final NTK) gap': 0 }, series: [] };
+    // silent alignment: the kernel's alignment is complete (progress 1) by the time the loss has dropped 10%,
+    // and from then on (f = 1 in units of t₁₀%) the kernel's shape explains the learned function
+    return { scalars: { 'alignment progress at 10% loss drop': 1, 'kernel freeze time / t₁₀%': 1, 'KRR gap, final NTK': 0 }, series: [] };
   },
 
   measure(p, ctx) {
@@ -128,6 +155,7 @@ export const silentAlignment = defineStudy(Params, {
       return out;
     };
     const K0 = ntkAll();
+    const snapshots: Float64Array[][] = [];
     const times: number[] = [];
     const losses: number[] = [];
     const align: number[] = [];
@@ -147,6 +175,7 @@ export const silentAlignment = defineStudy(Params, {
         losses.push(loss);
         align.push(kernelTargetAlignment(K, ytr));
         kScale.push(Math.hypot(...K.data));
+        snapshots.push(net.snapshot());
         ctx.progress(Math.min(1, Math.log1p(loss > 0 ? L0 / loss : 1) / Math.log1p(1 / p.lossRatio)), `step ${t}`);
       }
       if (done) break;
@@ -160,10 +189,19 @@ export const silentAlignment = defineStudy(Params, {
     const fInit = krr(K0);
     const finalGap = relL2(fFinal, fTest);
     const initGap = relL2(fInit, fTest);
+    const tDrop0 = firstCrossing(times, losses, 0.9 * L0, 'down');
+    // the trained net against kernel regression with the NTK frozen at f·t_{10%}: silent alignment says the
+    // kernel's shape is final by the end of the plateau (f = 1), long before the function has moved
+    const gapAt = FREEZE_GRID.map((frac) => {
+      const i = nearestIndex(times, frac * tDrop0);
+      const frozen = new DeepLinearNet(net.sizes, snapshots[i]);
+      const K = empiricalNtk(() => frozen.forward(xAll), frozen.tensors(), n + m);
+      return relL2(krr(K), fTest);
+    });
     const lo = Math.min(...fTest, ...fFinal, ...fInit);
     const hi = Math.max(...fTest, ...fFinal, ...fInit);
     const aFinal = align[align.length - 1];
-    const tDrop = firstCrossing(times, losses, 0.9 * L0, 'down');
+    const tDrop = tDrop0;
     const tAlign = firstCrossing(times, align, 0.9 * aFinal, 'up');
     const scalars: Record<string, number> = {
       's (mode strength ‖Σ_yx‖)': s,
@@ -173,6 +211,7 @@ export const silentAlignment = defineStudy(Params, {
       't at 10% loss drop': tDrop,
       't at 90% of A_final': tAlign,
       'A(t at 10% loss drop)/A_final': interpolate(times, align, tDrop) / aFinal,
+      'alignment progress at 10% loss drop': (interpolate(times, align, tDrop) - align[0]) / (aFinal - align[0]),
       'KRR(final NTK) gap': finalGap,
       'KRR(initial NTK) gap': initGap,
       'final/initial loss': L / L0,
@@ -186,32 +225,53 @@ export const silentAlignment = defineStudy(Params, {
       { name: 'kernel regression vs trained net', group: 'final NTK', kind: 'measured', x: Array.from(fTest), y: Array.from(fFinal) },
       { name: 'kernel regression vs trained net', group: 'initial NTK', kind: 'measured', x: Array.from(fTest), y: Array.from(fInit) },
       { name: 'kernel regression vs trained net', group: 'y = x', kind: 'reference', x: [lo, hi], y: [lo, hi] },
+      { name: FREEZE_SERIES, group: 'trained net vs KRR(K at f·t₁₀%)', kind: 'measured', x: [...FREEZE_GRID], y: gapAt },
     ];
     return { scalars, series };
   },
 
-  compare(_pred, meas) {
+  compare(pred, meas) {
     const s = meas.scalars;
+    const q = pred.scalars;
+    const gaps = meas.series.find((x) => x.name === FREEZE_SERIES);
+    const f = q['kernel freeze time / t₁₀%'];
+    const frozenGap = gaps ? interpolate(gaps.x, gaps.y, f) : Number.NaN;
     const metrics: MetricSpec[] = [
       {
-        name: 'A at the 10% loss drop / A_final',
-        value: s['A(t at 10% loss drop)/A_final'],
-        criterion: { op: '>=', bound: 0.9 },
-        reason: 'catalog: the kernel reaches 90% of its final alignment before the loss has dropped 10% (alignment during the plateau)',
+        name: 'alignment progress (A − A(0))/(A_final − A(0)) at the 10% loss drop',
+        value: s['alignment progress at 10% loss drop'],
+        criterion: { op: 'abs', target: q['alignment progress at 10% loss drop'], tol: 0.1 },
+        reason: 'catalog: the kernel reaches 90% of its final alignment before the loss has dropped 10%; the σ-sized init components that never align leave an O(hσ²/u) residue, far inside 0.1',
+        prediction: 'alignment progress at 10% loss drop',
       },
-      { name: 'trained net vs KRR with the final NTK (relative L2, test)', value: s['KRR(final NTK) gap'], criterion: { op: '<=', bound: 0.1 }, reason: 'catalog 10%; the σ-sized init components that never align leave an O(hσ²/s) residue' },
       {
-        name: 'trained net vs KRR with the initial NTK (relative L2, test)',
-        value: s['KRR(initial NTK) gap'],
-        criterion: { op: '>=', bound: 0.1 },
-        reason: 'added contrast: the learned kernel, not the initial one, explains the function (otherwise the final-kernel check would be vacuous); 10% mirrors the catalog’s tolerance',
+        name: 'trained net vs KRR with the NTK frozen at the predicted time f·t₁₀% (relative L2, test)',
+        description: `f = ${f.toPrecision(3)}`,
+        value: frozenGap,
+        criterion: { op: '<=', bound: 0.1 },
+        reason: 'the catalog’s 10% for the final-kernel check, applied to the kernel at the end of the plateau (before the function moved): the claim that the learned kernel, not the learned function, is what the plateau produces',
+        prediction: 'kernel freeze time / t₁₀%',
+      },
+      {
+        name: 'trained net vs KRR with the final NTK (relative L2, test)',
+        value: s['KRR(final NTK) gap'],
+        criterion: { op: '<=', bound: q['KRR gap, final NTK'] + 0.1 },
+        reason: 'catalog 10%. Near-automatic for a linear net (any kernel whose range holds the data’s row space interpolates with the min-norm solution), reported for the catalog; the two criteria above are the discriminating ones',
+        prediction: 'KRR gap, final NTK',
       },
     ];
     const u0 = s['u0 expected (hσ²/2)'];
+    const sMode = s['s (mode strength ‖Σ_yx‖)'];
     const regime: RegimeCheck[] = [
-      { name: 'small init (a plateau exists)', ok: u0 <= 1e-3 * s['s (mode strength ‖Σ_yx‖)'], detail: `hσ²/2 = ${u0.toExponential(2)} vs 1e-3·s = ${(1e-3 * s['s (mode strength ‖Σ_yx‖)']).toExponential(2)}` },
-      { name: 'alignment changed', ok: s['A(0)'] <= 0.8 * s.A_final, detail: `A(0) = ${s['A(0)'].toFixed(3)}, A_final = ${s.A_final.toFixed(3)} (A(0) ≤ 0.8·A_final)` },
-      { name: 'converged', ok: s['final/initial loss'] <= 1e-4, detail: `final/initial loss ${s['final/initial loss'].toExponential(2)} after ${s.steps} steps (≤ 1e-4)` },
+      { name: 'small init (a plateau exists)', ok: u0 <= 1e-3 * sMode, value: u0 / sMode, detail: `hσ²/2 = ${u0.toExponential(2)} vs 1e-3·s = ${(1e-3 * sMode).toExponential(2)}` },
+      { name: 'alignment changed', ok: s['A(0)'] <= 0.8 * s.A_final, value: s['A(0)'] / s.A_final, detail: `A(0) = ${s['A(0)'].toFixed(3)}, A_final = ${s.A_final.toFixed(3)} (A(0) ≤ 0.8·A_final)` },
+      {
+        name: 'kernel regression with the initial NTK differs',
+        ok: s['KRR(initial NTK) gap'] >= 0.1,
+        value: s['KRR(initial NTK) gap'],
+        detail: `KRR with the initial NTK misses the trained net by ${(100 * s['KRR(initial NTK) gap']).toFixed(1)}% (≥ 10%: with h < d the initial kernel is anisotropic at random, so which kernel explains the function is testable)`,
+      },
+      { name: 'converged', ok: s['final/initial loss'] <= 1e-4, value: s['final/initial loss'], detail: `final/initial loss ${s['final/initial loss'].toExponential(2)} after ${s.steps} steps (≤ 1e-4)` },
     ];
     return { metrics, regime };
   },

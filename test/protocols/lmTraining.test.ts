@@ -10,7 +10,7 @@ import { Rng } from '../../src/core/random.ts';
 import { transformer } from '../../src/nn/transformer.ts';
 import { trainLm, validationLoss } from '../../src/protocols/lmTraining.ts';
 import { extrapolateLaw } from '../../src/studies/lm-scaling-laws/law.ts';
-import { loadStudyText } from '../../src/studies/support/textCorpus.ts';
+import { loadStudyText } from '../../src/data/studyText.ts';
 
 describe('trainLm and validationLoss', () => {
   it('a zero readout gives exactly ln V, and training lowers the validation loss', async () => {

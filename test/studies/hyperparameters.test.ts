@@ -1,22 +1,39 @@
 /**
  * The hyperparameter-transfer studies of the hyperparameters pillar (catalog 10–11) in their quick
- * profile, end to end: each must give `holds` at default settings. The depth and discretization
+ * profile, end to end: each must give `holds` at default settings, with every negative control
+ * falsified and wrong-theory edits of the prediction leaving `holds`. The depth and discretization
  * studies (catalog 12–13, pillar limits) are in ./depth-and-discretization.test.ts so the two files run
  * in parallel.
  */
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { executeStudy } from '../../src/studies/execute.ts';
 import { mupCoordCheck } from '../../src/studies/mup-coord-check.ts';
 import { mupLrTransfer } from '../../src/studies/mup-lr-transfer.ts';
-import type { AnyStudy } from '../../src/studies/types.ts';
-import { expectHolds } from './holds.ts';
+import type { StudyResult } from '../../src/studies/types.ts';
+import { expectHoldsWithControls, runQuick, verdictUnder } from './falsifiable.ts';
 
-describe.each([
-  [mupCoordCheck.id, mupCoordCheck],
-  [mupLrTransfer.id, mupLrTransfer],
-] as const)('%s (quick profile)', (_id, study) => {
-  it('holds at default settings, with finite metrics and a measured series in every figure', async () => {
-    await expectHolds(study as AnyStudy);
+describe('mup-coord-check (quick profile)', () => {
+  let r: StudyResult;
+  beforeAll(async () => {
+    r = await runQuick(mupCoordCheck);
+  }, 120_000);
+  it('holds, every control is falsified, and the prediction is judged', () => expectHoldsWithControls(r));
+  it('wrong theories leave holds: SP slope ½ at the output, μP slope swapped to SP’s', () => {
+    expect(verdictUnder(mupCoordCheck, r, { 'sp slope out': 0.5 })).not.toBe('holds');
+    expect(verdictUnder(mupCoordCheck, r, { 'mup slope h2': 1 })).not.toBe('holds');
+    expect(verdictUnder(mupCoordCheck, r, { 'sp slope out': -1 })).not.toBe('holds');
+  });
+});
+
+describe('mup-lr-transfer (quick profile)', () => {
+  let r: StudyResult;
+  beforeAll(async () => {
+    r = await runQuick(mupLrTransfer);
+  }, 120_000);
+  it('holds, every control is falsified, and the prediction is judged', () => expectHoldsWithControls(r));
+  it('wrong theories leave holds: SP η* ∝ n^{+1} (sign flipped), SP η* ∝ n^{-2}', () => {
+    expect(verdictUnder(mupLrTransfer, r, { 'SP η* slope in width': 1 })).not.toBe('holds');
+    expect(verdictUnder(mupLrTransfer, r, { 'SP η* slope in width': -2 })).not.toBe('holds');
   });
 });
 

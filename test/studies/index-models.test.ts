@@ -24,7 +24,7 @@ import {
   stepHermiteCoefficient,
 } from '../../src/theory/hermiteEigenstructure.ts';
 import { escapeNoiseMoments, escapeOdePath, escapeOdeTime, escapeStepSize, sphereOverlapQuantile } from '../../src/theory/singleIndexEscape.ts';
-import { expectHolds } from './holds.ts';
+import { expectFalsifiable, withScalars } from './falsifiable.ts';
 
 /** ∫_{lo}^{hi} f by composite Simpson with n (even) panels. */
 function simpson(f: (x: number) => number, lo: number, hi: number, n = 20000): number {
@@ -121,8 +121,11 @@ describe('single-index escape machinery (study 7)', () => {
     for (const v of f) expect(v).toBe(0);
   });
 
-  it('study 7 quick profile holds', { timeout: 60_000 }, async () => {
-    await expectHolds(singleIndexFeatureLearning);
+  it('study 7 quick profile holds; the neighbouring exponents are falsified', { timeout: 90_000 }, async () => {
+    // wrong theory: the exponents of k* = 1 and k* = 3 swapped
+    await expectFalsifiable(singleIndexFeatureLearning, [
+      { name: 'k*=1 ↔ k*=3', edit: (pred) => withScalars(pred, { 'asymptotic exponent k*=1': 2, 'asymptotic exponent k*=3': 1 }) },
+    ]);
   });
 });
 
@@ -221,7 +224,13 @@ describe('Hermite eigenstructure machinery (study 33)', () => {
     expect((1 - 0.03) ** t).toBeCloseTo(0.5, 14);
   });
 
-  it('study 33 quick profile holds', { timeout: 60_000 }, async () => {
-    await expectHolds(hermiteLearningOrder);
+  it('study 33 quick profile holds; the degree-only order is falsified', { timeout: 90_000 }, async () => {
+    // wrong theory: the predicted order reversed (every half-time t½ replaced by 1e4/t½)
+    await expectFalsifiable(hermiteLearningOrder, [
+      {
+        name: 'reversed order',
+        edit: (pred) => withScalars(pred, Object.fromEntries(Object.entries(pred.scalars).filter(([k]) => k.startsWith('predicted half-time')).map(([k, v]) => [k, 1e4 / v]))),
+      },
+    ]);
   });
 });

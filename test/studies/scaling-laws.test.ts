@@ -14,7 +14,7 @@ import { drawItem, makeQuantaTask } from '../../src/data/quanta.ts';
 import { itemLosses, makeQuantaNet, quantaGradient, quantaLoss, trainLookupOnCounts } from '../../src/studies/quanta-scaling/lookupNet.ts';
 import { randomFeatureTheory } from '../../src/theory/randomFeatures.ts';
 import { eigenlearning } from '../../src/theory/eigenlearning.ts';
-import { expectHolds } from './holds.ts';
+import { editScalar, expectWrongTheoriesFail } from './wrongTheoryEdits.ts';
 
 const powerSpectrum = (d: number, alpha: number) => Array.from({ length: d }, (_, i) => (i + 1) ** -(1 + alpha));
 
@@ -245,15 +245,22 @@ describe('quanta lookup network', () => {
 });
 
 describe('scaling-law studies, quick profile', () => {
-  it('random-feature-scaling-law holds: exponents α in N and P, the deterministic equivalent, more-is-better with optimal ridge', { timeout: 60_000 }, async () => {
-    await expectHolds(randomFeatureScalingLaw);
+  it('random-feature-scaling-law: its controls are falsified, and so is a sign-flipped or doubled exponent', { timeout: 90_000 }, async () => {
+    await expectWrongTheoriesFail(randomFeatureScalingLaw, {
+      'exponent in N with its sign flipped': editScalar('finite-d exponent in N (α=1)', (v) => -v),
+      'exponent in P doubled': editScalar('finite-d exponent in P (α=1)', (v) => 2 * v),
+      'level 30% high': editScalar('deterministic-equivalent level (×)', (v) => 1.3 * v),
+    });
   });
 
-  it('chinchilla-compute-optimal holds: held-out prediction, brute-force frontier, exponent a', { timeout: 60_000 }, async () => {
-    await expectHolds(chinchillaComputeOptimal);
+  it('chinchilla-compute-optimal: Kaplan’s and the data-heavy allocation are falsified, and so is a moved by 0.25', { timeout: 90_000 }, async () => {
+    await expectWrongTheoriesFail(chinchillaComputeOptimal, { 'a moved by +0.25': editScalar('a (N_opt ∝ C^a)', (v) => v + 0.25) });
   });
 
-  it('quanta-scaling holds: exponents α and α/(α+1), learning in frequency order', { timeout: 60_000 }, async () => {
-    await expectHolds(quantaScaling);
+  it('quanta-scaling: τ = 2, the capacity exponent in data and a frequency-blind order are falsified, and so is a halved capacity exponent', { timeout: 120_000 }, async () => {
+    await expectWrongTheoriesFail(quantaScaling, {
+      'capacity exponent halved': editScalar('finite-K exponent in N over these widths', (v) => v / 2),
+      'learning order reversed (τ = −1)': editScalar('Kendall τ of learning order (quanta model)', (v) => -v),
+    });
   });
 });

@@ -13,18 +13,33 @@ import { signalPropagationStudy } from '../../src/studies/signal-propagation/ind
 import { fft, krawtchouk, popcount32, walshHadamard } from '../../src/core/fft.ts';
 import { circleDomain, hypercubeDomain } from '../../src/studies/eigenlearning-curves/domains.ts';
 import { propagate, sampleProduct } from '../../src/studies/signal-propagation/propagate.ts';
-import type { AnyStudy } from '../../src/studies/types.ts';
+import type { AnyStudy, Observations } from '../../src/studies/types.ts';
 import { minNormRisk } from '../../src/theory/doubleDescent.ts';
-import { expectHolds } from './holds.ts';
+import { editScalar, expectWrongTheoriesFail } from './wrongTheoryEdits.ts';
 
-describe.each([
-  [eigenlearningCurves.id, eigenlearningCurves],
-  [doubleDescentStudy.id, doubleDescentStudy],
-  [signalPropagationStudy.id, signalPropagationStudy],
-] as const)('%s (quick profile)', (_id, study) => {
-  it('holds at default settings, with finite metrics and a measured series in every figure', async () => {
-    await expectHolds(study as AnyStudy);
-  }, 60_000);
+describe('solvable-kernel studies, quick profile: holds, controls falsified, wrong theories leave holds', () => {
+  it('eigenlearning-curves: E₀ = 1 is falsified, and so is an MSE 30% off or a learnability sum 10% short', async () => {
+    await expectWrongTheoriesFail(eigenlearningCurves as AnyStudy, {
+      'test MSE 30% high': editScalar('test MSE factor (×)', (v) => 1.3 * v),
+      'learnability sum 10% short': editScalar('learnability sum over the included levels', (v) => 0.9 * v),
+    });
+  }, 90_000);
+
+  it('double-descent: σ² = 0 and a peak at γ = 2 are falsified, and so is a sign-flipped peak or a 20% risk error', async () => {
+    await expectWrongTheoriesFail(doubleDescentStudy as AnyStudy, {
+      'peak γ with its sign flipped': editScalar('interpolation threshold γ', (v) => -v),
+      'min-norm risk 20% low': editScalar('min-norm risk factor (×)', (v) => 0.8 * v),
+    });
+  }, 90_000);
+
+  it('signal-propagation: χ₁ = σ_w² is falsified, and so is every χ₁ 10% low', async () => {
+    const chiLow = (pred: Observations): Observations => ({
+      ...pred,
+      scalars: Object.fromEntries(Object.entries(pred.scalars).map(([k, v]) => [k, k.startsWith('χ₁[') ? 0.9 * v : v])),
+    });
+    // q^l, c^l and the phase metrics read errors the measurement computes against the recursions (see the header)
+    await expectWrongTheoriesFail(signalPropagationStudy as AnyStudy, { 'χ₁ 10% low': chiLow }, 'holds', ['max relative error of q^l', 'max error of c^l', 'ordered/chaotic', 'measured χ₁ at']);
+  }, 120_000);
 });
 
 describe('study metadata', () => {

@@ -34,7 +34,7 @@ import { fit } from '../../nn/train.ts';
 import { nextTokenSplit, transformer } from '../../nn/transformer.ts';
 import { adamPreconditionedSharpness, adamStabilityThreshold } from '../../observe/preconditioned.ts';
 import { defineStudy, type MeasureContext, type MetricSpec, type RegimeCheck } from '../types.ts';
-import { loadStudyCorpus } from './corpus.ts';
+import { loadStudyCorpus } from '../../data/studyText.ts';
 
 const Params = z.object({
   /** 'moby-dick' (bundled) or a path to a UTF-8 text file (Node only) */
@@ -125,7 +125,7 @@ export const adamEdgeOfStability = defineStudy<P, PredKey, MeasKey>(Params, {
   formula: '\\lambda_{\\max}(P_t^{-1} H_t) \\uparrow \\frac{2 + 2\\beta_1}{(1 - \\beta_1)\\,\\eta}, \\quad P_t = (1 - \\beta_1^t)\\,\\mathrm{diag}(\\sqrt{\\hat v_t} + \\epsilon)',
   papers: ['Cohen et al. 2022, Adaptive gradient methods at the edge of stability (arXiv 2207.14484)', 'Cohen et al. 2021, Gradient descent on neural networks typically occurs at the edge of stability (ICLR)'],
   core: false,
-  quick: { batch: 16, steps: 400, measureEvery: 20, lanczosIters: 10 },
+  quick: { steps: 400, measureEvery: 20, lanczosIters: 10 },
 
   predict(p) {
     const thr = adamStabilityThreshold(p.eta, p.beta1);

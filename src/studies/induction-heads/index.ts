@@ -46,9 +46,9 @@ const Params = z.object({
   dModel: z.number().int().min(4).max(128).default(32),
   heads: z.number().int().min(1).max(8).default(2),
   layers: z.number().int().min(1).max(4).default(2),
-  lr: z.number().positive().max(1).default(1e-2),
+  lr: z.number().positive().max(1).default(3e-3),
   batch: z.number().int().min(1).max(512).default(32),
-  steps: z.number().int().min(40).max(100000).default(1200),
+  steps: z.number().int().min(40).max(100000).default(1500),
   evalEvery: z.number().int().min(1).max(1000).default(20),
   evalBatch: z.number().int().min(8).max(1024).default(128),
 });
@@ -133,7 +133,7 @@ export const inductionHeads = defineStudy<P, PredKey, MeasKey>(Params, {
   formula: 't^{*}_{\\text{prefix match}} = t^{*}_{\\text{in-context loss}}, \\quad \\Delta L_{\\text{ICL}} \\to -\\overline{\\ln(V - t - 1)}_{\\text{early}}',
   papers: ['Olsson et al. 2022, In-context learning and induction heads (Transformer Circuits Thread)', 'Elhage et al. 2021, A mathematical framework for transformer circuits'],
   core: false,
-  quick: { steps: 600, evalBatch: 64 },
+  quick: { steps: 800, evalBatch: 32 },
 
   predict(p) {
     const icl = predictedInContextLoss(p);

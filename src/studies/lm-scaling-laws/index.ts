@@ -55,7 +55,7 @@ import { z } from 'zod';
 import { transformer } from '../../nn/transformer.ts';
 import { trainLm } from '../../protocols/lmTraining.ts';
 import { computeOptimalAllocation } from '../../theory/fit/index.ts';
-import { loadStudyText } from '../support/textCorpus.ts';
+import { loadStudyText } from '../../data/studyText.ts';
 import { type Control, defineStudy, type MeasureContext, type MetricSpec, type Observations, type RegimeCheck, type Series } from '../types.ts';
 import { type Extrapolation, extrapolateLawCached, LAW_FORMS, type LawForm } from './law.ts';
 

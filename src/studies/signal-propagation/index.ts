@@ -295,6 +295,12 @@ function regimeChecks(p: P, s: Record<string, number>): RegimeCheck[] {
   ];
 }
 
+/*
+ * Falsifiability (issue 13): the χ₁, ξ_c and width metrics name their predicted scalars; the q^l, c^l, phase and
+ * boundary metrics read errors that the measurement computes against the recursions (and the boundary's bound 1 is
+ * the criticality condition itself), so they carry no prediction key: not yet moved into compare. Control: the
+ * linear-network gain χ₁ = σ_w². Detection power (quick, seed 0): 2.3%.
+ */
 export const signalPropagationStudy = defineStudy(Params, {
   id: 'signal-propagation',
   catalog: 9,
@@ -311,6 +317,18 @@ export const signalPropagationStudy = defineStudy(Params, {
   ],
   core: false,
   quick: { width: 256, depth: 30, boundaryDepth: 15, widths: [64, 256, 1024], sampledNetworks: 100 },
+  controls: [
+    {
+      name: 'linear-network gain χ₁ = σ_w²',
+      description: 'the Jacobian gain of a linear network, ignoring the activation’s derivative E[φ′(z)²] at the fixed point q*',
+      predict: (p, pred) => {
+        const scalars = { ...pred.scalars };
+        for (const sw2 of p.weightVariances) scalars[`χ₁[${sigmaLabel(sw2)}]`] = sw2;
+        return { ...pred, scalars };
+      },
+    },
+  ],
+  seeds: { default: 5, threshold: 0.5 },
 
   predict(p) {
     const scalars: Record<string, number> = {};
@@ -407,12 +425,14 @@ export const signalPropagationStudy = defineStudy(Params, {
     const cw = worst((g) => `max error of c^l[${g}]`);
     let chiErr = 0;
     let chiAt = '';
+    let chiKey = `χ₁[${labels[0]}]`;
     let mismatches = 0;
     const mismatchAt: string[] = [];
     for (const g of labels) {
       const e = Math.abs(m[`χ₁[${g}]`] / s[`χ₁[${g}]`] - 1);
       if (!(e <= chiErr)) {
         chiErr = e;
+        chiKey = `χ₁[${g}]`;
         chiAt = `${g} (measured ${m[`χ₁[${g}]`].toFixed(4)}, predicted ${s[`χ₁[${g}]`].toFixed(4)})`;
       }
       const key = `phase[${g}] (1 chaotic, −1 ordered, 0 critical/divergent)`;
@@ -449,6 +469,7 @@ export const signalPropagationStudy = defineStudy(Params, {
         criterion: { op: '<=', bound: 0.03 },
         reason: 'added: a mean of ~10³ layer gains with relative spread √(2/N); 3% covers that and the O(1/N) bias',
         description: `worst at ${chiAt}`,
+        prediction: chiKey,
       },
       {
         name: `measured χ₁ at ${1 - p.boundaryOffset}·σ_w²(crit)`,
@@ -470,6 +491,7 @@ export const signalPropagationStudy = defineStudy(Params, {
         name: `correlation depth scale ξ_c, ${g}`,
         value: xi,
         criterion: { op: 'rel', target: s[`ξ_c[${g}]`], tol: 0.1 },
+        prediction: `ξ_c[${g}]`,
         reason: `added: −1/ln χ₁ (ordered phase), fitted over the ${m[`ξ_c fit layers[${g}]`]} layers where the theory's 1 − c^l ≤ 0.01; 10% for the map's curvature there`,
       });
     }
@@ -488,6 +510,7 @@ export const signalPropagationStudy = defineStudy(Params, {
       value: werr,
       criterion: { op: '<=', bound: 0.05 },
       reason: 'catalog: under 1/fan_in init the pre-activation variance is width-independent within 5%',
+      prediction: 'q at the width-check layer',
       description: `worst at N = ${wAt}`,
     });
     return { metrics, regime: regimeChecks(p, s) };

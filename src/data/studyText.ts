@@ -6,8 +6,8 @@
  * `fetchMobyDick`). The vocabulary is the characters of the whole text (both splits), so the validation
  * split never meets an unknown character. Loaded corpora are kept per name and minimum length.
  */
-import { type Corpus, fetchMobyDick, tokenizeCorpus } from '../../data/corpus.ts';
-import { CharTokenizer } from '../../data/text.ts';
+import { type Corpus, fetchMobyDick, tokenizeCorpus } from './corpus.ts';
+import { CharTokenizer } from './text.ts';
 
 export interface StudyText {
   corpus: Corpus;
@@ -23,11 +23,13 @@ function isNode(): boolean {
   return typeof process !== 'undefined' && typeof process.versions?.node === 'string';
 }
 
-async function readCorpus(name: string, minChars: number): Promise<Corpus> {
+/** The corpus `name`: 'moby-dick' (bundled; fetched and inflated in a browser) or, under Node only, a file path; errors name the file. */
+export async function loadStudyCorpus(name: string, minChars: number): Promise<Corpus> {
   if (isNode()) {
     // a computed specifier keeps bundlers (Vite) from pulling node:fs into the browser build
-    const path = '../../data/node/corpus.ts';
-    const mod = (await import(/* @vite-ignore */ path)) as typeof import('../../data/node/corpus.ts');
+    // (and the built package has .js files where a clone has .ts)
+    const path = import.meta.url.endsWith('.ts') ? './node/corpus.ts' : './node/corpus.js';
+    const mod = (await import(/* @vite-ignore */ path)) as typeof import('./node/corpus.ts');
     return mod.loadCorpus(name, { minChars });
   }
   if (name !== 'moby-dick') throw new Error(`corpus: ${JSON.stringify(name)} is a file path, which only the Node CLI can read; in the browser use 'moby-dick'`);
@@ -39,7 +41,7 @@ export function loadStudyText(corpus: string, minChars = 20000): Promise<StudyTe
   const key = `${corpus}\u0000${minChars}`;
   let p = cache.get(key);
   if (p === undefined) {
-    p = readCorpus(corpus, minChars).then((c) => {
+    p = loadStudyCorpus(corpus, minChars).then((c) => {
       const tokenizer = CharTokenizer.fromText(c.text);
       const t = tokenizeCorpus(c, tokenizer);
       return { corpus: c, tokenizer, train: t.train, validation: t.validation, vocab: t.vocabSize };
