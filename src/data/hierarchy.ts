@@ -80,7 +80,22 @@ function distinctIntegers(N: number, count: number, rng: Rng): number[] {
   return out;
 }
 
-export function makeHierarchyTask(params: HierarchyParams, rng: Rng): HierarchyTask {
+/** The validated sizes of a grammar, and its rules with their inverse maps. */
+interface Grammar {
+  v: number;
+  s: number;
+  L: number;
+  m: number;
+  nc: number;
+  length: number;
+  internalNodes: number;
+  distinctData: number;
+  rules: Int32Array[];
+  /** Per level, tuple code → parent symbol (the grammar is unambiguous). */
+  parents: Map<number, number>[];
+}
+
+function checkHierarchyParams(params: HierarchyParams): Omit<Grammar, 'rules' | 'parents'> & { tuples: number } {
   const fn = 'makeHierarchyTask';
   const v = checkInt(fn, 'vocab', params.vocab, 2);
   const s = checkInt(fn, 'branching', params.branching, 2);
@@ -99,8 +114,11 @@ export function makeHierarchyTask(params: HierarchyParams, rng: Rng): HierarchyT
   if (length > 1 << 20) throw new Error(`${fn}: input length branching^depth = ${length} is too large (max 2^20)`);
   const internalNodes = (length - 1) / (s - 1);
   const distinctData = nc * m ** internalNodes;
+  return { v, s, L, m, nc, tuples, length, internalNodes, distinctData };
+}
 
-  // rules[0] = top level, rules[j] = j levels below the top.
+/** rules[0] = top level, rules[j] = j levels below the top; tuples dealt m per symbol without replacement. */
+function drawRules(v: number, s: number, L: number, m: number, nc: number, tuples: number, rng: Rng): Int32Array[] {
   const rules: Int32Array[] = [];
   for (let level = 0; level < L; level++) {
     const symbols = level === 0 ? nc : v;
@@ -115,8 +133,12 @@ export function makeHierarchyTask(params: HierarchyParams, rng: Rng): HierarchyT
     }
     rules.push(r);
   }
-  // Inverse maps tuple code → parent symbol, per level (the grammar is unambiguous).
-  const parents: Map<number, number>[] = rules.map((r) => {
+  return rules;
+}
+
+/** Inverse maps tuple code → parent symbol, per level. */
+function parentMaps(rules: readonly Int32Array[], v: number, s: number, m: number): Map<number, number>[] {
+  return rules.map((r) => {
     const map = new Map<number, number>();
     for (let q = 0; q < r.length / s; q++) {
       let code = 0;
@@ -125,98 +147,118 @@ export function makeHierarchyTask(params: HierarchyParams, rng: Rng): HierarchyT
     }
     return map;
   });
+}
 
-  // Expand a derivation: choices[node] for internal nodes in breadth-first order (root first).
-  const expand = (cls: number, choose: (node: number) => number, out: Int32Array, offset: number): void => {
-    let current = [cls];
-    let node = 0;
-    for (let level = 0; level < L; level++) {
-      const r = rules[level];
-      const next: number[] = [];
-      for (const sym of current) {
-        const prod = choose(node++);
-        const base = (sym * m + prod) * s;
-        for (let pos = 0; pos < s; pos++) next.push(r[base + pos]);
-      }
-      current = next;
+/** Expand a derivation: choose(node) for internal nodes in breadth-first order (root first). */
+function expand(g: Grammar, cls: number, choose: (node: number) => number, out: Int32Array, offset: number): void {
+  const { L, m, s, rules, length } = g;
+  let current = [cls];
+  let node = 0;
+  for (let level = 0; level < L; level++) {
+    const r = rules[level];
+    const next: number[] = [];
+    for (const sym of current) {
+      const prod = choose(node++);
+      const base = (sym * m + prod) * s;
+      for (let pos = 0; pos < s; pos++) next.push(r[base + pos]);
     }
-    for (let i = 0; i < length; i++) out[offset + i] = current[i];
-  };
+    current = next;
+  }
+  for (let i = 0; i < length; i++) out[offset + i] = current[i];
+}
 
-  const classify = (tokens: ArrayLike<number>): number => {
-    if (tokens.length !== length) throw new Error(`HierarchyTask.classify: tokens has length ${tokens.length}, expected s^L = ${length}`);
-    let current = Array.from(tokens);
-    for (let level = L - 1; level >= 0; level--) {
-      const next: number[] = [];
-      for (let i = 0; i < current.length; i += s) {
-        let code = 0;
-        for (let pos = s - 1; pos >= 0; pos--) {
-          const t = current[i + pos];
-          if (!Number.isInteger(t) || t < 0 || t >= v) return -1;
-          code = code * v + t;
-        }
-        const parent = parents[level].get(code);
-        if (parent === undefined) return -1;
-        next.push(parent);
+/** Bottom-up parse: the class that generated `tokens`, or −1 if no derivation exists. */
+function classifyTokens(g: Grammar, tokens: ArrayLike<number>): number {
+  const { L, s, v, parents, length } = g;
+  if (tokens.length !== length) throw new Error(`HierarchyTask.classify: tokens has length ${tokens.length}, expected s^L = ${length}`);
+  let current = Array.from(tokens);
+  for (let level = L - 1; level >= 0; level--) {
+    const next: number[] = [];
+    for (let i = 0; i < current.length; i += s) {
+      let code = 0;
+      for (let pos = s - 1; pos >= 0; pos--) {
+        const t = current[i + pos];
+        if (!Number.isInteger(t) || t < 0 || t >= v) return -1;
+        code = code * v + t;
       }
-      current = next;
+      const parent = parents[level].get(code);
+      if (parent === undefined) return -1;
+      next.push(parent);
     }
-    return current[0];
-  };
+    current = next;
+  }
+  return current[0];
+}
 
+/** Exact distinct sampling: distinct derivation ids, decoded in mixed radix (class, then one base-m digit per node). */
+function sampleDistinctIds(g: Grammar, n: number, rng: Rng, tokens: Int32Array, y: Int32Array): void {
+  const { nc, m, internalNodes, length } = g;
+  const ids = distinctIntegers(g.distinctData, n, rng.child('ids'));
+  for (let r = 0; r < n; r++) {
+    let id = ids[r];
+    const cls = id % nc;
+    id = Math.floor(id / nc);
+    const digits = new Int32Array(internalNodes);
+    for (let k = 0; k < internalNodes; k++) {
+      digits[k] = id % m;
+      id = Math.floor(id / m);
+    }
+    y[r] = cls;
+    expand(g, cls, (node) => digits[node], tokens, r * length);
+  }
+}
+
+/** Independent derivations; with `distinct`, repeated strings are rejected and redrawn. */
+function sampleDerivations(g: Grammar, n: number, rng: Rng, distinct: boolean, tokens: Int32Array, y: Int32Array): void {
+  const { nc, m, length } = g;
+  const draw = rng.child('derivations');
+  const seen = distinct ? new Set<string>() : null;
+  for (let r = 0; r < n; ) {
+    const cls = draw.int(nc);
+    expand(g, cls, () => draw.int(m), tokens, r * length);
+    if (seen !== null) {
+      const key = tokens.subarray(r * length, (r + 1) * length).join(',');
+      if (seen.has(key)) continue;
+      seen.add(key);
+    }
+    y[r] = cls;
+    r++;
+  }
+}
+
+function sampleHierarchy(g: Grammar, n: number, sampleRng: Rng, options?: { distinct?: boolean }): HierarchySample {
+  const { length, v, distinctData } = g;
+  checkCount('HierarchyTask.sample', n);
+  const distinct = options?.distinct ?? false;
+  if (distinct && n > distinctData) {
+    throw new Error(`HierarchyTask.sample: n = ${n} distinct data requested, but the grammar has only P_max = ${distinctData}`);
+  }
+  const tokens = new Int32Array(n * length);
+  const y = new Int32Array(n);
+  if (distinct && distinctData <= 2 ** 31) sampleDistinctIds(g, n, sampleRng, tokens, y);
+  else sampleDerivations(g, n, sampleRng, distinct, tokens, y);
+  const x = new Float64Array(n * length * v);
+  for (let r = 0; r < n; r++) {
+    for (let pos = 0; pos < length; pos++) x[(r * length + pos) * v + tokens[r * length + pos]] = 1;
+  }
+  return { x: { rows: n, cols: length * v, data: x }, tokens, y };
+}
+
+export function makeHierarchyTask(params: HierarchyParams, rng: Rng): HierarchyTask {
+  const { tuples, ...sizes } = checkHierarchyParams(params);
+  const { v, s, L, m, nc } = sizes;
+  const rules = drawRules(v, s, L, m, nc, tuples, rng);
+  const g: Grammar = { ...sizes, rules, parents: parentMaps(rules, v, s, m) };
   return {
     vocab: v,
     multiplicity: m,
     depth: L,
     branching: s,
     classes: nc,
-    length,
-    distinctData,
+    length: g.length,
+    distinctData: g.distinctData,
     rules,
-    classify,
-    sample(n, sampleRng, options) {
-      checkCount('HierarchyTask.sample', n);
-      const distinct = options?.distinct ?? false;
-      if (distinct && n > distinctData) {
-        throw new Error(`HierarchyTask.sample: n = ${n} distinct data requested, but the grammar has only P_max = ${distinctData}`);
-      }
-      const tokens = new Int32Array(n * length);
-      const y = new Int32Array(n);
-      if (distinct && distinctData <= 2 ** 31) {
-        // Exact: distinct derivation ids, decoded in mixed radix (class, then one base-m digit per node).
-        const ids = distinctIntegers(distinctData, n, sampleRng.child('ids'));
-        for (let r = 0; r < n; r++) {
-          let id = ids[r];
-          const cls = id % nc;
-          id = Math.floor(id / nc);
-          const digits = new Int32Array(internalNodes);
-          for (let k = 0; k < internalNodes; k++) {
-            digits[k] = id % m;
-            id = Math.floor(id / m);
-          }
-          y[r] = cls;
-          expand(cls, (node) => digits[node], tokens, r * length);
-        }
-      } else {
-        const draw = sampleRng.child('derivations');
-        const seen = distinct ? new Set<string>() : null;
-        for (let r = 0; r < n; ) {
-          const cls = draw.int(nc);
-          expand(cls, () => draw.int(m), tokens, r * length);
-          if (seen !== null) {
-            const key = tokens.subarray(r * length, (r + 1) * length).join(',');
-            if (seen.has(key)) continue;
-            seen.add(key);
-          }
-          y[r] = cls;
-          r++;
-        }
-      }
-      const x = new Float64Array(n * length * v);
-      for (let r = 0; r < n; r++) {
-        for (let pos = 0; pos < length; pos++) x[(r * length + pos) * v + tokens[r * length + pos]] = 1;
-      }
-      return { x: { rows: n, cols: length * v, data: x }, tokens, y };
-    },
+    classify: (tokens) => classifyTokens(g, tokens),
+    sample: (n, sampleRng, options) => sampleHierarchy(g, n, sampleRng, options),
   };
 }

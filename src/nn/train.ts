@@ -38,9 +38,9 @@ export interface FitOptions<B> {
   batches?: (step: number) => B;
   evalAt?: EvalSchedule;
   /** parameters after `step` updates; return 'stop' to end the run */
-  onEval?: (step: number) => undefined | 'stop' | void;
+  onEval?: (step: number) => unknown;
   /** the loss of step t's batch, before its update; return 'stop' to end the run */
-  onStep?: (step: number, loss: number, grads: FloatArray[]) => undefined | 'stop' | void;
+  onStep?: (step: number, loss: number, grads: FloatArray[]) => unknown;
   divergence?: DivergenceRule;
   signal?: AbortSignal;
 }

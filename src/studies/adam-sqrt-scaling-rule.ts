@@ -47,7 +47,7 @@ import { teacherBatch, teacherEvalSet } from '../data/teacherStream.ts';
 import { gradientNoiseScale } from '../observe/gradientNoise.ts';
 import { checkpointGrid, type CurveConfig, halfSquaredError, meanCurveRatio, meanRelativeDeviation, noisyTanhTeacher, replicaCurves, tanhStudent } from '../protocols/onlineTeacher.ts';
 import { sig3 as num } from './format.ts';
-import { AGREEMENT_BAND, invarianceCriterion, invarianceReason } from './support/curveInvariance.ts';
+import { AGREEMENT_BAND, invarianceCriterion, invarianceReason } from './curveInvariance.ts';
 import { type Control, defineStudy, type MetricSpec, type Observations, type RegimeCheck, type Scalars, type Series } from './types.ts';
 
 const Params = z.object({

@@ -567,7 +567,7 @@ export const criticalBatchSize = defineStudy<P, PredKey>(Params, {
     metrics.push({
       name: 'Spearman ρ(loss level, B_simple)',
       value: s['Spearman(level, B_simple)'] ?? Number.NaN,
-      criterion: { op: '<=', bound: (q['Spearman(level, B_simple)'] ?? Number.NaN) + 0.2 },
+      criterion: { op: 'abs', target: q['Spearman(level, B_simple)'] ?? Number.NaN, tol: 0.2 },
       reason: `catalog (d): B_simple increases as the target loss decreases (predicted ρ = −1 over the ${p.levels} levels; +0.2 allows one adjacent swap of two levels, ρ = −0.9, from the estimator's noise)`,
       prediction: 'Spearman(level, B_simple)',
     });

@@ -31,6 +31,11 @@
  * σ values where every drop must be resolved (hσ²/2 ≤ 1e-2·s_min), and every run converged (final loss
  * ≤ 1e-3 × initial).
  *
+ * Judged from the prediction: the slopes 1/s_k, the number of drops and the final rank are `predict`'s scalars.
+ * Controls: u₀ ∝ σ (slopes 1/(2s_k)); one smooth drop (no staircase) — both falsified. Best detection threshold
+ * (quick): the slopes at ≈ 12–14% (the catalog's 15%, measured within 1%); the drop count and rank are integers,
+ * so any change of them is detected.
+ *
  * Measured (seeds 0–3): slopes within 1% of 1/s_k; resolved drops 1, 1, 5, 5 at σ = 1e-1, 1e-2, 1e-4, 1e-6
  * (at σ = 1e-2 the drops of s = 5, 3, 2 overlap: half-times 0.90, 1.37, 1.92 against widths ~1/s).
  *

@@ -123,9 +123,7 @@ export const edgeOfStability = defineStudy(Params, {
   formula: '\\lambda_{\\max}\\big(\\nabla^2 L(\\theta_t)\\big) \\uparrow 2/\\eta, \\quad \\text{then}\\ \\lambda_{\\max} \\approx 2/\\eta',
   papers: ['Cohen et al. 2021, Gradient descent on neural networks typically occurs at the edge of stability (ICLR)', 'Simon et al. 2026, There will be a scientific theory of deep learning, Fig. 4'],
   core: true,
-  // quick: the default step grid (η₀ = 1/30); with η₀ = 1/20 the largest step η = 0.2 started within two checkpoints
-  // of its edge at seeds 3 and 4, leaving no sharpening phase to measure (Spearman over two points = −1)
-  quick: { examples: 128, width: 32, eta0: 1 / 30, tau: 100, measurements: 40, lanczosIters: 15 },
+  quick: { examples: 128, width: 32, eta0: 1 / 20, tau: 100, measurements: 40, lanczosIters: 15 },
   controls,
   seeds: { default: 5, threshold: 0.5 },
 

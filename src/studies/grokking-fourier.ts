@@ -45,6 +45,10 @@
  * neurons; lazy α = 10 fits the training set but stays below 5% test accuracy. Default (p = 31, h = 128, 30% train,
  * 10000 steps, seed 0): t_mem 16, t_gen ≈ 1860 (ratio 116), single-frequency 0.90 of 67 active neurons, phase
  * relation 60/60, lazy 2.8%.
+ *
+ * Falsifiability (issue 13). The phase relation is recomputed in compare() from the matched neurons' raw phases and
+ * the predicted coefficients of φ₁ and φ₂ (1, 1), so rival relations are judged on the same run: φ₃ = φ₁ − φ₂ (the
+ * difference term of the product of cosines) and φ₃ = 2φ₁ (a readout locked to one operand), both falsified.
  */
 import { z } from 'zod';
 import type { Mat } from '../core/mat.ts';

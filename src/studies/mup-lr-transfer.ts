@@ -86,6 +86,18 @@ const controls: Control<P, PredKey>[] = [
   },
 ];
 
+/** Standard error of a least-squares slope from its residuals, √(RSS/(n − 2)/Sxx) (NaN for n < 3). */
+function slopeStandardError(x: readonly number[], y: readonly number[]): number {
+  const n = x.length;
+  if (n < 3) return Number.NaN;
+  const mx = mean(x);
+  const my = mean(y);
+  const sxx = x.reduce((a, v) => a + (v - mx) ** 2, 0);
+  const b = x.reduce((a, v, i) => a + (v - mx) * (y[i] - my), 0) / sxx;
+  const rss = x.reduce((a, v, i) => a + (y[i] - my - b * (v - mx)) ** 2, 0);
+  return Math.sqrt(rss / (n - 2) / sxx);
+}
+
 const grid = (p: P): number[] => Array.from({ length: p.log2LrMax - p.log2LrMin + 1 }, (_, i) => p.log2LrMin + i);
 const sortedWidths = (p: P): number[] => [...p.widths].sort((a, b) => a - b);
 
@@ -177,6 +189,7 @@ export const mupLrTransfer = defineStudy(Params, {
       });
       scalars[`${scheme} drift`] = Math.max(...optima) - Math.min(...optima);
       scalars[`${scheme} slope`] = linearSlope(ws.map(Math.log2), optima);
+      scalars[`${scheme} slope se`] = slopeStandardError(ws.map(Math.log2), optima);
       series.push({ name: 'optimal learning rate', group: LABEL[scheme], kind: 'measured', x: ws, y: optima.map((k) => 2 ** k) });
       if (scheme === 'sp') {
         // the asymptotic SP law η* ∝ 1/n, drawn from the measured optimum at the base width
@@ -195,6 +208,7 @@ export const mupLrTransfer = defineStudy(Params, {
     const s = meas.scalars;
     const q = pred.scalars;
     const oct = Math.log2(ws[ws.length - 1] / ws[0]);
+    const slopeTol = (scheme: 'sp' | 'mup') => Math.max(1 / oct, 2 * s[`${scheme} slope se`]);
     const range = `${ws[ws.length - 1] / ws[0]}× width range`;
     // largest increase of μP's optimal loss between consecutive widths beyond its 2-standard-error band
     let worst = Number.NEGATIVE_INFINITY;
@@ -221,8 +235,8 @@ export const mupLrTransfer = defineStudy(Params, {
       {
         name: 'μP η* slope (log₂ η* on log₂ n)',
         value: s['mup slope'],
-        criterion: { op: 'abs', target: q['μP η* slope in width'] ?? Number.NaN, tol: 1 / oct },
-        reason: `μP: η* width-independent (slope 0); ±1/log₂(n_max/n₀) = ±${(1 / oct).toFixed(2)}: each optimum is resolved to about ±½ grid step, at the two ends of ${oct} octaves`,
+        criterion: { op: 'abs', target: q['μP η* slope in width'] ?? Number.NaN, tol: slopeTol('mup') },
+        reason: `μP: η* width-independent (slope 0); ±${slopeTol('mup').toFixed(2)}: the larger of 1/log₂(n_max/n₀) (optima resolved to about ±½ grid step at the two ends of ${oct} octaves) and 2 standard errors of the slope from its residuals (${s['mup slope se'].toFixed(2)})`,
         prediction: 'μP η* slope in width',
       },
       {
@@ -235,8 +249,8 @@ export const mupLrTransfer = defineStudy(Params, {
       {
         name: 'SP η* slope (log₂ η* on log₂ n)',
         value: s['sp slope'],
-        criterion: { op: 'abs', target: q['SP η* slope in width'] ?? Number.NaN, tol: 1 / oct },
-        reason: `η* ∝ 1/n under SP with Adam (TP-V Table 3); ±1/log₂(n_max/n₀) = ±${(1 / oct).toFixed(2)}: each optimum is resolved to about ±½ grid step, at the two ends of ${oct} octaves`,
+        criterion: { op: 'abs', target: q['SP η* slope in width'] ?? Number.NaN, tol: slopeTol('sp') },
+        reason: `η* ∝ 1/n under SP with Adam (TP-V Table 3); ±${slopeTol('sp').toFixed(2)}: the larger of 1/log₂(n_max/n₀) (optima resolved to about ±½ grid step at the two ends of ${oct} octaves) and 2 standard errors of the slope from its residuals (${s['sp slope se'].toFixed(2)})`,
         prediction: 'SP η* slope in width',
       },
       {

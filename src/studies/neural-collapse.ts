@@ -23,6 +23,13 @@
  * collapse at this scale: with 20 examples per class, width 64–128, 2000–3000 steps the class-mean cosines kept a
  * std of 0.14–0.35 and NC1 fell at most 3.5× (in one run it rose); `classes` stays a parameter, but the default is
  * C = 4. Pass criteria: the catalog's.
+ *
+ * Falsifiable NC2 (issue 13). Equal norms and the centering force the *mean* pairwise cosine to −1/(C−1) whatever
+ * the angles (Σ_c (μ_c − μ_G) = 0), so the mean is only reported (a sanity number); NC2 is judged pair by pair: the
+ * mean and the max over the C(C−1)/2 pairs of |cos + 1/(C−1)| (≤ 0.05 and ≤ 0.15), with the predicted target from
+ * `predict`. Controls: orthogonal class means (cos = 0) and the simplex of C + 1 vertices (cos = −1/C). C = 10 (the
+ * catalog's other choice, dropped earlier because it did not collapse) runs in the default profile as its own part
+ * `C=10` and is reported whatever it gives (the quick profile runs C = 4 only, for time). Quick seeds 0–4: holds.
  */
 import { z } from 'zod';
 import type { Mat } from '../core/mat.ts';

@@ -62,7 +62,7 @@ import {
   trainLossCurve,
 } from '../protocols/onlineTeacher.ts';
 import { sig3 as num } from './format.ts';
-import { invarianceCriterion, invarianceReason } from './support/curveInvariance.ts';
+import { invarianceCriterion, invarianceReason } from './curveInvariance.ts';
 import { type Control, defineStudy, type MetricSpec, type Observations, type RegimeCheck, type Scalars, type Series } from './types.ts';
 
 const Params = z.object({

@@ -17,12 +17,24 @@
  * function equals kernel regression with the final NTK, f = K(x, X)K(X, X)⁻¹y. Observables: the kernel–target
  * alignment A(t) = yᵀK_ty/(‖K_t‖_F‖y‖²) on the training set, and the loss.
  *
- * Pass (catalog): A has reached 90% of its final value by the time the loss has dropped by 10%
- * (A(t_{10%})/A_final ≥ 0.9), and the final net's test predictions match kernel regression with the final
- * NTK within 10% relative L2. We add the contrast that makes the second check informative: kernel regression
- * with the INITIAL NTK misses the trained net by more than 10% (with h < d the initial kernel is anisotropic
- * at random, so its interpolant differs). Regime: the init is small (hσ²/2 ≤ 1e-3·s, where the plateau
- * exists), the alignment actually changed (A(0) ≤ 0.8·A_final), and the run converged (loss ≤ 1e-4 × initial).
+ * Pass (catalog): A has reached 90% of its final value by the time the loss has dropped by 10%, and the final
+ * net's test predictions match kernel regression with the final NTK within 10% relative L2.
+ *
+ * Why more is needed. For a small-init linear net with n < d the learned weights lie in the data's row space, so
+ * the trained function is the min-norm interpolant, and kernel regression with ANY kernel whose range holds the
+ * row space (the final NTK, but also the plain linear kernel) gives that same interpolant: the final-NTK check is
+ * near-automatic. It is kept (the catalog's) and two criteria that a wrong theory fails are added, judged from
+ * predicted scalars:
+ *  - alignment progress (A(t₁₀%) − A(0))/(A_final − A(0)) at the 10% loss drop: predicted 1 (tolerance 0.1, the
+ *    catalog's 90%); the lazy rival predicts 0, the "kernel and function learned together" rival 0.1;
+ *  - the trained net against kernel regression with the NTK frozen at f·t₁₀% (the kernel at the END OF THE
+ *    PLATEAU, before the function has moved), predicted f = 1, within the catalog's 10%. The lazy rival (f = 0,
+ *    the initial NTK) misses by ~40% (measured). Its detection power says how early in the plateau the kernel
+ *    already explains the function (measured: from about half of it on).
+ * Both controls (lazy; kernel and function together) are falsified. Regime: the init is small (hσ²/2 ≤ 1e-3·s,
+ * where the plateau exists), the alignment actually changed (A(0) ≤ 0.8·A_final), kernel regression with the
+ * initial NTK misses by ≥ 10% (with h < d the initial kernel is anisotropic at random, so which kernel explains
+ * the function is testable), and the run converged (loss ≤ 1e-4 × initial).
  *
  * The training loop is the deep linear net's own hand-derived gradient step on the population moments
  * (src/nn/deepLinear.ts), not the autodiff trainer: the moments make each step O(d·h) instead of O(n·d·h).

@@ -42,6 +42,11 @@
  * gradient flow), mσ² ≤ 1e-2·s_min at the smallest σ, B ≥ 5 × d(d+1)/2 (the batch gradient estimates the d(d+1)/2
  * entries of the population one), every run converged (final/initial loss ≤ 1e-3).
  *
+ * Judged from the prediction: the slopes 1/(4s_k), the logistic rate 8 (applied to the measured μ₀ₖ), the drop
+ * count, the final rank and the update stable rank 1 are `predict`'s scalars. Controls: the deep-linear time scale
+ * (rate 2, slopes 1/s_k, as if it were catalog 2's W₂W₁) and one smooth drop — both falsified. Best detection
+ * threshold (quick): the half-times at ≈ 9% on the rate (15% tolerance, measured ≤ 6%); integer counts exact.
+ *
  * Deviations. (1) Quadratic activation with a fixed readout instead of the catalog's ReLU/tanh: this is the
  * nonlinear network whose gradient flow is exactly symmetric matrix factorization, so it has the closed-form step
  * times asked for; ReLU/tanh nets from small init show steps too but have no closed form (and a tanh net with a scalar

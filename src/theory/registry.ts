@@ -74,6 +74,7 @@ const KernelInput = z
   });
 
 /** number[] (one output) or number[][] (rows of k outputs, all of the same length). */
+// Cast kept: zod 4's superRefine ignores type predicates, so (number | number[])[] cannot narrow, and z.union of the two shapes loses the per-entry messages.
 const vectorOrMatrix = (what: string) =>
   array(
     z.union([finite(), array(finite(), 'an array of numbers')], { error: (iss) => `expected a number or an array of numbers, got ${show(iss.input)}` }),

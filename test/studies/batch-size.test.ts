@@ -21,7 +21,7 @@ describe('sgd-linear-scaling-rule (quick profile)', () => {
   let r: StudyResult;
   beforeAll(async () => {
     r = await runQuick(sgdLinearScalingRule);
-  }, 120_000);
+  }, 300_000);
   it('holds, every control is falsified, and the prediction is judged', () => expectHoldsWithControls(r));
   it('wrong theories leave holds: scaled curves 10% above the base, or (kη, kB) not invariant', () => {
     expect(verdictUnder(sgdLinearScalingRule, r, { 'loss ratio of scaled runs (SDE limit)': 1.1 })).not.toBe('holds');
@@ -33,7 +33,7 @@ describe('adam-sqrt-scaling-rule (quick profile)', () => {
   let r: StudyResult;
   beforeAll(async () => {
     r = await runQuick(adamSqrtScalingRule);
-  }, 120_000);
+  }, 300_000);
   it('holds, every control (linear rule, √κη alone, β or ε unscaled) is falsified, and the prediction is judged', () => expectHoldsWithControls(r));
   it('wrong theories leave holds: the β scaling dropped, the rule’s curve 10% below the base', () => {
     expect(verdictUnder(adamSqrtScalingRule, r, { 'invariant: β unscaled': 1 })).not.toBe('holds');
@@ -45,7 +45,7 @@ describe('critical-batch-size (quick profile)', () => {
   let r: StudyResult;
   beforeAll(async () => {
     r = await runQuick(criticalBatchSize);
-  }, 120_000);
+  }, 300_000);
   it('holds, every control (no plateau, a sharper knee) is falsified, and the prediction is judged', () => expectHoldsWithControls(r));
   it('wrong theories leave holds: B_simple falling as the loss falls (sign flipped), B_crit = 10·B_simple', () => {
     expect(verdictUnder(criticalBatchSize, r, { 'Spearman(level, B_simple)': 1 })).not.toBe('holds');

@@ -13,7 +13,7 @@ describe('depth-mup-transfer (quick profile)', () => {
   let r: StudyResult;
   beforeAll(async () => {
     r = await runQuick(depthMupTransfer);
-  }, 120_000);
+  }, 300_000);
   it('holds, every control (L^{-1} and L^{-1/4} branches) is falsified, and the prediction is judged', () => expectHoldsWithControls(r));
   it('a wrong stream gain leaves holds: q_L = q₀(1 + m²)^L (the ½ of ReLU dropped)', () => {
     expect(

@@ -16,7 +16,7 @@ describe('mup-coord-check (quick profile)', () => {
   let r: StudyResult;
   beforeAll(async () => {
     r = await runQuick(mupCoordCheck);
-  }, 120_000);
+  }, 300_000);
   it('holds, every control is falsified, and the prediction is judged', () => expectHoldsWithControls(r));
   it('wrong theories leave holds: SP slope ½ at the output, μP slope swapped to SP’s', () => {
     expect(verdictUnder(mupCoordCheck, r, { 'sp slope out': 0.5 })).not.toBe('holds');
@@ -29,7 +29,7 @@ describe('mup-lr-transfer (quick profile)', () => {
   let r: StudyResult;
   beforeAll(async () => {
     r = await runQuick(mupLrTransfer);
-  }, 120_000);
+  }, 300_000);
   it('holds, every control is falsified, and the prediction is judged', () => expectHoldsWithControls(r));
   it('wrong theories leave holds: SP η* ∝ n^{+1} (sign flipped), SP η* ∝ n^{-2}', () => {
     expect(verdictUnder(mupLrTransfer, r, { 'SP η* slope in width': 1 })).not.toBe('holds');

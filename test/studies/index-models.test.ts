@@ -24,7 +24,7 @@ import {
   stepHermiteCoefficient,
 } from '../../src/theory/hermiteEigenstructure.ts';
 import { escapeNoiseMoments, escapeOdePath, escapeOdeTime, escapeStepSize, sphereOverlapQuantile } from '../../src/theory/singleIndexEscape.ts';
-import { expectFalsifiable, withScalars } from './falsifiable.ts';
+import { expectFalsifiable, withScalars } from './controlsAndEdits.ts';
 
 /** ∫_{lo}^{hi} f by composite Simpson with n (even) panels. */
 function simpson(f: (x: number) => number, lo: number, hi: number, n = 20000): number {

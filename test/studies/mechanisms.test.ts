@@ -8,7 +8,7 @@ import { executeStudy } from '../../src/studies/execute.ts';
 import { grokkingFourier } from '../../src/studies/grokking-fourier.ts';
 import { neuralFeatureAnsatz } from '../../src/studies/neural-feature-ansatz.ts';
 import { stepwiseLowRank } from '../../src/studies/stepwise-low-rank.ts';
-import { expectFalsifiable, withScalars } from './falsifiable.ts';
+import { expectFalsifiable, withScalars } from './controlsAndEdits.ts';
 import { expectHolds } from './holds.ts';
 
 describe('mechanism studies (quick profile)', () => {
@@ -18,12 +18,12 @@ describe('mechanism studies (quick profile)', () => {
     expect(r.controls?.map((c) => c.name)).toEqual(['α = 1 (W₁ᵀW₁ ∝ AGOP, the Science paper’s equation 3)', 'α = 0 (W₁ᵀW₁ isotropic inside span(U))']);
     // the link is anisotropic inside span(U): the AGOP's eigenvalue ratio is at least 4
     expect(Math.exp(r.measurement.scalars['log(λ₁/λ₂) of AGOP'])).toBeGreaterThanOrEqual(4);
-  }, 90_000);
+  }, 300_000);
 
   it('grokking-fourier holds; the difference-phase and single-operand rivals are falsified', async () => {
     // wrong theory: the sign of φ₁ flipped (φ₃ = φ₂ − φ₁)
     await expectFalsifiable(grokkingFourier, [{ name: 'φ₃ = −φ₁ + φ₂', edit: (pred) => withScalars(pred, { 'phase coefficient of φ₁': -1 }) }]);
-  }, 90_000);
+  }, 300_000);
 
   it('stepwise-low-rank holds', async () => {
     await expectHolds(stepwiseLowRank);

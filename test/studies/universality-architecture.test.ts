@@ -10,7 +10,7 @@ import { architectureUniversality } from '../../src/studies/architecture-univers
 import { accuracy, hiddenFeatures, predictLogits, softmaxRows } from '../../src/observe/classifierOutputs.ts';
 import { averageRanks, pearson, spearman } from '../../src/observe/rankCorrelation.ts';
 import { trainClassifier } from '../../src/protocols/classifier.ts';
-import { expectFalsifiable, withScalars } from './falsifiable.ts';
+import { expectFalsifiable, withScalars } from './controlsAndEdits.ts';
 
 describe('architecture-universality (quick)', () => {
   it('holds: MLP and CNN predictions correlate beyond the label floor and beyond a linear model, more so with more data; rivals fail', async () => {
@@ -20,7 +20,7 @@ describe('architecture-universality (quick)', () => {
     expect(r.claim).toMatch(/^Exploratory/);
     // the off-distribution comparison is reported in notes, not judged
     expect((r.measurement.notes ?? []).some((n) => n.startsWith('Off-distribution'))).toBe(true);
-  });
+  }, 300_000);
 });
 
 describe('classification helpers', () => {

@@ -4,14 +4,13 @@
  */
 import { describe, expect, it } from 'vitest';
 import { dataSpectra } from '../../src/studies/data-spectra.ts';
-import { executeStudy } from '../../src/studies/execute.ts';
 import { neuralCollapseStudy } from '../../src/studies/neural-collapse.ts';
 import { randomFeatureUniversality, reluFeatureKernel } from '../../src/studies/random-feature-universality.ts';
 import { representationConvergence } from '../../src/studies/representation-convergence.ts';
-import type { AnyStudy, StudyResult } from '../../src/studies/types.ts';
+import type { StudyResult } from '../../src/studies/types.ts';
 import { evaluateMetric } from '../../src/studies/verdict.ts';
 import { editScalar, expectWrongTheoriesFail, judgeEdited } from './wrongTheoryEdits.ts';
-import { expectFalsifiable, withScalars } from './falsifiable.ts';
+import { expectFalsifiable, withScalars } from './controlsAndEdits.ts';
 
 function expectWellFormed(r: StudyResult): void {
   expect(r.error).toBeUndefined();
@@ -23,13 +22,6 @@ function expectWellFormed(r: StudyResult): void {
   }
 }
 
-function expectHolds(r: StudyResult): void {
-  const failing = r.metrics.filter((m) => !m.pass).map((m) => `${m.name}=${m.value} (${m.criterionText})`);
-  const regime = r.regime.filter((c) => !c.ok).map((c) => `${c.name}: ${c.detail}`);
-  expect({ verdict: r.verdict, error: r.error, failing, regime }).toEqual({ verdict: 'holds', error: undefined, failing: [], regime: [] });
-}
-
-const run = (s: AnyStudy) => executeStudy(s, { profile: 'quick', seed: 0, codeVersion: 'test' });
 
 describe('neural-collapse (quick)', () => {
   it('holds: NC1 falls ≥ 10× in the terminal phase, simplex ETF pair by pair, NC3, NCC; the λ = 0 ablation collapses less; rivals fail', async () => {
@@ -40,8 +32,8 @@ describe('neural-collapse (quick)', () => {
     const s = r.measurement.scalars;
     expect(s['ablation λ=0: NC1 at end']).toBeGreaterThan(s['NC1 at end']);
     expect(r.measurement.notes?.some((n) => n.startsWith('Ablation'))).toBe(true);
-    expect(r.prediction.scalars['NC2 cosine target']).toBeCloseTo(-1 / 3, 12);
-  });
+    expect(r.prediction.scalars['NC2 cosine target C=4']).toBeCloseTo(-1 / 3, 12);
+  }, 300_000);
 });
 
 describe('representation-convergence (quick)', () => {
@@ -60,14 +52,14 @@ describe('representation-convergence (quick)', () => {
     const ranks = r.measurement.series.filter((x) => x.name === 'pair ranks: CKA vs mutual kNN');
     expect(ranks.reduce((t, x) => t + x.x.length, 0)).toBe(36);
     expect(r.figures.some((f) => f.id === 'ranks' && f.mark === 'point')).toBe(true);
-  });
+  }, 300_000);
 });
 
 describe('random-feature-universality (quick)', () => {
   it('holds: N^{-1/2} deviation with the predicted prefactor, CKA → 1; its controls and wrong theories are falsified', async () => {
     await expectWrongTheoriesFail(randomFeatureUniversality, {
       'deviation slope with its sign flipped': editScalar('slope of the kernel deviation', (v) => -v),
-      'prefactor 30% high': editScalar('deviation prefactor c', (v) => 1.3 * v),
+      'prefactor 50% high': editScalar('deviation prefactor c', (v) => 1.5 * v),
       'CKA deficit exponent 1/2': editScalar('slope of 1 − CKA', (v) => v / 2),
     });
   }, 120_000);

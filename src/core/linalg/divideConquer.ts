@@ -113,7 +113,8 @@ const TOP = 1;
 const DENSE = 2;
 const BOTTOM = 3;
 
-function merge(left: TridiagonalEigen, right: TridiagonalEigen, n1: number, n2: number, rho: number, sigma: number): TridiagonalEigen {
+/** The merged problem before deflation: poles D, unit z, rows of Q̂ᵀ (full length), column types, ascending order of D. */
+function mergeSetup(left: TridiagonalEigen, right: TridiagonalEigen, n1: number, n2: number, sigma: number) {
   const m = n1 + n2;
   const D = new Float64Array(m);
   D.set(left.values);
@@ -123,7 +124,6 @@ function merge(left: TridiagonalEigen, right: TridiagonalEigen, n1: number, n2: 
   const s2 = Math.SQRT1_2;
   for (let c = 0; c < n1; c++) z[c] = left.vt[c * n1 + n1 - 1] * s2;
   for (let c = 0; c < n2; c++) z[n1 + c] = sigma * right.vt[c * n2] * s2;
-  const r = 2 * rho;
   // rows of Q̂ᵀ (columns of Q̂) as full-length vectors
   const qh = new Float64Array(m * m);
   for (let c = 0; c < n1; c++) qh.set(left.vt.subarray(c * n1, c * n1 + n1), c * m);
@@ -137,7 +137,15 @@ function merge(left: TridiagonalEigen, right: TridiagonalEigen, n1: number, n2: 
     let b = n1;
     for (let t = 0; t < m; t++) perm[t] = b >= m || (a < n1 && D[a] <= D[b]) ? a++ : b++;
   }
-  // Deflation (dlaed2): tol = 8ε·max(max|d|, max|z|)
+  return { D, z, qh, type, perm };
+}
+
+/**
+ * Deflation (dlaed2): splits the columns into non-deflated (nd, ascending D) and deflated ones (defl), rotating
+ * close poles together; updates D, z, qh and type in place.
+ */
+function deflate(D: Float64Array, z: Float64Array, qh: Float64Array, type: Int8Array, perm: Int32Array, r: number): { nd: number[]; defl: number[] } {
+  const m = D.length;
   let zmax = 0;
   let dmax = 0;
   for (let c = 0; c < m; c++) {
@@ -193,6 +201,12 @@ function merge(left: TridiagonalEigen, right: TridiagonalEigen, n1: number, n2: 
     }
     if (pj >= 0) nd.push(pj);
   }
+  return { nd, defl };
+}
+
+/** Eigenpairs of the non-deflated part: secular roots λ and the new eigenvector rows (k × m). */
+function secularPairs(D: Float64Array, z: Float64Array, qh: Float64Array, type: Int8Array, nd: readonly number[], r: number, n1: number, n2: number) {
+  const m = D.length;
   const k = nd.length;
   const lambda = new Float64Array(k);
   const rowsNew = new Float64Array(k * m);
@@ -255,6 +269,16 @@ function merge(left: TridiagonalEigen, right: TridiagonalEigen, n1: number, n2: 
       gemmView(k, cols, ns, 1, { data: a, off: 0, rs: 1, cs: k }, { data: b, off: 0, rs: cols, cs: 1 }, { data: rowsNew, off: c0, rs: m }, false);
     }
   }
+  return { lambda, rowsNew };
+}
+
+function merge(left: TridiagonalEigen, right: TridiagonalEigen, n1: number, n2: number, rho: number, sigma: number): TridiagonalEigen {
+  const m = n1 + n2;
+  const { D, z, qh, type, perm } = mergeSetup(left, right, n1, n2, sigma);
+  const r = 2 * rho; // z has unit norm (see mergeSetup), so ρ doubles
+  const { nd, defl } = deflate(D, z, qh, type, perm, r);
+  const k = nd.length;
+  const { lambda, rowsNew } = secularPairs(D, z, qh, type, nd, r, n1, n2);
   // merge the secular eigenpairs (ascending) with the deflated ones (sorted here)
   defl.sort((x, y) => D[x] - D[y]);
   const values = new Float64Array(m);

@@ -14,7 +14,7 @@
  *   anything an event missed.
  * - The coordinator stays the only store writer: workers only return results.
  */
-import { Queue, QueueEvents } from 'bullmq';
+import { type Job, Queue, QueueEvents } from 'bullmq';
 import { decodeJson } from '../../core/jsonCodec.ts';
 import type { Dispatch } from '../sweep/coordinator.ts';
 import type { PlannedSweepRun, SweepTask } from '../sweep/spec.ts';
@@ -68,6 +68,134 @@ function failedResult(run: PlannedSweepRun, reason: string, attempts: number, fi
   };
 }
 
+type OnResult = (run: PlannedSweepRun, result: SweepRunResult) => Promise<void>;
+
+interface JobOptions {
+  attempts: number;
+  backoff: { type: 'exponential'; delay: number };
+  removeOnComplete: false;
+  removeOnFail: false;
+}
+
+/** What the result collector shares with the dispatch: the queue, the runs still pending, and how to finish. */
+interface Collector {
+  queue: Queue;
+  byId: Map<string, PlannedSweepRun>;
+  pending: Set<string>;
+  jobOptions: JobOptions;
+  onResult: OnResult;
+  /** Called when nothing is pending any more. */
+  done: () => void;
+}
+
+/** The result a completed job returned, checked to be for the run it was submitted for. */
+function completedResult(job: Job, run: PlannedSweepRun, id: string): SweepRunResult {
+  const raw = job.returnvalue as unknown;
+  const decoded = (typeof raw === 'string' ? decodeJson(raw) : raw) as SweepRunResult | null;
+  if (!decoded || decoded.runId !== run.runId) throw new Error(`job ${id} returned a result for run ${decoded?.runId}; expected ${run.runId}`);
+  return decoded;
+}
+
+/** Hand a finished job's result to the store, then remove the job (or resubmit it if it vanished). */
+async function collectFinished(c: Collector, run: PlannedSweepRun, id: string, state: 'completed' | 'failed'): Promise<void> {
+  const job = await c.queue.getJob(id);
+  if (!job) {
+    await c.queue.add('run', taskOf(run), { ...c.jobOptions, jobId: id });
+    return;
+  }
+  const result =
+    state === 'completed' ? completedResult(job, run, id) : failedResult(run, job.failedReason ?? 'unknown reason', job.attemptsMade, job.finishedOn);
+  await c.onResult(run, result);
+  c.pending.delete(id);
+  await job.remove().catch(() => {
+    // already gone: harmless, the store has the run
+  });
+}
+
+/** check(id): look at one pending job and collect it if finished; concurrent calls for one id are coalesced. */
+function makeCheck(c: Collector): (id: string) => Promise<void> {
+  const checking = new Set<string>();
+  const again = new Set<string>();
+  const check = async (id: string): Promise<void> => {
+    const run = c.byId.get(id);
+    if (!run || !c.pending.has(id)) return;
+    if (checking.has(id)) {
+      // an event arrived while this job was being looked at: look again when that finishes
+      again.add(id);
+      return;
+    }
+    checking.add(id);
+    try {
+      // State first, then the job: a job read before it finished would lack its return value even if the state,
+      // read a moment later, says completed. Once completed or failed, a job no longer changes.
+      const state = await c.queue.getJobState(id);
+      if (state === 'unknown') {
+        // removed behind our back (e.g. a queue clean): submit it again
+        await c.queue.add('run', taskOf(run), { ...c.jobOptions, jobId: id });
+      } else if (state === 'completed' || state === 'failed') {
+        await collectFinished(c, run, id, state);
+      }
+    } finally {
+      checking.delete(id);
+    }
+    if (again.delete(id)) return check(id);
+    if (c.pending.size === 0) c.done();
+  };
+  return check;
+}
+
+/**
+ * Failed jobs from an earlier invocation are tried again (a new invocation retries 'error' runs); with --force,
+ * completed ones too. Anything waiting or active is left alone: its result is as good as new. Then every run is
+ * added (idempotent by job id), in batches.
+ */
+async function submitRuns(queue: Queue, runs: readonly PlannedSweepRun[], jobOptions: JobOptions, force: boolean): Promise<void> {
+  for (const run of runs) {
+    const job = await queue.getJob(jobIdOf(run.runId));
+    if (!job) continue;
+    const state = await job.getState();
+    if (state === 'failed' || (force && state === 'completed')) await job.remove();
+  }
+  const batch = 500;
+  for (let i = 0; i < runs.length; i += batch) {
+    await queue.addBulk(runs.slice(i, i + batch).map((r) => ({ name: 'run', data: taskOf(r), opts: { ...jobOptions, jobId: jobIdOf(r.runId) } })));
+  }
+}
+
+/** Every pollMs, re-check all pending jobs (catches missed events) and warn when no worker serves the queue. */
+function startReconciliation(
+  opts: RedisDispatchOptions,
+  queue: Queue,
+  pending: Set<string>,
+  check: (id: string) => Promise<void>,
+  fail: (e: unknown) => void,
+): NodeJS.Timeout {
+  const started = Date.now();
+  let lastWarning = 0;
+  let reconciling = false;
+  return setInterval(() => {
+    if (reconciling) return;
+    reconciling = true;
+    (async () => {
+      for (const id of [...pending]) await check(id);
+      if (pending.size > 0 && opts.onWaiting && Date.now() - started > 3000 && Date.now() - lastWarning > 30_000) {
+        const workers = await queue.getWorkersCount();
+        if (workers === 0) {
+          lastWarning = Date.now();
+          opts.onWaiting(
+            `${pending.size} run(s) queued on ${displayUrl(opts.url)} (queue ${opts.queue}) and no worker is connected to that queue; ` +
+              `start one with \`lmech worker --backend ${displayUrl(opts.url)}\` on a machine with the same code (queue names carry the code version)`,
+          );
+        }
+      }
+    })()
+      .catch(fail)
+      .finally(() => {
+        reconciling = false;
+      });
+  }, opts.pollMs ?? 2000);
+}
+
 export function redisDispatch(opts: RedisDispatchOptions): Dispatch {
   const attempts = opts.attempts ?? 3;
   const backoffMs = opts.backoffMs ?? 1000;
@@ -80,61 +208,18 @@ export function redisDispatch(opts: RedisDispatchOptions): Dispatch {
     const events = new QueueEvents(opts.queue, { connection });
     const byId = new Map(runs.map((r) => [jobIdOf(r.runId), r]));
     const pending = new Set(byId.keys());
-    const checking = new Set<string>();
     let settle: { resolve: () => void; reject: (e: unknown) => void } | undefined;
     const finished = new Promise<void>((resolve, reject) => {
       settle = { resolve, reject };
     });
     const fail = (e: unknown) => settle?.reject(e);
-    const jobOptions = {
+    const jobOptions: JobOptions = {
       attempts,
-      backoff: { type: 'exponential' as const, delay: backoffMs },
+      backoff: { type: 'exponential', delay: backoffMs },
       removeOnComplete: false,
       removeOnFail: false,
     };
-
-    const again = new Set<string>();
-    const check = async (id: string): Promise<void> => {
-      const run = byId.get(id);
-      if (!run || !pending.has(id)) return;
-      if (checking.has(id)) {
-        // an event arrived while this job was being looked at: look again when that finishes
-        again.add(id);
-        return;
-      }
-      checking.add(id);
-      try {
-        // State first, then the job: a job read before it finished would lack its return value even if the state,
-        // read a moment later, says completed. Once completed or failed, a job no longer changes.
-        const state = await queue.getJobState(id);
-        if (state === 'unknown') {
-          // removed behind our back (e.g. a queue clean): submit it again
-          await queue.add('run', taskOf(run), { ...jobOptions, jobId: id });
-        } else if (state === 'completed' || state === 'failed') {
-          const job = await queue.getJob(id);
-          if (!job) {
-            await queue.add('run', taskOf(run), { ...jobOptions, jobId: id });
-          } else {
-            let result: SweepRunResult;
-            if (state === 'completed') {
-              const raw = job.returnvalue as unknown;
-              const decoded = (typeof raw === 'string' ? decodeJson(raw) : raw) as SweepRunResult | null;
-              if (!decoded || decoded.runId !== run.runId) throw new Error(`job ${id} returned a result for run ${decoded?.runId}; expected ${run.runId}`);
-              result = decoded;
-            } else result = failedResult(run, job.failedReason ?? 'unknown reason', job.attemptsMade, job.finishedOn);
-            await onResult(run, result);
-            pending.delete(id);
-            await job.remove().catch(() => {
-              // already gone: harmless, the store has the run
-            });
-          }
-        }
-      } finally {
-        checking.delete(id);
-      }
-      if (again.delete(id)) return check(id);
-      if (pending.size === 0) settle?.resolve();
-    };
+    const check = makeCheck({ queue, byId, pending, jobOptions, onResult, done: () => settle?.resolve() });
 
     const onEvent = ({ jobId }: { jobId: string }) => {
       check(jobId).catch(fail);
@@ -150,44 +235,9 @@ export function redisDispatch(opts: RedisDispatchOptions): Dispatch {
     let timer: NodeJS.Timeout | undefined;
     try {
       await events.waitUntilReady();
-      // Failed jobs from an earlier invocation are tried again (a new invocation retries 'error' runs); with
-      // --force, completed ones too. Anything waiting or active is left alone: its result is as good as new.
-      for (const run of runs) {
-        const job = await queue.getJob(jobIdOf(run.runId));
-        if (!job) continue;
-        const state = await job.getState();
-        if (state === 'failed' || (opts.force && state === 'completed')) await job.remove();
-      }
-      const batch = 500;
-      for (let i = 0; i < runs.length; i += batch) {
-        await queue.addBulk(runs.slice(i, i + batch).map((r) => ({ name: 'run', data: taskOf(r), opts: { ...jobOptions, jobId: jobIdOf(r.runId) } })));
-      }
+      await submitRuns(queue, runs, jobOptions, opts.force);
       for (const id of [...pending]) await check(id);
-
-      const started = Date.now();
-      let lastWarning = 0;
-      let reconciling = false;
-      timer = setInterval(() => {
-        if (reconciling) return;
-        reconciling = true;
-        (async () => {
-          for (const id of [...pending]) await check(id);
-          if (pending.size > 0 && opts.onWaiting && Date.now() - started > 3000 && Date.now() - lastWarning > 30_000) {
-            const workers = await queue.getWorkersCount();
-            if (workers === 0) {
-              lastWarning = Date.now();
-              opts.onWaiting(
-                `${pending.size} run(s) queued on ${displayUrl(opts.url)} (queue ${opts.queue}) and no worker is connected to that queue; ` +
-                  `start one with \`lmech worker --backend ${displayUrl(opts.url)}\` on a machine with the same code (queue names carry the code version)`,
-              );
-            }
-          }
-        })()
-          .catch(fail)
-          .finally(() => {
-            reconciling = false;
-          });
-      }, opts.pollMs ?? 2000);
+      timer = startReconciliation(opts, queue, pending, check, fail);
       if (pending.size > 0) await finished;
     } finally {
       if (timer) clearInterval(timer);

@@ -54,6 +54,11 @@
  * Regime: every training run stable (final train loss < initial); T_ODE finite (the step is small enough for the
  * overlap to grow in expectation); at most 25% of the escape runs censored at capFactor × T_ODE per (k*, d), so
  * the median is a hitting time; m₀ = d^{−1/2} ≤ half the threshold.
+ *
+ * The law as a metric (issue 13). The d^{max(1,k*−1)} law used to appear only in a regime check on the ODE's slope;
+ * it is now a metric on the measured slope against the predicted exponent (tolerance: the local slope excess 1/ln d
+ * of d log d at k* = 2, plus 0.15), with the neighbouring exponent max(1, k*−1) + 1 and the unfloored k* − 1 as
+ * controls, both falsified. Parts: A (network vs random features) and B (escape times).
  */
 import { z } from 'zod';
 import type { Mat } from '../../core/mat.ts';

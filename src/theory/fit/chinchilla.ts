@@ -364,8 +364,23 @@ function decades(v: Float64Array): number {
   return Math.log10(hi / lo);
 }
 
-/** Fit the Chinchilla law to rows of (N, D, loss); see the module comment. */
-export function fitChinchilla(rows: readonly ChinchillaRow[], options: ChinchillaOptions = {}): ChinchillaFit {
+/** The data as typed arrays, and the fit settings with defaults applied. */
+interface ChinchillaSetup {
+  N: Float64Array;
+  D: Float64Array;
+  L: Float64Array;
+  pr: Prepared;
+  delta: number;
+  level: number;
+  resamples: number;
+  seed: number;
+  centered: boolean;
+  lbfgs: LbfgsOptions;
+  conditionWarning: number;
+  grid: ChinchillaInitGrid;
+}
+
+function setupChinchilla(rows: readonly ChinchillaRow[], options: ChinchillaOptions): ChinchillaSetup {
   validateRows(rows);
   const delta = options.delta ?? 1e-3;
   const level = options.level ?? 0.95;
@@ -379,31 +394,33 @@ export function fitChinchilla(rows: readonly ChinchillaRow[], options: Chinchill
   if (!Number.isInteger(resamples) || resamples < 0) throw new InputError(`bootstrap = ${resamples}: expected a non-negative integer`);
   const grid = resolveGrid(options.grid);
 
-  const n = rows.length;
   const N = Float64Array.from(rows, (r) => r.N);
   const D = Float64Array.from(rows, (r) => r.D);
   const L = Float64Array.from(rows, (r) => r.loss);
   const pr = prepare(N, D, L, centered);
+  return { N, D, L, pr, delta, level, resamples, seed, centered, lbfgs, conditionWarning, grid };
+}
 
-  // Multi-start L-BFGS over the initialisation grid; keep the lowest objective (converged runs first).
-  const starts = gridStarts(grid, pr);
-  const sols = starts.map((s) => solveFrom(pr, delta, s, lbfgs));
+/** The lowest objective among the starts, converged runs first. */
+function bestSolution(sols: readonly Solution[]): Solution {
   let best = sols[0];
   for (const s of sols) {
     if (!Number.isFinite(s.f)) continue;
     if (!Number.isFinite(best.f) || (s.converged && !best.converged) || (s.converged === best.converged && s.f < best.f)) best = s;
   }
-  const nearTol = 1e-6 * Math.max(Math.abs(best.f), 1e-300);
-  const near = sols.filter((s) => Number.isFinite(s.f) && s.f <= best.f + nearTol);
-  const nat = toNatural(pr, best.theta);
-  const params = { E: Math.exp(nat.e), A: Math.exp(nat.a), B: Math.exp(nat.b), alpha: nat.alpha, beta: nat.beta };
-  const computeOptimal = computeOptimalFromParams(params);
+  return best;
+}
 
-  let ss = 0;
-  for (let i = 0; i < n; i++) ss += (Math.log(predictChinchilla(params, N[i], D[i])) - Math.log(L[i])) ** 2;
-  const hessianCondition = normalizedConditionNumber(gaussNewton(pr, best.theta), 5);
+interface ChinchillaBootstrap {
+  failures: number;
+  ci: ChinchillaFit['ci'];
+  computeOptimalCi: ChinchillaFit['computeOptimalCi'];
+}
 
-  // Case-resampling bootstrap, each refit warm-started from the full-data optimum.
+/** Case-resampling bootstrap, each refit warm-started from the full-data optimum. */
+function bootstrapChinchilla(st: ChinchillaSetup, best: Solution): ChinchillaBootstrap {
+  const { N, D, L, pr, delta, level, resamples, seed, centered, lbfgs } = st;
+  const n = N.length;
   const draws = bootstrapRows(n, { resamples, seed, key: 'chinchilla' }, (idx) => {
     const Nb = new Float64Array(n);
     const Db = new Float64Array(n);
@@ -436,8 +453,25 @@ export function fitChinchilla(rows: readonly ChinchillaRow[], options: Chinchill
     b: percentileInterval(col(6), level),
     G: percentileInterval(col(7), level),
   };
+  return { failures: draws.failures, ci, computeOptimalCi };
+}
 
-  const spans = { N: decades(N), D: decades(D) };
+interface ChinchillaDiagnostics {
+  best: Solution;
+  near: readonly Solution[];
+  nat: ReturnType<typeof toNatural>;
+  params: Pick<ChinchillaFit, ChinchillaParam>;
+  spans: ChinchillaFit['spans'];
+  hessianCondition: number;
+  boot: ChinchillaBootstrap;
+}
+
+/** Identifiability and convergence warnings, in the order a reader should see them. */
+function chinchillaWarnings(st: ChinchillaSetup, dg: ChinchillaDiagnostics): string[] {
+  const { L, pr, level, resamples, conditionWarning } = st;
+  const { best, near, nat, params, spans, hessianCondition } = dg;
+  const { ci } = dg.boot;
+  const n = L.length;
   const warnings: string[] = [];
   const pct = `${Math.round(level * 100)}%`;
   if (!best.converged) warnings.push('no L-BFGS start converged; the reported parameters are the lowest objective reached and may be unreliable');
@@ -467,7 +501,33 @@ export function fitChinchilla(rows: readonly ChinchillaRow[], options: Chinchill
     spread = Math.max(spread, Math.abs(q.alpha - nat.alpha) / Math.max(Math.abs(nat.alpha), 1e-12), Math.abs(q.beta - nat.beta) / Math.max(Math.abs(nat.beta), 1e-12));
   }
   if (spread > 0.1) warnings.push(`starts that reach the best objective disagree on the exponents by up to ${(spread * 100).toFixed(0)}%: the optimum is flat, exponents are not identifiable`);
-  if (resamples > 0 && draws.failures > 0.1 * resamples) warnings.push(`${draws.failures} of ${resamples} bootstrap refits failed to converge: intervals are conditional on success`);
+  if (resamples > 0 && dg.boot.failures > 0.1 * resamples) warnings.push(`${dg.boot.failures} of ${resamples} bootstrap refits failed to converge: intervals are conditional on success`);
+  return warnings;
+}
+
+/** Fit the Chinchilla law to rows of (N, D, loss); see the module comment. */
+export function fitChinchilla(rows: readonly ChinchillaRow[], options: ChinchillaOptions = {}): ChinchillaFit {
+  const st = setupChinchilla(rows, options);
+  const { N, D, L, pr, delta, level, resamples, seed, lbfgs } = st;
+  const n = rows.length;
+
+  // Multi-start L-BFGS over the initialisation grid; keep the lowest objective (converged runs first).
+  const starts = gridStarts(st.grid, pr);
+  const sols = starts.map((s) => solveFrom(pr, delta, s, lbfgs));
+  const best = bestSolution(sols);
+  const nearTol = 1e-6 * Math.max(Math.abs(best.f), 1e-300);
+  const near = sols.filter((s) => Number.isFinite(s.f) && s.f <= best.f + nearTol);
+  const nat = toNatural(pr, best.theta);
+  const params = { E: Math.exp(nat.e), A: Math.exp(nat.a), B: Math.exp(nat.b), alpha: nat.alpha, beta: nat.beta };
+  const computeOptimal = computeOptimalFromParams(params);
+
+  let ss = 0;
+  for (let i = 0; i < n; i++) ss += (Math.log(predictChinchilla(params, N[i], D[i])) - Math.log(L[i])) ** 2;
+  const hessianCondition = normalizedConditionNumber(gaussNewton(pr, best.theta), 5);
+
+  const boot = bootstrapChinchilla(st, best);
+  const spans = { N: decades(N), D: decades(D) };
+  const warnings = chinchillaWarnings(st, { best, near, nat, params, spans, hessianCondition, boot });
 
   return {
     model: 'chinchilla',
@@ -483,9 +543,9 @@ export function fitChinchilla(rows: readonly ChinchillaRow[], options: Chinchill
     hessianCondition,
     computeOptimal,
     level,
-    ci,
-    computeOptimalCi,
-    bootstrap: { n: resamples, failures: draws.failures, seed },
+    ci: boot.ci,
+    computeOptimalCi: boot.computeOptimalCi,
+    bootstrap: { n: resamples, failures: boot.failures, seed },
     warnings,
   };
 }

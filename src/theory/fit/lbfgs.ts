@@ -82,19 +82,157 @@ function cubicMinimizer(a: number, fa: number, ga: number, b: number, fb: number
   return Number.isFinite(x) ? x : Number.NaN;
 }
 
+interface Settings {
+  maxIterations: number;
+  m: number;
+  gtol: number;
+  ftol: number;
+  fscale: number;
+  xtol: number;
+  c1: number;
+  c2: number;
+  maxLs: number;
+  strongWolfe: boolean;
+}
+
+function lbfgsSettings(options: LbfgsOptions): Settings {
+  return {
+    maxIterations: options.maxIterations ?? 1000,
+    m: options.memory ?? 10,
+    gtol: options.gradientTolerance ?? 1e-10,
+    ftol: options.functionTolerance ?? 1e-14,
+    fscale: options.functionScale ?? 0,
+    xtol: options.stepTolerance ?? 1e-15,
+    c1: options.c1 ?? 1e-4,
+    c2: options.c2 ?? 0.9,
+    maxLs: options.maxLineSearchEvaluations ?? 40,
+    strongWolfe: (options.lineSearch ?? 'strong-wolfe') === 'strong-wolfe',
+  };
+}
+
+/** The (s, y, 1/sᵀy) pairs, oldest first. */
+interface Memory {
+  s: Float64Array[];
+  y: Float64Array[];
+  rho: number[];
+}
+
+function clearMemory(mem: Memory): void {
+  mem.s.length = 0;
+  mem.y.length = 0;
+  mem.rho.length = 0;
+}
+
+/** Objective and directional derivative at x + alpha·d. */
+type LineEvaluator = (alpha: number) => Point;
+
+/** Strong-Wolfe zoom (N&W Algorithm 3.6) on the bracket (lo, hi). Returns null on failure. */
+function zoom(evalAt: LineEvaluator, f0: number, dphi0: number, loIn: Point, hiIn: Point, budget: number, st: Settings): Point | null {
+  const { c1, c2 } = st;
+  let lo = loIn;
+  let hi = hiIn;
+  for (let j = 0; j < budget; j++) {
+    const left = Math.min(lo.alpha, hi.alpha);
+    const right = Math.max(lo.alpha, hi.alpha);
+    const width = right - left;
+    if (width <= 1e-16 * Math.max(1, right)) break;
+    let trial = Number.isFinite(hi.f) ? cubicMinimizer(lo.alpha, lo.f, lo.dphi, hi.alpha, hi.f, hi.dphi) : Number.NaN;
+    if (!Number.isFinite(trial) || trial < left + 0.1 * width || trial > right - 0.1 * width) trial = 0.5 * (lo.alpha + hi.alpha);
+    const p = evalAt(trial);
+    if (p.f > f0 + c1 * p.alpha * dphi0 || p.f >= lo.f) {
+      hi = p;
+    } else {
+      if (Math.abs(p.dphi) <= -c2 * dphi0) return p;
+      if (p.dphi * (hi.alpha - lo.alpha) >= 0) hi = lo;
+      lo = p;
+    }
+  }
+  // Budget exhausted: accept the best point found if it gives sufficient decrease.
+  return lo.alpha > 0 ? lo : null;
+}
+
+/** Strong-Wolfe line search (N&W Algorithm 3.5 + zoom 3.6). Returns null on failure. */
+function strongWolfeSearch(evalAt: LineEvaluator, g: Float64Array, f0: number, dphi0: number, alphaInit: number, st: Settings): Point | null {
+  const { c1, c2, maxLs } = st;
+  let prev: Point = { alpha: 0, f: f0, g, dphi: dphi0 };
+  let alpha = alphaInit;
+  let best: Point | null = null;
+  for (let i = 0; i < maxLs; i++) {
+    const p = evalAt(alpha);
+    if (p.f > f0 + c1 * alpha * dphi0 || (i > 0 && p.f >= prev.f)) return zoom(evalAt, f0, dphi0, prev, p, maxLs - i - 1, st);
+    if (Math.abs(p.dphi) <= -c2 * dphi0) return p;
+    if (p.dphi >= 0) return zoom(evalAt, f0, dphi0, p, prev, maxLs - i - 1, st);
+    best = p;
+    prev = p;
+    alpha *= 2;
+  }
+  return best;
+}
+
+/** Armijo backtracking with step halving. */
+function backtrackingSearch(evalAt: LineEvaluator, f0: number, dphi0: number, alphaInit: number, st: Settings): Point | null {
+  let alpha = alphaInit;
+  for (let i = 0; i < st.maxLs; i++) {
+    const p = evalAt(alpha);
+    if (p.f <= f0 + st.c1 * alpha * dphi0) return p;
+    alpha *= 0.5;
+  }
+  return null;
+}
+
+/**
+ * Writes the search direction into d and returns ∇fᵀd: the two-loop recursion d = −H g with H₀ = γI,
+ * γ = sᵀy / yᵀy of the newest pair (N&W Algorithm 7.4, eq. 7.20), or steepest descent (memory cleared) when
+ * that is not a descent direction.
+ */
+function searchDirection(mem: Memory, g: Float64Array, d: Float64Array, alphaTmp: Float64Array): number {
+  const n = g.length;
+  const { s: sList, y: yList, rho: rhoList } = mem;
+  for (let i = 0; i < n; i++) d[i] = -g[i];
+  const k = sList.length;
+  for (let j = k - 1; j >= 0; j--) {
+    const a = rhoList[j] * dot(sList[j], d);
+    alphaTmp[j] = a;
+    const y = yList[j];
+    for (let i = 0; i < n; i++) d[i] -= a * y[i];
+  }
+  if (k > 0) {
+    const gamma = dot(sList[k - 1], yList[k - 1]) / dot(yList[k - 1], yList[k - 1]);
+    for (let i = 0; i < n; i++) d[i] *= gamma;
+  }
+  for (let j = 0; j < k; j++) {
+    const b = rhoList[j] * dot(yList[j], d);
+    const s = sList[j];
+    for (let i = 0; i < n; i++) d[i] += (alphaTmp[j] - b) * s[i];
+  }
+  let dphi0 = dot(g, d);
+  if (!(dphi0 < 0)) {
+    // Not a descent direction (numerical trouble): fall back to steepest descent.
+    clearMemory(mem);
+    for (let i = 0; i < n; i++) d[i] = -g[i];
+    dphi0 = dot(g, d);
+  }
+  return dphi0;
+}
+
+/** Keep the pair when it satisfies the curvature condition sᵀy > 0 (skipped otherwise), dropping the oldest beyond m. */
+function rememberPair(mem: Memory, s: Float64Array, y: Float64Array, m: number): void {
+  const sy = dot(s, y);
+  if (sy > 1e-12 * Math.sqrt(dot(s, s) * dot(y, y)) && sy > 0) {
+    if (mem.s.length === m) {
+      mem.s.shift();
+      mem.y.shift();
+      mem.rho.shift();
+    }
+    mem.s.push(s);
+    mem.y.push(y);
+    mem.rho.push(1 / sy);
+  }
+}
+
 export function minimizeLbfgs(fg: ObjectiveWithGradient, x0: ArrayLike<number>, options: LbfgsOptions = {}): LbfgsResult {
   const n = x0.length;
-  const maxIterations = options.maxIterations ?? 1000;
-  const m = options.memory ?? 10;
-  const gtol = options.gradientTolerance ?? 1e-10;
-  const ftol = options.functionTolerance ?? 1e-14;
-  const fscale = options.functionScale ?? 0;
-  const xtol = options.stepTolerance ?? 1e-15;
-  const c1 = options.c1 ?? 1e-4;
-  const c2 = options.c2 ?? 0.9;
-  const maxLs = options.maxLineSearchEvaluations ?? 40;
-  const strongWolfe = (options.lineSearch ?? 'strong-wolfe') === 'strong-wolfe';
-
+  const st = lbfgsSettings(options);
   let x: Float64Array = Float64Array.from(x0);
   let g: Float64Array = new Float64Array(n);
   let f = fg(x, g);
@@ -103,15 +241,13 @@ export function minimizeLbfgs(fg: ObjectiveWithGradient, x0: ArrayLike<number>, 
     return { x, f, gradNorm: Number.NaN, iterations: 0, evaluations, converged: false, reason: 'non-finite' };
   }
 
-  const sList: Float64Array[] = [];
-  const yList: Float64Array[] = [];
-  const rhoList: number[] = [];
+  const mem: Memory = { s: [], y: [], rho: [] };
   const d = new Float64Array(n);
-  const alphaTmp = new Float64Array(m);
+  const alphaTmp = new Float64Array(st.m);
   let smallDecreases = 0;
   let restarted = false;
 
-  const evalAt = (alpha: number): Point => {
+  const evalAt: LineEvaluator = (alpha) => {
     const xt = new Float64Array(n);
     for (let i = 0; i < n; i++) xt[i] = x[i] + alpha * d[i];
     const gt = new Float64Array(n);
@@ -121,96 +257,19 @@ export function minimizeLbfgs(fg: ObjectiveWithGradient, x0: ArrayLike<number>, 
     return { alpha, f: ok ? ft : Number.POSITIVE_INFINITY, g: gt, dphi: ok ? dot(gt, d) : Number.NaN };
   };
 
-  /** Strong-Wolfe line search (N&W Algorithm 3.5 + zoom 3.6). Returns null on failure. */
-  const strongWolfeSearch = (f0: number, dphi0: number, alphaInit: number): Point | null => {
-    let prev: Point = { alpha: 0, f: f0, g, dphi: dphi0 };
-    let alpha = alphaInit;
-    let best: Point | null = null;
-    const zoom = (loIn: Point, hiIn: Point, budget: number): Point | null => {
-      let lo = loIn;
-      let hi = hiIn;
-      for (let j = 0; j < budget; j++) {
-        const left = Math.min(lo.alpha, hi.alpha);
-        const right = Math.max(lo.alpha, hi.alpha);
-        const width = right - left;
-        if (width <= 1e-16 * Math.max(1, right)) break;
-        let trial = Number.isFinite(hi.f) ? cubicMinimizer(lo.alpha, lo.f, lo.dphi, hi.alpha, hi.f, hi.dphi) : Number.NaN;
-        if (!Number.isFinite(trial) || trial < left + 0.1 * width || trial > right - 0.1 * width) trial = 0.5 * (lo.alpha + hi.alpha);
-        const p = evalAt(trial);
-        if (p.f > f0 + c1 * p.alpha * dphi0 || p.f >= lo.f) {
-          hi = p;
-        } else {
-          if (Math.abs(p.dphi) <= -c2 * dphi0) return p;
-          if (p.dphi * (hi.alpha - lo.alpha) >= 0) hi = lo;
-          lo = p;
-        }
-      }
-      // Budget exhausted: accept the best point found if it gives sufficient decrease.
-      return lo.alpha > 0 ? lo : null;
-    };
-    for (let i = 0; i < maxLs; i++) {
-      const p = evalAt(alpha);
-      if (p.f > f0 + c1 * alpha * dphi0 || (i > 0 && p.f >= prev.f)) return zoom(prev, p, maxLs - i - 1);
-      if (Math.abs(p.dphi) <= -c2 * dphi0) return p;
-      if (p.dphi >= 0) return zoom(p, prev, maxLs - i - 1);
-      best = p;
-      prev = p;
-      alpha *= 2;
-    }
-    return best;
-  };
-
-  /** Armijo backtracking with step halving. */
-  const backtrackingSearch = (f0: number, dphi0: number, alphaInit: number): Point | null => {
-    let alpha = alphaInit;
-    for (let i = 0; i < maxLs; i++) {
-      const p = evalAt(alpha);
-      if (p.f <= f0 + c1 * alpha * dphi0) return p;
-      alpha *= 0.5;
-    }
-    return null;
-  };
-
   let iterations = 0;
   let reason: LbfgsStopReason = 'max-iterations';
-  if (normInf(g) <= gtol) reason = 'gradient';
-  while (reason === 'max-iterations' && iterations < maxIterations) {
-    // Two-loop recursion: d = −H g with H₀ = γI, γ = sᵀy / yᵀy of the newest pair (N&W Algorithm 7.4, eq. 7.20).
-    for (let i = 0; i < n; i++) d[i] = -g[i];
-    const k = sList.length;
-    for (let j = k - 1; j >= 0; j--) {
-      const a = rhoList[j] * dot(sList[j], d);
-      alphaTmp[j] = a;
-      const y = yList[j];
-      for (let i = 0; i < n; i++) d[i] -= a * y[i];
-    }
-    if (k > 0) {
-      const gamma = dot(sList[k - 1], yList[k - 1]) / dot(yList[k - 1], yList[k - 1]);
-      for (let i = 0; i < n; i++) d[i] *= gamma;
-    }
-    for (let j = 0; j < k; j++) {
-      const b = rhoList[j] * dot(yList[j], d);
-      const s = sList[j];
-      for (let i = 0; i < n; i++) d[i] += (alphaTmp[j] - b) * s[i];
-    }
-    let dphi0 = dot(g, d);
-    if (!(dphi0 < 0)) {
-      // Not a descent direction (numerical trouble): fall back to steepest descent.
-      sList.length = 0;
-      yList.length = 0;
-      rhoList.length = 0;
-      for (let i = 0; i < n; i++) d[i] = -g[i];
-      dphi0 = dot(g, d);
-    }
+  if (normInf(g) <= st.gtol) reason = 'gradient';
+  while (reason === 'max-iterations' && iterations < st.maxIterations) {
+    const k = mem.s.length;
+    const dphi0 = searchDirection(mem, g, d, alphaTmp);
     const alphaInit = k === 0 ? Math.min(1, 1 / Math.max(normInf(g), 1e-300)) : 1;
-    const p = strongWolfe ? strongWolfeSearch(f, dphi0, alphaInit) : backtrackingSearch(f, dphi0, alphaInit);
+    const p = st.strongWolfe ? strongWolfeSearch(evalAt, g, f, dphi0, alphaInit, st) : backtrackingSearch(evalAt, f, dphi0, alphaInit, st);
     iterations++;
     if (p === null || !(p.f <= f)) {
-      if (!restarted && sList.length > 0) {
+      if (!restarted && mem.s.length > 0) {
         // Retry once from steepest descent with the memory cleared.
-        sList.length = 0;
-        yList.length = 0;
-        rhoList.length = 0;
+        clearMemory(mem);
         restarted = true;
         continue;
       }
@@ -230,28 +289,18 @@ export function minimizeLbfgs(fg: ObjectiveWithGradient, x0: ArrayLike<number>, 
     x = xNew;
     f = p.f;
     g = p.g;
-    const sy = dot(s, y);
-    if (sy > 1e-12 * Math.sqrt(dot(s, s) * dot(y, y)) && sy > 0) {
-      if (sList.length === m) {
-        sList.shift();
-        yList.shift();
-        rhoList.shift();
-      }
-      sList.push(s);
-      yList.push(y);
-      rhoList.push(1 / sy);
-    }
-    if (normInf(g) <= gtol) {
+    rememberPair(mem, s, y, st.m);
+    if (normInf(g) <= st.gtol) {
       reason = 'gradient';
       break;
     }
-    const rel = (fOld - f) / Math.max(Math.abs(fOld), Math.abs(f), fscale, 1e-300);
-    smallDecreases = rel <= ftol ? smallDecreases + 1 : 0;
+    const rel = (fOld - f) / Math.max(Math.abs(fOld), Math.abs(f), st.fscale, 1e-300);
+    smallDecreases = rel <= st.ftol ? smallDecreases + 1 : 0;
     if (smallDecreases >= 2) {
       reason = 'function';
       break;
     }
-    if (normInf(s) <= xtol * (1 + normInf(x))) {
+    if (normInf(s) <= st.xtol * (1 + normInf(x))) {
       reason = 'step';
       break;
     }

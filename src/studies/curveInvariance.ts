@@ -6,7 +6,7 @@
  * deviation between 5% and 10% fails either prediction). A rival theory flips the indicator, and the same
  * measured deviation then fails it.
  */
-import type { Criterion } from '../types.ts';
+import type { Criterion } from './types.ts';
 
 /** The catalog's agreement band for an invariant run (mean relative deviation over the curve). */
 export const AGREEMENT_BAND = 0.05;
