@@ -70,6 +70,7 @@ function smallestFlip(passes: (delta: number) => boolean, max: number): number {
     }
     lo = Math.min(d, max);
   }
+  if (Number.isNaN(hi) && lo < max && !passes(max)) hi = max;
   if (Number.isNaN(hi)) return Number.POSITIVE_INFINITY;
   for (let i = 0; i < 14; i++) {
     const mid = (lo + hi) / 2;

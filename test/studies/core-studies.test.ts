@@ -39,12 +39,12 @@ describe('reproducibility', () => {
 });
 
 describe('registry', () => {
-  it('has unique ids and catalog numbers in 1..33, sorted by catalog', () => {
+  it('has unique ids and catalog numbers in 1..38 (shared/learning-mechanics.md §6), sorted by catalog', () => {
     const ids = STUDIES.map((s) => s.id);
     expect(new Set(ids).size).toBe(ids.length);
     const cat = STUDIES.map((s) => s.catalog);
     expect(new Set(cat).size).toBe(cat.length);
-    for (const c of cat) expect(Number.isInteger(c) && c >= 1 && c <= 33).toBe(true);
+    for (const c of cat) expect(Number.isInteger(c) && c >= 1 && c <= 38).toBe(true);
     expect(cat).toEqual([...cat].sort((a, b) => a - b));
     for (const id of FIRST_THREE) expect(ids).toContain(id);
   });
