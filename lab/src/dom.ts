@@ -31,6 +31,7 @@ export const VERDICT_LABEL: Record<string, string> = {
   holds: 'holds',
   falsified: 'falsified',
   'out-of-regime': 'out of regime',
+  inconclusive: 'inconclusive',
   error: 'error',
 };
 

@@ -14,7 +14,7 @@
 import { parquetReadObjects } from 'hyparquet';
 import { decodeJsonLenient } from '../../src/core/jsonCodec.ts';
 import type { VegaLiteSpec } from '../../src/report/vegaSpec.ts';
-import type { Observations, RegimeCheck, Series, StudyResult, Verdict } from '../../src/studies/types.ts';
+import { type Observations, type RegimeCheck, type Series, type StudyResult, VERDICTS, type Verdict } from '../../src/studies/types.ts';
 
 export interface StoredMetric {
   name: string;
@@ -58,7 +58,6 @@ export interface LoadedFile {
   rows: number;
 }
 
-const VERDICTS: readonly Verdict[] = ['holds', 'falsified', 'out-of-regime', 'error'];
 
 export class ResultSet {
   readonly runs = new Map<string, StoredRun>();
