@@ -203,6 +203,25 @@ export interface Study<P extends Record<string, unknown> = Record<string, unknow
   controls?: Control<P, PK>[];
   /** Over seeds: how many the default profile runs, and the bound on the Wilson lower bound of the fraction that holds. */
   seeds?: { default: number; quick?: number; threshold: number };
+  /**
+   * Where theory puts the edge of this study's validity, for validity maps (`lmech map`): at `params`, the law
+   * is predicted to hold on one side of `value` along the parameter `axis`. Drawn over the measured map and
+   * judged against the measured crossing within `factor`. Several entries for several axes.
+   */
+  boundary?: (params: P) => PredictedBoundary[];
+}
+
+/** A predicted edge of validity along one parameter (see `Study.boundary`). */
+export interface PredictedBoundary {
+  /** the parameter (a key of the study's schema) the boundary is a location on */
+  axis: string;
+  /** predicted location: the law holds on the `holds` side of it */
+  value: number;
+  holds: 'below' | 'above';
+  /** tolerance as a factor on the location (judged in log space: within ×factor either way) */
+  factor: number;
+  /** why this factor (finite width rate, grid spacing, ...) */
+  reason: string;
 }
 
 /**
