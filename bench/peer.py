@@ -121,6 +121,80 @@ for name, w, steps in (("mlp-w32-f64", 32, 400), ("mlp-w128-f64", 128, 100), ("m
             g_ms = median_ms(grad_only, 100, 7)
             h_ms = median_ms(hvp, 100, 7)
             cases["hvp-over-grad"] = {"grad_ms": g_ms, "hvp_ms": h_ms, "ratio": h_ms / g_ms}
+class Block(torch.nn.Module):
+    """Pre-LN block as src/nn/transformer.ts: causal attention (1/sqrt(d_head) logits), exact GELU MLP 4d, no linear biases."""
+
+    def __init__(self, d, heads):
+        super().__init__()
+        self.heads = heads
+        self.ln1, self.ln2 = torch.nn.LayerNorm(d), torch.nn.LayerNorm(d)
+        self.q, self.k, self.v, self.o = (torch.nn.Linear(d, d, bias=False) for _ in range(4))
+        self.fc1, self.fc2 = torch.nn.Linear(d, 4 * d, bias=False), torch.nn.Linear(4 * d, d, bias=False)
+
+    def forward(self, h, mask):
+        B, T, d = h.shape
+        a = self.ln1(h)
+        split = lambda x: x.view(B, T, self.heads, d // self.heads).transpose(1, 2)
+        q, k, v = split(self.q(a)), split(self.k(a)), split(self.v(a))
+        s = (q @ k.transpose(-1, -2)) / (d // self.heads) ** 0.5
+        p = torch.softmax(s.masked_fill(mask, float("-inf")), dim=-1)
+        h = h + self.o((p @ v).transpose(1, 2).reshape(B, T, d))
+        return h + self.fc2(torch.nn.functional.gelu(self.fc1(self.ln2(h))))
+
+
+class Transformer(torch.nn.Module):
+    def __init__(self, vocab, context, d, heads, layers):
+        super().__init__()
+        self.tok, self.pos = torch.nn.Embedding(vocab, d), torch.nn.Embedding(context, d)
+        self.blocks = torch.nn.ModuleList(Block(d, heads) for _ in range(layers))
+        self.ln, self.unembed = torch.nn.LayerNorm(d), torch.nn.Linear(d, vocab, bias=False)
+        self.register_buffer("mask", torch.triu(torch.ones(context, context, dtype=torch.bool), 1))
+
+    def forward(self, x):
+        T = x.shape[1]
+        h = self.tok(x) + self.pos(torch.arange(T))
+        for b in self.blocks:
+            h = b(h, self.mask[:T, :T])
+        return self.unembed(self.ln(h))
+
+
+def transformer_case():
+    """bench/transformerCase.ts: vocab 96, d 128, 4 layers, 4 heads, context 128, batch 32, float32, Adam 1e-3."""
+    torch.manual_seed(0)
+    m = Transformer(96, 128, 128, 4, 4)
+    tokens = torch.randint(0, 96, (32, 129))
+    x, y = tokens[:, :-1], tokens[:, 1:]
+    lossf = lambda: torch.nn.functional.cross_entropy(m(x).reshape(-1, 96), y.reshape(-1))
+    return m, lossf
+
+
+if want("transformer-step-f32"):
+    with peak_rss("transformer-step-f32"):
+        m, lossf = transformer_case()
+        opt = torch.optim.Adam(m.parameters(), lr=1e-3)
+
+        def tstep():
+            opt.zero_grad(set_to_none=True)
+            lossf().backward()
+            opt.step()
+
+        cases["transformer-step-f32"] = median_ms(tstep, 1, 3)
+if want("transformer-hvp-over-grad"):
+    with peak_rss("transformer-hvp-over-grad"):
+        m, lossf = transformer_case()
+        params = list(m.parameters())
+        v = [torch.randn_like(p) for p in params]
+
+        def tgrad():
+            torch.autograd.grad(lossf(), params)
+
+        def thvp():
+            g = torch.autograd.grad(lossf(), params, create_graph=True)
+            torch.autograd.grad(sum((gi * vi).sum() for gi, vi in zip(g, v)), params)
+
+        g_ms = median_ms(tgrad, 1, 3)
+        h_ms = median_ms(thvp, 1, 3)
+        cases["transformer-hvp-over-grad"] = {"grad_ms": g_ms, "hvp_ms": h_ms, "ratio": h_ms / g_ms}
 if want("mlp-1024-f32"):
     with peak_rss("mlp-1024-f32"):
         cases["mlp-1024-f32"] = sgd_step_case([784, 1024, 1024, 10], 128, torch.float32, "ce", 10, 5)[0]

@@ -37,18 +37,18 @@
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { availableParallelism, cpus } from 'node:os';
 import { empiricalNtkMatrix, hessianVectorProduct, valueAndGrad } from '../src/core/autodiff.ts';
 import { kernels } from '../src/core/kernels.ts';
 import * as op from '../src/core/ops.ts';
 import { Rng } from '../src/core/random.ts';
 import { type DType, type Tensor, tensor } from '../src/core/tensor.ts';
 import { mlp } from '../src/nn/mlp.ts';
-import { type NativeKernels, installBestKernels } from '../src/run/nativeKernels.ts';
+import { installBestKernels, type NativeKernels } from '../src/run/nativeKernels.ts';
 import { executeStudy } from '../src/studies/execute.ts';
 import { mupLrTransfer } from '../src/studies/mup-lr-transfer.ts';
+import { transformerCase } from './transformerCase.ts';
 
 const args = process.argv.slice(2);
 const json = args.includes('--json');
@@ -199,9 +199,15 @@ function runPeer(names: string[], threads: number): PeerOutput | { error: string
 }
 
 const CATALOG_CASE = 'catalog-default';
-const KNOWN_CASES = ['mlp-w32-f64', 'mlp-w128-f64', 'mlp-w512-f64', 'mlp-1024-f32', 'hvp-over-grad', 'eigh-2000-f64', 'gemm-2048-f32', 'gemm-1024-f64', 'entk-1000', STUDY_CASE, CATALOG_CASE];
+/** One Adam step of the transformer of bench/transformerCase.ts (d 128, 4 layers, 4 heads, context 128, batch 32, f32). */
+const TRANSFORMER_STEP = 'transformer-step-f32';
+/** HVP time / gradient time on that transformer (f32), reported like hvp-over-grad. */
+const TRANSFORMER_HVP = 'transformer-hvp-over-grad';
+/** The ratio cases: ours_ratio / peer_ratio instead of times. */
+const RATIO_CASES = new Set(['hvp-over-grad', TRANSFORMER_HVP]);
+const KNOWN_CASES = ['mlp-w32-f64', 'mlp-w128-f64', 'mlp-w512-f64', 'mlp-1024-f32', 'hvp-over-grad', TRANSFORMER_STEP, TRANSFORMER_HVP, 'eigh-2000-f64', 'gemm-2048-f32', 'gemm-1024-f64', 'entk-1000', STUDY_CASE, CATALOG_CASE];
 /** Cases the JSON also reports timed single-threaded by CPU time (from a child `--cpu-time` run). */
-const SINGLE_THREAD_CASES = ['mlp-w32-f64', 'eigh-2000-f64'];
+const SINGLE_THREAD_CASES = ['mlp-w32-f64', 'eigh-2000-f64', TRANSFORMER_STEP, TRANSFORMER_HVP];
 
 /**
  * `lmech run --all` (default profile) on 2 workers in a fresh store, as a child process: its wall time,
@@ -291,6 +297,17 @@ async function main(): Promise<void> {
       const h = medianMs(() => hessianVectorProduct(c.loss, c.params, v), 100, 7);
       return h / g;
     });
+  const ratios: Record<string, number> = {};
+  if (hvpRatio !== undefined) ratios['hvp-over-grad'] = hvpRatio;
+  if (want(TRANSFORMER_STEP)) ours[TRANSFORMER_STEP] = await measured(TRANSFORMER_STEP, () => medianMs(transformerCase('f32').step, 1, 3));
+  if (want(TRANSFORMER_HVP))
+    ratios[TRANSFORMER_HVP] = await measured(TRANSFORMER_HVP, () => {
+      const c = transformerCase('f32');
+      const v = c.params.map((p) => Rng.fromSeed(1, p.id).fillNormal(new Float32Array(p.size)));
+      const g = medianMs(() => valueAndGrad(c.loss, c.params), 1, 3);
+      const h = medianMs(() => hessianVectorProduct(c.loss, c.params, v), 1, 3);
+      return h / g;
+    });
   if (want('mlp-1024-f32')) ours['mlp-1024-f32'] = await measured('mlp-1024-f32', () => medianMs(sgdCase([784, 1024, 1024, 10], 128, 'f32', 'ce').step, 5, 3));
   if (want('eigh-2000-f64')) {
     resetPeakRss();
@@ -343,10 +360,10 @@ async function main(): Promise<void> {
   if ('error' in peer) log(peer.error);
   const results: CaseResult[] = [];
   for (const name of names) {
-    if (name === 'hvp-over-grad') {
+    if (RATIO_CASES.has(name)) {
       const pr = peerCases[name] as { ratio: number } | undefined;
       const peerRss = 'memory' in peer ? peer.memory?.[name] : undefined;
-      results.push({ name, ours_ratio: hvpRatio, peer_ratio: pr ? pr.ratio : null, ours_peak_rss_bytes: oursPeakRss[name] ?? null, peer_peak_rss_bytes: peerRss ?? null });
+      results.push({ name, ours_ratio: ratios[name], peer_ratio: pr ? pr.ratio : null, ours_peak_rss_bytes: oursPeakRss[name] ?? null, peer_peak_rss_bytes: peerRss ?? null });
       continue;
     }
     if (ours[name] === undefined) continue;
@@ -387,7 +404,7 @@ async function main(): Promise<void> {
   log(`${'case'.padEnd(21)} ${'ours ms'.padStart(10)} ${'peer ms'.padStart(10)} ${'ratio'.padStart(8)}   peak RSS MiB ours/peer`);
   const rows = [...results, ...(singleThread && 'cases' in singleThread ? singleThread.cases.map((c) => ({ ...c, name: `${c.name} (1T cpu)` })) : [])];
   for (const r of rows) {
-    if (r.name === 'hvp-over-grad') log(`${r.name.padEnd(21)} ${'HVP/grad ours'.padStart(10)} ${fmt(r.ours_ratio)}  peer ${fmt(r.peer_ratio)}`);
+    if (RATIO_CASES.has(r.name.replace(' (1T cpu)', ''))) log(`${r.name.padEnd(21)} ${'HVP/grad ours'.padStart(10)} ${fmt(r.ours_ratio)}  peer ${fmt(r.peer_ratio)}`);
     else
       log(
         `${r.name.padEnd(21)} ${fmt(r.ours_ms).padStart(10)} ${fmt(r.peer_ms).padStart(10)} ${fmt(r.ratio).padStart(8)}` +

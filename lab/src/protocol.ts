@@ -9,6 +9,14 @@ export interface LivePoint {
   y: number;
 }
 
+/** Text sampled from a language model during its run (`ctx.sample`): the lab's text panel. */
+export interface TextSample {
+  text: string;
+  step: number;
+  /** which model, for studies that train several ('' or absent: the only one) */
+  label?: string;
+}
+
 export interface StartMessage {
   type: 'start';
   studyId: string;
@@ -27,6 +35,7 @@ export type WorkerMessage =
   | { type: 'prediction'; prediction: Observations }
   | { type: 'progress'; fraction: number; message?: string }
   | { type: 'points'; points: LivePoint[] }
+  | { type: 'sample'; sample: TextSample }
   | { type: 'paused' }
   | { type: 'resumed' }
   | { type: 'done'; result: StudyResult; ms: number }

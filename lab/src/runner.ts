@@ -12,12 +12,14 @@
  */
 import type { Profile } from '../../src/studies/execute.ts';
 import type { Observations, StudyResult } from '../../src/studies/types.ts';
-import type { LivePoint, StartMessage, WorkerMessage } from './protocol.ts';
+import type { LivePoint, StartMessage, TextSample, WorkerMessage } from './protocol.ts';
 
 export interface RunHandlers {
   prediction(p: Observations): void;
   progress(fraction: number, message?: string): void;
   points(points: LivePoint[]): void;
+  /** Text sampled from the model (language-model studies only). */
+  sample?(sample: TextSample): void;
   /** The worker has stopped computing (atomics: it is blocked; replay: it was terminated). */
   paused(): void;
   /** Computing again; `replaying` > 0 while already-shown points are being recomputed (replay mode). */
@@ -106,6 +108,10 @@ export class StudyRunner {
         }
         return;
       }
+      case 'sample':
+        // a replayed sample is the same text as the one shown (same seed), so it is simply shown again
+        this.on.sample?.(m.sample);
+        return;
       case 'paused':
         if (this.state === 'pausing') {
           this.state = 'paused';

@@ -85,6 +85,12 @@ async function run(msg: StartMessage): Promise<void> {
         points.push({ name: point.name, group: point.group, x: point.x, y: point.y });
         tick();
       },
+      sample(text, step, label) {
+        // rare (once per evaluation): posted at once, after the points that precede it
+        flush();
+        scope.postMessage({ type: 'sample', sample: { text, step, ...(label !== undefined ? { label } : {}) } });
+        tick();
+      },
     });
     flush();
     scope.postMessage({ type: 'done', result, ms: performance.now() - t0 });

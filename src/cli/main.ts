@@ -4,20 +4,21 @@
  */
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
+import { coreStudies, STUDIES } from '../studies/registry.ts';
 import { PILLARS } from '../studies/types.ts';
-import { STUDIES, coreStudies } from '../studies/registry.ts';
-import { CliError, checkStoreDirFlag } from './errors.ts';
-import { registerRun } from './commands/run.ts';
-import { registerTheory } from './commands/theory.ts';
-import { registerStoreCommands } from './commands/storeCommands.ts';
-import { fitCommand } from './commands/fit.ts';
-import { registerSweep, registerWorker } from './commands/sweep.ts';
-import { registerImport } from './commands/importLogs.ts';
-import { registerSchema } from './commands/schema.ts';
 import { registerCoordCheck } from './commands/coordCheck.ts';
+import { registerDoctor } from './commands/doctor.ts';
+import { fitCommand } from './commands/fit.ts';
+import { registerImport } from './commands/importLogs.ts';
 import { registerInspect } from './commands/inspect.ts';
 import { registerLab } from './commands/lab.ts';
-import { registerDoctor } from './commands/doctor.ts';
+import { registerMap } from './commands/map.ts';
+import { registerRun } from './commands/run.ts';
+import { registerSchema } from './commands/schema.ts';
+import { registerStoreCommands } from './commands/storeCommands.ts';
+import { registerSweep, registerWorker } from './commands/sweep.ts';
+import { registerTheory } from './commands/theory.ts';
+import { CliError, checkStoreDirFlag } from './errors.ts';
 
 export function packageVersion(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -75,6 +76,7 @@ export function buildProgram(): Command {
   registerInspect(program);
   registerLab(program);
   registerDoctor(program);
+  registerMap(program);
   return program;
 }
 

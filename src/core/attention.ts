@@ -12,8 +12,8 @@
  * and `causalSelfAttention` composes them with `bmm`: per head, softmax_causal(Q Kᵀ) V.
  */
 import type { FloatArray } from './mat.ts';
-import { bmm, gradBuf, gradTangentBuf, record, reshape } from './ops.ts';
-import { Tensor, allocLike, shapeStr } from './tensor.ts';
+import { bmm, gradBuf, gradTangentBuf, record } from './ops.ts';
+import { allocLike, shapeStr, Tensor } from './tensor.ts';
 
 // ---- permute ------------------------------------------------------------------------------------
 
@@ -56,11 +56,23 @@ function permuteIndex(shape: readonly number[], axes: readonly number[]): Int32A
  * whose axis axes[k] is iₖ (numpy's `transpose(x, axes)`). Linear: ẏ = P ẋ, ḡx = Pᵀ ḡy, ġx = Pᵀ ġy.
  */
 export function permute(x: Tensor, axes: readonly number[]): Tensor {
-  const r = x.ndim;
+  return permuteAs(x, x.shape, axes, axes.map((a) => x.shape[a]));
+}
+
+/**
+ * `reshape(permute(reshape(x, view), axes), outShape)` as one op: the same values, tangents and adjoints,
+ * without the two reshape nodes (each of whose backward passes copies a full adjoint). What the head
+ * split and merge of attention use.
+ */
+export function permuteAs(x: Tensor, view: readonly number[], axes: readonly number[], outShape: readonly number[]): Tensor {
+  const r = view.length;
   const seen = new Set(axes);
   if (axes.length !== r || seen.size !== r || axes.some((a) => !Number.isInteger(a) || a < 0 || a >= r))
-    throw new Error(`permute: axes [${axes.join(', ')}] for shape ${shapeStr(x.shape)}, expected a permutation of 0..${r - 1}`);
-  const idx = permuteIndex(x.shape, axes);
+    throw new Error(`permute: axes [${axes.join(', ')}] for shape ${shapeStr(view)}, expected a permutation of 0..${r - 1}`);
+  const size = (s: readonly number[]) => s.reduce((p, q) => p * q, 1);
+  if (size(view) !== x.size || size(outShape) !== x.size)
+    throw new Error(`permute: cannot view ${shapeStr(x.shape)} as ${shapeStr(view)} and return ${shapeStr(outShape)}: the element counts differ`);
+  const idx = permuteIndex(view, axes);
   const gather = (src: FloatArray): FloatArray => {
     const out = allocLike(src, idx.length);
     for (let i = 0; i < idx.length; i++) out[i] = src[idx[i]];
@@ -69,7 +81,7 @@ export function permute(x: Tensor, axes: readonly number[]): Tensor {
   const scatterInto = (dst: FloatArray, src: FloatArray): void => {
     for (let i = 0; i < idx.length; i++) dst[idx[i]] += src[i];
   };
-  const res = new Tensor(gather(x.data), axes.map((a) => x.shape[a]));
+  const res = new Tensor(gather(x.data), outShape);
   if (x.tangent !== null) res.tangent = gather(x.tangent);
   return record(res, [x], 'permute', () => {
     if (res.grad === null) return;
@@ -205,7 +217,7 @@ function checkAttentionShape(fn: string, x: Tensor, a: AttentionShape): number {
 /** [B·T, H·dₕ] → [B·H, T, dₕ] (each head's sequence as one slice for `bmm`). */
 export function splitHeads(x: Tensor, a: AttentionShape): Tensor {
   const dh = checkAttentionShape('splitHeads', x, a);
-  return reshape(permute(reshape(x, [a.batch, a.context, a.heads, dh]), [0, 2, 1, 3]), [a.batch * a.heads, a.context, dh]);
+  return permuteAs(x, [a.batch, a.context, a.heads, dh], [0, 2, 1, 3], [a.batch * a.heads, a.context, dh]);
 }
 
 /** [B·H, T, dₕ] → [B·T, H·dₕ], the inverse of `splitHeads`. */
@@ -214,7 +226,7 @@ export function mergeHeads(x: Tensor, a: AttentionShape): Tensor {
   if (x.ndim !== 3 || x.shape[0] !== batch * heads || x.shape[1] !== context)
     throw new Error(`mergeHeads: input shape ${shapeStr(x.shape)}, expected [batch·heads, context, d_head] = [${batch * heads}, ${context}, d_head]`);
   const dh = x.shape[2];
-  return reshape(permute(reshape(x, [batch, heads, context, dh]), [0, 2, 1, 3]), [batch * context, heads * dh]);
+  return permuteAs(x, [batch, heads, context, dh], [0, 2, 1, 3], [batch * context, heads * dh]);
 }
 
 /**
@@ -229,7 +241,7 @@ export function causalSelfAttention(q: Tensor, k: Tensor, v: Tensor, a: Attentio
   for (const [name, t] of [['k', k], ['v', v]] as const)
     if (t.ndim !== 2 || t.shape[0] !== q.shape[0] || t.shape[1] !== q.shape[1]) throw new Error(`causalSelfAttention: ${name} shape ${shapeStr(t.shape)} differs from q ${shapeStr(q.shape)}`);
   const Q = splitHeads(q, a);
-  const Kt = reshape(permute(reshape(k, [a.batch, a.context, a.heads, dh]), [0, 2, 3, 1]), [a.batch * a.heads, dh, a.context]);
+  const Kt = permuteAs(k, [a.batch, a.context, a.heads, dh], [0, 2, 3, 1], [a.batch * a.heads, dh, a.context]);
   const P = causalSoftmax(bmm(Q, Kt));
   patterns?.push(P);
   return mergeHeads(bmm(P, splitHeads(v, a)), a);

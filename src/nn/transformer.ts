@@ -23,11 +23,12 @@
  * `loss(tokens)` takes [B, T+1] sequences and returns the mean next-token cross-entropy.
  */
 import { causalSelfAttention, embedding } from '../core/attention.ts';
+import { fusedGelu, fusedLayerNorm } from '../core/fused.ts';
 import * as op from '../core/ops.ts';
 import type { Rng } from '../core/random.ts';
-import { type DType, type Tensor, param, sameShape, shapeStr } from '../core/tensor.ts';
+import { type DType, param, sameShape, shapeStr, type Tensor } from '../core/tensor.ts';
 import type { NamedModel, NamedParam } from './model.ts';
-import { type LayerContext, type OptimizerFamily, type Parameterization, type TransformerRole, attentionScale, getParameterization, layerScaling, optimizerFamily } from './parameterization.ts';
+import { attentionScale, getParameterization, type LayerContext, layerScaling, type OptimizerFamily, optimizerFamily, type Parameterization, type TransformerRole } from './parameterization.ts';
 
 export interface TransformerSpec {
   vocab: number;
@@ -154,9 +155,12 @@ export class Transformer implements NamedModel {
 
   /**
    * `forward` on B·T ids (row-major [B, T]) given as an Int32Array. `patterns`, when given, receives each
-   * block's attention probabilities [B·H, T, T] (row b·H + h, query t, key j), in block order.
+   * block's attention probabilities [B·H, T, T] (row b·H + h, query t, key j), in block order. `taps`, when
+   * given, receives each role's output [B·T, ·] by name, in order: 'embed' (h₀), per block ℓ = 1..L 'bℓ.q',
+   * 'bℓ.k', 'bℓ.v' (the projections, q before the logit scale), 'bℓ.o' (the attention branch's output) and
+   * 'bℓ.mlp' (the MLP branch's output), and 'out' (the logits): the coordinates of the μP coordinate check.
    */
-  forwardIds(ids: Int32Array, batch: number, collect?: Tensor[], patterns?: Tensor[]): Tensor {
+  forwardIds(ids: Int32Array, batch: number, collect?: Tensor[], patterns?: Tensor[], taps?: (role: string, t: Tensor) => void): Tensor {
     const T = ids.length / batch;
     if (!(Number.isInteger(batch) && batch >= 1 && Number.isInteger(T) && T >= 1))
       throw new Error(`Transformer: ${ids.length} ids for batch = ${batch}, expected a positive multiple of the batch size`);
@@ -166,16 +170,24 @@ export class Transformer implements NamedModel {
     const tok = scaled(embedding(this.tokenEmbedding.tensor, ids), this.tokenEmbedding.multiplier);
     const pos = scaled(embedding(this.positionEmbedding.tensor, positions), this.positionEmbedding.multiplier);
     let h = op.reshape(op.add(op.reshape(tok, [batch, T, d]), pos), [batch * T, d]);
+    taps?.('embed', h);
     const shape = { batch, context: T, heads: this.spec.heads };
-    for (const b of this.blocks) {
+    this.blocks.forEach((b, i) => {
       const a = this.layerNorm(h, b.ln1);
-      const q = linear(a, b.q, this.attentionScale);
-      const attn = causalSelfAttention(q, linear(a, b.k), linear(a, b.v), shape, patterns);
-      h = op.add(h, linear(attn, b.o));
-      if (b.mlp) h = op.add(h, linear(op.gelu(linear(this.layerNorm(h, b.mlp.ln2), b.mlp.mlpIn)), b.mlp.mlpOut));
+      const [q, k, v] = [linear(a, b.q), linear(a, b.k), linear(a, b.v)];
+      const attn = linear(causalSelfAttention(scaled(q, this.attentionScale), k, v, shape, patterns), b.o);
+      h = op.add(h, attn);
+      if (taps) for (const [role, t] of [['q', q], ['k', k], ['v', v], ['o', attn]] as const) taps(`b${i + 1}.${role}`, t);
+      if (b.mlp) {
+        const m = linear(fusedGelu(linear(this.layerNorm(h, b.mlp.ln2), b.mlp.mlpIn)), b.mlp.mlpOut);
+        taps?.(`b${i + 1}.mlp`, m);
+        h = op.add(h, m);
+      }
       collect?.push(h);
-    }
-    return linear(this.layerNorm(h, this.finalNorm), this.unembedding);
+    });
+    const logits = linear(this.layerNorm(h, this.finalNorm), this.unembedding);
+    taps?.('out', logits);
+    return logits;
   }
 
   /**
@@ -189,7 +201,8 @@ export class Transformer implements NamedModel {
   }
 
   private layerNorm(x: Tensor, n: Norm): Tensor {
-    return op.layerNorm(x, n.gain.tensor, n.bias.tensor, this.spec.layerNormEps ?? 1e-5);
+    // one fused op (./core/fused.ts) computing what op.layerNorm composes from eight
+    return fusedLayerNorm(x, n.gain.tensor, n.bias.tensor, this.spec.layerNormEps ?? 1e-5);
   }
 }
 

@@ -13,36 +13,81 @@
  * The slope of a layer is the least-squares slope of log RMS against log width over the widths, from the
  * seed-averaged RMS. Diverged runs (non-finite values) give NaN slopes and are flagged.
  *
+ * Transformers (`transformer:depth=2,heads=4`, src/nn/transformer.ts): the width is d_model with the head
+ * count fixed (so d_head grows with width, the setting of μP's 1/d_head attention scale, Tensor Programs V
+ * Appendix J), the data a fixed batch of random token sequences and the loss the next-token cross-entropy;
+ * the coordinates are per role: the embedding output, each block's q, k, v projections, attention output
+ * (after W_o) and MLP output, and the logits. Under μP all their changes are Θ(1) in width; under SP with
+ * Adam the layers whose fan-in is the width (q, k, v, o, MLP, logits) grow ∝ width, the embedding (fan-in
+ * the vocabulary) does not.
+ *
  * This module is the experiment (model specs as the CLI writes them, the widths, the training through
  * `fit`); the RMS readings themselves are the instrument of src/observe/coordCheck.ts.
  */
 import type { Mat } from '../core/mat.ts';
-import * as op from '../core/ops.ts';
 import type { Activation } from '../core/ops.ts';
+import * as op from '../core/ops.ts';
 import type { Rng } from '../core/random.ts';
 import { logLogSlope } from '../core/stats.ts';
-import { type DType, type Tensor, tensor } from '../core/tensor.ts';
+import { type DType, noGrad, type Tensor, tensor } from '../core/tensor.ts';
 import { gaussianMat } from '../data/basis.ts';
 import { mlp } from '../nn/mlp.ts';
 import type { NamedModel } from '../nn/model.ts';
 import { optimizerFromConfig } from '../nn/optim.ts';
-import { type OptimizerFamily, type Parameterization, getParameterization } from '../nn/parameterization.ts';
+import { getParameterization, type OptimizerFamily, type Parameterization } from '../nn/parameterization.ts';
 import { resMlp } from '../nn/resmlp.ts';
 import { fit } from '../nn/train.ts';
+import { type Transformer, transformer } from '../nn/transformer.ts';
 import { coordinateSnapshot, rms, rmsDiff } from '../observe/coordCheck.ts';
 
 /** A width-parameterized architecture: the width is the swept dimension. */
 export interface ModelSpec {
-  kind: 'mlp' | 'resmlp';
-  /** hidden layers (mlp) or residual blocks (resmlp) */
+  kind: 'mlp' | 'resmlp' | 'transformer';
+  /** hidden layers (mlp), residual blocks (resmlp) or transformer blocks */
   depth: number;
   activation: Activation;
   inputDim: number;
   outputDim: number;
   bias: boolean;
+  /** transformer only: attention heads (fixed across widths), context length, vocabulary, μP base width */
+  transformer?: TransformerCoordSpec;
 }
 
-export const MODEL_KINDS = ['mlp', 'resmlp'] as const;
+export interface TransformerCoordSpec {
+  heads: number;
+  context: number;
+  vocab: number;
+  /** the `width=` of the model text: the base width of the learning-rate multipliers (default: the smallest width) */
+  baseWidth?: number;
+}
+
+export const MODEL_KINDS = ['mlp', 'resmlp', 'transformer'] as const;
+const TRANSFORMER_DEFAULTS = { depth: 2, heads: 4, context: 16, vocab: 32 };
+
+/**
+ * `transformer[:key=value,…]` with keys width (the μP base width), depth, heads, context, vocab, e.g.
+ * `transformer:width=32,depth=2,heads=4`; unlisted keys take TRANSFORMER_DEFAULTS.
+ */
+function parseTransformerSpec(s: string): ModelSpec {
+  const v: Record<string, number> = { ...TRANSFORMER_DEFAULTS };
+  const body = s.slice('transformer'.length).replace(/^:/, '');
+  const limits: Record<string, [number, number]> = { width: [1, 16384], depth: [1, 64], heads: [1, 256], context: [2, 4096], vocab: [2, 65536] };
+  for (const part of body === '' ? [] : body.split(',')) {
+    const m = /^\s*(\w+)\s*=\s*(\S+)\s*$/.exec(part);
+    if (!m || !(m[1] in limits))
+      throw new ModelSpecError(`model: ${JSON.stringify(part)} in ${JSON.stringify(s)}, expected key=value with key one of ${Object.keys(limits).join(', ')}, e.g. transformer:width=32,depth=2,heads=4`);
+    v[m[1]] = checkInt(`transformer ${m[1]}`, Number(m[2]), ...limits[m[1]]);
+  }
+  return {
+    kind: 'transformer',
+    depth: v.depth,
+    activation: 'gelu',
+    inputDim: v.vocab,
+    outputDim: v.vocab,
+    bias: false,
+    transformer: { heads: v.heads, context: v.context, vocab: v.vocab, ...(v.width !== undefined ? { baseWidth: v.width } : {}) },
+  };
+}
 export const COORD_ACTIVATIONS: readonly Activation[] = ['relu', 'tanh', 'gelu', 'erf', 'sigmoid', 'softplus', 'identity', 'linear'];
 
 /** Bad model-spec input: the message names the field, the value and what was expected. */
@@ -68,6 +113,11 @@ function checkInt(field: string, v: unknown, lo: number, hi: number): number {
 export function parseModelSpec(text: string | undefined, overrides: Partial<ModelSpec> = {}): ModelSpec {
   let spec: Record<string, unknown> = { ...DEFAULT_MODEL };
   const s = (text ?? '').trim();
+  if (/^transformer(:|$)/.test(s)) {
+    const t = parseTransformerSpec(s);
+    if (overrides.depth !== undefined) t.depth = checkInt('depth', overrides.depth, 1, 64);
+    return t;
+  }
   if (s.startsWith('{')) {
     let raw: unknown;
     try {
@@ -106,6 +156,10 @@ export function parseModelSpec(text: string | undefined, overrides: Partial<Mode
 
 /** Names of the recorded layers: the collected activations, then the output. */
 export function layerNames(model: ModelSpec): string[] {
+  if (model.kind === 'transformer') {
+    const blocks = Array.from({ length: model.depth }, (_, i) => ['q', 'k', 'v', 'o', 'mlp'].map((r) => `b${i + 1}.${r}`));
+    return ['embed', ...blocks.flat(), 'out'];
+  }
   const hidden = model.kind === 'mlp' ? Array.from({ length: model.depth }, (_, i) => `h${i + 1}`) : ['embed', ...Array.from({ length: model.depth }, (_, i) => `block${i + 1}`)];
   return [...hidden, 'out'];
 }
@@ -116,6 +170,14 @@ export function buildModel(
   opts: { parameterization: Parameterization | string; baseWidth: number; optimizer: OptimizerFamily; baseBlocks?: number; dtype?: DType },
   rng: Rng,
 ): NamedModel {
+  if (model.kind === 'transformer') {
+    const t = model.transformer ?? { ...TRANSFORMER_DEFAULTS };
+    if (width % t.heads !== 0) throw new ModelSpecError(`--widths: width ${width} is not divisible by transformer heads = ${t.heads}`);
+    return transformer(
+      { vocab: t.vocab, context: t.context, dModel: width, heads: t.heads, layers: model.depth, parameterization: opts.parameterization, baseWidth: opts.baseWidth, baseLayers: opts.baseBlocks ?? model.depth, optimizer: opts.optimizer, dtype: opts.dtype },
+      rng,
+    );
+  }
   if (model.kind === 'mlp') {
     return mlp(
       {
@@ -225,7 +287,10 @@ interface CoordSums {
  * (`fit` records it) and its remaining steps read NaN, as its activations would.
  */
 function accumulateRun(o: CoordCheckOptions, net: NamedModel, x: Tensor, y: Tensor, wi: number, width: number, sums: CoordSums): void {
-  const h0 = coordinateSnapshot(net, x);
+  const isT = o.model.kind === 'transformer';
+  // a transformer reads token sequences x [B, T+1] (inputs and next-token targets; its loss is the cross-entropy)
+  const snapshot = () => (isT ? transformerSnapshot(net as Transformer, x) : coordinateSnapshot(net, x));
+  const h0 = snapshot();
   const add = (t: number, ht: Float64Array[]) => {
     for (let l = 0; l < ht.length; l++) {
       const a = rms(ht[l]);
@@ -237,11 +302,11 @@ function accumulateRun(o: CoordCheckOptions, net: NamedModel, x: Tensor, y: Tens
   };
   const r = fit({
     params: net.params(),
-    loss: () => op.scale(op.mse(net.forward(x), y), 0.5 * o.model.outputDim),
+    loss: isT ? () => (net as Transformer).loss(x) : () => op.scale(op.mse(net.forward(x), y), 0.5 * o.model.outputDim),
     optimizer: optimizerFromConfig({ kind: o.optimizer, lr: o.lr }, { lrScales: net.lrScales() }),
     steps: o.steps,
     evalAt: 1,
-    onEval: (t) => add(t, t === 0 ? h0 : coordinateSnapshot(net, x)),
+    onEval: (t) => add(t, t === 0 ? h0 : snapshot()),
     signal: o.signal,
   });
   if (r.diverged) {
@@ -249,6 +314,24 @@ function accumulateRun(o: CoordCheckOptions, net: NamedModel, x: Tensor, y: Tens
     const nan = h0.map(() => new Float64Array(1).fill(Number.NaN));
     for (let t = r.diverged.step; t <= o.steps; t++) add(t, nan);
   }
+}
+
+/** The transformer's per-role coordinates (`layerNames` order) on the inputs of token sequences x [B, T+1]. */
+function transformerSnapshot(net: Transformer, x: Tensor): Float64Array[] {
+  const [B, T1] = x.shape;
+  const ids = new Int32Array(B * (T1 - 1));
+  for (let b = 0; b < B; b++) for (let t = 0; t < T1 - 1; t++) ids[b * (T1 - 1) + t] = x.data[b * T1 + t];
+  const out: Float64Array[] = [];
+  noGrad(() => net.forwardIds(ids, B, undefined, undefined, (_, t) => out.push(Float64Array.from(t.data))));
+  return out;
+}
+
+/** Random token sequences [batch, context + 1] (uniform over the vocabulary): the transformer's probe batch. */
+export function tokenProbeData(model: ModelSpec, batch: number, rng: Rng): Tensor {
+  const t = model.transformer ?? { ...TRANSFORMER_DEFAULTS };
+  const ids = new Float64Array(batch * (t.context + 1));
+  for (let i = 0; i < ids.length; i++) ids[i] = rng.int(t.vocab);
+  return tensor(ids, [batch, t.context + 1]);
 }
 
 /** Seed means of the sums, and the log-log slopes in width of each layer. */
@@ -273,12 +356,13 @@ export function coordCheck(o: CoordCheckOptions): CoordCheckResult {
   if (o.widths.length < 2) throw new Error(`coordCheck: widths: ${JSON.stringify(o.widths)}, expected at least 2 widths`);
   const p = typeof o.parameterization === 'string' ? getParameterization(o.parameterization) : o.parameterization;
   const widths = [...o.widths].sort((a, b) => a - b);
-  const baseWidth = o.baseWidth ?? widths[0];
+  const baseWidth = o.baseWidth ?? o.model.transformer?.baseWidth ?? widths[0];
   const seeds = o.seeds ?? 1;
-  const batch = o.batch ?? 64;
-  const data = o.data ?? defaultProbeData(o.model, batch, o.rng.child('data'));
-  const x = tensor(data.x.data, [data.x.rows, data.x.cols]);
-  const y = tensor(data.y.data, [data.y.rows, data.y.cols]);
+  const isT = o.model.kind === 'transformer';
+  const batch = o.batch ?? (isT ? 8 : 64);
+  const data = isT ? null : (o.data ?? defaultProbeData(o.model, batch, o.rng.child('data')));
+  const x = data ? tensor(data.x.data, [data.x.rows, data.x.cols]) : tokenProbeData(o.model, batch, o.rng.child('data'));
+  const y = data ? tensor(data.y.data, [data.y.rows, data.y.cols]) : x;
   const names = layerNames(o.model);
   const grid = () => names.map(() => widths.map(() => new Array<number>(o.steps + 1).fill(0)));
   const sums: CoordSums = { rms: grid(), delta: grid(), diverged: new Set<number>() };

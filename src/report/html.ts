@@ -79,7 +79,7 @@ function sectionIds(results: StudyResult[]): string[] {
 
 const requireFromHere = createRequire(import.meta.url);
 
-interface Library {
+export interface Library {
   name: string;
   version: string;
   code: string;
@@ -101,12 +101,13 @@ async function readUmd(pkg: string, file: string): Promise<Library> {
 }
 
 let libsCache: Promise<Library[]> | undefined;
-function vegaLibraries(): Promise<Library[]> {
+/** The vega, vega-lite and vega-embed UMD builds to inline (read once per process). */
+export function vegaLibraries(): Promise<Library[]> {
   libsCache ??= Promise.all([readUmd('vega', 'vega.min.js'), readUmd('vega-lite', 'vega-lite.min.js'), readUmd('vega-embed', 'vega-embed.min.js')]);
   return libsCache;
 }
 
-function sha256(text: string): string {
+export function sha256(text: string): string {
   return createHash('sha256').update(text, 'utf8').digest('base64');
 }
 
@@ -299,7 +300,7 @@ ${rows}
 </tbody></table></div>`;
 }
 
-const CSS = `
+export const CSS = `
 :root{--fg:#1f2328;--muted:#59636e;--line:#d1d9e0;--bg:#fff;--soft:#f6f8fa;--holds:#1a7f37;--holds-bg:#dafbe1;--falsified:#cf222e;--falsified-bg:#ffebe9;--oor:#9a6700;--oor-bg:#fff8c5;--error:#8250df;--error-bg:#fbefff}
 *{box-sizing:border-box}
 html{-webkit-text-size-adjust:100%}
@@ -381,7 +382,7 @@ footer{margin-top:40px;font-size:12.5px;color:var(--muted)}
 `;
 
 /** Renders each figure's chart in its box; a failure shows in the box instead of breaking the page. */
-const BOOT = `(function () {
+export const BOOT = `(function () {
   var nodes = document.querySelectorAll('script[type="application/json"][data-figure]');
   function fail(target, message) {
     target.textContent = 'This figure could not be drawn: ' + message;

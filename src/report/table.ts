@@ -20,8 +20,8 @@ export interface VerdictTableOptions {
   width?: number;
 }
 
-const ANSI = { reset: '\x1b[0m', bold: '\x1b[1m', dim: '\x1b[2m', red: '\x1b[31m', green: '\x1b[32m', yellow: '\x1b[33m', magenta: '\x1b[35m', cyan: '\x1b[36m' } as const;
-const VERDICT_COLOR: Record<Verdict, string> = { holds: ANSI.green, falsified: ANSI.red, 'out-of-regime': ANSI.yellow, inconclusive: ANSI.cyan, error: ANSI.magenta };
+export const ANSI = { reset: '\x1b[0m', bold: '\x1b[1m', dim: '\x1b[2m', red: '\x1b[31m', green: '\x1b[32m', yellow: '\x1b[33m', magenta: '\x1b[35m', cyan: '\x1b[36m' } as const;
+export const VERDICT_COLOR: Record<Verdict, string> = { holds: ANSI.green, falsified: ANSI.red, 'out-of-regime': ANSI.yellow, inconclusive: ANSI.cyan, error: ANSI.magenta };
 
 export function verdictCounts(results: readonly Pick<StudyResult, 'verdict'>[]): Record<Verdict, number> {
   const counts: Record<Verdict, number> = { holds: 0, falsified: 0, 'out-of-regime': 0, inconclusive: 0, error: 0 };
@@ -64,7 +64,7 @@ export function truncate(s: string, n: number): string {
   return `${cps.slice(0, n - 1).join('')}…`;
 }
 
-function pad(s: string, n: number): string {
+export function pad(s: string, n: number): string {
   return s + ' '.repeat(Math.max(0, n - len(s)));
 }
 

@@ -10,11 +10,12 @@
 import { availableParallelism } from 'node:os';
 import { MessageChannel } from 'node:worker_threads';
 import { Piscina } from 'piscina';
-import { type Profile, configHash, resolveParams } from '../studies/execute.ts';
+import { configHash, type Profile, resolveParams } from '../studies/execute.ts';
 import type { AnyStudy, StudyResult } from '../studies/types.ts';
 import { codeVersion as currentCodeVersion } from './codeVersion.ts';
 import type { Store } from './store.ts';
-import { type RunResources, type TaskOutput, type WorkerMessage, type WorkerTask, runMeasuredTask, studyLookup } from './worker.ts';
+import type { RedisBackendOptions } from './sweep/coordinator.ts';
+import { type RunResources, runMeasuredTask, studyLookup, type TaskOutput, type WorkerMessage, type WorkerTask } from './worker.ts';
 
 export type { RunResources } from './worker.ts';
 
@@ -35,6 +36,7 @@ export interface PlannedRun {
 }
 
 export type RunEvent =
+  /** `workers`: local threads used; 0 when nothing is to run, or when a Redis backend runs it. */
   | { type: 'plan'; total: number; cached: number; toRun: number; workers: number; inProcess: boolean }
   | { type: 'start'; runId: string; studyId: string; seed: number }
   | { type: 'progress'; runId: string; studyId: string; fraction: number; message?: string }
@@ -60,6 +62,11 @@ export interface RunOptions {
   onEvent?: (e: RunEvent) => void;
   /** Aborting stops queued tasks, terminates running workers and makes the iteration throw. */
   signal?: AbortSignal;
+  /**
+   * Run the tasks on `lmech worker` processes through Redis instead of local threads (`workers` is then ignored);
+   * cache hits and saving stay here, as with local workers. `onWaiting`: no worker serves the queue yet.
+   */
+  backend?: RedisBackendOptions & { onWaiting?: (message: string) => void };
 }
 
 const PROFILES: readonly Profile[] = ['quick', 'default'];
@@ -96,7 +103,7 @@ export async function planRuns(tasks: readonly Task[], opts: Pick<RunOptions, 's
 }
 
 /** A result standing in for a run whose worker died (crash, out of memory): verdict `error`. */
-function crashResult(run: PlannedRun, version: string, error: unknown, startedAt: number): StudyResult {
+export function crashResult(run: PlannedRun, version: string, error: unknown, startedAt: number): StudyResult {
   let figures: StudyResult['figures'] = [];
   try {
     figures = run.study.figures(run.params);
@@ -194,9 +201,9 @@ export async function* runStudies(tasks: readonly Task[], opts: RunOptions = {})
     else toRun.push(group[0]);
   }
 
-  const requested = opts.workers ?? availableParallelism();
+  const requested = opts.backend ? 1 : (opts.workers ?? availableParallelism());
   if (!(Number.isInteger(requested) && requested >= 1)) throw new Error(`workers: got ${requested}, expected an integer >= 1`);
-  const workers = Math.max(1, Math.min(requested, toRun.length));
+  const workers = opts.backend ? 0 : Math.max(1, Math.min(requested, toRun.length));
   const inProcess = workers === 1;
   emit({ type: 'plan', total, cached: hits.length, toRun: toRun.length, workers: toRun.length === 0 ? 0 : workers, inProcess });
 
@@ -244,6 +251,7 @@ export async function* runStudies(tasks: readonly Task[], opts: RunOptions = {})
   });
 
   let pool: Piscina<WorkerTask, TaskOutput> | undefined;
+  let remote: { stop: AbortController; done: Promise<void> } | undefined;
   // The caller's signal gets exactly this one listener. It is not handed to piscina: piscina adds an
   // 'abort' listener per queued task, and a 33-study run put 33 on one signal (Node's
   // MaxListenersExceededWarning). Failing the channel makes the loop below throw, and its `finally`
@@ -251,7 +259,9 @@ export async function* runStudies(tasks: readonly Task[], opts: RunOptions = {})
   const onAbort = () => channel.fail(abortError(opts.signal as AbortSignal));
   opts.signal?.addEventListener('abort', onAbort, { once: true });
   try {
-    if (inProcess) {
+    if (opts.backend) {
+      remote = await dispatchRemote(opts.backend, toRun, { version, studyModules, registry, force: opts.force === true }, finish, (e) => channel.fail(e));
+    } else if (inProcess) {
       // Sequential, in this thread: no thread start-up. Progress arrives synchronously.
       void (async () => {
         for (const run of toRun) {
@@ -310,7 +320,36 @@ export async function* runStudies(tasks: readonly Task[], opts: RunOptions = {})
     stopped = true;
     opts.signal?.removeEventListener('abort', onAbort);
     if (pool) await pool.destroy();
+    if (remote) {
+      // stops collecting (jobs already queued stay in Redis: the next invocation collects them) and closes the connections
+      remote.stop.abort();
+      await remote.done;
+    }
   }
+}
+
+/** Start the Redis dispatch of `toRun` (see ./redis/studyJobs.ts); each result goes to `finish`, failures to the channel. */
+async function dispatchRemote(
+  backend: NonNullable<RunOptions['backend']>,
+  toRun: PlannedRun[],
+  ctx: { version: string; studyModules: string[]; registry: boolean; force: boolean },
+  finish: (run: PlannedRun, output: { result: StudyResult }) => Promise<void>,
+  fail: (e: unknown) => void,
+): Promise<{ stop: AbortController; done: Promise<void> }> {
+  const { redisStudyDispatch } = await import('./redis/studyJobs.ts');
+  const dispatch = redisStudyDispatch({
+    ...backend,
+    codeVersion: ctx.version,
+    studyModules: ctx.studyModules,
+    registry: ctx.registry,
+    force: ctx.force,
+    failed: (run, reason) => crashResult(run, ctx.version, reason, Date.now()),
+  });
+  const stop = new AbortController();
+  const done = dispatch(toRun, (run, result) => finish(run, { result }), stop.signal).catch((e: unknown) => {
+    if (!stop.signal.aborted) fail(e);
+  });
+  return { stop, done };
 }
 
 /** Run all tasks and return their results in task order. */

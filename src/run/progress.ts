@@ -44,7 +44,7 @@ export function resultLine(r: StudyResult, done: number, total: number, cached: 
 function planLine(e: Extract<RunEvent, { type: 'plan' }>): string {
   const parts = [`${e.total} ${e.total === 1 ? 'study' : 'studies'}`];
   if (e.cached > 0) parts.push(`${e.cached} cached`);
-  if (e.toRun > 0) parts.push(`${e.toRun} to run ${e.inProcess ? 'in-process' : `on ${e.workers} workers`}`);
+  if (e.toRun > 0) parts.push(`${e.toRun} to run ${e.inProcess ? 'in-process' : e.workers === 0 ? 'on Redis workers' : `on ${e.workers} workers`}`);
   return parts.join(', ');
 }
 

@@ -20,10 +20,10 @@
  * the process every operation goes through one connection, serialised by a queue, so a read never sees
  * another call's open transaction.
  */
-import { mkdirSync } from 'node:fs';
-import { resolve } from 'node:path';
-import { DuckDBInstance } from '@duckdb/node-api';
+import { existsSync, mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import type { DuckDBAppender, DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
+import { DuckDBInstance } from '@duckdb/node-api';
 import { decodeJson, encodeJson } from '../core/jsonCodec.ts';
 import type { StudyResult, Verdict } from '../studies/types.ts';
 
@@ -445,12 +445,38 @@ class DuckStore implements Store {
   }
 }
 
+/** The store path is unusable as a directory; `exitCode` 2 makes the CLI print it as bad input, not a stack trace. */
+export class StoreDirError extends Error {
+  readonly exitCode = 2;
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'StoreDirError';
+  }
+}
+
+/**
+ * Create the store directory, or fail with an error naming the path when it (or a parent) is a file: mkdir's bare
+ * `EEXIST`/`ENOTDIR` says neither which path nor what was expected.
+ */
+function makeStoreDir(absDir: string): void {
+  try {
+    mkdirSync(absDir, { recursive: true });
+  } catch (e) {
+    const code = (e as { code?: unknown }).code;
+    if (code !== 'EEXIST' && code !== 'ENOTDIR') throw e;
+    let p = absDir;
+    while (dirname(p) !== p && !existsSync(p)) p = dirname(p);
+    const which = p === absDir ? `'${absDir}' is a file` : `'${p}' (a parent of '${absDir}') is a file`;
+    throw new StoreDirError(`--store: ${which}; expected a directory (it will be created)`, { cause: e });
+  }
+}
+
 /** Open (creating if needed) the store in `dir` (default `./lmech-data`), file `lmech.duckdb`. */
 export async function openStore(dir: string = DEFAULT_STORE_DIR, opts: StoreOptions = {}): Promise<Store> {
   const readOnly = opts.readOnly ?? false;
   const absDir = resolve(dir);
   const file = resolve(absDir, STORE_FILE);
-  if (!readOnly) mkdirSync(absDir, { recursive: true });
+  if (!readOnly) makeStoreDir(absDir);
   let instance: DuckDBInstance;
   try {
     instance = await DuckDBInstance.create(file, readOnly ? { access_mode: 'READ_ONLY' } : {});

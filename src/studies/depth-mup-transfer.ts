@@ -43,6 +43,17 @@
  * profile and 128 (the catalog's) in the default. The optional CompleteP-style L^{−1} branch scaling of
  * the catalog is not run.
  *
+ * Predicted boundary (issue 16): none, on purpose. Along the study's scalar parameters the theory gives no edge:
+ * with branches ×L^{-1/2} the infinite-depth limit exists at every width (the width and depth limits commute,
+ * Bordelon et al. 2023, Yang et al. 2023), so transfer is predicted wherever the grid resolves the optimum,
+ * and the stream-gain law's neglected finite-width term L·m⁴/n = 1/(Ln) only shrinks with depth. The edges theory
+ * does predict lie along depth for unscaled branches: their optimum moves as the tangent kernel grows, ∝ L·(1 +
+ * m²/2)^L (each block adds a term carrying the forward gain of the blocks below it and the backward gain of those
+ * above), so by ≈ log₂ 1.5 ≈ 0.6 grid steps per added block, and their Gaussian stream recursion fails once
+ * L/n is of order one (Hanin & Nica 2019; Li, Nica & Roy 2021). Here depth is the list `depths`, not a scalar a
+ * map can cross, and the first of these is the drift the study already judges (≥ 2 grid steps); the second is
+ * inside the stream-gain tolerance by construction. A `boundary` would have to invent an axis or a constant.
+ *
  * Measured (seed 0): quick (width 64, L ∈ {2, 8, 32}, 2 inits, 80 steps) scaled drift 0.06 grid steps,
  * unscaled: every η diverged at L = 32; default (width 128, L = 2…32) scaled drift 0.21, stream-norm
  * spread 2.3% scaled vs ×513 unscaled. Quick profile over seeds 0–3: scaled drift 0.05–0.19.

@@ -19,6 +19,7 @@ export interface ExecuteOptions {
   codeVersion?: string;
   progress?: (fraction: number, message?: string) => void;
   emit?: MeasureContext['emit'];
+  sample?: MeasureContext['sample'];
   signal?: AbortSignal;
   /** Run the study's negative controls (default true). */
   controls?: boolean;
@@ -92,13 +93,14 @@ export async function executeStudy(study: AnyStudy, opts: ExecuteOptions = {}): 
       seed,
       progress: opts.progress ?? (() => {}),
       emit: opts.emit,
+      sample: opts.sample,
       signal: opts.signal,
     };
     measurement = await study.measure(params, ctx);
     const cmp = study.compare(prediction, measurement, params);
     const metrics = cmp.metrics.map(evaluateMetric);
     const parts = judgeParts(metrics, cmp.regime);
-    const rerun = (p: Record<string, unknown>) => Promise.resolve(study.measure(p, { ...ctx, rng: Rng.fromSeed(seed, study.id), progress: () => {}, emit: undefined }));
+    const rerun = (p: Record<string, unknown>) => Promise.resolve(study.measure(p, { ...ctx, rng: Rng.fromSeed(seed, study.id), progress: () => {}, emit: undefined, sample: undefined }));
     const controls = opts.controls === false ? [] : await runControls(study, params, prediction, measurement, rerun);
     const verdict = metrics.length === 0 ? 'error' : withControls(combineParts(parts), controls);
     return {

@@ -45,19 +45,32 @@
  * Falsifiability (issue 13). Per-part verdicts (lazy: the weight change against the linearized model, the kernel,
  * the neurons, the 1/α slope and monotonicity; rich: the clustering and the kernel change). Controls: the lazy rate
  * α^{−1/2} (same measurement), and a null setting: the rich criteria read at α = 30, where training is lazy.
+ *
+ * Predicted boundary (issue 16, `boundary`). The lazy-limit relative weight change is C/α with C = ‖f*‖_k/2,
+ * the teacher's norm in the infinite-width tangent kernel k of this model divided by ‖θ₀‖/√n = 2
+ * (src/theory/lazyCrossover.ts derives k and the norm in closed form on the circle). Chizat et al.'s laziness
+ * ratio is this relative change up to order-one constants, so training crosses from lazy to rich at α_c = C:
+ * the lazy part is predicted to hold for `lazyAlpha` above α_c and the rich part for `richAlpha` below it,
+ * each within ×3. In this scaling (f = (α/n)Σ, loss ×1/α², every learning rate ×n) α_c depends neither on the
+ * width n nor on the number of points once they resolve f*, nor on the training length (each run trains to
+ * the same loss ratio; stopping earlier only shortens the linearized path); with the NTK-style multiplier
+ * α/√n in place of α/n the same crossover would sit at α_c/√n. A map that moves `lazyAlpha` or `richAlpha`
+ * alone works: the α sweep always includes both.
  */
 import { z } from 'zod';
 import * as op from '../core/ops.ts';
-import { logLogSlope } from '../core/stats.ts';
+import { Rng } from '../core/random.ts';
+import { logLogSlope, median } from '../core/stats.ts';
 import { noGrad, type Tensor, tensor } from '../core/tensor.ts';
 import { sgd } from '../nn/optim.ts';
 import { fit } from '../nn/train.ts';
 import { makeCircleTeacherTask } from '../data/circle.ts';
 import { neuronPositions, type TwoLayerStudent, twoLayerStudent } from '../nn/twoLayer.ts';
 import { empiricalNtk, relativeKernelChange, relativeWeightChange, snapshotParams } from '../observe/kernel.ts';
+import { lazyRichCrossover } from '../theory/lazyCrossover.ts';
 import { linearizedGradientDescent } from '../theory/linearized.ts';
 import { massNearLines } from '../observe/trajectory.ts';
-import { type Control, defineStudy, type Figure, type MeasureContext, type MetricSpec, type RegimeCheck, type Series } from './types.ts';
+import { type Control, defineStudy, type Figure, type MeasureContext, type MetricSpec, type PredictedBoundary, type RegimeCheck, type Series } from './types.ts';
 
 const Params = z.object({
   width: z.number().int().min(2).max(2000).default(200),
@@ -83,14 +96,53 @@ type P = z.infer<typeof Params>;
 
 const grpA = (a: number) => `α=${a}`;
 
-/** The sweep must contain the α values the pass criteria are stated at. */
-function checkAlphas(p: P): void {
-  for (const [a, what] of [
-    [p.lazyAlpha, 'lazyAlpha'],
-    [p.richAlpha, 'richAlpha'],
-  ] as const) {
-    if (!p.alphas.includes(a)) throw new Error(`alphas: must include ${what} = ${a}, got [${p.alphas.join(', ')}]`);
-  }
+/**
+ * The α values trained: the sweep plus the lazy and rich α the pass criteria are stated at (added when the
+ * sweep lacks them, so that a validity map can move `lazyAlpha` or `richAlpha` alone), ascending.
+ */
+function sweepAlphas(p: P): number[] {
+  return [...new Set([...p.alphas, p.lazyAlpha, p.richAlpha])].sort((a, b) => a - b);
+}
+
+/** Teacher draws the predicted crossover is summarized over (the study draws one teacher per seed). */
+const BOUNDARY_TEACHERS = 64;
+/**
+ * Tolerance of the predicted crossover, a factor either way. The crossover sits where the lazy-limit relative
+ * weight change C/α is 1 (Chizat et al.'s laziness ratio κ ~ 1); each part's criteria flip where the O(κ)
+ * departure from the linearized model (lazy: weight change within 10% of C/α, kernel change < 5%) or the
+ * movement of the neurons (rich: 80% of the mass on the lines) reaches its tolerance, an order-one multiple
+ * of α_c whose constant the theory does not fix. ×3 (half a decade: the spacing of the default α grid, so the
+ * judged crossing is resolved to one grid cell) bounds that constant either way.
+ */
+const BOUNDARY_FACTOR = 3;
+
+let crossoverCache: { median: number; lo: number; hi: number } | undefined;
+
+/**
+ * The predicted lazy/rich crossover α_c = ‖f*‖_k/2 (src/theory/lazyCrossover.ts) over the circle teachers
+ * this study draws (makeCircleTeacherTask's defaults: 3 unit directions ≥ 60° apart): median, min and max
+ * over a fixed set of draws (the boundary is a function of the parameters, not of a run's seed). It does not
+ * depend on the width, the number of points or the loss target (see the theory module).
+ */
+function crossoverOverTeachers(): { median: number; lo: number; hi: number } {
+  if (crossoverCache) return crossoverCache;
+  const rng = Rng.fromSeed(0, 'lazy-vs-rich boundary teachers');
+  const cs = Array.from({ length: BOUNDARY_TEACHERS }, (_, i) => lazyRichCrossover(makeCircleTeacherTask({}, rng.child(i)).angles).crossoverAlpha);
+  crossoverCache = { median: median(cs), lo: Math.min(...cs), hi: Math.max(...cs) };
+  return crossoverCache;
+}
+
+/**
+ * Where the study's law is predicted to hold along α (issue 16): the lazy part above α_c, the rich part below
+ * it, at every width and training length (α_c is independent of both in this scaling).
+ */
+function lazyRichBoundary(): PredictedBoundary[] {
+  const c = crossoverOverTeachers();
+  const why = `α_c = ‖f*‖_k/2, where the lazy-limit relative weight change C/α reaches 1 (Chizat, Oyallon & Bach 2019): the teacher's norm in the infinite-width tangent kernel of the mean-field two-layer ReLU net on the circle, independent of the width and the number of points (src/theory/lazyCrossover.ts); median ${c.median.toFixed(2)} over ${BOUNDARY_TEACHERS} teacher draws (range ${c.lo.toFixed(2)}–${c.hi.toFixed(2)}). ×${BOUNDARY_FACTOR}: the parts' criteria flip at an order-one multiple of α_c whose constant the theory does not fix (half a decade, one cell of the default α grid)`;
+  return [
+    { axis: 'lazyAlpha', value: c.median, holds: 'above', factor: BOUNDARY_FACTOR, reason: `lazy part holds above the crossover; ${why}` },
+    { axis: 'richAlpha', value: c.median, holds: 'below', factor: BOUNDARY_FACTOR, reason: `rich part holds below the crossover; ${why}` },
+  ];
 }
 
 /** Fraction of the mass Σ|aᵢ|‖wᵢ‖ whose direction is within `angle` of a teacher line ±w*ⱼ. */
@@ -195,6 +247,7 @@ export const lazyVsRich = defineStudy<P, PredKey>(Params, {
   quick: { points: 100, alphas: [0.1, 10, 30, 100] },
   controls,
   seeds: { default: 5, threshold: 0.5 },
+  boundary: lazyRichBoundary,
 
   predict() {
     // The lazy-limit constant C needs the init (the NTK at θ₀), so the linearized model is solved in measure()
@@ -205,7 +258,6 @@ export const lazyVsRich = defineStudy<P, PredKey>(Params, {
   },
 
   measure(p, ctx) {
-    checkAlphas(p);
     const n = p.width;
     const N = p.points;
     const task = makeCircleTeacherTask({}, ctx.rng.child('teacher'));
@@ -213,7 +265,7 @@ export const lazyVsRich = defineStudy<P, PredKey>(Params, {
     const X = tensor(train.x.data, [N, 2]);
     const Y = tensor(train.y, [N, 1]);
     const angle = (p.clusterAngle * Math.PI) / 180;
-    const alphas = [...p.alphas].sort((a, b) => a - b);
+    const alphas = sweepAlphas(p);
     const scalars: Record<string, number> = {};
     const series: Series[] = [];
     const rows: { alpha: number; dw: number; dk: number; mass: number; mass0: number }[] = [];
@@ -221,7 +273,7 @@ export const lazyVsRich = defineStudy<P, PredKey>(Params, {
     let worstRatio = 0;
     let rises = 0;
     const radius = new Map<number, number>();
-    const trajectories = new Set(p.trajectoryAlphas.filter((a) => p.alphas.includes(a)));
+    const trajectories = new Set(p.trajectoryAlphas.filter((a) => alphas.includes(a)));
     alphas.forEach((alpha, ai) => {
       // the same init (same stream) for every α: only the multiplier changes
       const s = twoLayerStudent({ inputDim: 2, width: n, outputMultiplier: alpha, baseWidth: 1, symmetric: true, balanced: true }, ctx.rng.child('init'));
@@ -318,10 +370,9 @@ export const lazyVsRich = defineStudy<P, PredKey>(Params, {
   compare(pred, meas, p) {
     const s = meas.scalars;
     const q = (k: PredKey) => pred.scalars[k] ?? Number.NaN;
-    const alphas = [...p.alphas].sort((a, b) => a - b);
+    const alphas = sweepAlphas(p);
     const metrics: MetricSpec[] = [];
     const regime: RegimeCheck[] = [];
-    checkAlphas(p);
     const L = grpA(p.lazyAlpha);
     const Rg = grpA(p.richAlpha);
     const lazy = 'lazy';
@@ -371,7 +422,7 @@ export const lazyVsRich = defineStudy<P, PredKey>(Params, {
   },
 
   figures: (p) => {
-    const figs: Figure[] = p.trajectoryAlphas.filter((a) => p.alphas.includes(a)).map((a) => ({
+    const figs: Figure[] = p.trajectoryAlphas.filter((a) => sweepAlphas(p).includes(a)).map((a) => ({
       id: `neurons-alpha-${a}`,
       title: `Neuron trajectories |aᵢ|wᵢ, α = ${a} (${a <= 1 ? 'rich' : 'lazy'})`,
       x: { label: '|aᵢ| wᵢ,₁' },

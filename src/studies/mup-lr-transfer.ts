@@ -45,7 +45,7 @@
  * μP drift 0.18–0.73, SP drift 2.99–4.73; all hold.
  */
 import { z } from 'zod';
-import { linearSlope, mean } from '../core/stats.ts';
+import { linearSlope, mean, variance } from '../core/stats.ts';
 import { curveOptimum, tanhTeacher, trainOnlineSweep } from '../protocols/lrSweep.ts';
 import { type Control, defineStudy, type MetricSpec, type RegimeCheck, type Series } from './types.ts';
 
@@ -113,7 +113,7 @@ export const mupLrTransfer = defineStudy(Params, {
     'Yang, Hu, Babuschkin, Sidor, Liu, Farhi, Ryder, Pachocki, Chen & Gao 2022, Tensor Programs V: tuning large neural networks via zero-shot hyperparameter transfer (arXiv 2203.03466)',
   ],
   core: true,
-  quick: { steps: 120, seeds: 2, log2LrMin: -10, log2LrMax: -3 },
+  quick: { steps: 120, seeds: 2, log2LrMin: -12, log2LrMax: -3 },
   controls,
   seeds: { default: 5, threshold: 0.5 },
 
@@ -129,7 +129,9 @@ export const mupLrTransfer = defineStudy(Params, {
     if (p.log2LrMax - p.log2LrMin < 4) throw new Error(`log2LrMax − log2LrMin: ${p.log2LrMax - p.log2LrMin}, expected ≥ 4 (a grid of at least 5 learning rates)`);
     const ws = sortedWidths(p);
     const ks = grid(p);
-    const task = tanhTeacher(p.inputDim, p.teacherDirections, ctx.rng.child('teacher'));
+    // one teacher per init seed s, shared by every width, scheme and η (common random numbers): the spread of
+    // the optimum over s then holds the teacher-to-teacher variation too, which a single teacher cannot show
+    const tasks = Array.from({ length: p.seeds }, (_, s) => tanhTeacher(p.inputDim, p.teacherDirections, ctx.rng.child('teacher', s)));
     const model = { kind: 'mlp' as const, depth: p.hiddenLayers, activation: 'relu' as const, inputDim: p.inputDim, outputDim: 1, bias: true };
     const scalars: Record<string, number> = {};
     const series: Series[] = [];
@@ -139,33 +141,36 @@ export const mupLrTransfer = defineStudy(Params, {
     for (const scheme of SCHEMES) {
       const optima: number[] = [];
       const best: number[] = [];
+      const bestLogLoss: number[][] = []; // per width, each seed's log loss at the width's best grid η
       ws.forEach((w) => {
         // logLoss[k][s]: log of the tail loss of seed s at grid point k (+∞ when diverged). The runs of one
         // width train together as batched models (src/nn/batchedMlp.ts): bit for bit the same numbers as
         // one run at a time, ≈1.7× faster. Runs of the same seed share one batch stream (common random numbers).
         const streams = Array.from({ length: p.seeds }, (_, s) => ctx.rng.child('stream', s));
-        const runs = ks.flatMap((k) => Array.from({ length: p.seeds }, (_, s) => ({ lr: 2 ** k, init: ctx.rng.child('init', w, s), stream: streams[s] })));
-        const results = trainOnlineSweep({
-          model,
-          width: w,
-          parameterization: scheme,
-          baseWidth: ws[0],
-          optimizer: 'adam',
-          runs,
-          steps: p.steps,
-          batch: p.batch,
-          task,
-          dtype: p.dtype,
-          signal: ctx.signal,
-          onRun: (j, r) => {
-            firstLoss = Math.max(firstLoss, r.initialLoss);
-            done++;
-            ctx.progress(done / total, `${LABEL[scheme]} n=${w} η=2^${ks[Math.floor(j / p.seeds)]} seed ${j % p.seeds}`);
-          },
-        });
+        // one sweep over η per seed (its own teacher); results[s][ki]
+        const results = streams.map((stream, s) =>
+          trainOnlineSweep({
+            model,
+            width: w,
+            parameterization: scheme,
+            baseWidth: ws[0],
+            optimizer: 'adam',
+            runs: ks.map((k) => ({ lr: 2 ** k, init: ctx.rng.child('init', w, s), stream })),
+            steps: p.steps,
+            batch: p.batch,
+            task: tasks[s],
+            dtype: p.dtype,
+            signal: ctx.signal,
+            onRun: (ki, r) => {
+              firstLoss = Math.max(firstLoss, r.initialLoss);
+              done++;
+              ctx.progress(done / total, `${LABEL[scheme]} n=${w} η=2^${ks[ki]} seed ${s}`);
+            },
+          }),
+        );
         const logLoss = ks.map((_, ki) =>
           Array.from({ length: p.seeds }, (_, s) => {
-            const r = results[ki * p.seeds + s];
+            const r = results[s][ki];
             return r.diverged ? Number.POSITIVE_INFINITY : Math.log(r.finalLoss);
           }),
         );
@@ -173,20 +178,25 @@ export const mupLrTransfer = defineStudy(Params, {
         const curve = meanLog.map(Math.exp);
         const o = curveOptimum(ks, curve);
         optima.push(o.log2Lr);
+        // each init's own optimum: their spread is the finite-sample error of the optimum (see compare)
+        const perInit = Array.from({ length: p.seeds }, (_, s) => curveOptimum(ks, logLoss.map((l) => Math.exp(l[s]))).log2Lr);
+        scalars[`${scheme} optimum init variance n=${w}`] = p.seeds > 1 && perInit.every(Number.isFinite) ? variance(perInit) : Number.NaN;
         const i = Math.max(o.index, 0); // −1 only if every η diverged: then every value below is +∞/NaN
         best.push(curve[i]);
-        // standard error of the mean log-loss at the best grid point, from the inits
-        const ls = logLoss[i];
-        const m = meanLog[i];
-        const sd = ls.length > 1 ? Math.sqrt(ls.reduce((a, l) => a + (l - m) ** 2, 0) / (ls.length - 1)) : 0;
+        bestLogLoss.push(logLoss[i]);
         scalars[`${scheme} optimum log2η n=${w}`] = o.log2Lr;
         scalars[`${scheme} optimal loss n=${w}`] = curve[i];
-        scalars[`${scheme} optimal loss se n=${w}`] = sd / Math.sqrt(ls.length);
         scalars[`${scheme} optimum at grid edge n=${w}`] = i === 0 || i === ks.length - 1 ? 1 : 0;
         scalars[`${scheme} diverged points n=${w}`] = curve.filter((c) => !Number.isFinite(c)).length;
         series.push({ name: `loss vs lr ${LABEL[scheme]}`, group: `n=${w}`, kind: 'measured', x: ks.map((k) => 2 ** k), y: curve });
         ctx.emit?.({ name: `optimum ${LABEL[scheme]}`, group: '', x: w, y: 2 ** o.log2Lr });
       });
+      // standard error of the change of the optimal log-loss from one width to the next, paired by seed (the
+      // same teacher and batch stream at both widths, so the teachers' different loss levels cancel)
+      for (let j = 0; j + 1 < ws.length; j++) {
+        const d = bestLogLoss[j + 1].map((l, s) => l - bestLogLoss[j][s]);
+        scalars[`${scheme} optimal loss rise se n=${ws[j]}→${ws[j + 1]}`] = d.length > 1 && d.every(Number.isFinite) ? Math.sqrt(variance(d) / d.length) : 0;
+      }
       scalars[`${scheme} drift`] = Math.max(...optima) - Math.min(...optima);
       scalars[`${scheme} slope`] = linearSlope(ws.map(Math.log2), optima);
       scalars[`${scheme} slope se`] = slopeStandardError(ws.map(Math.log2), optima);
@@ -200,6 +210,12 @@ export const mupLrTransfer = defineStudy(Params, {
       }
     }
     scalars['initial loss'] = firstLoss;
+    // the optimum's init noise, pooled over every (scheme, width) curve (each with seeds − 1 degrees of freedom)
+    const vars = Object.entries(scalars)
+      .filter(([k, v]) => k.includes('optimum init variance') && Number.isFinite(v))
+      .map(([, v]) => v);
+    scalars['optimum init variance, pooled'] = vars.length ? mean(vars) : Number.NaN;
+    scalars['optimum init variance dof'] = vars.length * (p.seeds - 1);
     return { scalars, series };
   },
 
@@ -208,7 +224,16 @@ export const mupLrTransfer = defineStudy(Params, {
     const s = meas.scalars;
     const q = pred.scalars;
     const oct = Math.log2(ws[ws.length - 1] / ws[0]);
-    const slopeTol = (scheme: 'sp' | 'mup') => Math.max(1 / oct, 2 * s[`${scheme} slope se`]);
+    // finite-sample error of the slope: the optimum of a curve averaged over `seeds` inits has variance
+    // σ²/seeds, σ² the inits' spread of the optimum pooled over every curve; a least-squares slope over log₂ n
+    // then has variance σ²/(seeds·Sxx)
+    const lx = ws.map(Math.log2);
+    const sxx = lx.reduce((a, v) => a + (v - mean(lx)) ** 2, 0);
+    const slopeSe = Math.sqrt(s['optimum init variance, pooled'] / p.seeds / sxx);
+    // two independent errors in quadrature: the estimator's resolution (about ±½ grid step at each end of
+    // `oct` octaves, 1/oct on the slope) and 2 standard errors of the slope from the inits
+    const slopeTolValue = Math.hypot(1 / oct, 2 * slopeSe);
+    const slopeTol = (_scheme: 'sp' | 'mup') => slopeTolValue;
     const range = `${ws[ws.length - 1] / ws[0]}× width range`;
     // largest increase of μP's optimal loss between consecutive widths beyond its 2-standard-error band
     let worst = Number.NEGATIVE_INFINITY;
@@ -217,7 +242,7 @@ export const mupLrTransfer = defineStudy(Params, {
       const a = ws[i];
       const b = ws[i + 1];
       const rise = Math.log(s[`mup optimal loss n=${b}`] / s[`mup optimal loss n=${a}`]);
-      const se = Math.max(0.01, Math.hypot(s[`mup optimal loss se n=${a}`], s[`mup optimal loss se n=${b}`]));
+      const se = Math.max(0.01, s[`mup optimal loss rise se n=${a}→${b}`]);
       const excess = rise - 2 * se;
       if (excess > worst) {
         worst = excess;
@@ -236,7 +261,7 @@ export const mupLrTransfer = defineStudy(Params, {
         name: 'μP η* slope (log₂ η* on log₂ n)',
         value: s['mup slope'],
         criterion: { op: 'abs', target: q['μP η* slope in width'] ?? Number.NaN, tol: slopeTol('mup') },
-        reason: `μP: η* width-independent (slope 0); ±${slopeTol('mup').toFixed(2)}: the larger of 1/log₂(n_max/n₀) (optima resolved to about ±½ grid step at the two ends of ${oct} octaves) and 2 standard errors of the slope from its residuals (${s['mup slope se'].toFixed(2)})`,
+        reason: `μP: η* width-independent (slope 0); ±${slopeTol('mup').toFixed(2)} = 1/log₂(n_max/n₀) (optima resolved to about ±½ grid step at the two ends of ${oct} octaves) and 2 standard errors of the slope from the inits' spread of the optimum (${slopeSe.toFixed(2)}; pooled over ${s['optimum init variance dof']} degrees of freedom), in quadrature`,
         prediction: 'μP η* slope in width',
       },
       {
@@ -250,7 +275,7 @@ export const mupLrTransfer = defineStudy(Params, {
         name: 'SP η* slope (log₂ η* on log₂ n)',
         value: s['sp slope'],
         criterion: { op: 'abs', target: q['SP η* slope in width'] ?? Number.NaN, tol: slopeTol('sp') },
-        reason: `η* ∝ 1/n under SP with Adam (TP-V Table 3); ±${slopeTol('sp').toFixed(2)}: the larger of 1/log₂(n_max/n₀) (optima resolved to about ±½ grid step at the two ends of ${oct} octaves) and 2 standard errors of the slope from its residuals (${s['sp slope se'].toFixed(2)})`,
+        reason: `η* ∝ 1/n under SP with Adam (TP-V Table 3); ±${slopeTol('sp').toFixed(2)} = 1/log₂(n_max/n₀) (optima resolved to about ±½ grid step at the two ends of ${oct} octaves) and 2 standard errors of the slope from the inits' spread of the optimum (${slopeSe.toFixed(2)}), in quadrature; the residual standard error of the fit is ${s['sp slope se'].toFixed(2)}`,
         prediction: 'SP η* slope in width',
       },
       {
@@ -258,11 +283,12 @@ export const mupLrTransfer = defineStudy(Params, {
         value: worst,
         criterion: { op: '<=', bound: q['μP wider-is-better violation'] ?? Number.NaN },
         prediction: 'μP wider-is-better violation',
-        reason: `catalog: μP optimal loss non-increasing in width (predicted violation 0); an increase counts when it exceeds 2 standard errors of the init noise (floored at 1%), worst pair ${worstAt}`,
+        reason: `catalog: μP optimal loss non-increasing in width (predicted violation 0); an increase counts when it exceeds 2 standard errors of the change, paired by seed (same teacher and batches at both widths; floored at 1%), worst pair ${worstAt}`,
         description: 'largest rise of log(optimal loss) between consecutive widths minus its 2-standard-error noise band',
       },
     ];
     const interior = ws.every((w) => s[`mup optimum at grid edge n=${w}`] === 0);
+    const spInterior = ws.every((w) => s[`sp optimum at grid edge n=${w}`] === 0);
     const learned = Math.max(...ws.map((w) => s[`mup optimal loss n=${w}`])) / s['initial loss'];
     const regime: RegimeCheck[] = [
       {
@@ -271,9 +297,9 @@ export const mupLrTransfer = defineStudy(Params, {
         detail: `μP best learning rate ${interior ? 'is interior at every width' : 'sits at an edge of the grid at some width (the argmin is censored)'}`,
       },
       {
-        name: 'SP base optimum inside the grid',
-        ok: s[`sp optimum at grid edge n=${ws[0]}`] === 0,
-        detail: `SP best learning rate at n=${ws[0]} is ${s[`sp optimum at grid edge n=${ws[0]}`] === 0 ? 'interior' : 'at a grid edge'} (the drift is measured from it)`,
+        name: 'SP optimum inside the grid',
+        ok: spInterior,
+        detail: `SP best learning rate ${spInterior ? 'is interior at every width' : 'sits at an edge of the grid at some width (the argmin is censored, and the slope with it)'}`,
       },
       {
         name: 'learned',

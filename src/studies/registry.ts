@@ -36,6 +36,7 @@ import { lmScalingLaws } from './lm-scaling-laws/index.ts';
 import { mupTransformerTransfer } from './mup-transformer-transfer/index.ts';
 import { adamEdgeOfStability } from './adam-edge-of-stability/index.ts';
 import { inductionHeads } from './induction-heads/index.ts';
+import { transformerRepresentationConvergence } from './transformer-representation-convergence/index.ts';
 import type { AnyStudy } from './types.ts';
 
 export const STUDIES: AnyStudy[] = [
@@ -76,6 +77,7 @@ export const STUDIES: AnyStudy[] = [
   mupTransformerTransfer,
   adamEdgeOfStability,
   inductionHeads,
+  transformerRepresentationConvergence,
 ].sort((a, b) => a.catalog - b.catalog) as AnyStudy[];
 
 export function findStudy(id: string): AnyStudy | undefined {

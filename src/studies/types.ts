@@ -166,6 +166,8 @@ export interface MeasureContext {
   progress(fraction: number, message?: string): void;
   /** Live curve points for surfaces that draw as the run proceeds (the lab). Optional to call. */
   emit?(point: { name: string; group: string; x: number; y: number }): void;
+  /** Text sampled from a language model at training step `step` (the lab's text panel; the CLI ignores it). */
+  sample?(text: string, step: number, label?: string): void;
   signal?: AbortSignal;
 }
 

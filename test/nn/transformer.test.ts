@@ -6,10 +6,11 @@
  */
 import { describe, expect, it } from 'vitest';
 import { empiricalNtkMatrix, flatten, hessianVectorProduct, perExampleGradients, unflatten, valueAndGrad } from '../../src/core/autodiff.ts';
+import { fusedLayerNorm } from '../../src/core/fused.ts';
 import * as op from '../../src/core/ops.ts';
 import { Rng } from '../../src/core/random.ts';
 import { normalCdf } from '../../src/core/special.ts';
-import { type Tensor, noGrad, tensor } from '../../src/core/tensor.ts';
+import { noGrad, type Tensor, tensor } from '../../src/core/tensor.ts';
 import { getParameterization, layerScaling } from '../../src/nn/parameterization.ts';
 import { type Transformer, type TransformerSpec, transformer } from '../../src/nn/transformer.ts';
 import { FD_REL, fdGrad, fdHvp, relErr } from '../core/finiteDifferences.ts';
@@ -103,7 +104,7 @@ describe('transformer: forward pass', () => {
       [8, 8],
     ]);
     const P = new Map(net.namedParams().map((p) => [p.name, p.tensor]));
-    const again = noGrad(() => op.matmul(op.layerNorm(hs[1], P.get('final.ln.gain'), P.get('final.ln.bias')), P.get('unembed') as Tensor));
+    const again = noGrad(() => op.matmul(fusedLayerNorm(hs[1], P.get('final.ln.gain') as Tensor, P.get('final.ln.bias') as Tensor), P.get('unembed') as Tensor));
     expect(Array.from(again.data)).toEqual(Array.from(logits.data));
   });
 

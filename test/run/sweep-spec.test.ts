@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { schemaText } from '../../src/cli/commands/schema.ts';
 import { PARAMETERIZATIONS } from '../../src/nn/parameterization.ts';
-import { SpecError, expandSweep, parseSpecObject, parseSpecText, sweepJsonSchema, sweepRunId } from '../../src/run/sweep/spec.ts';
+import { expandSweep, parseSpecObject, parseSpecText, SpecError, sweepJsonSchema, sweepRunId } from '../../src/run/sweep/spec.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const CLI = fileURLToPath(new URL('../fixtures/sweepCli.ts', import.meta.url));
@@ -49,8 +49,8 @@ describe('spec validation names the path, the value and what was expected', () =
 
   it('unknown fields, unknown tasks, missing fields', () => {
     const issues = issuesOf({ model: { widths: 8, widht: 3 }, data: { task: 'cifar', n: 10 }, optimizer: { name: 'sgd' }, steps: 10 });
-    expect(issues).toContain('model.widht: unknown field; expected one of kind, widths, depth, activation, bias, initScale, baseWidth, outputMultiplier');
-    expect(issues).toContain('data.task: got "cifar"; expected one of teacher, mixture, parity, powerlaw, digits');
+    expect(issues).toContain('model.widht: unknown field; expected one of kind, widths, depth, activation, bias, initScale, baseWidth, outputMultiplier, heads, context');
+    expect(issues).toContain('data.task: got "cifar"; expected one of teacher, mixture, parity, powerlaw, digits, text');
     expect(issues).toContain('optimizer.lr: missing; expected a positive number or a list of such values');
     // the known fields of a discriminated union depend on the task
     expect(issuesOf({ ...BASE, data: { task: 'mixture', d: 4, classes: 2, margin: 1, n: 64, alpha: 1 } })).toEqual([

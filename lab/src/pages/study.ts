@@ -4,17 +4,19 @@
  * verdict, provenance, and a shareable link that reproduces the run bit for bit.
  *
  * Three parts share one page-state object (./study/pageState.ts): the form (./study/form.ts), the run
- * controller (./study/controller.ts) and the results view (./study/resultsView.ts).
+ * controller (./study/controller.ts) and the results view (./study/resultsView.ts). A second tab, Map
+ * (./study/mapTab.ts), runs the study over a grid of its parameters (a validity map, issue 16).
  */
 import type { AnyStudy } from '../../../src/studies/types.ts';
 import { openProblemsOf, PILLAR_INFO } from '../content.ts';
 import { h } from '../dom.ts';
 import { renderFormula } from '../formula.ts';
 import type { App } from '../main.ts';
-import type { StudyState } from '../state.ts';
+import { type StudyState, studyHash } from '../state.ts';
 import { RunController } from './study/controller.ts';
 import { StudyForm } from './study/form.ts';
-import { createPageState } from './study/pageState.ts';
+import { MapTab } from './study/mapTab.ts';
+import { createPageState, mapHashPart, type StudyPageState } from './study/pageState.ts';
 import { ResultsView } from './study/resultsView.ts';
 
 export { cliCommand } from './study/cli.ts';
@@ -55,6 +57,25 @@ function studyHeader(study: AnyStudy): HTMLElement[] {
   return [header, claim];
 }
 
+/** Run | Map: two tabs over the same study; the shown one is in the URL (`tab=map`). */
+function tabBar(page: StudyPageState, runPanel: HTMLElement, mapPanel: HTMLElement, writeUrl: () => void): HTMLElement {
+  const tabs = (['run', 'map'] as const).map((t) => h('button', { type: 'button', role: 'tab', id: `tab-${t}`, 'aria-controls': t === 'run' ? 'run-panel' : 'map-panel', 'data-tab': t }, t === 'run' ? 'Run' : 'Map'));
+  const show = (t: 'run' | 'map') => {
+    page.tab = t;
+    runPanel.hidden = t !== 'run';
+    mapPanel.hidden = t !== 'map';
+    for (const b of tabs) b.setAttribute('aria-selected', String(b.getAttribute('data-tab') === t));
+  };
+  for (const b of tabs) {
+    b.addEventListener('click', () => {
+      show(b.getAttribute('data-tab') === 'map' ? 'map' : 'run');
+      writeUrl();
+    });
+  }
+  show(page.tab);
+  return h('div', { class: 'tabs', role: 'tablist', 'aria-label': 'Run one configuration or map a grid of them' }, ...tabs);
+}
+
 export function renderStudy(main: HTMLElement, app: App, study: AnyStudy, route: StudyState): () => void {
   const page = createPageState(app, study, route);
   main.append(...studyHeader(study));
@@ -62,7 +83,19 @@ export function renderStudy(main: HTMLElement, app: App, study: AnyStudy, route:
   const view = new ResultsView(page);
   form.onValid = (s) => view.markStale(s);
   const controller = new RunController(page, form, view);
-  main.append(h('div', { class: 'study-layout' }, form.el, view.el));
+  const runOverrides = () => {
+    const s = form.read();
+    return s.ok ? s.overrides : route.overrides;
+  };
+  // the page's URL: the run form's state when valid (else the one the page opened with), plus the map's
+  const writeUrl = () => {
+    const s = form.read();
+    const run = s.ok ? { seed: s.seed, profile: s.profile, overrides: s.overrides } : { seed: route.seed, profile: route.profile, overrides: route.overrides };
+    app.replaceHash(studyHash(study, { ...run, autorun: false, ...mapHashPart(page) }));
+  };
+  const map = new MapTab(page, runOverrides, writeUrl);
+  const runPanel = h('div', { class: 'study-layout', id: 'run-panel', role: 'tabpanel', 'aria-labelledby': 'tab-run' }, form.el, view.el);
+  main.append(tabBar(page, runPanel, map.el, writeUrl), runPanel, map.el);
 
   controller.showIdle();
   form.refresh();
@@ -74,6 +107,7 @@ export function renderStudy(main: HTMLElement, app: App, study: AnyStudy, route:
   return () => {
     page.disposed = true;
     controller.dispose();
+    map.dispose();
     view.destroyFigures();
   };
 }

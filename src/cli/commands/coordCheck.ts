@@ -5,7 +5,8 @@
  * activation change h_T − h₀ and of the activation h_T at every width, with their log-log slopes in
  * width (μP: all ≈ 0; SP with Adam: ≈ +1 for layers whose fan-in is the width).
  *
- * The model is `kind[:depth[x]][:activation]` (e.g. `mlp:3x`, `resmlp:8:tanh`) or a JSON object
+ * The model is `kind[:depth[x]][:activation]` (e.g. `mlp:3x`, `resmlp:8:tanh`), `transformer:width=32,depth=2,heads=4`
+ * (width: the μP base width; also context=, vocab=; per-role rows embed, bℓ.q/k/v/o/mlp, out), or a JSON object
  * `{"kind","depth","activation","inputDim","outputDim","bias"}`; `--depth`, `--activation`, `--input`,
  * `--output` override it. Bad input → `error: <field>: <value>, expected …`, exit code 2 (CliError).
  */
@@ -70,6 +71,8 @@ function parseLr(raw: string): number {
 }
 
 function modelText(m: ModelSpec): string {
+  const t = m.transformer;
+  if (m.kind === 'transformer' && t) return `transformer ${m.depth} block${m.depth === 1 ? '' : 's'}, ${t.heads} heads, context ${t.context}, vocab ${t.vocab}`;
   return `${m.kind} ${m.depth}×${m.activation}, ${m.inputDim} → ${m.outputDim}${m.bias ? '' : ', no bias'}`;
 }
 
@@ -141,7 +144,7 @@ export function registerCoordCheck(program: Command, io: CoordCheckIo = {}): voi
   program
     .command('coord-check')
     .description('μP coordinate check: RMS of each layer’s activation and of its change after a few steps, over widths, with log-log slopes')
-    .argument('[model]', 'model spec: kind[:depth[x]][:activation] (e.g. mlp:3x, resmlp:8:tanh) or a JSON object', 'mlp:3')
+    .argument('[model]', 'model spec: kind[:depth[x]][:activation] (e.g. mlp:3x, resmlp:8:tanh), transformer:width=32,depth=2,heads=4, or a JSON object', 'mlp:3')
     .option('--param <name>', `parameterization: ${Object.keys(PARAMETERIZATIONS).join(', ')}`, 'mup')
     .option('--widths <list>', 'comma-separated widths', '64,128,256,512')
     .option('--steps <n>', 'optimizer steps', '10')

@@ -14,7 +14,7 @@ import { readFileSync } from 'node:fs';
 import { extname, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { codeVersion } from '../../run/codeVersion.ts';
-import { StoreLockedError, openStore } from '../../run/store.ts';
+import { openStore, StoreLockedError } from '../../run/store.ts';
 import type { SweepEvent, SweepSummary } from '../../run/sweep/coordinator.ts';
 import { expandSweep, parseSpecText } from '../../run/sweep/spec.ts';
 import { CliError, intFlag } from '../errors.ts';
@@ -191,7 +191,7 @@ interface WorkerFlags {
 export function registerWorker(program: Command): void {
   program
     .command('worker')
-    .description('process sweep runs queued on Redis by `lmech sweep --backend …` (runs until Ctrl-C / SIGTERM)')
+    .description('process runs queued on Redis by `lmech sweep --backend …` or `lmech map --backend …` (runs until Ctrl-C / SIGTERM)')
     .requiredOption('--backend <url>', 'the Redis server: redis://HOST:PORT')
     .option('--concurrency <n>', 'runs at the same time, one worker thread each (default 1)')
     .option('--queue <name>', 'BullMQ queue name (default: lmech-sweep-<code version>, the coordinator’s default)')

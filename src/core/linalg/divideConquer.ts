@@ -47,13 +47,19 @@ export function tridiagonalEigDC(d0: Float64Array, e0: Float64Array): Tridiagona
   }
   // Split into unreduced blocks where |e_i| ≤ ε·sqrt(|d_i d_{i+1}|) (dstedc's test; a perturbation of at most ε‖T‖).
   const values = new Float64Array(n);
+  const ws = new MergeScratch();
   let lo = 0;
   for (let i = 0; i < n; i++) {
     const end = i === n - 1 || Math.abs(e[i]) <= EPS * Math.sqrt(Math.abs(d[i])) * Math.sqrt(Math.abs(d[i + 1]));
     if (!end) continue;
     const hi = i + 1;
     const m = hi - lo;
-    const r = solve(d, e, lo, hi);
+    const r = solve(d, e, lo, hi, ws);
+    if (m === n) {
+      // one unreduced block: its result is the answer (no second n² array)
+      for (let a = 0; a < n; a++) r.values[a] *= scale;
+      return r;
+    }
     for (let a = 0; a < m; a++) {
       values[lo + a] = r.values[a] * scale;
       vt.set(r.vt.subarray(a * m, a * m + m), (lo + a) * n + lo);
@@ -74,7 +80,23 @@ export function tridiagonalEigDC(d0: Float64Array, e0: Float64Array): Tridiagona
   return { values: v2, vt: t2 };
 }
 
-function solve(d: Float64Array, e: Float64Array, lo: number, hi: number): TridiagonalEigen {
+/**
+ * Temporaries of `merge` (Q̂ᵀ, the new eigenvector rows, the two GEMM operands, the secular eigenvectors), reused from one merge to
+ * the next of one `tridiagonalEigDC` call: merges run one at a time (children finish first), and a fresh
+ * n² array costs a page fault per 4 KiB page on first touch, which at n = 2000 rivals the merge's GEMM.
+ */
+class MergeScratch {
+  private bufs: Float64Array[] = Array.from({ length: 6 }, () => new Float64Array(0));
+  /** Slot `i` as an array of exactly `len` elements, zero-filled. */
+  zeroed(i: number, len: number): Float64Array {
+    if (this.bufs[i].length < len) this.bufs[i] = new Float64Array(len);
+    const v = this.bufs[i].subarray(0, len);
+    v.fill(0);
+    return v;
+  }
+}
+
+function solve(d: Float64Array, e: Float64Array, lo: number, hi: number, ws: MergeScratch): TridiagonalEigen {
   const m = hi - lo;
   if (m <= LEAF) return leaf(d, e, lo, hi);
   const n1 = m >> 1;
@@ -85,9 +107,9 @@ function solve(d: Float64Array, e: Float64Array, lo: number, hi: number): Tridia
   const sigma = beta >= 0 ? 1 : -1;
   d[mid - 1] -= rho;
   d[mid] -= rho;
-  const left = solve(d, e, lo, mid);
-  const right = solve(d, e, mid, hi);
-  return merge(left, right, n1, m - n1, rho, sigma);
+  const left = solve(d, e, lo, mid, ws);
+  const right = solve(d, e, mid, hi, ws);
+  return merge(left, right, n1, m - n1, rho, sigma, ws);
 }
 
 function leaf(d: Float64Array, e: Float64Array, lo: number, hi: number): TridiagonalEigen {
@@ -114,7 +136,7 @@ const DENSE = 2;
 const BOTTOM = 3;
 
 /** The merged problem before deflation: poles D, unit z, rows of Q̂ᵀ (full length), column types, ascending order of D. */
-function mergeSetup(left: TridiagonalEigen, right: TridiagonalEigen, n1: number, n2: number, sigma: number) {
+function mergeSetup(left: TridiagonalEigen, right: TridiagonalEigen, n1: number, n2: number, sigma: number, ws: MergeScratch) {
   const m = n1 + n2;
   const D = new Float64Array(m);
   D.set(left.values);
@@ -125,7 +147,7 @@ function mergeSetup(left: TridiagonalEigen, right: TridiagonalEigen, n1: number,
   for (let c = 0; c < n1; c++) z[c] = left.vt[c * n1 + n1 - 1] * s2;
   for (let c = 0; c < n2; c++) z[n1 + c] = sigma * right.vt[c * n2] * s2;
   // rows of Q̂ᵀ (columns of Q̂) as full-length vectors
-  const qh = new Float64Array(m * m);
+  const qh = ws.zeroed(0, m * m);
   for (let c = 0; c < n1; c++) qh.set(left.vt.subarray(c * n1, c * n1 + n1), c * m);
   for (let c = 0; c < n2; c++) qh.set(right.vt.subarray(c * n2, c * n2 + n2), (n1 + c) * m + n1);
   const type = new Int8Array(m);
@@ -204,12 +226,15 @@ function deflate(D: Float64Array, z: Float64Array, qh: Float64Array, type: Int8A
   return { nd, defl };
 }
 
-/** Eigenpairs of the non-deflated part: secular roots λ and the new eigenvector rows (k × m). */
-function secularPairs(D: Float64Array, z: Float64Array, qh: Float64Array, type: Int8Array, nd: readonly number[], r: number, n1: number, n2: number) {
+/**
+ * Eigenpairs of the non-deflated part: secular roots λ and the new eigenvector rows, as their top (k × n₁,
+ * columns 0..n₁) and bottom (k × n₂, columns n₁..m) halves.
+ */
+function secularPairs(D: Float64Array, z: Float64Array, qh: Float64Array, type: Int8Array, nd: readonly number[], r: number, n1: number, n2: number, ws: MergeScratch) {
   const m = D.length;
   const k = nd.length;
   const lambda = new Float64Array(k);
-  const rowsNew = new Float64Array(k * m);
+  const halves = [ws.zeroed(1, k * n1), ws.zeroed(5, k * n2)];
   if (k > 0) {
     const dl = new Float64Array(k);
     const zl = new Float64Array(k);
@@ -232,7 +257,7 @@ function secularPairs(D: Float64Array, z: Float64Array, qh: Float64Array, type: 
       zh[j] = (zl[j] >= 0 ? 1 : -1) * Math.sqrt(Math.max(p, 0));
     }
     // eigenvectors of D + ρ ẑ ẑᵀ: u_i ∝ ẑ_j / (d_j − λ_i), with d_j − λ_i = (d_j − d_org(i)) − τ_i
-    const ut = new Float64Array(k * k);
+    const ut = ws.zeroed(4, k * k);
     for (let i = 0; i < k; i++) {
       const o = dl[org[i]];
       const ti = tau[i];
@@ -257,28 +282,29 @@ function secularPairs(D: Float64Array, z: Float64Array, qh: Float64Array, type: 
       const cols = part === 0 ? n1 : n2;
       const c0 = part === 0 ? 0 : n1;
       const ns = sel.length;
-      if (ns === 0) continue; // that block of the new rows stays zero
-      // a = Uᵀ restricted to the selected columns, stored transposed (ns × k) for a copy-only pack
-      const a = new Float64Array(ns * k);
+      if (ns === 0) continue; // that half of the new rows stays zero
+      // a = Uᵀ restricted to the selected columns, stored transposed (ns × k) for a copy-only pack; the
+      // product lands in a contiguous half, so gemmView's result copy is a plain block copy
+      const a = ws.zeroed(2, ns * k);
       for (let i = 0; i < k; i++) {
         const ri = i * k;
         for (let t = 0; t < ns; t++) a[t * k + i] = ut[ri + sel[t]];
       }
-      const b = new Float64Array(ns * cols);
+      const b = ws.zeroed(3, ns * cols);
       for (let t = 0; t < ns; t++) b.set(qh.subarray(nd[sel[t]] * m + c0, nd[sel[t]] * m + c0 + cols), t * cols);
-      gemmView(k, cols, ns, 1, { data: a, off: 0, rs: 1, cs: k }, { data: b, off: 0, rs: cols, cs: 1 }, { data: rowsNew, off: c0, rs: m }, false);
+      gemmView(k, cols, ns, 1, { data: a, off: 0, rs: 1, cs: k }, { data: b, off: 0, rs: cols, cs: 1 }, { data: halves[part], off: 0, rs: cols }, false);
     }
   }
-  return { lambda, rowsNew };
+  return { lambda, top: halves[0], bottom: halves[1] };
 }
 
-function merge(left: TridiagonalEigen, right: TridiagonalEigen, n1: number, n2: number, rho: number, sigma: number): TridiagonalEigen {
+function merge(left: TridiagonalEigen, right: TridiagonalEigen, n1: number, n2: number, rho: number, sigma: number, ws: MergeScratch): TridiagonalEigen {
   const m = n1 + n2;
-  const { D, z, qh, type, perm } = mergeSetup(left, right, n1, n2, sigma);
+  const { D, z, qh, type, perm } = mergeSetup(left, right, n1, n2, sigma, ws);
   const r = 2 * rho; // z has unit norm (see mergeSetup), so ρ doubles
   const { nd, defl } = deflate(D, z, qh, type, perm, r);
   const k = nd.length;
-  const { lambda, rowsNew } = secularPairs(D, z, qh, type, nd, r, n1, n2);
+  const { lambda, top, bottom } = secularPairs(D, z, qh, type, nd, r, n1, n2, ws);
   // merge the secular eigenpairs (ascending) with the deflated ones (sorted here)
   defl.sort((x, y) => D[x] - D[y]);
   const values = new Float64Array(m);
@@ -288,7 +314,8 @@ function merge(left: TridiagonalEigen, right: TridiagonalEigen, n1: number, n2: 
   for (let t = 0; t < m; t++) {
     if (b >= defl.length || (a < k && lambda[a] <= D[defl[b]])) {
       values[t] = lambda[a];
-      vt.set(rowsNew.subarray(a * m, a * m + m), t * m);
+      vt.set(top.subarray(a * n1, a * n1 + n1), t * m);
+      vt.set(bottom.subarray(a * n2, a * n2 + n2), t * m + n1);
       a++;
     } else {
       values[t] = D[defl[b]];

@@ -7,7 +7,7 @@
 import type { Mat } from '../mat.ts';
 import { assertSquare } from './dense.ts';
 import { tridiagonalEigDC } from './divideConquer.ts';
-import { applyReflectorsLeft, transposeInto, tridiagonalize, tridiagonalQL } from './tridiagonal.ts';
+import { applyReflectorsLeft, transposeSquareInPlace, tridiagonalize, tridiagonalQL } from './tridiagonal.ts';
 
 export interface EighResult {
   /** Eigenvalues, ascending. */
@@ -31,15 +31,14 @@ export function eigh(a: Mat): EighResult {
   const n = assertSquare('eigh', 'a', a);
   checkFinite('eigh', a);
   if (n === 0) return { values: new Float64Array(0), vectors: { rows: 0, cols: 0, data: new Float64Array(0) } };
-  const w = Float64Array.from(a.data);
+  const w = a.data.slice();
   const beta = new Float64Array(n);
   const { d, e } = tridiagonalize(w, n, beta);
   const { values, vt } = tridiagonalEigDC(d, e);
-  // Z (eigenvectors of T as columns), then X = Q Z
-  const vec = new Float64Array(n * n);
-  transposeInto(vt, n, n, vec);
-  applyReflectorsLeft(w, n, beta, vec, n);
-  return { values, vectors: { rows: n, cols: n, data: vec } };
+  // Z (eigenvectors of T as columns, transposed in place: a fresh n² array costs page faults), then X = Q Z
+  transposeSquareInPlace(vt, n);
+  applyReflectorsLeft(w, n, beta, vt, n);
+  return { values, vectors: { rows: n, cols: n, data: vt } };
 }
 
 /** Eigenvalues only, ascending (no eigenvector accumulation: O(n²) after the O(n³) reduction). */
@@ -47,7 +46,7 @@ export function eigvalsh(a: Mat): Float64Array {
   const n = assertSquare('eigvalsh', 'a', a);
   checkFinite('eigvalsh', a);
   if (n === 0) return new Float64Array(0);
-  const w = Float64Array.from(a.data);
+  const w = a.data.slice();
   const { d, e } = tridiagonalize(w, n, new Float64Array(n));
   tridiagonalQL(d, e, null, 0);
   return d.sort();

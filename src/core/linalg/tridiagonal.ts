@@ -9,7 +9,6 @@
  */
 
 import { kernels } from '../kernels.ts';
-import { gemmView } from './dense.ts';
 
 const EPS = 2.220446049250313e-16;
 
@@ -104,13 +103,210 @@ export function symvLower(a: Float64Array, n: number, s: number, v: Float64Array
 const PANEL = 32;
 
 /**
+ * x[xo + i] −= Σ_{t<j} (cv[t]·V[t][i] + cw[t]·W[t][i]) for i in [lo, n), with V, W the panel rows
+ * (vt, wt: row t at t·n). One pass over x per four panel rows, so x is read and written j/4 times
+ * rather than j times (the Level-2 remainder of dlatrd's dgemv calls, in plain TypeScript).
+ */
+function subtractPanel(x: Float64Array, xo: number, lo: number, n: number, vt: Float64Array, wt: Float64Array, j: number, cv: Float64Array, cw: Float64Array): void {
+  let t = 0;
+  for (; t + 3 < j; t += 4) {
+    const r0 = t * n;
+    const r1 = r0 + n;
+    const r2 = r1 + n;
+    const r3 = r2 + n;
+    const a0 = cv[t];
+    const a1 = cv[t + 1];
+    const a2 = cv[t + 2];
+    const a3 = cv[t + 3];
+    const b0 = cw[t];
+    const b1 = cw[t + 1];
+    const b2 = cw[t + 2];
+    const b3 = cw[t + 3];
+    for (let i = lo; i < n; i++) {
+      // the four subtractions in the order of the one-row loop below (same rounding, bit for bit)
+      let xi = x[xo + i];
+      xi -= a0 * vt[r0 + i] + b0 * wt[r0 + i];
+      xi -= a1 * vt[r1 + i] + b1 * wt[r1 + i];
+      xi -= a2 * vt[r2 + i] + b2 * wt[r2 + i];
+      xi -= a3 * vt[r3 + i] + b3 * wt[r3 + i];
+      x[xo + i] = xi;
+    }
+  }
+  for (; t < j; t++) {
+    const rt = t * n;
+    const a = cv[t];
+    const b = cw[t];
+    for (let i = lo; i < n; i++) x[xo + i] -= a * vt[rt + i] + b * wt[rt + i];
+  }
+}
+
+/** sa[t] = Σ_{i≥lo} W[t][i]·v[vo + i] and sb[t] = Σ_{i≥lo} V[t][i]·v[vo + i] for t < j (four rows per pass over v). */
+function panelDots(v: Float64Array, vo: number, lo: number, n: number, vt: Float64Array, wt: Float64Array, j: number, sa: Float64Array, sb: Float64Array): void {
+  let t = 0;
+  for (; t + 1 < j; t += 2) {
+    const r0 = t * n;
+    const r1 = r0 + n;
+    let a0 = 0;
+    let a1 = 0;
+    let b0 = 0;
+    let b1 = 0;
+    for (let i = lo; i < n; i++) {
+      const vi = v[vo + i];
+      a0 += wt[r0 + i] * vi;
+      b0 += vt[r0 + i] * vi;
+      a1 += wt[r1 + i] * vi;
+      b1 += vt[r1 + i] * vi;
+    }
+    sa[t] = a0;
+    sb[t] = b0;
+    sa[t + 1] = a1;
+    sb[t + 1] = b1;
+  }
+  for (; t < j; t++) {
+    const rt = t * n;
+    let a = 0;
+    let b = 0;
+    for (let i = lo; i < n; i++) {
+      a += wt[rt + i] * v[vo + i];
+      b += vt[rt + i] * v[vo + i];
+    }
+    sa[t] = a;
+    sb[t] = b;
+  }
+}
+
+/** Per-panel work arrays of `tridiagonalize` (allocated once per call). */
+interface PanelWork {
+  /** Rows: Householder vectors of the panel (zero outside their support). */
+  vt: Float64Array;
+  /** Rows: w_j = β y_j − (β/2)(β y_jᵀv_j) v_j. */
+  wt: Float64Array;
+  /** Rows: the panel's columns of the lower triangle as they were at the panel's start (pc[t·n + i] = A[i][k + t]). */
+  pc: Float64Array;
+  /** Per-row coefficients handed to subtractPanel / panelDots. */
+  ca: Float64Array;
+  cb: Float64Array;
+  /** Trailing-update operands X = −[V W], Y = [W V] (m × 2nb) and one packed row block of the trailing matrix. */
+  xs: Float64Array;
+  ys: Float64Array;
+  cbuf: Float64Array;
+}
+
+/**
+ * Step j of the panel starting at column k (dlatrd): brings column c = k + j up to date, computes its
+ * Householder reflector (stored in row c's upper part, β in beta[c], α in e[c]) and w_j. Returns d[c].
+ */
+function panelStep(w: Float64Array, n: number, k: number, j: number, p: PanelWork, beta: Float64Array, e: Float64Array): number {
+  const { vt, wt, ca, cb } = p;
+  const c = k + j;
+  const rc = c * n;
+  // 1. column c below the diagonal, x = A[c+1.., c] − Σ_t (V[.., t] W[c, t] + W[.., t] V[c, t]), gathered
+  //    from the lower triangle (copied to p.pc at the panel's start) into row c's (unused) upper part,
+  //    where v_c will live.
+  let dc = w[rc + c];
+  const pj = j * n;
+  for (let i = c + 1; i < n; i++) w[rc + i] = p.pc[pj + i];
+  for (let t = 0; t < j; t++) {
+    ca[t] = wt[t * n + c];
+    cb[t] = vt[t * n + c];
+    dc -= 2 * ca[t] * cb[t];
+  }
+  subtractPanel(w, rc, c + 1, n, vt, wt, j, ca, cb);
+  // 2. Householder vector for x (GVL Alg. 5.1.1, unnormalized): v = x − α e₁, α = −sign(x₁)‖x‖,
+  //    H x = α e₁, β = 2/(vᵀv) = 1/(‖x‖(‖x‖ + |x₁|)); x is scaled by 1/max|x| first, which
+  //    leaves H unchanged and avoids over/underflow.
+  let xmax = 0;
+  for (let i = c + 1; i < n; i++) {
+    const t = Math.abs(w[rc + i]);
+    if (t > xmax) xmax = t;
+  }
+  const rj = j * n;
+  if (xmax === 0) {
+    e[c] = 0;
+    beta[c] = 0;
+    return dc; // v = 0: H = I; vt/wt rows stay zero
+  }
+  const inv = 1 / xmax;
+  let ss = 0;
+  for (let i = c + 1; i < n; i++) {
+    const t = w[rc + i] * inv;
+    w[rc + i] = t;
+    ss += t * t;
+  }
+  const x1 = w[rc + c + 1];
+  const r = Math.sqrt(ss);
+  const alpha = x1 >= 0 ? -r : r;
+  w[rc + c + 1] = x1 - alpha;
+  const b = 1 / (r * (r + Math.abs(x1)));
+  beta[c] = b;
+  e[c] = alpha * xmax;
+  for (let i = c + 1; i < n; i++) vt[rj + i] = w[rc + i];
+  // 3. y = (A − V Wᵀ − W Vᵀ)[c+1.., c+1..] v with A the stale trailing matrix (lower triangle only):
+  //    y −= V (Wᵀv) + W (Vᵀv)
+  const y = wt.subarray(rj, rj + n);
+  symvLower(w, n, c + 1, vt.subarray(rj, rj + n), y);
+  panelDots(vt, rj, c + 1, n, vt, wt, j, ca, cb);
+  subtractPanel(wt, rj, c + 1, n, vt, wt, j, ca, cb);
+  // 4. w = β y − (β/2)(β yᵀv) v  (GVL Alg. 8.3.1: p = βAv, w = p − (βpᵀv/2) v)
+  let pv = 0;
+  for (let i = c + 1; i < n; i++) {
+    y[i] *= b;
+    pv += y[i] * vt[rj + i];
+  }
+  const K = 0.5 * b * pv;
+  for (let i = c + 1; i < n; i++) y[i] -= K * vt[rj + i];
+  return dc;
+}
+
+/** Rows per GEMM of the trailing update: each call covers the lower block triangle up to its own last row. */
+const TRAIL_ROWS = 256;
+
+/**
+ * Trailing update A[r0:, r0:] −= V Wᵀ + W Vᵀ (the rank-2·jb update of dsytrd) on the lower block
+ * triangle, as GEMMs on the active kernel: C ← C + X Yᵀ with X = −[V W], Y = [W V] packed m × 2jb,
+ * one row block of C copied out and back (the kernel takes contiguous operands only). The strict upper
+ * part of rows ≥ r0 receives values that are never read (row c is overwritten with v_c in panelStep).
+ */
+function trailingUpdate(w: Float64Array, n: number, r0: number, jb: number, p: PanelWork): void {
+  const m = n - r0;
+  if (m <= 0) return;
+  const kk = 2 * jb;
+  const { vt, wt, xs, ys, cbuf } = p;
+  for (let i = 0; i < m; i++) {
+    const o = i * kk;
+    for (let t = 0; t < jb; t++) {
+      const vi = vt[t * n + r0 + i];
+      const wi = wt[t * n + r0 + i];
+      xs[o + t] = -vi;
+      xs[o + jb + t] = -wi;
+      ys[o + t] = wi;
+      ys[o + jb + t] = vi;
+    }
+  }
+  const K = kernels();
+  for (let i0 = 0; i0 < m; i0 += TRAIL_ROWS) {
+    const h = Math.min(TRAIL_ROWS, m - i0);
+    const width = i0 + h;
+    for (let q = 0; q < h; q++) {
+      const src = (r0 + i0 + q) * n + r0;
+      cbuf.set(w.subarray(src, src + width), q * width);
+    }
+    const cv = cbuf.subarray(0, h * width);
+    K.gemm(false, true, h, width, kk, xs.subarray(i0 * kk, (i0 + h) * kk), ys.subarray(0, width * kk), cv, true);
+    for (let q = 0; q < h; q++) w.set(cv.subarray(q * width, (q + 1) * width), (r0 + i0 + q) * n + r0);
+  }
+}
+
+/**
  * Householder tridiagonalization Qᵀ A Q = T of the symmetric n×n matrix stored row-major in `w`
- * (GVL Alg. 8.3.1), blocked as in LAPACK dsytrd/dlatrd (GVL §8.3.? / Dongarra, Sorensen & Hammarling
- * 1989): within a panel of `PANEL` columns the trailing matrix is kept as A − V Wᵀ − W Vᵀ (never formed)
- * and each Householder step needs one matrix–vector product; after the panel the rank-2·PANEL update
- * is applied with GEMM to the lower triangle. Only the lower triangle of `w` is read and updated; `w` is
- * overwritten: row k holds the Householder vector v_k in columns k+1..n−1 and beta[k] its coefficient,
- * so that Q = H_0 H_1 ⋯ H_{n−3} with H_k = I − β_k v_k v_kᵀ (β = 0 means H_k = I).
+ * (GVL Alg. 8.3.1), blocked as in LAPACK dsytrd/dlatrd (Dongarra, Sorensen & Hammarling 1989, "Block
+ * reduction of matrices to condensed forms for eigenvalue computations", J. Comput. Appl. Math. 27):
+ * within a panel of `PANEL` columns the trailing matrix is kept as A − V Wᵀ − W Vᵀ (never formed) and
+ * each Householder step needs one symmetric matrix–vector product (the Level-2 half, `symvLower`);
+ * after the panel the rank-2·PANEL update is applied with GEMM to the lower triangle. Only the lower
+ * triangle of `w` is read and updated; `w` is overwritten: row k holds the Householder vector v_k in
+ * columns k+1..n−1 and beta[k] its coefficient, so that Q = H_0 H_1 ⋯ H_{n−3} with H_k = I − β_k v_k v_kᵀ
+ * (β = 0 means H_k = I).
  */
 export function tridiagonalize(w: Float64Array, n: number, beta: Float64Array): Tridiagonal {
   const d = new Float64Array(n);
@@ -118,105 +314,29 @@ export function tridiagonalize(w: Float64Array, n: number, beta: Float64Array): 
   beta.fill(0);
   if (n === 0) return { d, e };
   const nb = PANEL;
-  const vt = new Float64Array(nb * n); // rows: Householder vectors of the panel (zero above their support)
-  const wt = new Float64Array(nb * n); // rows: w_j = β y_j − (β/2)(β y_jᵀv_j) v_j
-  const ab = new Float64Array(nb); // Wᵀ v
-  const bb = new Float64Array(nb); // Vᵀ v
+  const p: PanelWork = {
+    vt: new Float64Array(nb * n),
+    wt: new Float64Array(nb * n),
+    pc: new Float64Array(nb * n),
+    ca: new Float64Array(nb),
+    cb: new Float64Array(nb),
+    xs: new Float64Array(2 * nb * n),
+    ys: new Float64Array(2 * nb * n),
+    cbuf: new Float64Array(Math.min(TRAIL_ROWS, n) * n),
+  };
   for (let k = 0; k < n - 2; k += nb) {
     const jb = Math.min(nb, n - 2 - k);
-    vt.fill(0);
-    wt.fill(0);
-    for (let j = 0; j < jb; j++) {
-      const c = k + j;
-      const rc = c * n;
-      // 1. current column c below the diagonal, x = A[c+1.., c] − Σ_t (V[.., t] W[c, t] + W[.., t] V[c, t]),
-      //    gathered from the lower triangle into row c's (unused) upper part, where v_c will live.
-      let dc = w[rc + c];
-      for (let i = c + 1; i < n; i++) w[rc + i] = w[i * n + c];
-      for (let t = 0; t < j; t++) {
-        const rt = t * n;
-        const wc = wt[rt + c];
-        const vc = vt[rt + c];
-        dc -= 2 * wc * vc;
-        for (let i = c + 1; i < n; i++) w[rc + i] -= wc * vt[rt + i] + vc * wt[rt + i];
-      }
-      d[c] = dc;
-      // 2. Householder vector for x (GVL Alg. 5.1.1, unnormalized): v = x − α e₁, α = −sign(x₁)‖x‖,
-      //    H x = α e₁, β = 2/(vᵀv) = 1/(‖x‖(‖x‖ + |x₁|)); x is scaled by 1/max|x| first, which
-      //    leaves H unchanged and avoids over/underflow.
-      let xmax = 0;
-      for (let i = c + 1; i < n; i++) {
-        const t = Math.abs(w[rc + i]);
-        if (t > xmax) xmax = t;
-      }
-      const rj = j * n;
-      if (xmax === 0) {
-        e[c] = 0;
-        beta[c] = 0;
-        continue; // v = 0: H = I; vt/wt rows stay zero
-      }
-      const inv = 1 / xmax;
-      let ss = 0;
-      for (let i = c + 1; i < n; i++) {
-        const t = w[rc + i] * inv;
-        w[rc + i] = t;
-        ss += t * t;
-      }
-      const x1 = w[rc + c + 1];
-      const r = Math.sqrt(ss);
-      const alpha = x1 >= 0 ? -r : r;
-      w[rc + c + 1] = x1 - alpha;
-      const b = 1 / (r * (r + Math.abs(x1)));
-      beta[c] = b;
-      e[c] = alpha * xmax;
-      for (let i = c + 1; i < n; i++) vt[rj + i] = w[rc + i];
-      // 3. y = (A − V Wᵀ − W Vᵀ)[c+1.., c+1..] v with A the stale trailing matrix (lower triangle only)
-      const y = wt.subarray(rj, rj + n);
-      symvLower(w, n, c + 1, vt.subarray(rj, rj + n), y);
-      for (let t = 0; t < j; t++) {
-        const rt = t * n;
-        let sa = 0;
-        let sb = 0;
-        for (let i = c + 1; i < n; i++) {
-          sa += wt[rt + i] * vt[rj + i];
-          sb += vt[rt + i] * vt[rj + i];
-        }
-        ab[t] = sa;
-        bb[t] = sb;
-      }
-      for (let t = 0; t < j; t++) {
-        const rt = t * n;
-        const sa = ab[t];
-        const sb = bb[t];
-        for (let i = c + 1; i < n; i++) y[i] -= sa * vt[rt + i] + sb * wt[rt + i];
-      }
-      // 4. w = β y − (β/2)(β yᵀv) v  (GVL Alg. 8.3.1: p = βAv, w = p − (βpᵀv/2) v)
-      let pv = 0;
-      for (let i = c + 1; i < n; i++) {
-        y[i] *= b;
-        pv += y[i] * vt[rj + i];
-      }
-      const K = 0.5 * b * pv;
-      for (let i = c + 1; i < n; i++) y[i] -= K * vt[rj + i];
+    p.vt.fill(0);
+    p.wt.fill(0);
+    // the panel's columns, read row by row (jb contiguous entries each) rather than one strided column
+    // per step; panel steps write only rows < k + jb above their diagonal, so these stay current
+    for (let i = k + 1; i < n; i++) {
+      const ri = i * n + k;
+      const tEnd = Math.min(jb, i - k);
+      for (let t = 0; t < tEnd; t++) p.pc[t * n + i] = w[ri + t];
     }
-    // trailing update A[r0:, r0:] −= V Wᵀ + W Vᵀ on the lower block triangle (GEMM; the strict upper
-    // part of rows ≥ r0 receives garbage that is never read: row c is overwritten with v_c in step 1)
-    const r0 = k + jb;
-    const m = n - r0;
-    if (m > 0) {
-      const x = new Float64Array(2 * jb * n); // [Vᵀ; Wᵀ]
-      const yv = new Float64Array(2 * jb * n); // [Wᵀ; Vᵀ]
-      x.set(vt.subarray(0, jb * n), 0);
-      x.set(wt.subarray(0, jb * n), jb * n);
-      yv.set(wt.subarray(0, jb * n), 0);
-      yv.set(vt.subarray(0, jb * n), jb * n);
-      const RB = 256;
-      for (let i0 = r0; i0 < n; i0 += RB) {
-        const h = Math.min(RB, n - i0);
-        const width = i0 + h - r0;
-        gemmView(h, width, 2 * jb, -1, { data: x, off: i0, rs: 1, cs: n }, { data: yv, off: r0, rs: n, cs: 1 }, { data: w, off: i0 * n + r0, rs: n }, true);
-      }
-    }
+    for (let j = 0; j < jb; j++) d[k + j] = panelStep(w, n, k, j, p, beta, e);
+    trailingUpdate(w, n, k + jb, jb, p);
   }
   if (n >= 2) {
     d[n - 2] = w[(n - 2) * n + n - 2];
@@ -232,53 +352,48 @@ const WY_BLOCK = 64;
  * X ← Q X = H_0 H_1 ⋯ H_{n−3} X for the reflectors left by `tridiagonalize` (X: n × nc, row-major).
  * With X = Z (eigenvectors of T as columns) this yields the eigenvectors of A. Blocks of WY_BLOCK
  * reflectors are applied at once in compact WY form H_k ⋯ H_{k+b−1} = I − Y T Yᵀ (Schreiber & Van
- * Loan 1989; GVL §5.1.7, LAPACK dlarft/dlarfb): X ← X − Y (T (Yᵀ X)), two GEMMs per block.
+ * Loan 1989; GVL §5.1.7, LAPACK dlarft/dlarfb): X ← X − Y (T (Yᵀ X)), three GEMMs per block plus
+ * one for the Gram matrix Y Yᵀ that T is built from.
  */
 export function applyReflectorsLeft(w: Float64Array, n: number, beta: Float64Array, x: Float64Array, nc: number): void {
   const nref = n - 2; // reflectors 0..n−3
   if (nref <= 0 || nc === 0) return;
   const nb = WY_BLOCK;
-  const yt = new Float64Array(nb * n);
   const T = new Float64Array(nb * nb);
-  const g = new Float64Array(nb);
   const W = new Float64Array(nb * nc);
   const W2 = new Float64Array(nb * nc);
   const yp = new Float64Array(nb * n);
   const Tn = new Float64Array(nb * nb);
+  const G = new Float64Array(nb * nb);
+  const K = kernels();
   for (let k0 = Math.floor((nref - 1) / nb) * nb; k0 >= 0; k0 -= nb) {
     const jb = Math.min(nb, nref - k0);
-    yt.fill(0);
-    T.fill(0);
+    const off = k0 + 1;
+    const len = n - off;
+    // Y's rows restricted to columns off.. packed contiguously (jb × len; v_t is zero before k0 + t + 1), so
+    // that every product runs straight on the GEMM kernel with no strided views
+    yp.fill(0, 0, jb * len);
     for (let t = 0; t < jb; t++) {
       const c = k0 + t;
       if (beta[c] === 0) continue;
-      for (let i = c + 1; i < n; i++) yt[t * n + i] = w[c * n + i];
+      yp.set(w.subarray(c * n + c + 1, c * n + n), t * len + t);
     }
-    // T upper triangular (forward, columnwise): T_tt = β_t, T[0:t, t] = −β_t T[0:t, 0:t] Y[:, 0:t]ᵀ v_t
+    const ypv = yp.subarray(0, jb * len);
+    // Gram matrix G = Y Yᵀ (one GEMM rather than jb²/2 dot products in TypeScript)
+    K.gemm(false, true, jb, jb, len, ypv, ypv, G.subarray(0, jb * jb), false);
+    // T upper triangular (forward, columnwise, dlarft): T_tt = β_t, T[0:t, t] = −β_t T[0:t, 0:t] (Yᵀ v_t)[0:t]
+    T.fill(0);
     for (let t = 0; t < jb; t++) {
       const bt = beta[k0 + t];
-      const rt = t * n;
-      for (let s = 0; s < t; s++) {
-        let dot = 0;
-        const rs = s * n;
-        for (let i = k0 + t + 1; i < n; i++) dot += yt[rs + i] * yt[rt + i];
-        g[s] = dot;
-      }
       for (let s = 0; s < t; s++) {
         let acc = 0;
-        for (let q = s; q < t; q++) acc += T[s * nb + q] * g[q];
+        for (let q = s; q < t; q++) acc += T[s * nb + q] * G[q * jb + t];
         T[s * nb + t] = -bt * acc;
       }
       T[t * nb + t] = bt;
     }
-    const off = k0 + 1;
-    const len = n - off;
-    // Y's rows restricted to columns off.. packed contiguously (jb × len), so that the three products run
-    // straight on the GEMM kernel with no strided views: W = Yᵀ X[off:, :], W2 = −T W, X[off:, :] += Y W2.
-    for (let t = 0; t < jb; t++) yp.set(yt.subarray(t * n + off, t * n + n), t * len);
-    const ypv = yp.subarray(0, jb * len);
+    // W = Yᵀ X[off:, :], W2 = −T W, X[off:, :] += Y W2
     const xs = x.subarray(off * nc, n * nc);
-    const K = kernels();
     K.gemm(false, false, jb, nc, len, ypv, xs, W.subarray(0, jb * nc), false);
     for (let s = 0; s < jb; s++) for (let q = 0; q < jb; q++) Tn[s * jb + q] = -T[s * nb + q];
     K.gemm(false, false, jb, nc, jb, Tn.subarray(0, jb * jb), W.subarray(0, jb * nc), W2.subarray(0, jb * nc), false);
@@ -286,16 +401,28 @@ export function applyReflectorsLeft(w: Float64Array, n: number, beta: Float64Arr
   }
 }
 
-/** Row-major transpose of an r×c matrix (tiled for cache). */
-export function transposeInto(src: Float64Array, r: number, c: number, dst: Float64Array): void {
+/** In-place transpose of the n×n row-major matrix `a` (tiled swaps across the diagonal; no n² allocation). */
+export function transposeSquareInPlace(a: Float64Array, n: number): void {
   const T = 32;
-  for (let i0 = 0; i0 < r; i0 += T) {
-    const i1 = Math.min(r, i0 + T);
-    for (let j0 = 0; j0 < c; j0 += T) {
-      const j1 = Math.min(c, j0 + T);
+  for (let i0 = 0; i0 < n; i0 += T) {
+    const i1 = Math.min(n, i0 + T);
+    // diagonal tile: swap its strict lower part with its strict upper part
+    for (let i = i0; i < i1; i++) {
+      for (let j = i0; j < i; j++) {
+        const x = a[i * n + j];
+        a[i * n + j] = a[j * n + i];
+        a[j * n + i] = x;
+      }
+    }
+    for (let j0 = 0; j0 < i0; j0 += T) {
+      const j1 = Math.min(n, j0 + T);
       for (let i = i0; i < i1; i++) {
-        const ri = i * c;
-        for (let j = j0; j < j1; j++) dst[j * r + i] = src[ri + j];
+        const ri = i * n;
+        for (let j = j0; j < j1; j++) {
+          const x = a[ri + j];
+          a[ri + j] = a[j * n + i];
+          a[j * n + i] = x;
+        }
       }
     }
   }

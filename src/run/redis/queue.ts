@@ -46,6 +46,21 @@ export interface RedisDispatchOptions {
   pollMs?: number;
 }
 
+/**
+ * What one kind of job (sweep runs; study runs of `lmech map`, see ./studyJobs.ts) needs from this module: the
+ * payload of a run, the result standing in for a job that failed every attempt, and the decoding (and check) of a
+ * completed job's return value. Everything else (idempotent job ids, retries, collection, reconciliation) is shared.
+ */
+export interface JobKind<R extends { runId: string }, T, Res> {
+  taskOf(run: R): T;
+  failedResult(run: R, reason: string, attempts: number, finishedOn: number | undefined): Res;
+  /** The result in a completed job's return value; throws if it is not the result of `run`. */
+  decode(returnvalue: unknown, run: R, jobId: string): Res;
+}
+
+/** Runs tasks on Redis workers and reports each result; resolves when every task has reported. */
+export type JobDispatch<R, Res> = (runs: R[], onResult: (run: R, result: Res) => Promise<void>, signal: AbortSignal) => Promise<void>;
+
 function taskOf(run: PlannedSweepRun): SweepTask {
   return { runId: run.runId, config: run.config, seed: run.seed, codeVersion: run.codeVersion };
 }
@@ -68,7 +83,6 @@ function failedResult(run: PlannedSweepRun, reason: string, attempts: number, fi
   };
 }
 
-type OnResult = (run: PlannedSweepRun, result: SweepRunResult) => Promise<void>;
 
 interface JobOptions {
   attempts: number;
@@ -78,33 +92,36 @@ interface JobOptions {
 }
 
 /** What the result collector shares with the dispatch: the queue, the runs still pending, and how to finish. */
-interface Collector {
+interface Collector<R extends { runId: string }, T, Res> {
+  kind: JobKind<R, T, Res>;
   queue: Queue;
-  byId: Map<string, PlannedSweepRun>;
+  byId: Map<string, R>;
   pending: Set<string>;
   jobOptions: JobOptions;
-  onResult: OnResult;
+  onResult: (run: R, result: Res) => Promise<void>;
   /** Called when nothing is pending any more. */
   done: () => void;
 }
 
-/** The result a completed job returned, checked to be for the run it was submitted for. */
-function completedResult(job: Job, run: PlannedSweepRun, id: string): SweepRunResult {
-  const raw = job.returnvalue as unknown;
+/** The result a completed sweep job returned, checked to be for the run it was submitted for. */
+function completedResult(raw: unknown, run: PlannedSweepRun, id: string): SweepRunResult {
   const decoded = (typeof raw === 'string' ? decodeJson(raw) : raw) as SweepRunResult | null;
   if (!decoded || decoded.runId !== run.runId) throw new Error(`job ${id} returned a result for run ${decoded?.runId}; expected ${run.runId}`);
   return decoded;
 }
 
+/** Sweep runs: the job kind `lmech sweep --backend` submits. */
+export const SWEEP_JOBS: JobKind<PlannedSweepRun, SweepTask, SweepRunResult> = { taskOf, failedResult, decode: completedResult };
+
 /** Hand a finished job's result to the store, then remove the job (or resubmit it if it vanished). */
-async function collectFinished(c: Collector, run: PlannedSweepRun, id: string, state: 'completed' | 'failed'): Promise<void> {
-  const job = await c.queue.getJob(id);
+async function collectFinished<R extends { runId: string }, T, Res>(c: Collector<R, T, Res>, run: R, id: string, state: 'completed' | 'failed'): Promise<void> {
+  const job: Job | undefined = await c.queue.getJob(id);
   if (!job) {
-    await c.queue.add('run', taskOf(run), { ...c.jobOptions, jobId: id });
+    await c.queue.add('run', c.kind.taskOf(run), { ...c.jobOptions, jobId: id });
     return;
   }
   const result =
-    state === 'completed' ? completedResult(job, run, id) : failedResult(run, job.failedReason ?? 'unknown reason', job.attemptsMade, job.finishedOn);
+    state === 'completed' ? c.kind.decode(job.returnvalue as unknown, run, id) : c.kind.failedResult(run, job.failedReason ?? 'unknown reason', job.attemptsMade, job.finishedOn);
   await c.onResult(run, result);
   c.pending.delete(id);
   await job.remove().catch(() => {
@@ -113,7 +130,7 @@ async function collectFinished(c: Collector, run: PlannedSweepRun, id: string, s
 }
 
 /** check(id): look at one pending job and collect it if finished; concurrent calls for one id are coalesced. */
-function makeCheck(c: Collector): (id: string) => Promise<void> {
+function makeCheck<R extends { runId: string }, T, Res>(c: Collector<R, T, Res>): (id: string) => Promise<void> {
   const checking = new Set<string>();
   const again = new Set<string>();
   const check = async (id: string): Promise<void> => {
@@ -131,7 +148,7 @@ function makeCheck(c: Collector): (id: string) => Promise<void> {
       const state = await c.queue.getJobState(id);
       if (state === 'unknown') {
         // removed behind our back (e.g. a queue clean): submit it again
-        await c.queue.add('run', taskOf(run), { ...c.jobOptions, jobId: id });
+        await c.queue.add('run', c.kind.taskOf(run), { ...c.jobOptions, jobId: id });
       } else if (state === 'completed' || state === 'failed') {
         await collectFinished(c, run, id, state);
       }
@@ -149,7 +166,7 @@ function makeCheck(c: Collector): (id: string) => Promise<void> {
  * completed ones too. Anything waiting or active is left alone: its result is as good as new. Then every run is
  * added (idempotent by job id), in batches.
  */
-async function submitRuns(queue: Queue, runs: readonly PlannedSweepRun[], jobOptions: JobOptions, force: boolean): Promise<void> {
+async function submitRuns<R extends { runId: string }, T>(queue: Queue, runs: readonly R[], taskOfRun: (run: R) => T, jobOptions: JobOptions, force: boolean): Promise<void> {
   for (const run of runs) {
     const job = await queue.getJob(jobIdOf(run.runId));
     if (!job) continue;
@@ -158,7 +175,7 @@ async function submitRuns(queue: Queue, runs: readonly PlannedSweepRun[], jobOpt
   }
   const batch = 500;
   for (let i = 0; i < runs.length; i += batch) {
-    await queue.addBulk(runs.slice(i, i + batch).map((r) => ({ name: 'run', data: taskOf(r), opts: { ...jobOptions, jobId: jobIdOf(r.runId) } })));
+    await queue.addBulk(runs.slice(i, i + batch).map((r) => ({ name: 'run', data: taskOfRun(r), opts: { ...jobOptions, jobId: jobIdOf(r.runId) } })));
   }
 }
 
@@ -196,7 +213,13 @@ function startReconciliation(
   }, opts.pollMs ?? 2000);
 }
 
+/** Sweep runs on Redis workers (`lmech sweep --backend`). */
 export function redisDispatch(opts: RedisDispatchOptions): Dispatch {
+  return redisJobDispatch(opts, SWEEP_JOBS);
+}
+
+/** Any kind of run on Redis workers: submit, collect each result as it completes, retry failed jobs. */
+export function redisJobDispatch<R extends { runId: string }, T, Res>(opts: RedisDispatchOptions, kind: JobKind<R, T, Res>): JobDispatch<R, Res> {
   const attempts = opts.attempts ?? 3;
   const backoffMs = opts.backoffMs ?? 1000;
   if (!(Number.isInteger(attempts) && attempts >= 1)) throw new Error(`attempts: expected an integer >= 1, got ${attempts}`);
@@ -219,7 +242,7 @@ export function redisDispatch(opts: RedisDispatchOptions): Dispatch {
       removeOnComplete: false,
       removeOnFail: false,
     };
-    const check = makeCheck({ queue, byId, pending, jobOptions, onResult, done: () => settle?.resolve() });
+    const check = makeCheck({ kind, queue, byId, pending, jobOptions, onResult, done: () => settle?.resolve() });
 
     const onEvent = ({ jobId }: { jobId: string }) => {
       check(jobId).catch(fail);
@@ -235,7 +258,7 @@ export function redisDispatch(opts: RedisDispatchOptions): Dispatch {
     let timer: NodeJS.Timeout | undefined;
     try {
       await events.waitUntilReady();
-      await submitRuns(queue, runs, jobOptions, opts.force);
+      await submitRuns(queue, runs, kind.taskOf, jobOptions, opts.force);
       for (const id of [...pending]) await check(id);
       timer = startReconciliation(opts, queue, pending, check, fail);
       if (pending.size > 0) await finished;

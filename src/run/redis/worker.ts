@@ -14,6 +14,7 @@ import { encodeJson } from '../../core/jsonCodec.ts';
 import { createExecutor } from '../sweep/executor.ts';
 import type { SweepTask } from '../sweep/spec.ts';
 import { parseRedisUrl, pingRedis } from './connection.ts';
+import { createStudyJobExecutor, isStudyJob, type StudyJobExecutor, type StudyJobTask } from './studyJobs.ts';
 
 export interface SweepWorkerOptions {
   url: string;
@@ -50,13 +51,21 @@ export async function startSweepWorker(opts: SweepWorkerOptions): Promise<Runnin
   const emit = opts.onEvent ?? (() => {});
   // Always worker threads, even for one job at a time: a run computing on the main thread would block the lock renewal.
   const executor = createExecutor({ threads: concurrency });
+  // Study jobs (`lmech map --backend`) run in the local pool's worker threads, started on the first such job.
+  let studies: StudyJobExecutor | undefined;
   const id = `${hostname()}:${process.pid}`;
-  const worker = new Worker<SweepTask, string>(
+  const worker = new Worker<SweepTask | StudyJobTask, string>(
     opts.queue,
     async (job) => {
       const task = job.data;
       if (task.codeVersion !== opts.codeVersion && !opts.allowVersionMismatch)
         throw new UnrecoverableError(`job ${job.id} was made by code version ${task.codeVersion}, this worker runs ${opts.codeVersion}; run the same code on every machine`);
+      if (isStudyJob(task)) {
+        studies ??= createStudyJobExecutor(concurrency);
+        const r = await studies.run(task);
+        emit({ type: 'completed', jobId: String(job.id), status: r.verdict, durationMs: r.provenance.durationMs });
+        return encodeJson(r);
+      }
       const result = await executor.run(task);
       if (result.status === 'error') throw new Error(result.message ?? 'run failed');
       emit({ type: 'completed', jobId: String(job.id), status: result.status, durationMs: result.durationMs });
@@ -86,6 +95,7 @@ export async function startSweepWorker(opts: SweepWorkerOptions): Promise<Runnin
       closing ??= (async () => {
         await worker.close();
         await executor.close();
+        await studies?.close();
       })();
       return closing;
     },

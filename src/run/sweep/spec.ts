@@ -14,6 +14,14 @@
  *   seeds: { count: 3 }
  *   record: { every: 10, observables: [train_loss, test_loss, grad_norm, weight_change, { name: sharpness, every: 50 }] }
  *
+ * A transformer on text (a character-level language model; width = d_model, depth = blocks):
+ *
+ *   model: { kind: transformer, widths: [32, 64], depth: 2, heads: 4, context: 64 }
+ *   parameterization: [sp, mup]
+ *   data: { task: text, corpus: moby-dick }        # or corpus: path/to/file.txt (UTF-8), n: training characters
+ *   optimizer: { name: adam, lr: [0.001, 0.003], batch: 16 }
+ *   record: { observables: [train_loss, test_loss, grad_norm] }   # nats per character; test = validation split
+ *
  * Grid fields take one value or a list (each list is an axis of the grid): model.widths, model.depth,
  * model.initScale, parameterization, data.n, optimizer.lr, optimizer.batch, optimizer.weightDecay,
  * optimizer.momentum, steps, and seeds.
@@ -46,9 +54,9 @@ function oneOf<const T extends readonly [string, ...string[]]>(values: T) {
   return z.enum(values, { error: `expected one of ${values.join(', ')}` });
 }
 
-export const MODEL_KINDS = ['mlp', 'deep-linear', 'two-layer'] as const;
+export const MODEL_KINDS = ['mlp', 'deep-linear', 'two-layer', 'transformer'] as const;
 export const OPTIMIZERS = ['sgd', 'momentum', 'adam', 'adamw'] as const;
-export const TASKS = ['teacher', 'mixture', 'parity', 'powerlaw', 'digits'] as const;
+export const TASKS = ['teacher', 'mixture', 'parity', 'powerlaw', 'digits', 'text'] as const;
 export const TEACHER_LINKS = ['linear', 'relu', 'tanh', 'he2'] as const;
 /**
  * A name looked up in a table that other modules extend (activations in src/core/ops.ts, parameterizations in
@@ -106,7 +114,9 @@ const ObservableEntry = z.union([
 ]);
 
 const ModelSpec = z.strictObject({
-  kind: oneOf(MODEL_KINDS).describe('mlp, deep-linear (no nonlinearity, no bias) or two-layer (one hidden layer).').default('mlp'),
+  kind: oneOf(MODEL_KINDS)
+    .describe('mlp, deep-linear (no nonlinearity, no bias), two-layer (one hidden layer) or transformer (decoder-only, pre-LN; data.task text).')
+    .default('mlp'),
   /** Hidden width(s): every hidden layer has this width. A list sweeps it. */
   widths: grid(posInt).describe('Hidden width of every hidden layer; a list sweeps it.'),
   /** Hidden layers (default 2 for mlp and deep-linear; two-layer models have exactly 1). */
@@ -121,6 +131,10 @@ const ModelSpec = z.strictObject({
   baseWidth: posInt.optional(),
   /** Multiplies the network output (the α of lazy vs rich training). */
   outputMultiplier: posNum.optional(),
+  /** transformer: attention heads (default 4; must divide every width). */
+  heads: posInt.describe('transformer only: attention heads (default 4); must divide every width (d_model).').optional(),
+  /** transformer: the window of characters the model reads (default 64). */
+  context: posInt.describe('transformer only: context length in tokens (default 64).').optional(),
 });
 
 const common = {
@@ -174,6 +188,16 @@ const DataSpec = z.discriminatedUnion(
     z.strictObject({
       task: z.literal('digits'),
       ...common,
+    }),
+    z.strictObject({
+      task: z.literal('text'),
+      /** 'moby-dick' (bundled, fixed chapter split) or the path of a UTF-8 text file (last 10% for validation). */
+      corpus: z.string({ error: 'expected a corpus name or file path' }).min(1, { error: 'expected a non-empty string' }).describe("'moby-dick' (bundled) or the path of a UTF-8 text file.").optional(),
+      /** Training characters: a prefix of the training split (a list sweeps it: data scaling). Default: all of it. */
+      n: grid(posInt).describe('Training characters (a prefix of the training split); a list sweeps it. Default: the whole split.').optional(),
+      /** Windows of `context` characters over which train_loss, test_loss and grad_norm are measured (default 64). */
+      evalWindows: posInt.optional(),
+      seed: nonNegInt.optional(),
     }),
   ],
   { error: `expected data.task to be one of ${TASKS.join(', ')}` },
@@ -254,7 +278,9 @@ export type DataConfig =
   | { task: 'mixture'; d: number; classes: number; margin: number; std: number; n: number; testN: number; seed: number }
   | { task: 'parity'; bits: number; k: number; n: number; testN: number; seed: number }
   | { task: 'powerlaw'; d: number; alpha: number; teacherDecay: number; noise: number; n: number; testN: number; seed: number }
-  | { task: 'digits'; n: number; testN: number; seed: number };
+  | { task: 'digits'; n: number; testN: number; seed: number }
+  /** n: training characters (0 = the whole training split) */
+  | { task: 'text'; corpus: string; n: number; evalWindows: number; seed: number };
 
 export interface ObservableConfig {
   name: ObservableName;
@@ -276,6 +302,9 @@ export interface RunConfig {
     initScale: number;
     baseWidth: number | null;
     outputMultiplier: number;
+    /** transformer only (absent otherwise, so the ids of the other kinds' runs do not change) */
+    heads?: number;
+    context?: number;
   };
   parameterization: string;
   data: DataConfig;
@@ -542,6 +571,35 @@ function seedList(spec: SweepSpecParsed): number[] {
   return Array.from({ length: s.count }, (_, i) => start + i);
 }
 
+const TEXT_OBSERVABLES: readonly ObservableName[] = ['train_loss', 'test_loss', 'batch_loss', 'grad_norm', 'weight_change', 'param_norm'];
+
+/** The transformer / text pairing and the fields only one side uses; each message names the path. */
+function transformerIssues(spec: SweepSpecParsed): string[] {
+  const issues: string[] = [];
+  const m = spec.model;
+  const d = spec.data;
+  const isT = m.kind === 'transformer';
+  if (isT && d.task !== 'text') issues.push(`data.task: model.kind transformer trains on text, got data.task ${JSON.stringify(d.task)}; use task: text`);
+  if (!isT && d.task === 'text') issues.push(`model.kind: data.task text needs a sequence model, got model.kind ${JSON.stringify(m.kind)}; use kind: transformer`);
+  if (!isT) {
+    for (const k of ['heads', 'context'] as const) if (m[k] !== undefined) issues.push(`model.${k}: only a transformer uses it, got model.kind ${JSON.stringify(m.kind)}`);
+    return issues;
+  }
+  const heads = m.heads ?? 4;
+  for (const w of axis(m.widths, 0, 'model.widths'))
+    if (w.value % heads !== 0) issues.push(`${w.path}: width (d_model) ${w.value} is not divisible by model.heads = ${heads}`);
+  if (m.activation !== undefined && m.activation !== 'gelu') issues.push(`model.activation: a transformer's MLP uses gelu, got ${JSON.stringify(m.activation)}; leave it out`);
+  for (const k of ['bias', 'outputMultiplier'] as const) if (m[k] !== undefined) issues.push(`model.${k}: a transformer does not use it (no linear biases, no output multiplier); leave it out`);
+  if (spec.loss === 'mse') issues.push('loss: a language model is trained by next-token cross-entropy, got "mse"');
+  for (const b of axis(spec.optimizer.batch, 'full' as number | 'full', 'optimizer.batch'))
+    if (b.value === 'full') issues.push(`${b.path}: a text task needs a number of windows per step, got "full"`);
+  (spec.record?.observables ?? []).forEach((entry, i) => {
+    const name = typeof entry === 'string' ? entry : entry.name;
+    if (!TEXT_OBSERVABLES.includes(name)) issues.push(`record.observables[${i}]: ${name} is not measured on text; expected one of ${TEXT_OBSERVABLES.join(', ')}`);
+  });
+  return issues;
+}
+
 /** Checks that need several fields at once; each message names the path and the value. */
 function semanticIssues(spec: SweepSpecParsed): string[] {
   const issues: string[] = [];
@@ -581,7 +639,7 @@ function semanticIssues(spec: SweepSpecParsed): string[] {
     if (o[k] !== undefined && o.name !== 'adam' && o.name !== 'adamw') issues.push(`optimizer.${k}: only adam and adamw use it, got optimizer.name ${JSON.stringify(o.name)}`);
 
   const d = spec.data;
-  const testN = d.testN ?? 256;
+  const testN = d.task === 'text' ? 0 : (d.testN ?? 256);
   if (d.task === 'teacher' && d.k !== undefined && d.k > d.d) issues.push(`data.k: ${d.k} relevant directions exceed the input dimension data.d = ${d.d}`);
   if (d.task === 'mixture' && d.d < d.classes) issues.push(`data.d: ${d.d} is smaller than data.classes = ${d.classes}; the class means need d >= classes`);
   if (d.task === 'parity' && d.k > d.bits) issues.push(`data.k: ${d.k} relevant bits exceed data.bits = ${d.bits}`);
@@ -591,11 +649,13 @@ function semanticIssues(spec: SweepSpecParsed): string[] {
       if (n.value + testN > DIGITS_COUNT) issues.push(`${n.path}: ${n.value} training plus data.testN = ${testN} test examples exceed the ${DIGITS_COUNT} digits`);
   const maxN = Math.max(...ns.map((n) => n.value));
   for (const b of axis(o.batch, 'full' as number | 'full', 'optimizer.batch'))
-    if (typeof b.value === 'number' && b.value > maxN) issues.push(`${b.path}: batch ${b.value} exceeds the largest training set data.n = ${maxN}`);
+    if (typeof b.value === 'number' && b.value > maxN && d.task !== 'text') issues.push(`${b.path}: batch ${b.value} exceeds the largest training set data.n = ${maxN}`);
 
+  issues.push(...transformerIssues(spec));
   const classification = isClassification(d.task);
-  const loss = spec.loss ?? (classification ? 'cross-entropy' : 'mse');
-  if (loss === 'cross-entropy' && !classification) issues.push(`loss: cross-entropy needs a classification task, got data.task ${JSON.stringify(d.task)} (a regression task)`);
+  const text = d.task === 'text';
+  const loss = spec.loss ?? (classification || text ? 'cross-entropy' : 'mse');
+  if (loss === 'cross-entropy' && !classification && !text) issues.push(`loss: cross-entropy needs a classification task, got data.task ${JSON.stringify(d.task)} (a regression task)`);
   (spec.record?.observables ?? []).forEach((entry, i) => {
     const name = typeof entry === 'string' ? entry : entry.name;
     if ((name === 'train_accuracy' || name === 'test_accuracy') && !classification)
@@ -631,7 +691,7 @@ function semanticIssues(spec: SweepSpecParsed): string[] {
 }
 
 function dataConfig(d: SweepSpecParsed['data'], n: number): DataConfig {
-  const testN = d.testN ?? 256;
+  const testN = d.task === 'text' ? 0 : (d.testN ?? 256);
   const seed = d.seed ?? 0;
   switch (d.task) {
     case 'teacher':
@@ -644,10 +704,13 @@ function dataConfig(d: SweepSpecParsed['data'], n: number): DataConfig {
       return { task: 'powerlaw', d: d.d, alpha: d.alpha, teacherDecay: d.teacherDecay ?? 0, noise: d.noise ?? 0, n, testN, seed };
     case 'digits':
       return { task: 'digits', n, testN, seed };
+    case 'text':
+      return { task: 'text', corpus: d.corpus ?? 'moby-dick', n, evalWindows: d.evalWindows ?? 64, seed };
   }
 }
 
-function defaultObservables(classification: boolean): ObservableName[] {
+function defaultObservables(classification: boolean, text: boolean): ObservableName[] {
+  if (text) return ['train_loss', 'test_loss'];
   return classification ? ['train_loss', 'test_loss', 'train_accuracy', 'test_accuracy'] : ['train_loss', 'test_loss'];
 }
 
@@ -661,10 +724,11 @@ export function expandSweep(spec: SweepSpecParsed, codeVersion: string): Expande
   const m = spec.model;
   const o = spec.optimizer;
   const classification = isClassification(spec.data.task);
-  const loss: LossKind = spec.loss ?? (classification ? 'cross-entropy' : 'mse');
+  const text = spec.data.task === 'text';
+  const loss: LossKind = spec.loss ?? (classification || text ? 'cross-entropy' : 'mse');
   const defaultDepth = m.kind === 'two-layer' ? 1 : 2;
-  const activation = (m.kind === 'deep-linear' ? 'identity' : (m.activation ?? 'relu')) as Activation;
-  const bias = m.bias ?? m.kind !== 'deep-linear';
+  const activation = (m.kind === 'deep-linear' ? 'identity' : (m.activation ?? (m.kind === 'transformer' ? 'gelu' : 'relu'))) as Activation;
+  const bias = m.bias ?? (m.kind !== 'deep-linear' && m.kind !== 'transformer');
   const seeds = seedList(spec);
 
   type Axis = { key: string; values: (number | string)[] };
@@ -688,7 +752,7 @@ export function expandSweep(spec: SweepSpecParsed, codeVersion: string): Expande
     const v = Object.fromEntries(axes.map((a, i) => [a.key, a.values[idx[i]]])) as Record<string, number | string>;
     const steps = v.steps as number;
     const every = spec.record?.every ?? Math.max(1, Math.floor(steps / 50));
-    const observables: ObservableConfig[] = (spec.record?.observables ?? defaultObservables(classification)).map((e) => {
+    const observables: ObservableConfig[] = (spec.record?.observables ?? defaultObservables(classification, text)).map((e) => {
       const entry = typeof e === 'string' ? { name: e } : e;
       const oc: ObservableConfig = { name: entry.name, every: entry.every ?? every };
       if (entry.name === 'sharpness') {
@@ -709,6 +773,7 @@ export function expandSweep(spec: SweepSpecParsed, codeVersion: string): Expande
         initScale: v.initScale as number,
         baseWidth: m.baseWidth ?? null,
         outputMultiplier: m.outputMultiplier ?? 1,
+        ...(m.kind === 'transformer' ? { heads: m.heads ?? 4, context: m.context ?? 64 } : {}),
       },
       parameterization: v.parameterization as string,
       data: dataConfig(spec.data, v.n as number),

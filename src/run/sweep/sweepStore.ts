@@ -23,7 +23,7 @@
  * writes while a sweep runs (the coordinator is the only writer).
  */
 import { resolve } from 'node:path';
-import { type Store, decodeJson, encodeJson } from '../store.ts';
+import { decodeJson, encodeJson, type Store } from '../store.ts';
 import type { PlannedSweepRun, RunConfig } from './spec.ts';
 import type { SweepRunResult, SweepRunStatus } from './train.ts';
 
@@ -195,7 +195,8 @@ export class SweepStore {
             parameterization: c.parameterization,
             optimizer: c.optimizer.name,
             lr: c.optimizer.lr,
-            batch: c.optimizer.batch === 'full' ? n : Math.min(c.optimizer.batch, n),
+            // text: n counts training characters (0 = the whole split) and batch counts windows
+            batch: c.optimizer.batch === 'full' ? n : c.data.task === 'text' ? c.optimizer.batch : Math.min(c.optimizer.batch, n),
             weight_decay: c.optimizer.weightDecay,
             n,
             task: c.data.task,

@@ -11,23 +11,24 @@
  *   Lanczos: Rng.fromSeed(seed, 'sweep-lanczos', t)
  */
 import { valueAndGrad } from '../../core/autodiff.ts';
+import { stableStringify } from '../../core/hash.ts';
 import type { FloatArray, Mat } from '../../core/mat.ts';
 import * as op from '../../core/ops.ts';
 import { Rng } from '../../core/random.ts';
-import { type Tensor, noGrad, tensor } from '../../core/tensor.ts';
+import { blockNorm, oneHot } from '../../core/stats.ts';
+import { noGrad, type Tensor, tensor } from '../../core/tensor.ts';
 import { makeGaussianMixtureTask } from '../../data/mixture.ts';
+import { loadDigits } from '../../data/node/datasets.ts';
 import { makeSparseParityTask } from '../../data/parity.ts';
 import { makePowerLawTask } from '../../data/powerlaw.ts';
 import { type IndexLink, makeTeacherTask } from '../../data/teacher.ts';
-import { loadDigits } from '../../data/node/datasets.ts';
 import { type Mlp, mlp } from '../../nn/mlp.ts';
 import { type Optimizer, optimizerFromConfig } from '../../nn/optim.ts';
 import { fit } from '../../nn/train.ts';
 import { sharpness } from '../../observe/hessian.ts';
-import { stableStringify } from '../../core/hash.ts';
-import { blockNorm, oneHot } from '../../core/stats.ts';
 import { ntkTargetAlignment } from './observables.ts';
 import type { DataConfig, ObservableName, RunConfig, SweepTask } from './spec.ts';
+import { trainTextRun } from './trainText.ts';
 
 export type SweepRunStatus = 'done' | 'diverged' | 'error';
 
@@ -161,6 +162,8 @@ export function buildDataset(d: DataConfig): Dataset {
       const pick = (idx: Int32Array) => Int32Array.from(idx, (i) => all.y[i]);
       return classification([rowsOf(all.x, trainIdx), rowsOf(all.x, testIdx)], [pick(trainIdx), pick(testIdx)], all.classes);
     }
+    case 'text':
+      throw new Error('data.task text: a token stream, not an (x, y) dataset; trainRun hands it to trainTextRun (./trainText.ts)');
   }
 }
 
@@ -412,6 +415,13 @@ type RunOutcome = Omit<SweepRunResult, 'runId' | 'codeVersion' | 'startedAt' | '
  * on bad input or abort (the task wrapper turns exceptions into status 'error').
  */
 export function trainRun(config: RunConfig, seed: number, hooks: RunHooks = {}): RunOutcome {
+  if (config.data.task === 'text')
+    return trainTextRun(
+      config,
+      seed,
+      { progress: throttled(hooks.progress), signal: hooks.signal },
+      { optimizerFor: (s) => sweepOptimizer(config.optimizer, s), gradNorm: (loss, params) => blockNorm(valueAndGrad(loss, params).grads) },
+    );
   const ds = cachedDataset(config.data);
   const net = buildModel(config, ds.inputDim, ds.outputDim, seed);
   const d = runData(config, ds, net);

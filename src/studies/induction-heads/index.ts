@@ -30,9 +30,11 @@ import { z } from 'zod';
 import * as op from '../../core/ops.ts';
 import { mean } from '../../core/stats.ts';
 import { noGrad, type Tensor } from '../../core/tensor.ts';
+import { CharTokenizer } from '../../data/text.ts';
 import { adam } from '../../nn/optim.ts';
 import { fit } from '../../nn/train.ts';
 import { nextTokenSplit, transformer } from '../../nn/transformer.ts';
+import { sampleText } from '../../protocols/lmSample.ts';
 import { defineStudy, type MeasureContext, type MetricSpec, type Series } from '../types.ts';
 import { changePoint } from './changepoint.ts';
 import { checkTask, lossByPosition, prefixMatchingScores, sampleTaskBatch, type TaskSpec, taskPositions } from './task.ts';
@@ -95,6 +97,18 @@ function evaluate(model: ReturnType<typeof transformer>, p: P, evalIds: Int32Arr
   c.prefix.push(best);
 }
 
+/** Token ids shown as letters (a–z, A–Z, then Greek onwards) for the lab's text panel. */
+const letters = (vocab: number) => new CharTokenizer(Array.from({ length: vocab }, (_, i) => String.fromCodePoint(i < 26 ? 97 + i : i < 52 ? 39 + i : 0x3b1 + i - 52)));
+
+/** The lab's text panel: the model's greedy continuation of the first evaluation sequence, and the true one. */
+function sampleContinuation(model: ReturnType<typeof transformer>, p: P, evalIds: Int32Array, t: number, ctx: MeasureContext): void {
+  const tok = letters(p.vocab);
+  const cut = Math.max(1, p.context - 8);
+  const prompt = tok.decode(evalIds.subarray(0, cut));
+  const truth = tok.decode(evalIds.subarray(cut, p.context + 1));
+  ctx.sample?.(`${prompt} → ${sampleText(model, tok, prompt, truth.length)} (repeat: ${truth})`, t);
+}
+
 function train(p: P, ctx: MeasureContext): Curves {
   checkTask(task(p));
   const model = transformer({ vocab: p.vocab, context: p.context, dModel: p.dModel, heads: p.heads, layers: p.layers, mlp: false }, ctx.rng.child('init'));
@@ -113,6 +127,7 @@ function train(p: P, ctx: MeasureContext): Curves {
       evaluate(model, p, evalIds, c, t);
       ctx.emit?.({ name: ICL, group: '', x: t, y: c.icl[c.icl.length - 1] });
       ctx.emit?.({ name: PREFIX, group: '', x: t, y: c.prefix[c.prefix.length - 1] });
+      if (ctx.sample && t % (5 * p.evalEvery) === 0) sampleContinuation(model, p, evalIds, t, ctx);
       ctx.progress(t / p.steps, `step ${t}/${p.steps}`);
     },
   });

@@ -53,6 +53,7 @@
  */
 import { z } from 'zod';
 import { transformer } from '../../nn/transformer.ts';
+import { heldOutPrompt, sampleText } from '../../protocols/lmSample.ts';
 import { trainLm } from '../../protocols/lmTraining.ts';
 import { computeOptimalAllocation } from '../../theory/fit/index.ts';
 import { loadStudyText } from '../../data/studyText.ts';
@@ -165,7 +166,11 @@ async function trainWidths(p: P, ctx: MeasureContext, scalars: Record<string, nu
       rng: ctx.rng.child('stream'),
       signal: ctx.signal,
       onStep: (t) => ctx.progress((done * p.steps + t) / (widths.length * p.steps + 1), `d=${d} step ${t}`),
-      onEval: (t, loss) => ctx.emit?.({ name: 'validation loss vs compute', group, x: 6 * nonEmbeddingParams(p, d) * tokensAt(p, t), y: loss }),
+      onEval: (t, loss) => {
+        ctx.emit?.({ name: 'validation loss vs compute', group, x: 6 * nonEmbeddingParams(p, d) * tokensAt(p, t), y: loss });
+        // the lab's text panel (skipped when nobody listens, as under the CLI)
+        if (ctx.sample) ctx.sample(sampleText(net, text.tokenizer, heldOutPrompt(text.tokenizer, text.validation, p.seqLen), 60, { temperature: 0.8, rng: ctx.rng.child('sample', d, t) }), t, group);
+      },
     });
     done++;
     if (r.diverged) throw new Error(`lm-scaling-laws: the run of width ${d} diverged at η = 2^${p.log2Lr}; lower log2Lr`);

@@ -43,7 +43,8 @@
  */
 import { z } from 'zod';
 import { linearSlope, mean } from '../../core/stats.ts';
-import { transformer } from '../../nn/transformer.ts';
+import { type Transformer, transformer } from '../../nn/transformer.ts';
+import { heldOutPrompt, sampleText } from '../../protocols/lmSample.ts';
 import { trainLm } from '../../protocols/lmTraining.ts';
 import { curveOptimum } from '../../protocols/lrSweep.ts';
 import { loadStudyText } from '../../data/studyText.ts';
@@ -117,6 +118,8 @@ interface SweepContext {
   signal?: AbortSignal;
   /** called after each run */
   onRun: (scheme: Scheme, width: number, log2Lr: number, loss: number) => void;
+  /** the lab's text panel: text from the trained model of each (scheme, width, η) at seed 0 */
+  sample?: (net: Transformer, label: string) => void;
 }
 
 /** Train every (η, seed) run of one width under one scheme. */
@@ -135,6 +138,7 @@ function sweepWidth(c: SweepContext, scheme: Scheme, width: number): WidthCurve 
         c.rng.child('init', width, s),
       );
       const r = trainLm({ net, train: c.train, optimizer: 'adam', lr: 2 ** k, steps: p.steps, batch: p.batch, seqLen: p.seqLen, rng: c.rng.child('stream', s), signal: c.signal });
+      if (s === 0 && !r.diverged) c.sample?.(net, `${LABEL[scheme]} d=${width} η=2^${k}`);
       initial = Math.max(initial, r.initialLoss);
       logs.push(r.diverged ? Number.POSITIVE_INFINITY : Math.log(r.finalLoss));
       ses.push(r.diverged ? Number.POSITIVE_INFINITY : tailStandardError(r.curve, tail) / r.finalLoss);
@@ -221,6 +225,9 @@ export const mupTransformerTransfer = defineStudy<P, PredKey>(Params, {
         ctx.emit?.({ name: `loss vs lr ${LABEL[scheme]}`, group: `d=${width}`, x: 2 ** k, y: loss });
         ctx.progress(done / total, `${LABEL[scheme]} d=${width} η=2^${k}`);
       },
+      sample: ctx.sample
+        ? (net, label) => ctx.sample?.(sampleText(net, text.tokenizer, heldOutPrompt(text.tokenizer, text.validation, p.seqLen), 60, { temperature: 0.8, rng: ctx.rng.child('sample', label) }), p.steps, label)
+        : undefined,
     };
     const scalars: Record<string, number> = {};
     const series: Series[] = [];

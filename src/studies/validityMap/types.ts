@@ -37,6 +37,8 @@ export interface PointMetric {
   errorRatio: number;
   /** Each seed's error ratio (NaN where that seed has no such metric: error, missing). */
   perSeed: number[];
+  /** Each seed's metric value (NaN where missing), for the tidy per-seed table (points.parquet). */
+  perSeedValue?: number[];
   /** Median value over seeds, and the criterion text of the first seed (for tooltips). */
   value: number;
   criterion: string;

@@ -104,6 +104,7 @@ export class RunController {
         view.setProgress(run.fraction, this.status(run));
       },
       points: (pts) => this.onPoints(run, pts),
+      sample: (s) => view.samples.add(s),
       paused: () => {
         run.pausedAt = performance.now();
         view.setVerdict('paused');

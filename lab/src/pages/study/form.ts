@@ -7,7 +7,7 @@ import { ParamError, type Profile, resolveParams } from '../../../../src/studies
 import { copyText, h } from '../../dom.ts';
 import { type FieldSpec, fieldHint, fieldText, parseFieldText, studyFields } from '../../schemaFields.ts';
 import { MAX_SEED, minimalOverrides, studyHash } from '../../state.ts';
-import { type FormState, runBusy, type StudyPageState } from './pageState.ts';
+import { type FormState, mapHashPart, runBusy, type StudyPageState } from './pageState.ts';
 
 interface FieldWidget {
   spec: FieldSpec;
@@ -206,7 +206,7 @@ export class StudyForm {
     markField(this.seedInput, this.seedError, s.errors.get('seed') ?? '');
     this.runBtn.disabled = !s.ok || runBusy(this.page);
     if (s.ok) {
-      this.page.app.replaceHash(studyHash(this.page.study, { seed: s.seed, profile: s.profile, overrides: s.overrides, autorun: false }));
+      this.page.app.replaceHash(studyHash(this.page.study, { seed: s.seed, profile: s.profile, overrides: s.overrides, autorun: false, ...mapHashPart(this.page) }));
       this.shareInput.value = this.shareUrl(s);
       this.onValid(s);
     }

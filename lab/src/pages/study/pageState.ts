@@ -11,7 +11,7 @@ import type { Profile } from '../../../../src/studies/execute.ts';
 import type { AnyStudy } from '../../../../src/studies/types.ts';
 import type { App } from '../../main.ts';
 import type { StudyRunner } from '../../runner.ts';
-import type { StudyState } from '../../state.ts';
+import { defaultMapState, type MapUrlState, type StudyState } from '../../state.ts';
 
 /** The form's parameters, validated: `ok` is false when any field has an error (`errors`, by field name). */
 export interface FormState {
@@ -36,10 +36,14 @@ export interface StudyPageState {
   shownRunKey: string | undefined;
   /** Set when the page is left: asynchronous work (final figures) stops drawing. */
   disposed: boolean;
+  /** The tab shown: the run (form and results) or the validity map (./mapTab.ts). */
+  tab: 'run' | 'map';
+  /** The Map tab's form as the URL carries it (written by the Map tab, kept in the hash by both tabs). */
+  map: MapUrlState;
 }
 
 export function createPageState(app: App, study: AnyStudy, route: StudyState): StudyPageState {
-  return { study, app, route, runner: undefined, shownRunKey: undefined, disposed: false };
+  return { study, app, route, runner: undefined, shownRunKey: undefined, disposed: false, tab: route.tab ?? 'run', map: route.map ?? defaultMapState() };
 }
 
 /** What identifies a run's configuration on screen. */
@@ -51,6 +55,12 @@ export function runKey(s: FormState): string {
 export function runBusy(page: StudyPageState): boolean {
   const st = page.runner?.state;
   return st === 'running' || st === 'pausing' || st === 'paused';
+}
+
+/** The URL's tab and map keys for the page's current state (nothing while the map was never set up). */
+export function mapHashPart(page: StudyPageState): Pick<StudyState, 'tab' | 'map'> {
+  const touched = page.map.axes.length > 0 || page.route.map !== undefined;
+  return { ...(page.tab === 'map' ? { tab: 'map' as const } : {}), ...(touched ? { map: page.map } : {}) };
 }
 
 export function formatSeconds(ms: number): string {

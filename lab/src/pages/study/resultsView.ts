@@ -12,9 +12,10 @@ import { fmt } from '../../../../src/studies/verdict.ts';
 import { append, badge, clear, copyText, h } from '../../dom.ts';
 import { LiveFigure } from '../../liveChart.ts';
 import type { LivePoint } from '../../protocol.ts';
-import { type VegaHandle, renderVega } from '../../vegaFigure.ts';
+import { renderVega, type VegaHandle } from '../../vegaFigure.ts';
 import { cliCommand } from './cli.ts';
 import { type FormState, formatSeconds, runKey, type StudyPageState } from './pageState.ts';
+import { TextSamplePanel } from './textSamples.ts';
 
 interface FigureSlot {
   fig: Figure;
@@ -73,9 +74,11 @@ export class ResultsView {
   private readonly regimeEl = h('section', { class: 'regime-box', id: 'regime', 'aria-labelledby': 'regime-h' });
   private readonly detailsEl = h('section', { class: 'details-box', id: 'details' });
   private slots: FigureSlot[] = [];
+  /** text sampled from a language model while it trains (hidden for other studies) */
+  readonly samples = new TextSamplePanel();
 
   constructor(private readonly page: StudyPageState) {
-    this.el = h('section', { class: 'run-area', 'aria-label': 'Run' }, h('div', { class: 'status' }, this.verdictBox, this.progress, this.statusText), this.figuresEl, this.metricsEl, this.regimeEl, this.detailsEl);
+    this.el = h('section', { class: 'run-area', 'aria-label': 'Run' }, h('div', { class: 'status' }, this.verdictBox, this.progress, this.statusText), this.figuresEl, this.samples.el, this.metricsEl, this.regimeEl, this.detailsEl);
   }
 
   get verdictState(): string | null {
@@ -112,6 +115,7 @@ export class ResultsView {
   /** The page before any run (or after Reset): empty metrics and regime with what they will show. */
   showIdle(): void {
     this.destroyFigures();
+    this.samples.reset();
     for (const el of [this.metricsEl, this.regimeEl, this.detailsEl]) clear(el);
     for (const a of ['data-run-ms', 'data-figures']) this.el.removeAttribute(a);
     this.metricsEl.append(h('h2', { id: 'metrics-h' }, 'Metrics'), h('p', { class: 'muted' }, 'Press Run: the metrics, each against its declared tolerance, appear here as the run proceeds.'));
