@@ -11,8 +11,14 @@
  * time their process used rather than by the wall clock, which other processes inflate.
  * `--skip=NAME[,NAME…]`: leave those cases out of a run that names none (e.g. `--skip=study-mup-lr-transfer`).
  *
+ * Transformer cases (bench/transformerCase.ts, mirrored in bench/peer.py): `transformer-step-f32` is one Adam
+ * step of a decoder-only pre-LN transformer (d_model 128, 4 layers, 4 heads, context 128, batch 32, vocab 96,
+ * float32, exact GELU); `transformer-hvp-over-grad` is HVP time / gradient time on the same model (reported as
+ * ours_ratio / peer_ratio, like hvp-over-grad). One step per repeat, 3 repeats (a step takes seconds).
+ * `node --import tsx bench/profile-transformer.ts` splits our step by op.
+ *
  * Single-thread comparison: a wall-clock run (no --cpu-time) that includes any of SINGLE_THREAD_CASES
- * (mlp-w32-f64, eigh-2000-f64) also runs those cases again in a child `--cpu-time` run (one thread each
+ * (mlp-w32-f64, eigh-2000-f64, the two transformer cases) also runs those cases again in a child `--cpu-time` run (one thread each
  * side, CPU time) and reports them in the JSON as `single_thread: {timing: 'cpu', threads: 1, cases}`,
  * beside the multi-thread wall-clock cases. `--no-single-thread` leaves that out.
  *

@@ -174,8 +174,10 @@ export class Transformer implements NamedModel {
     const shape = { batch, context: T, heads: this.spec.heads };
     this.blocks.forEach((b, i) => {
       const a = this.layerNorm(h, b.ln1);
-      const [q, k, v] = [linear(a, b.q), linear(a, b.k), linear(a, b.v)];
-      const attn = linear(causalSelfAttention(scaled(q, this.attentionScale), k, v, shape, patterns), b.o);
+      // the logit scale folded into q's one scale op, unless a tap wants q itself
+      const q = linear(a, b.q, taps ? 1 : this.attentionScale);
+      const [k, v] = [linear(a, b.k), linear(a, b.v)];
+      const attn = linear(causalSelfAttention(taps ? scaled(q, this.attentionScale) : q, k, v, shape, patterns), b.o);
       h = op.add(h, attn);
       if (taps) for (const [role, t] of [['q', q], ['k', k], ['v', v], ['o', attn]] as const) taps(`b${i + 1}.${role}`, t);
       if (b.mlp) {

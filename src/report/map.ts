@@ -68,7 +68,7 @@ export function mapTable(map: ValidityMap, opts: MapTableOptions): string {
   const columns = y ? y.values.map(coord) : ['verdict'];
   const verdictRows = x.values.map((v, ix) => ({
     head: coord(v),
-    cells: Array.from({ length: ny }, (_, iy) => ({ text: cellLabel(cellAt(ix, iy)), verdict: cellAt(ix, iy)?.verdict })),
+    cells: Array.from({ length: ny }, (_, iy) => ({ text: cellLabel(cellAt(ix, iy)), verdict: cellAt(ix, iy)?.shown })),
   }));
   const metric = metricName(map);
   const empty = layout.cells.filter((c) => !c.point).length;

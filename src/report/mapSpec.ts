@@ -43,9 +43,9 @@ const MIN_LABEL_PX = 34;
  */
 export function cellLabel(point: MapPoint | undefined): string {
   if (!point) return '·';
-  const letter = VERDICT_LETTER[point.verdict] ?? '?';
+  const letter = VERDICT_LETTER[point.shown] ?? '?';
   const n = point.seedVerdicts.length;
-  if (n <= 1 || point.verdict === 'out-of-regime' || point.verdict === 'error') return letter;
+  if (n <= 1 || point.shown === 'out-of-regime' || point.shown === 'error') return letter;
   const holds = point.seedVerdicts.filter((v) => v === 'holds').length;
   return `${letter} ${holds}/${n}`;
 }
@@ -226,11 +226,12 @@ function cellRow(c: MapCell, layout: MapLayout) {
     y1: round6(c.y1),
     px: layout.x.pos[c.ix],
     py: layout.y ? layout.y.pos[c.iy] : 0.5,
-    state: (p ? p.verdict : 'pending') as CellState,
+    state: (p ? p.shown : 'pending') as CellState,
     label: cellLabel(p),
     c0: coordText(layout.x.values[c.ix]),
     c1: layout.y ? coordText(layout.y.values[c.iy]) : '',
     seeds: p ? p.seedVerdicts.join(', ') : 'pending',
+    overSeeds: p ? p.verdict : '–',
     holds: p ? `${p.seedVerdicts.filter((v) => v === 'holds').length}/${p.seedVerdicts.length}` : '–',
     metric: p?.metric ? `${p.metric.name} = ${fmt(p.metric.value)} (${p.metric.criterion})` : '–',
     ratio: p?.metric ? fmt(p.metric.errorRatio) : '–',
@@ -250,6 +251,7 @@ function cellTooltip(layout: MapLayout) {
     t('c0', layout.x.key),
     ...(layout.y ? [t('c1', layout.y.key)] : []),
     t('state', 'verdict'),
+    t('overSeeds', 'verdict over seeds (Wilson bound)'),
     t('holds', 'seeds holding'),
     t('seeds', 'per-seed verdicts'),
     t('metric', 'metric'),
@@ -360,7 +362,8 @@ function boundaryLayers(rows: BoundaryRow[], layout: MapLayout, xs: PositionScal
     // points at the crossings: filled circles measured, diamonds predicted (fixed shapes: no second legend)
     ...kinds.map((k) => ({
       data: { values: rows.filter((r) => r.kind === k) },
-      mark: { type: 'point' as const, shape: k === 'measured boundary' ? 'circle' : 'diamond', filled: true, color: '#111111', stroke: 'white', strokeWidth: 1, size: 55, opacity: 1, clip: true },
+      // smaller markers when there are many crossings (a fine grid), so they do not hide the line and the cells
+      mark: { type: 'point' as const, shape: k === 'measured boundary' ? 'circle' : 'diamond', filled: true, color: '#111111', stroke: 'white', strokeWidth: 1, size: rows.length > 40 ? 16 : 55, opacity: 1, clip: true },
       encoding: { x, y, tooltip },
     })),
   ];

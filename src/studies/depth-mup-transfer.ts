@@ -60,7 +60,7 @@
  */
 import { z } from 'zod';
 import { mean, variance } from '../core/stats.ts';
-import { type Tensor, noGrad } from '../core/tensor.ts';
+import { noGrad, type Tensor } from '../core/tensor.ts';
 import { teacherBatch } from '../data/teacherStream.ts';
 import { rms } from '../observe/coordCheck.ts';
 import { buildModel } from '../protocols/coordCheck.ts';

@@ -62,14 +62,14 @@ import * as op from '../core/ops.ts';
 import { Rng } from '../core/random.ts';
 import { logLogSlope, median } from '../core/stats.ts';
 import { noGrad, type Tensor, tensor } from '../core/tensor.ts';
+import { makeCircleTeacherTask } from '../data/circle.ts';
 import { sgd } from '../nn/optim.ts';
 import { fit } from '../nn/train.ts';
-import { makeCircleTeacherTask } from '../data/circle.ts';
 import { neuronPositions, type TwoLayerStudent, twoLayerStudent } from '../nn/twoLayer.ts';
 import { empiricalNtk, relativeKernelChange, relativeWeightChange, snapshotParams } from '../observe/kernel.ts';
+import { massNearLines } from '../observe/trajectory.ts';
 import { lazyRichCrossover } from '../theory/lazyCrossover.ts';
 import { linearizedGradientDescent } from '../theory/linearized.ts';
-import { massNearLines } from '../observe/trajectory.ts';
 import { type Control, defineStudy, type Figure, type MeasureContext, type MetricSpec, type PredictedBoundary, type RegimeCheck, type Series } from './types.ts';
 
 const Params = z.object({

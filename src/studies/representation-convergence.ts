@@ -47,14 +47,14 @@
 import { z } from 'zod';
 import type { Mat } from '../core/mat.ts';
 import { mean } from '../core/stats.ts';
-import { trainTestSplit, selectExamples } from '../data/dataset.ts';
+import { selectExamples, trainTestSplit } from '../data/dataset.ts';
 import { embeddedDigits } from '../data/digitsData.ts';
 import { mlp } from '../nn/mlp.ts';
 import { canonicalCorrelations, principalSubspace } from '../observe/cca.ts';
-import { gramRows } from '../observe/matrix.ts';
-import { ckaFromKernels, knnIndices } from '../observe/similarity.ts';
 import { accuracy, hiddenFeatures, predictLogits } from '../observe/classifierOutputs.ts';
+import { gramRows } from '../observe/matrix.ts';
 import { averageRanks, spearman } from '../observe/rankCorrelation.ts';
+import { ckaFromKernels, knnIndices } from '../observe/similarity.ts';
 import { trainClassifier } from '../protocols/classifier.ts';
 import { defineStudy, type MetricSpec, type RegimeCheck, type Series } from './types.ts';
 

@@ -65,8 +65,11 @@ export function evaluateMetric(m: MetricSpec): MetricResult {
 
 /** The verdict of one part: its metrics and the regime checks that gate it. */
 function judgePart(metrics: MetricResult[], regime: RegimeCheck[]): Verdict {
-  if (metrics.some((m) => Number.isNaN(m.value)) || regime.some((r) => r.value !== undefined && Number.isNaN(r.value))) return 'error';
+  if (regime.some((r) => r.value !== undefined && Number.isNaN(r.value))) return 'error';
+  // Outside the theory's assumptions (a step past the stability edge, say) the verdict is out-of-regime even
+  // when the run diverged and its metrics are NaN: a diverged run is data, and a validity map must draw it so.
   if (regime.some((r) => !r.ok)) return 'out-of-regime';
+  if (metrics.some((m) => Number.isNaN(m.value))) return 'error';
   const judged = metrics.filter((m) => !m.sanity);
   if (judged.length === 0) return 'error';
   return judged.every((m) => m.pass) ? 'holds' : 'falsified';

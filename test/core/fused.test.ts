@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { flatten, hessianVectorProduct, unflatten, valueAndGrad } from '../../src/core/autodiff.ts';
 import { permute, permuteAs } from '../../src/core/attention.ts';
+import { flatten, hessianVectorProduct, unflatten, valueAndGrad } from '../../src/core/autodiff.ts';
 import { fusedGelu, fusedLayerNorm } from '../../src/core/fused.ts';
 import * as op from '../../src/core/ops.ts';
 import { Rng } from '../../src/core/random.ts';

@@ -164,6 +164,15 @@ describe.skipIf(!HAVE_CHROMIUM)(HAVE_CHROMIUM ? 'the Map tab in chromium' : `the
     expect(await page.textContent('#map-e-x')).toContain('first axis');
     expect(await page.isDisabled('#map-run')).toBe(true);
     await page.screenshot({ path: join(shots, 'map-bad-url.png') });
+    // the tabs by keyboard (WAI-ARIA tabs: arrows move between them), each in the URL
+    await page.focus('#tab-map');
+    await page.keyboard.press('ArrowRight');
+    expect(await page.isVisible('#run-panel')).toBe(true);
+    expect(await page.isVisible('#map-panel')).toBe(false);
+    expect(page.url()).not.toContain('tab=map');
+    await page.keyboard.press('ArrowLeft');
+    expect(await page.isVisible('#map-panel')).toBe(true);
+    expect(page.url()).toContain('tab=map');
     await page.close();
   });
 

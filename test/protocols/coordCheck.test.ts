@@ -154,7 +154,7 @@ describe('parseModelSpec', () => {
       }
       throw new Error(`no error for ${text}`);
     };
-    expect(err('cnn:3')).toBe('model kind: "cnn", expected one of mlp, resmlp');
+    expect(err('cnn:3')).toBe('model kind: "cnn", expected one of mlp, resmlp, transformer');
     expect(err('mlp:0')).toBe('depth: 0, expected an integer in [1, 256]');
     expect(err('mlp:abc')).toMatch(/^model depth: "abc", expected a positive integer/);
     expect(err('mlp:3:swish')).toMatch(/^activation: "swish", expected one of relu, tanh/);

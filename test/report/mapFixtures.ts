@@ -8,6 +8,7 @@ import { Rng } from '../../src/core/random.ts';
 import { median } from '../../src/core/stats.ts';
 import type { Verdict } from '../../src/studies/types.ts';
 import type { AxisValue, JudgedBoundary, MapAxis, MapPoint, MeasuredBoundary, ValidityMap } from '../../src/studies/validityMap/types.ts';
+import { shownVerdict } from '../../src/studies/validityMap/summarize.ts';
 import { judgeSeeds } from '../../src/studies/verdict.ts';
 
 export const WIDTHS = [64, 128, 256, 512, 1024];
@@ -37,6 +38,7 @@ function point(index: number, coords: Record<string, AxisValue>, r: number, rng:
     runIds: SEEDS.map((s) => `run${index.toString(16).padStart(4, '0')}s${s}`),
     seedVerdicts,
     verdict: judged.verdict,
+    shown: shownVerdict(judged.verdict, seedVerdicts),
     fractionHolds: judged.fraction,
     metric: { name: 'linearization gap', errorRatio: median(perSeed.filter(Number.isFinite)), perSeed, value, criterion: '≤ 0.05' },
     ...(special === 'error' ? { error: 'RangeError: NaN loss at step 12' } : {}),
@@ -91,6 +93,7 @@ export function stripMap(): ValidityMap {
     runIds: [`strip${i}`],
     seedVerdicts: [verdicts[i]],
     verdict: verdicts[i],
+    shown: verdicts[i],
     fractionHolds: verdicts[i] === 'holds' ? 1 : 0,
     ...(i === 1 ? {} : { metric: { name: 'lr drift', errorRatio: i === 0 ? 3 : 0.5, perSeed: [i === 0 ? 3 : 0.5], value: i, criterion: '≤ 1' } }),
   }));

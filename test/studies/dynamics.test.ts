@@ -4,15 +4,15 @@
  * are imported directly so the test does not depend on the registry wiring.
  */
 import { describe, expect, it } from 'vitest';
+import { Rng } from '../../src/core/random.ts';
+import { makeCircleTeacherTask } from '../../src/data/circle.ts';
 import { conservationLaws } from '../../src/studies/conservation-laws.ts';
 import { dlnSaddleToSaddle } from '../../src/studies/dln-saddle-to-saddle.ts';
 import { executeStudy } from '../../src/studies/execute.ts';
 import { lazyVsRich } from '../../src/studies/lazy-vs-rich.ts';
 import { silentAlignment } from '../../src/studies/silent-alignment.ts';
-import { Rng } from '../../src/core/random.ts';
-import { makeCircleTeacherTask } from '../../src/data/circle.ts';
-import { lazyRichCrossover } from '../../src/theory/lazyCrossover.ts';
 import type { AnyStudy, StudyResult } from '../../src/studies/types.ts';
+import { lazyRichCrossover } from '../../src/theory/lazyCrossover.ts';
 
 const STUDIES: AnyStudy[] = [dlnSaddleToSaddle, conservationLaws, lazyVsRich, silentAlignment];
 const results = new Map<string, StudyResult>();

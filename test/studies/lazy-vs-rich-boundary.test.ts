@@ -3,8 +3,6 @@
  * and its value against bounds that hold for every teacher the study draws.
  */
 import { describe, expect, it } from 'vitest';
-import { Rng } from '../../src/core/random.ts';
-import { makeCircleTeacherTask } from '../../src/data/circle.ts';
 import { lazyVsRich } from '../../src/studies/lazy-vs-rich.ts';
 import { lazyRichCrossover } from '../../src/theory/lazyCrossover.ts';
 

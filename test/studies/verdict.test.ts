@@ -48,6 +48,13 @@ describe('judge', () => {
     expect(judge([m(false)], [r(false)])).toBe('out-of-regime');
     expect(judge([m(true)], [r(true), r(false)])).toBe('out-of-regime');
   });
+  it('a diverged run (NaN metric) is out-of-regime when a regime check failed, an error when none did', () => {
+    const nan = { ...m(true), value: Number.NaN, pass: false };
+    expect(judge([nan], [r(false)])).toBe('out-of-regime');
+    expect(judge([nan], [r(true)])).toBe('error');
+    // a NaN in the regime check's own number is an error: the setting itself could not be described
+    expect(judge([m(true)], [{ ...r(false), value: Number.NaN }])).toBe('error');
+  });
   it('an error wins over everything; no metrics at all is an error', () => {
     expect(judge([m(true)], [r(true)], 'boom')).toBe('error');
     expect(judge([], [])).toBe('error');

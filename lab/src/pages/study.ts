@@ -64,14 +64,25 @@ function tabBar(page: StudyPageState, runPanel: HTMLElement, mapPanel: HTMLEleme
     page.tab = t;
     runPanel.hidden = t !== 'run';
     mapPanel.hidden = t !== 'map';
-    for (const b of tabs) b.setAttribute('aria-selected', String(b.getAttribute('data-tab') === t));
+    for (const b of tabs) {
+      const on = b.getAttribute('data-tab') === t;
+      b.setAttribute('aria-selected', String(on));
+      b.tabIndex = on ? 0 : -1; // roving focus: Tab enters the tab list once, arrows move within it (WAI-ARIA tabs)
+    }
   };
-  for (const b of tabs) {
-    b.addEventListener('click', () => {
-      show(b.getAttribute('data-tab') === 'map' ? 'map' : 'run');
-      writeUrl();
+  const select = (b: HTMLButtonElement) => {
+    show(b.getAttribute('data-tab') === 'map' ? 'map' : 'run');
+    writeUrl();
+  };
+  tabs.forEach((b, i) => {
+    b.addEventListener('click', () => select(b));
+    b.addEventListener('keydown', (ev) => {
+      if (ev.key !== 'ArrowLeft' && ev.key !== 'ArrowRight') return;
+      const next = tabs[(i + 1) % tabs.length];
+      next.focus();
+      select(next);
     });
-  }
+  });
   show(page.tab);
   return h('div', { class: 'tabs', role: 'tablist', 'aria-label': 'Run one configuration or map a grid of them' }, ...tabs);
 }

@@ -70,6 +70,12 @@ function pointMetric(perSeed: readonly StudyResult[], name: string): PointMetric
   };
 }
 
+/** The verdict a map cell is drawn with (see `MapPoint.shown`): unanimous seeds speak for themselves. */
+export function shownVerdict(verdict: Verdict, seedVerdicts: readonly Verdict[]): Verdict {
+  if (verdict !== 'inconclusive' || seedVerdicts.length === 0) return verdict;
+  return seedVerdicts.every((v) => v === seedVerdicts[0]) ? seedVerdicts[0] : verdict;
+}
+
 /**
  * One grid point from its runs (in seed order): the verdict over seeds (`judgeSeeds` with the study's
  * threshold, as `lmech run --seeds` folds them; the one verdict for one seed) and the mapped metric.
@@ -93,6 +99,7 @@ export function summarizePoint(study: AnyStudy, point: Pick<GridPoint, 'index' |
     runIds: perSeed.map((r) => r.provenance.configHash),
     seedVerdicts,
     verdict,
+    shown: shownVerdict(verdict, seedVerdicts),
     fractionHolds: seedVerdicts.filter((v) => v === 'holds').length / seedVerdicts.length,
     ...(metric ? { metric } : {}),
     ...(error !== undefined ? { error } : {}),

@@ -54,6 +54,12 @@ export interface MapPoint {
   seedVerdicts: Verdict[];
   /** The multi-seed verdict (judgeSeeds with the study's threshold); the one verdict when there is one seed. */
   verdict: Verdict;
+  /**
+   * The verdict the map draws: `verdict`, except where that is `inconclusive` only because a few seeds cannot
+   * clear the Wilson bound although every seed agrees (3 of 3 hold: the bound is 0.44); then the seeds' common
+   * verdict, drawn with its count (`H 3/3`) so the reader sees how many seeds stand behind it.
+   */
+  shown: Verdict;
   /** Fraction of seeds whose verdict is `holds`. */
   fractionHolds: number;
   metric?: PointMetric;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../../../src/core/random.ts';
 import type { Criterion, StudyResult, Verdict } from '../../../src/studies/types.ts';
-import { buildMap, errorRatio, judgeBoundaries, measuredBoundaries, rawRatio, summarizePoint } from '../../../src/studies/validityMap/summarize.ts';
+import { buildMap, errorRatio, judgeBoundaries, measuredBoundaries, rawRatio, shownVerdict, summarizePoint } from '../../../src/studies/validityMap/summarize.ts';
 import type { MapPoint, MapSpec } from '../../../src/studies/validityMap/types.ts';
 import { criterionPasses, criterionText, judgeSeeds } from '../../../src/studies/verdict.ts';
 import { gapStudy } from './fixture.ts';
@@ -105,6 +105,15 @@ function point(index: number, coords: MapPoint['coords'], ratio: number): MapPoi
 }
 
 describe('summarizePoint', () => {
+  it('draws unanimous seeds as their verdict although too few to clear the Wilson bound; disagreement stays inconclusive', () => {
+    const three = [fakeResult(0, 0.5, 1), fakeResult(1, 0.6, 1), fakeResult(2, 0.7, 1)];
+    const p = summarizePoint(gapStudy, { index: 0, coords: { width: 64 } }, three, 'gap');
+    // 3/3 holds: Wilson lower bound 0.44 < 0.5, so the verdict over seeds cannot say holds
+    expect([p.verdict, p.shown]).toEqual(['inconclusive', 'holds']);
+    expect(shownVerdict('inconclusive', ['holds', 'falsified', 'holds'])).toBe('inconclusive');
+    expect(shownVerdict('inconclusive', ['falsified', 'falsified'])).toBe('falsified');
+    expect(shownVerdict('holds', ['holds', 'holds', 'holds', 'holds', 'holds'])).toBe('holds');
+  });
   it('folds seeds with judgeSeeds and the study threshold; medians the ratios, skipping NaN', () => {
     const results = [fakeResult(0, 0.5, 1), fakeResult(1, 0.7, 1), fakeResult(2, 3, 1), fakeResult(3, Number.NaN, 1)];
     const p = summarizePoint(gapStudy, { index: 4, coords: { width: 64 } }, results, 'gap');
