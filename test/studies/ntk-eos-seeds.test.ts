@@ -110,6 +110,17 @@ describe('the studies declare their boundaries', () => {
   });
 });
 
+describe('ntk-linearization map parameters', () => {
+  it('width replaces the widths by width/16, width/4, width (those ≥ 8), and eta sets the step', async () => {
+    const r = await executeStudy(ntkLinearization, { profile: 'quick', seed: 0, params: { width: 64, eta: 0.01, steps: 50 }, controls: false });
+    expect(r.error).toBeUndefined();
+    expect(Object.keys(r.measurement.scalars).filter((k) => k.startsWith('gap@'))).toEqual(['gap@16', 'gap@64']);
+    expect(r.metrics[0].name).toBe('function gap at n=64');
+    // η·λ_max(Θ₀)/2 with the given η, not etaFraction: λ_max(Θ₀) ≈ 48 here, so ≈ 0.24, far from the quick 0.5
+    expect(r.measurement.scalars['max η·λ_max/2']).toBeLessThan(0.4);
+  });
+});
+
 const SEEDS = process.env.LMECH_SLOW ? [0, 1, 2, 3, 4, 5, 6, 7, 8, 9] : [1, 2, 3, 4];
 // ntk-linearization at seed 5 is falsified by its kernel-change slope, a finding recorded in the study header
 const EXCEPT: Record<string, number[]> = { 'ntk-linearization': [5] };

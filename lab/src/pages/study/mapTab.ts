@@ -7,7 +7,8 @@
  * A cell links to its run (seed 0 of the point) on the Run tab, which re-runs it bit for bit.
  *
  * Attributes read by the end-to-end test (test/lab/map.e2e.test.ts): `#map-grid[data-painted]`,
- * `.map-cell[data-index][data-verdict]` (`data-verdict="pending"` until painted), `#map-status[data-state]`.
+ * `.map-cell[data-index][data-verdict][data-over-seeds]` (the drawn verdict, `MapPoint.shown`, and the Wilson verdict over
+ * seeds; `data-verdict="pending"` until painted), `#map-status[data-state]`.
  */
 import { cellLabel, judgedLine, mapVegaSpecs, measuredLine, shortRatio } from '../../../../src/report/mapSpec.ts';
 import type { StudyResult } from '../../../../src/studies/types.ts';
@@ -233,19 +234,21 @@ export class MapTab {
 
   private paintCell(spec: MapSpec, p: MapPoint): void {
     const cell = this.gridEl.querySelector<HTMLAnchorElement>(`.map-cell[data-index="${p.index}"]`);
-    if (!cell || cell.getAttribute('data-verdict') === p.verdict) return;
+    if (!cell || cell.getAttribute('data-verdict') === p.shown) return;
     const { study } = this.page;
     const params = { ...(spec.base ?? {}), ...p.coords };
     const hash = studyHash(study, { seed: spec.seeds[0], profile: spec.profile, overrides: minimalOverrides(study, spec.profile, params), autorun: true, version: this.page.app.codeVersion });
     const coords = Object.entries(p.coords).map(([k, v]) => `${k}=${coordText(v)}`).join(', ');
     const ratio = p.metric ? shortRatio(p.metric.errorRatio) : '';
-    cell.className = `map-cell v-${p.verdict}`;
-    cell.setAttribute('data-verdict', p.verdict);
+    // drawn as the report draws it (`shown`: unanimous seeds speak for themselves); the Wilson verdict in the tooltip
+    cell.className = `map-cell v-${p.shown}`;
+    cell.setAttribute('data-verdict', p.shown);
+    cell.setAttribute('data-over-seeds', p.verdict);
     cell.setAttribute('data-fraction', String(p.fractionHolds));
     cell.href = hash;
     cell.target = '_blank';
     cell.rel = 'noopener';
-    const title = [`${coords}: ${VERDICT_LABEL[p.verdict] ?? p.verdict}`, `seeds: ${p.seedVerdicts.join(', ')} (holds ${(p.fractionHolds * 100).toFixed(0)}%)`];
+    const title = [`${coords}: ${VERDICT_LABEL[p.shown] ?? p.shown}`, `seeds: ${p.seedVerdicts.join(', ')} (holds ${(p.fractionHolds * 100).toFixed(0)}%); over seeds (Wilson bound): ${VERDICT_LABEL[p.verdict] ?? p.verdict}`];
     if (p.metric) title.push(`${p.metric.name}: ${p.metric.value} (${p.metric.criterion}), error/tolerance ${ratio}`);
     if (p.error) title.push(`error: ${p.error}`);
     title.push(`run ${p.runIds[0]} (opens seed ${spec.seeds[0]} on the Run tab)`);
