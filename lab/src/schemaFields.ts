@@ -24,6 +24,8 @@ export interface FieldSpec {
   options?: string[];
   /** The schema's default (before any profile). */
   default: unknown;
+  /** Optional without a default (e.g. a validity-map axis that overrides a derived value): empty text leaves it unset. */
+  optional?: boolean;
   description?: string;
   /** For JSON fields: what the schema expects, in words (e.g. `1–16 numbers > 0`). */
   shape?: string;
@@ -43,6 +45,7 @@ type JsonSchema = {
   maxItems?: number;
   items?: JsonSchema;
   properties?: Record<string, JsonSchema>;
+  required?: string[];
   anyOf?: JsonSchema[];
 };
 
@@ -103,7 +106,8 @@ export function studyFields(study: AnyStudy): FieldSpec[] {
   const fields: FieldSpec[] = [];
   for (const [name, s] of Object.entries(root.properties ?? {})) {
     const t = Array.isArray(s.type) ? undefined : s.type;
-    const base = { name, default: s.default, ...(s.description ? { description: s.description } : {}) };
+    const optional = s.default === undefined && !(root.required ?? []).includes(name);
+    const base = { name, default: s.default, ...(optional ? { optional } : {}), ...(s.description ? { description: s.description } : {}) };
     if (Array.isArray(s.enum) && s.enum.length > 0 && s.enum.every((e) => typeof e === 'string')) fields.push({ ...base, kind: 'enum', options: s.enum as string[] });
     else if (t === 'integer') fields.push({ ...base, kind: 'integer', ...numberBounds(s) });
     else if (t === 'number') fields.push({ ...base, kind: 'number', ...numberBounds(s) });
@@ -123,6 +127,7 @@ export type ParseResult = { ok: true; value: unknown } | { ok: false; error: str
  */
 export function parseFieldText(f: FieldSpec, text: string): ParseResult {
   const t = text.trim();
+  if (f.optional && t === '') return { ok: true, value: undefined };
   switch (f.kind) {
     case 'integer':
     case 'number': {
@@ -166,7 +171,7 @@ export function fieldHint(f: FieldSpec, profileDefault: unknown): string {
   } else if (f.kind === 'json') parts.push(f.shape ?? 'JSON');
   else if (f.kind === 'enum') parts.push(`one of ${(f.options ?? []).join(', ')}`);
   else parts.push(f.kind);
-  parts.push(`default ${fieldText(f, profileDefault)}`);
+  parts.push(f.optional && profileDefault === undefined ? 'optional: leave empty to keep it unset' : `default ${fieldText(f, profileDefault)}`);
   return parts.join(' · ');
 }
 

@@ -37,6 +37,12 @@ export class ParamError extends Error {
   }
 }
 
+/** Every parameter a study accepts: the resolved defaults plus optional schema keys without a default. */
+export function paramKeys(study: AnyStudy, profile: Profile): string[] {
+  const shape = (study.schema as unknown as { shape?: Record<string, unknown> }).shape;
+  return [...new Set([...Object.keys(resolveParams(study, profile)), ...Object.keys(shape ?? {})])];
+}
+
 /** Resolve a study's parameters: schema defaults, then the profile, then overrides; validated. */
 export function resolveParams(study: AnyStudy, profile: Profile, overrides: Record<string, unknown> = {}): Record<string, unknown> {
   const raw = { ...(profile === 'quick' ? study.quick : {}), ...overrides };

@@ -36,9 +36,10 @@
  * the slope of one teacher's optima differs from the law's by more than the inits' spread shows (the
  * teacher-to-teacher variation of where a narrow SP net's valley sits, against its divergence wall), so a
  * tolerance from the inits alone was too narrow for that teacher and a fixed ⅓ had no finite-sample basis.
- * Now every init seed draws its own teacher, so the curve is averaged over teachers and the spread of the
- * per-seed optima, pooled over the 2·|widths| curves, measures the error the slope actually has; the slope's
- * tolerance is derived from it (above). The quick grid also reaches η = 2^{−12}: at 2^{−10} the widest SP net's
+ * Now every init seed draws its own teacher, so the curve is averaged over teachers, and the scatter of each
+ * seed's optima about "its teacher's offset + one common slope" (`slopeResiduals`, pooled over SP and μP)
+ * measures the error the slope actually has, teacher-specific slopes included; the slope's tolerance is
+ * derived from it (above). The quick grid also reaches η = 2^{−12}: at 2^{−10} the widest SP net's
  * optimum sat at the grid's lower edge at some seeds (a censored argmin, now a regime check at every width).
  *
  * Deviations from the catalog's set-up. Widths {32, …, 256} instead of {64, …, 512} keep the 8× range
@@ -115,7 +116,7 @@ function slopeStandardError(x: readonly number[], y: readonly number[]): number 
  * one slope b. Returns the residual sum of squares and its degrees of freedom S·W − S − 1 (seeds with a
  * non-finite optimum at some width are left out; 0 degrees of freedom when fewer than 2 seeds remain).
  */
-function slopeResiduals(x: readonly number[], y: readonly number[][]): { rss: number; dof: number } {
+export function slopeResiduals(x: readonly number[], y: readonly number[][]): { rss: number; dof: number } {
   const seeds = Array.from({ length: y[0]?.length ?? 0 }, (_, s) => s).filter((s) => y.every((row) => Number.isFinite(row[s])));
   const W = x.length;
   if (seeds.length < 2 || W < 2) return { rss: 0, dof: 0 };

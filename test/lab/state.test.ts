@@ -4,8 +4,9 @@
  * what the study's zod schema accepts at and just beyond each bound; every bad URL piece gives a
  * message naming the key and the value and falls back to the default.
  */
-import { z } from 'zod';
+
 import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import { fieldText, parseFieldText, studyFields } from '../../lab/src/schemaFields.ts';
 import { minimalOverrides, parseHash, parseStudyQuery, type StudyState, studyHash } from '../../lab/src/state.ts';
 import { resolveParams } from '../../src/studies/execute.ts';
@@ -152,7 +153,10 @@ describe('studyFields: controls from the zod schema', () => {
 
   it.each(STUDIES.map((s) => [s.id, s] as const))('%s: one control per parameter; numeric bounds agree with the schema at and beyond each bound', (_id, s) => {
     const fields = studyFields(s);
-    expect(fields.map((f) => f.name).sort()).toEqual(Object.keys(resolveParams(s, 'default')).sort());
+    // every schema key (optional ones without a default included) gets a control
+    const keys = new Set([...Object.keys(resolveParams(s, 'default')), ...Object.keys((s.schema as unknown as { shape: Record<string, unknown> }).shape)]);
+    expect(fields.map((f) => f.name).sort()).toEqual([...keys].sort());
+    for (const f of fields) expect({ name: f.name, optional: f.optional === true }).toEqual({ name: f.name, optional: f.default === undefined });
     for (const f of fields) {
       if (f.kind === 'enum') {
         for (const o of f.options ?? []) expect(accepts(s, f.name, o)).toBe(true);

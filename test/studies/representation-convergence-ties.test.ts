@@ -12,8 +12,12 @@ describe('representation-convergence: tieUnresolved', () => {
     expect(out[2]).toBe(0.99);
   });
 
-  it('chains (single linkage): steps each below the resolution merge a span wider than it', () => {
-    expect(new Set(tieUnresolved([0.1, 0.108, 0.116, 0.124], 0.01)).size).toBe(1);
+  it('does not chain: steps each below the resolution never merge values a resolution apart', () => {
+    const out = tieUnresolved([0.1, 0.108, 0.116, 0.124], 0.01);
+    expect(out[0]).toBeCloseTo(0.104, 12);
+    expect(out[1]).toBeCloseTo(0.104, 12);
+    expect(out[2]).toBeCloseTo(0.12, 12);
+    expect(out[3]).toBeCloseTo(0.12, 12);
   });
 
   it('keeps every value apart at zero resolution, and ties everything at a resolution above the range', () => {

@@ -1,11 +1,11 @@
 /** `lmech run`: run studies (cached in the store), print the verdict table or JSON, optionally write the report. */
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { resolveParams } from '../../studies/execute.ts';
-import { STUDIES, coreStudies, findStudy } from '../../studies/registry.ts';
-import type { AnyStudy, StudyResult } from '../../studies/types.ts';
 import { runResources } from '../../run/pool.ts';
 import { foldSeeds, seedsFor, withPower } from '../../run/seeds.ts';
+import { paramKeys, resolveParams } from '../../studies/execute.ts';
+import { coreStudies, findStudy, STUDIES } from '../../studies/registry.ts';
+import type { AnyStudy, StudyResult } from '../../studies/types.ts';
 import { CliError, intFlag } from '../errors.ts';
 import { executeTasks } from '../runner.ts';
 
@@ -112,10 +112,11 @@ export function registerRun(program: Command): void {
       const overrides = parseParamFlags(flags.param);
       const profile = flags.quick ? 'quick' : 'default';
       // validate parameters up front so a typo fails before any work starts
+      const accepts = (s: AnyStudy, k: string) => paramKeys(s, profile).includes(k);
       for (const s of studies) {
-        const own = Object.fromEntries(Object.entries(overrides).filter(([k]) => k in (resolveParams(s, profile) as object)));
-        const unknown = Object.keys(overrides).filter((k) => !studies.some((t) => k in (resolveParams(t, profile) as object)));
-        if (unknown.length) throw new CliError(`--param: unknown parameter '${unknown[0]}' for the selected studies; expected one of: ${[...new Set(studies.flatMap((t) => Object.keys(resolveParams(t, profile))))].join(', ')}`);
+        const own = Object.fromEntries(Object.entries(overrides).filter(([k]) => accepts(s, k)));
+        const unknown = Object.keys(overrides).filter((k) => !studies.some((t) => accepts(t, k)));
+        if (unknown.length) throw new CliError(`--param: unknown parameter '${unknown[0]}' for the selected studies; expected one of: ${[...new Set(studies.flatMap((t) => paramKeys(t, profile)))].join(', ')}`);
         try {
           resolveParams(s, profile, own);
         } catch (e) {
@@ -128,7 +129,7 @@ export function registerRun(program: Command): void {
         seedLists[i].map((sd) => ({
           studyId: s.id,
           profile: profile as 'quick' | 'default',
-          params: Object.fromEntries(Object.entries(overrides).filter(([k]) => k in (resolveParams(s, profile) as object))),
+          params: Object.fromEntries(Object.entries(overrides).filter(([k]) => accepts(s, k))),
           seed: sd,
         })),
       );

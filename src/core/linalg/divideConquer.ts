@@ -81,9 +81,9 @@ export function tridiagonalEigDC(d0: Float64Array, e0: Float64Array): Tridiagona
 }
 
 /**
- * Temporaries of `merge` (Q̂ᵀ, the new eigenvector rows, the two GEMM operands, the secular eigenvectors), reused from one merge to
- * the next of one `tridiagonalEigDC` call: merges run one at a time (children finish first), and a fresh
- * n² array costs a page fault per 4 KiB page on first touch, which at n = 2000 rivals the merge's GEMM.
+ * Temporaries of `merge` (Q̂ᵀ, the two halves of the new eigenvector rows, the GEMM operands, the secular
+ * eigenvectors), reused from one merge to the next of one `tridiagonalEigDC` call: merges run one at a time
+ * (children finish first), and a fresh m² array pays a page fault per 4 KiB page on first touch.
  */
 class MergeScratch {
   private bufs: Float64Array[] = Array.from({ length: 6 }, () => new Float64Array(0));

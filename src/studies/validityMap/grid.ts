@@ -3,7 +3,7 @@
  * reject a bad grid before anything runs, naming the key, the value and what was expected. Pure (no Node
  * APIs): the CLI and the lab's Web Workers share it.
  */
-import { ParamError, type Profile, resolveParams } from '../execute.ts';
+import { ParamError, type Profile, paramKeys, resolveParams } from '../execute.ts';
 import type { AnyStudy, MetricResult, StudyResult } from '../types.ts';
 import type { AxisValue, MapAxis, MapSpec } from './types.ts';
 
@@ -34,10 +34,7 @@ function fieldKind(study: AnyStudy, key: string): { type: string; int: boolean }
 }
 
 /** The keys a study's parameters have (its schema's fields with the profile applied). */
-export function paramKeys(study: AnyStudy, profile: Profile): string[] {
-  const shape = (study.schema as unknown as { shape?: Record<string, unknown> }).shape;
-  return [...new Set([...Object.keys(resolveParams(study, profile)), ...Object.keys(shape ?? {})])];
-}
+export { paramKeys };
 
 function checkKey(study: AnyStudy, profile: Profile, key: string, field: string): void {
   const keys = paramKeys(study, profile);

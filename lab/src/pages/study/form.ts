@@ -165,6 +165,7 @@ export class StudyForm {
         errors.set(w.spec.name, parsed.error + (w.input.value === '' && (w.spec.kind === 'number' || w.spec.kind === 'integer') ? ' (empty or not a number)' : ''));
         continue;
       }
+      if (parsed.value === undefined) continue; // an optional field left empty stays unset
       values[w.spec.name] = parsed.value;
       try {
         resolveParams(this.page.study, profile, { [w.spec.name]: parsed.value });
