@@ -7,22 +7,22 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Rng } from '../../src/core/random.ts';
-import { adamSqrtScalingRule } from '../../src/studies/adam-sqrt-scaling-rule.ts';
-import { criticalBatchSize } from '../../src/studies/critical-batch-size.ts';
-import { sgdLinearScalingRule } from '../../src/studies/sgd-linear-scaling-rule.ts';
 import { ExampleStream } from '../../src/data/teacherStream.ts';
 import { spearman } from '../../src/observe/rankCorrelation.ts';
 import { checkpointGrid, meanRelativeDeviation, noisyTanhTeacher } from '../../src/protocols/onlineTeacher.ts';
-import { fitStepsHyperbola } from '../../src/theory/fit/criticalBatch.ts';
+import { adamSqrtScalingRule } from '../../src/studies/adam-sqrt-scaling-rule.ts';
+import { criticalBatchSize } from '../../src/studies/critical-batch-size.ts';
+import { sgdLinearScalingRule } from '../../src/studies/sgd-linear-scaling-rule.ts';
 import type { StudyResult } from '../../src/studies/types.ts';
-import { expectHoldsWithControls, runQuick, verdictUnder } from './falsifiable.ts';
+import { fitStepsHyperbola } from '../../src/theory/fit/criticalBatch.ts';
+import { expectFalsifiableHolds, runQuick, verdictUnder } from './falsifiability.ts';
 
 describe('sgd-linear-scaling-rule (quick profile)', () => {
   let r: StudyResult;
   beforeAll(async () => {
     r = await runQuick(sgdLinearScalingRule);
   }, 300_000);
-  it('holds, every control is falsified, and the prediction is judged', () => expectHoldsWithControls(r));
+  it('holds, every control is falsified, and the prediction is judged', () => expectFalsifiableHolds(r));
   it('wrong theories leave holds: scaled curves 10% above the base, or (kη, kB) not invariant', () => {
     expect(verdictUnder(sgdLinearScalingRule, r, { 'loss ratio of scaled runs (SDE limit)': 1.1 })).not.toBe('holds');
     expect(verdictUnder(sgdLinearScalingRule, r, { 'invariant: linear': 0 })).not.toBe('holds');
@@ -34,7 +34,7 @@ describe('adam-sqrt-scaling-rule (quick profile)', () => {
   beforeAll(async () => {
     r = await runQuick(adamSqrtScalingRule);
   }, 300_000);
-  it('holds, every control (linear rule, √κη alone, β or ε unscaled) is falsified, and the prediction is judged', () => expectHoldsWithControls(r));
+  it('holds, every control (linear rule, √κη alone, β or ε unscaled) is falsified, and the prediction is judged', () => expectFalsifiableHolds(r));
   it('wrong theories leave holds: the β scaling dropped, the rule’s curve 10% below the base', () => {
     expect(verdictUnder(adamSqrtScalingRule, r, { 'invariant: β unscaled': 1 })).not.toBe('holds');
     expect(verdictUnder(adamSqrtScalingRule, r, { 'loss ratio of the square-root rule (SDE limit)': 0.9 })).not.toBe('holds');
@@ -46,7 +46,7 @@ describe('critical-batch-size (quick profile)', () => {
   beforeAll(async () => {
     r = await runQuick(criticalBatchSize);
   }, 300_000);
-  it('holds, every control (no plateau, a sharper knee) is falsified, and the prediction is judged', () => expectHoldsWithControls(r));
+  it('holds, every control (no plateau, a sharper knee) is falsified, and the prediction is judged', () => expectFalsifiableHolds(r));
   it('wrong theories leave holds: B_simple falling as the loss falls (sign flipped), B_crit = 10·B_simple', () => {
     expect(verdictUnder(criticalBatchSize, r, { 'Spearman(level, B_simple)': 1 })).not.toBe('holds');
     expect(verdictUnder(criticalBatchSize, r, { 'B_crit / B_simple': 10 })).not.toBe('holds');

@@ -6,7 +6,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { edgeOfStability } from '../../src/studies/edge-of-stability.ts';
 import { ntkLinearization } from '../../src/studies/ntk-linearization.ts';
 import type { AnyStudy, StudyResult } from '../../src/studies/types.ts';
-import { expectFalsifiableHolds, LONG, runQuick, verdictWith } from './wrong-theory.ts';
+import { expectFalsifiableHolds, LONG, runQuick, verdictWith } from './falsifiability.ts';
 
 describe('ntk-linearization (quick, seed 0)', () => {
   let r: StudyResult;

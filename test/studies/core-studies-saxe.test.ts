@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { dlnSaxeModes, modeHalfTime } from '../../src/studies/dln-saxe-modes.ts';
 import { saxeHalfTime, saxeModeTrajectory } from '../../src/theory/saxe.ts';
-import { expectHoldsWithControls, runQuick, verdictUnder } from './falsifiable.ts';
+import { expectFalsifiableHolds, runQuick, verdictUnder } from './falsifiability.ts';
 
 describe('modeHalfTime (∫ du/(c u^e (s − u)) by Simpson in ln u)', () => {
   it('equals the logistic closed form for c = 2, e = 1', () => {
@@ -28,7 +28,7 @@ describe('modeHalfTime (∫ du/(c u^e (s − u)) by Simpson in ln u)', () => {
 describe('dln-saxe-modes: falsifiable (quick profile)', () => {
   it('holds, its controls are falsified, and wrong theories leave holds', async () => {
     const r = await runQuick(dlnSaxeModes);
-    expectHoldsWithControls(r);
+    expectFalsifiableHolds(r);
     expect(r.controls?.map((c) => c.name)).toEqual(['logistic rate 1·s instead of 2·s', 'depth-2 exponent at every depth (u¹ instead of u^{2−2/L})']);
     const halfTimes = Object.entries(r.prediction.scalars).filter(([k]) => k.startsWith('τ½'));
     expect(halfTimes.length).toBe(10);

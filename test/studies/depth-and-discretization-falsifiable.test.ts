@@ -5,7 +5,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { discretizationHypothesis } from '../../src/studies/discretization-hypothesis.ts';
 import type { AnyStudy, StudyResult } from '../../src/studies/types.ts';
-import { expectFalsifiableHolds, LONG, runQuick, verdictWith } from './wrong-theory.ts';
+import { expectFalsifiableHolds, LONG, runQuick, verdictWith } from './falsifiability.ts';
 
 describe('discretization-hypothesis (quick, seed 0)', () => {
   let r: StudyResult;

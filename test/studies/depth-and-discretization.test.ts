@@ -6,15 +6,14 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { depthMupTransfer, predictedStreamGain } from '../../src/studies/depth-mup-transfer.ts';
 import { discretizationHypothesis } from '../../src/studies/discretization-hypothesis.ts';
 import type { AnyStudy, StudyResult } from '../../src/studies/types.ts';
-import { expectHoldsWithControls, runQuick, verdictUnder } from './falsifiable.ts';
-import { expectHolds } from './holds.ts';
+import { expectFalsifiableHolds, expectHolds, runQuick, verdictUnder } from './falsifiability.ts';
 
 describe('depth-mup-transfer (quick profile)', () => {
   let r: StudyResult;
   beforeAll(async () => {
     r = await runQuick(depthMupTransfer);
   }, 300_000);
-  it('holds, every control (L^{-1} and L^{-1/4} branches) is falsified, and the prediction is judged', () => expectHoldsWithControls(r));
+  it('holds, every control (L^{-1} and L^{-1/4} branches) is falsified, and the prediction is judged', () => expectFalsifiableHolds(r));
   it('a wrong stream gain leaves holds: q_L = q₀(1 + m²)^L (the ½ of ReLU dropped)', () => {
     expect(
       verdictUnder(depthMupTransfer, r, Object.fromEntries([2, 8, 32].map((L) => [`depth-mup stream gain L=${L}`, Math.sqrt((1 + 1 / L) ** L)]))),

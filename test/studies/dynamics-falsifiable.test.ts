@@ -5,7 +5,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { lazyVsRich } from '../../src/studies/lazy-vs-rich.ts';
 import type { AnyStudy, StudyResult } from '../../src/studies/types.ts';
-import { expectFalsifiableHolds, LONG, runQuick, verdictWith } from './wrong-theory.ts';
+import { expectFalsifiableHolds, LONG, runQuick, verdictWith } from './falsifiability.ts';
 
 describe('lazy-vs-rich (quick, seed 0)', () => {
   let r: StudyResult;

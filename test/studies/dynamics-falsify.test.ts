@@ -9,7 +9,7 @@ import { dlnSaddleToSaddle } from '../../src/studies/dln-saddle-to-saddle.ts';
 import { silentAlignment } from '../../src/studies/silent-alignment.ts';
 import { stepwiseLowRank } from '../../src/studies/stepwise-low-rank.ts';
 import { evaluateMetric } from '../../src/studies/verdict.ts';
-import { expectHoldsWithControls, runQuick, verdictUnder } from './falsifiable.ts';
+import { expectFalsifiableHolds, runQuick, verdictUnder } from './falsifiability.ts';
 
 /** The prediction's per-mode slopes, each replaced by f(slope). */
 const slopes = (s: Record<string, number>, f: (v: number) => number) => Object.fromEntries(Object.entries(s).filter(([k]) => k.startsWith('slope s=')).map(([k, v]) => [k, f(v)]));
@@ -17,7 +17,7 @@ const slopes = (s: Record<string, number>, f: (v: number) => number) => Object.f
 describe('solvable dynamics: falsifiable (quick profile)', () => {
   it('dln-saddle-to-saddle', async () => {
     const r = await runQuick(dlnSaddleToSaddle);
-    expectHoldsWithControls(r);
+    expectFalsifiableHolds(r);
     const q = r.prediction.scalars;
     // a swapped exponent (slopes 1/s²), a flipped sign (plateaus shorten as σ shrinks), a changed constant (one drop too many)
     expect(verdictUnder(dlnSaddleToSaddle, r, slopes(q, (v) => v * v))).toBe('falsified');
@@ -27,7 +27,7 @@ describe('solvable dynamics: falsifiable (quick profile)', () => {
 
   it('conservation-laws, with a verdict per part', async () => {
     const r = await runQuick(conservationLaws);
-    expectHoldsWithControls(r);
+    expectFalsifiableHolds(r);
     expect(r.parts?.map((p) => [p.part, p.verdict]).sort()).toEqual([
       ['a', 'holds'],
       ['b', 'holds'],
@@ -50,7 +50,7 @@ describe('solvable dynamics: falsifiable (quick profile)', () => {
 
   it('silent-alignment', async () => {
     const r = await runQuick(silentAlignment);
-    expectHoldsWithControls(r);
+    expectFalsifiableHolds(r);
     // alignment only half done at the 10% loss drop; the kernel of the first tenth of the plateau explains the function
     expect(verdictUnder(silentAlignment, r, { 'alignment progress at 10% loss drop': 0.5 })).toBe('falsified');
     expect(verdictUnder(silentAlignment, r, { 'kernel freeze time / t₁₀%': 0.1 })).toBe('falsified');
@@ -62,7 +62,7 @@ describe('solvable dynamics: falsifiable (quick profile)', () => {
 
   it('stepwise-low-rank', async () => {
     const r = await runQuick(stepwiseLowRank);
-    expectHoldsWithControls(r);
+    expectFalsifiableHolds(r);
     // a changed constant (rate 16), a swapped exponent (slopes 1/(4s_k²)), a flipped sign (rate −8)
     expect(verdictUnder(stepwiseLowRank, r, { 'logistic rate': 16 })).toBe('falsified');
     expect(verdictUnder(stepwiseLowRank, r, slopes(r.prediction.scalars, (v) => v * v * 4))).toBe('falsified');

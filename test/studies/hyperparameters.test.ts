@@ -10,14 +10,14 @@ import { executeStudy } from '../../src/studies/execute.ts';
 import { mupCoordCheck } from '../../src/studies/mup-coord-check.ts';
 import { mupLrTransfer } from '../../src/studies/mup-lr-transfer.ts';
 import type { StudyResult } from '../../src/studies/types.ts';
-import { expectHoldsWithControls, runQuick, verdictUnder } from './falsifiable.ts';
+import { expectFalsifiableHolds, runQuick, verdictUnder } from './falsifiability.ts';
 
 describe('mup-coord-check (quick profile)', () => {
   let r: StudyResult;
   beforeAll(async () => {
     r = await runQuick(mupCoordCheck);
   }, 300_000);
-  it('holds, every control is falsified, and the prediction is judged', () => expectHoldsWithControls(r));
+  it('holds, every control is falsified, and the prediction is judged', () => expectFalsifiableHolds(r));
   it('wrong theories leave holds: SP slope ½ at the output, μP slope swapped to SP’s', () => {
     expect(verdictUnder(mupCoordCheck, r, { 'sp slope out': 0.5 })).not.toBe('holds');
     expect(verdictUnder(mupCoordCheck, r, { 'mup slope h2': 1 })).not.toBe('holds');
@@ -30,7 +30,7 @@ describe('mup-lr-transfer (quick profile)', () => {
   beforeAll(async () => {
     r = await runQuick(mupLrTransfer);
   }, 300_000);
-  it('holds, every control is falsified, and the prediction is judged', () => expectHoldsWithControls(r));
+  it('holds, every control is falsified, and the prediction is judged', () => expectFalsifiableHolds(r));
   it('wrong theories leave holds: SP η* ∝ n^{+1} (sign flipped), SP η* ∝ n^{-2}', () => {
     expect(verdictUnder(mupLrTransfer, r, { 'SP η* slope in width': 1 })).not.toBe('holds');
     expect(verdictUnder(mupLrTransfer, r, { 'SP η* slope in width': -2 })).not.toBe('holds');

@@ -5,12 +5,12 @@
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../../src/core/random.ts';
 import { normalPdf } from '../../src/core/special.ts';
-import { hermiteNormalized } from '../../src/data/hermite.ts';
 import { firstCrossing, mean, median, sampleChiSquared } from '../../src/core/stats.ts';
+import { hermiteNormalized } from '../../src/data/hermite.ts';
 import { BiasedReluNet } from '../../src/nn/biasedReluNet.ts';
 import { kendallTauB } from '../../src/observe/rankCorrelation.ts';
-import { hermiteLearningOrder } from '../../src/studies/hermite-learning-order/index.ts';
 import { hermiteProjection } from '../../src/studies/hermite-learning-order/hermiteProjection.ts';
+import { hermiteLearningOrder } from '../../src/studies/hermite-learning-order/index.ts';
 import { overlapChainEscape, sphericalOnlineSgd } from '../../src/studies/single-index-feature-learning/escapeSgd.ts';
 import { singleIndexFeatureLearning } from '../../src/studies/single-index-feature-learning/index.ts';
 import { reluPairMoments } from '../../src/theory/activations.ts';
@@ -24,7 +24,7 @@ import {
   stepHermiteCoefficient,
 } from '../../src/theory/hermiteEigenstructure.ts';
 import { escapeNoiseMoments, escapeOdePath, escapeOdeTime, escapeStepSize, sphereOverlapQuantile } from '../../src/theory/singleIndexEscape.ts';
-import { expectFalsifiable, withScalars } from './controlsAndEdits.ts';
+import { expectFalsifiable, withScalars } from './falsifiability.ts';
 
 /** ∫_{lo}^{hi} f by composite Simpson with n (even) panels. */
 function simpson(f: (x: number) => number, lo: number, hi: number, n = 20000): number {

@@ -8,8 +8,7 @@ import { executeStudy } from '../../src/studies/execute.ts';
 import { grokkingFourier } from '../../src/studies/grokking-fourier.ts';
 import { neuralFeatureAnsatz } from '../../src/studies/neural-feature-ansatz.ts';
 import { stepwiseLowRank } from '../../src/studies/stepwise-low-rank.ts';
-import { expectFalsifiable, withScalars } from './controlsAndEdits.ts';
-import { expectHolds } from './holds.ts';
+import { expectFalsifiable, expectHolds, withScalars } from './falsifiability.ts';
 
 describe('mechanism studies (quick profile)', () => {
   it('neural-feature-ansatz holds at α = ½; α = 1 and α = 0 are falsified by the in-span eigenvalue ratio', async () => {

@@ -5,16 +5,16 @@
 import { describe, expect, it } from 'vitest';
 import { cholesky, choleskySolve } from '../../src/core/linalg.ts';
 import { Rng } from '../../src/core/random.ts';
-import { bruteForceOptimum, chinchillaComputeOptimal } from '../../src/studies/chinchilla-compute-optimal.ts';
-import { kendallTauB } from '../../src/observe/rankCorrelation.ts';
-import { quantaScaling } from '../../src/studies/quanta-scaling/index.ts';
-import { randomFeatureScalingLaw } from '../../src/studies/random-feature-scaling-law.ts';
 import { makeGaussianRandomFeatures, populationLossOf, ridgePath, sampleGaussianRandomFeatures } from '../../src/data/gaussianRandomFeatures.ts';
 import { drawItem, makeQuantaTask } from '../../src/data/quanta.ts';
+import { kendallTauB } from '../../src/observe/rankCorrelation.ts';
+import { bruteForceOptimum, chinchillaComputeOptimal } from '../../src/studies/chinchilla-compute-optimal.ts';
+import { quantaScaling } from '../../src/studies/quanta-scaling/index.ts';
 import { itemLosses, makeQuantaNet, quantaGradient, quantaLoss, trainLookupOnCounts } from '../../src/studies/quanta-scaling/lookupNet.ts';
-import { randomFeatureTheory } from '../../src/theory/randomFeatures.ts';
+import { randomFeatureScalingLaw } from '../../src/studies/random-feature-scaling-law.ts';
 import { eigenlearning } from '../../src/theory/eigenlearning.ts';
-import { editScalar, expectWrongTheoriesFail } from './wrongTheoryEdits.ts';
+import { randomFeatureTheory } from '../../src/theory/randomFeatures.ts';
+import { editScalar, expectWrongTheoriesFail } from './falsifiability.ts';
 
 const powerSpectrum = (d: number, alpha: number) => Array.from({ length: d }, (_, i) => (i + 1) ** -(1 + alpha));
 

@@ -4,18 +4,18 @@
  * spectra on the data distribution, min-norm least squares, the Gaussian-law sampler of W·A).
  */
 import { describe, expect, it } from 'vitest';
+import { fft, krawtchouk, popcount32, walshHadamard } from '../../src/core/fft.ts';
 import { matmul, solveSpd } from '../../src/core/linalg.ts';
 import { transpose } from '../../src/core/mat.ts';
 import { Rng } from '../../src/core/random.ts';
 import { doubleDescentStudy, finiteSampleMinNormRisk, leastSquares } from '../../src/studies/double-descent.ts';
+import { circleDomain, hypercubeDomain } from '../../src/studies/eigenlearning-curves/domains.ts';
 import { eigenlearningCurves } from '../../src/studies/eigenlearning-curves/index.ts';
 import { signalPropagationStudy } from '../../src/studies/signal-propagation/index.ts';
-import { fft, krawtchouk, popcount32, walshHadamard } from '../../src/core/fft.ts';
-import { circleDomain, hypercubeDomain } from '../../src/studies/eigenlearning-curves/domains.ts';
 import { propagate, sampleProduct } from '../../src/studies/signal-propagation/propagate.ts';
 import type { AnyStudy, Observations } from '../../src/studies/types.ts';
 import { minNormRisk } from '../../src/theory/doubleDescent.ts';
-import { editScalar, expectWrongTheoriesFail } from './wrongTheoryEdits.ts';
+import { editScalar, expectWrongTheoriesFail } from './falsifiability.ts';
 
 describe('solvable-kernel studies, quick profile: holds, controls falsified, wrong theories leave holds', () => {
   it('eigenlearning-curves: E₀ = 1 is falsified, and so is an MSE 30% off or a learnability sum 10% short', async () => {

@@ -4,12 +4,12 @@
  */
 import { describe, expect, it } from 'vitest';
 import { dlnProgressiveSharpening } from '../../src/studies/dln-progressive-sharpening.ts';
-import { expectHoldsWithControls, runQuick, verdictUnder } from './falsifiable.ts';
+import { expectFalsifiableHolds, runQuick, verdictUnder } from './falsifiability.ts';
 
 describe('dln-progressive-sharpening: falsifiable (quick profile)', () => {
   it('holds, its controls are falsified, and wrong theories leave holds', async () => {
     const r = await runQuick(dlnProgressiveSharpening);
-    expectHoldsWithControls(r);
+    expectFalsifiableHolds(r);
     const finals = (f: (v: number) => number) => Object.fromEntries(Object.entries(r.prediction.scalars).filter(([k]) => k.startsWith('final sharpness at')).map(([k, v]) => [k, f(v)]));
     expect(Object.keys(finals((v) => v)).length).toBe(2);
     // a changed constant: s₁ + s₂ (quick: 3 + 2) in place of 2s₁

@@ -6,7 +6,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { centralFlow } from '../../src/studies/central-flow.ts';
 import { implicitCurvatureRegularization } from '../../src/studies/implicit-curvature-regularization.ts';
 import type { AnyStudy, StudyResult } from '../../src/studies/types.ts';
-import { expectFalsifiableHolds, LONG, runQuick, verdictWith } from './wrong-theory.ts';
+import { expectFalsifiableHolds, LONG, runQuick, verdictWith } from './falsifiability.ts';
 
 describe('central-flow (quick, seed 0)', () => {
   let r: StudyResult;

@@ -10,14 +10,14 @@ import { eigvalsh } from '../../src/core/linalg.ts';
 import * as op from '../../src/core/ops.ts';
 import { Rng } from '../../src/core/random.ts';
 import { param, tensor } from '../../src/core/tensor.ts';
+import { spearman as spearmanWithTies } from '../../src/observe/rankCorrelation.ts';
 import { centralFlow } from '../../src/studies/central-flow.ts';
 import { dlnProgressiveSharpening } from '../../src/studies/dln-progressive-sharpening.ts';
 import { implicitCurvatureRegularization } from '../../src/studies/implicit-curvature-regularization.ts';
-import { spearman as spearmanWithTies } from '../../src/observe/rankCorrelation.ts';
 import { balancedDlnSharpness } from '../../src/theory/dlnSharpness.ts';
 import { rk4Step } from '../../src/theory/ode.ts';
 import { CentralFlow, flatLoss, modifiedFlowVelocity, solveSmallLcp } from '../../src/theory/stabilityFlows.ts';
-import { expectHolds } from './holds.ts';
+import { expectHolds } from './falsifiability.ts';
 
 function orthonormal(n: number, k: number, rng: Rng): Float64Array[] {
   const q: Float64Array[] = [];

@@ -7,7 +7,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { tensor } from '../../src/core/tensor.ts';
-import { adamStateOf, chain, scaleByAdam, scaleByLearningRate, OptimizerState } from '../../src/nn/optim.ts';
+import { adamStateOf, chain, OptimizerState, scaleByAdam, scaleByLearningRate } from '../../src/nn/optim.ts';
 import { adamEdgeOfStability } from '../../src/studies/adam-edge-of-stability/index.ts';
 import { executeStudy } from '../../src/studies/execute.ts';
 import { changePoint } from '../../src/studies/induction-heads/changepoint.ts';

@@ -6,11 +6,11 @@ import { describe, expect, it } from 'vitest';
 import { Rng } from '../../src/core/random.ts';
 import { makeGaussianMixtureTask } from '../../src/data/mixture.ts';
 import { mlp } from '../../src/nn/mlp.ts';
-import { architectureUniversality } from '../../src/studies/architecture-universality.ts';
 import { accuracy, hiddenFeatures, predictLogits, softmaxRows } from '../../src/observe/classifierOutputs.ts';
 import { averageRanks, pearson, spearman } from '../../src/observe/rankCorrelation.ts';
 import { trainClassifier } from '../../src/protocols/classifier.ts';
-import { expectFalsifiable, withScalars } from './controlsAndEdits.ts';
+import { architectureUniversality } from '../../src/studies/architecture-universality.ts';
+import { expectFalsifiable, withScalars } from './falsifiability.ts';
 
 describe('architecture-universality (quick)', () => {
   it('holds: MLP and CNN predictions correlate beyond the label floor and beyond a linear model, more so with more data; rivals fail', async () => {

@@ -9,8 +9,7 @@ import { randomFeatureUniversality, reluFeatureKernel } from '../../src/studies/
 import { representationConvergence } from '../../src/studies/representation-convergence.ts';
 import type { StudyResult } from '../../src/studies/types.ts';
 import { evaluateMetric } from '../../src/studies/verdict.ts';
-import { editScalar, expectWrongTheoriesFail, judgeEdited } from './wrongTheoryEdits.ts';
-import { expectFalsifiable, withScalars } from './controlsAndEdits.ts';
+import { editScalar, expectFalsifiable, expectWrongTheoriesFail, judgeEdited, withScalars } from './falsifiability.ts';
 
 function expectWellFormed(r: StudyResult): void {
   expect(r.error).toBeUndefined();
