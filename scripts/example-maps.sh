@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# Regenerate the example validity maps of the README (issue 16) from scratch into docs/maps/<name>/.
+# Each map runs `lmech map` (quick profile) in a fresh store, writes map.json, phase.png and error.png to
+# docs/maps/<name>/ (the HTML, the Parquet and the store are left out: the README links the PNGs, map.json holds
+# every number the paragraphs quote).
+#
+#   bash scripts/example-maps.sh                 # every map, one after another
+#   bash scripts/example-maps.sh ntk eos         # only these (names below)
+#
+# Environment: LMECH_MAP_STORE=DIR reuses a store (a killed run resumes; default: a temp store, removed at the
+# end, so nothing cached from an older code version is reused); LMECH_MAP_WORKERS (default 2).
+# The grids are sized to finish in minutes each on a 2-core machine; wall times are printed per map.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+repo=$(pwd)
+workers=${LMECH_MAP_WORKERS:-2}
+if [ -n "${LMECH_MAP_STORE:-}" ]; then
+  store=$LMECH_MAP_STORE
+  tmp=$(mktemp -d "${TMPDIR:-/tmp}/lmech-maps.XXXXXX")
+else
+  tmp=$(mktemp -d "${TMPDIR:-/tmp}/lmech-maps.XXXXXX")
+  store=$tmp/store
+fi
+trap 'rm -rf "$tmp"' EXIT
+
+# map NAME STUDY ARGS...: run one map and keep map.json and the two PNGs.
+map() {
+  local name=$1 study=$2
+  shift 2
+  local out=$tmp/out-$name dest=$repo/docs/maps/$name t0
+  t0=$(date +%s)
+  echo "[example-maps] $name: lmech map $study --quick $* --workers $workers"
+  nice -n 10 node bin/lmech.js map "$study" --quick "$@" --workers "$workers" --store "$store" --out "$out"
+  mkdir -p "$dest"
+  cp "$out/map.json" "$out/phase.png" "$out/error.png" "$dest/"
+  echo "[example-maps] $name: $(( $(date +%s) - t0 )) s wall; $(du -k "$dest/phase.png" | cut -f1) KB + $(du -k "$dest/error.png" | cut -f1) KB of PNG"
+}
+
+# NTK linearization over the largest width × an absolute step size spanning 0.2–2× the predicted catapult step
+# 2/λ_max(Θ∞) ≈ 0.042 at the quick profile's 24 training points.
+ntk() { map ntk-linearization ntk-linearization --over width=64,128,256,512,1024 --over eta=0.008:0.083:7:log --seeds "${NTK_SEEDS:-1}"; }
+
+# Edge of stability over η₀ × width: the predicted onset 2/S_flow (one gradient flow per width) is dashed.
+eos() { map edge-of-stability edge-of-stability --over eta0=0.01:0.1:6:log --over width=16,32,64 --seeds "${EOS_SEEDS:-1}"; }
+
+# Lazy vs rich over the α judged for the lazy part × width; the predicted crossover α_c does not depend on width.
+lazy() { map lazy-vs-rich lazy-vs-rich --over lazyAlpha=1,3,10,30,100 --over width=50,100,200 --seeds "${LAZY_SEEDS:-1}"; }
+
+# μP across depth: the drift of the optimal learning rate over depths, at several widths.
+depth() { map depth-mup-transfer depth-mup-transfer --over width=32,64,128 --over 'depths=[2,4,8],[2,8,32]' --seeds "${DEPTH_SEEDS:-1}"; }
+
+names=("$@")
+[ ${#names[@]} -gt 0 ] || names=(ntk eos lazy depth)
+for n in "${names[@]}"; do
+  case $n in
+    ntk | eos | lazy | depth) "$n" ;;
+    *) echo "[example-maps] unknown map '$n'; expected one of: ntk eos lazy depth" >&2; exit 2 ;;
+  esac
+done
