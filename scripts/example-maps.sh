@@ -38,16 +38,16 @@ map() {
 
 # NTK linearization over the largest width × an absolute step size spanning 0.2–2× the predicted catapult step
 # 2/λ_max(Θ∞) ≈ 0.042 at the quick profile's 24 training points.
-ntk() { map ntk-linearization ntk-linearization --over width=64,128,256,512,1024 --over eta=0.008:0.083:7:log --seeds "${NTK_SEEDS:-1}"; }
+ntk() { map ntk-linearization ntk-linearization --over width=64:1024:5:log --over eta=0.008:0.083:7:log --seeds "${NTK_SEEDS:-1}"; }
 
 # Edge of stability over η₀ × width: the predicted onset 2/S_flow (one gradient flow per width) is dashed.
-eos() { map edge-of-stability edge-of-stability --over eta0=0.01:0.1:6:log --over width=16,32,64 --seeds "${EOS_SEEDS:-1}"; }
+eos() { map edge-of-stability edge-of-stability --over eta0=0.02:0.1:6:log --over width=16:64:3:log --seeds "${EOS_SEEDS:-1}"; }
 
 # Lazy vs rich over the α judged for the lazy part × width; the predicted crossover α_c does not depend on width.
-lazy() { map lazy-vs-rich lazy-vs-rich --over lazyAlpha=1,3,10,30,100 --over width=50,100,200 --seeds "${LAZY_SEEDS:-1}"; }
+lazy() { map lazy-vs-rich lazy-vs-rich --over lazyAlpha=0.3,1,3,10,30 --over width=50:200:3:log --seeds "${LAZY_SEEDS:-1}"; }
 
 # μP across depth: the drift of the optimal learning rate over depths, at several widths.
-depth() { map depth-mup-transfer depth-mup-transfer --over width=32,64,128 --over 'depths=[2,4,8],[2,8,32]' --seeds "${DEPTH_SEEDS:-1}"; }
+depth() { map depth-mup-transfer depth-mup-transfer --over width=16:128:4:log --over 'depths=[2,3,4],[2,4,8],[2,8,32]' --seeds "${DEPTH_SEEDS:-1}"; }
 
 names=("$@")
 [ ${#names[@]} -gt 0 ] || names=(ntk eos lazy depth)

@@ -199,7 +199,10 @@ function positionChannels(g: AxisGeometry, field: string, field2: string, title:
   const axis = g.categorical
     ? { values: g.pos, labelExpr: `${JSON.stringify(labels)}[datum.value]`, grid: false, labelOverlap: false, labelLimit: 140, ...slant }
     : g.values.length <= 14
-      ? { values: g.pos, format: '~g', grid: false, labelOverlap: false, ...slant }
+      ? // '.4~g', not '~g': with explicit tick values Vega picks the precision from their spacing and printed
+        // 128 as 1.3e+2 and 0.0380553 with twelve digits; four significant digits (1024, 0.03806) separate any grid
+        // whose neighbouring values differ by more than 0.1%
+        { values: g.pos, format: '.4~g', grid: false, labelOverlap: false, ...slant }
       : { format: g.log ? '~g' : undefined, grid: false, labelOverlap: 'greedy' as const };
   return { a: { field, type: 'quantitative', title, scale, axis }, b: { field: field2 }, scale };
 }

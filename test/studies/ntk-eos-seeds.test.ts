@@ -1,7 +1,7 @@
 /**
  * ntk-linearization and edge-of-stability: their predicted validity boundaries (issue 16), each on a case whose answer
  * is known in closed form, and their quick profiles at seeds other than 0 (issue 13: a core study's quick verdict must
- * not depend on its seed). Seeds 1–4 failed before the fixes in the study headers; LMECH_SLOW=1 runs seeds 0–9.
+ * not depend on its seed). Seeds 1–4 failed before the fixes in the study headers; seeds 1–2 run by default (seed 0 is the fingerprint run), LMECH_SLOW=1 runs 0–9.
  */
 import { describe, expect, it } from 'vitest';
 import { empiricalNtkMatrix } from '../../src/core/autodiff.ts';
@@ -121,7 +121,7 @@ describe('ntk-linearization map parameters', () => {
   });
 });
 
-const SEEDS = process.env.LMECH_SLOW ? [0, 1, 2, 3, 4, 5, 6, 7, 8, 9] : [1, 2, 3, 4];
+const SEEDS = process.env.LMECH_SLOW ? [0, 1, 2, 3, 4, 5, 6, 7, 8, 9] : [1, 2];
 // ntk-linearization at seed 5 is falsified by its kernel-change slope, a finding recorded in the study header
 const EXCEPT: Record<string, number[]> = { 'ntk-linearization': [5] };
 

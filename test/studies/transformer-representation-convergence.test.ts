@@ -4,7 +4,7 @@
  *   instrument's own `mutualKnnAlignment`; a representation against itself aligns 1 in every bootstrap
  *   resample; the slope and excess estimates on exact lines and under the invariances of a z-score;
  *   the permutation trend of a perfectly monotone alignment;
- * - the quick profile holds at seed 0 and at seed 1, every control is falsified, and wrong theories judged on
+ * - the quick profile holds at seed 0 (seeds 0–2 with LMECH_SLOW=1), every control is falsified, and wrong theories judged on
  *   the same measurement (alignment falling with width; a performance trend stronger than any permutation
  *   can show) leave `holds`.
  */
@@ -131,7 +131,7 @@ function verdictWith(r: StudyResult, scalars: Record<string, number>) {
   return judge(cmp.metrics.map(evaluateMetric), cmp.regime);
 }
 
-describe.each([0, 1])('quick profile at seed %i', (seed) => {
+describe.each(process.env.LMECH_SLOW ? [0, 1, 2] : [0])('quick profile at seed %i', (seed) => {
   it('holds, every control is falsified, and wrong theories on the same measurement are not', async () => {
     const r = await executeStudy(study as AnyStudy, { profile: 'quick', seed, codeVersion: 'test' });
     const failing = r.metrics.filter((m) => !m.pass && !m.sanity).map((m) => `${m.name}=${m.value} (${m.criterionText})`);
