@@ -8,20 +8,16 @@
 #   bash scripts/example-maps.sh ntk eos         # only these (names below)
 #
 # Environment: LMECH_MAP_STORE=DIR reuses a store (a killed run resumes; default: a temp store, removed at the
-# end, so nothing cached from an older code version is reused); LMECH_MAP_WORKERS (default 2).
+# end); LMECH_MAP_WORKERS (default 2); NTK_SEEDS (default 2), EOS_SEEDS, LAZY_SEEDS, DEPTH_SEEDS (default 1: more did not
+# fit the time on 2 shared cores). Run ids carry a digest of src/, so any edit there reruns every point.
 # The grids are sized to finish in minutes each on a 2-core machine; wall times are printed per map.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repo=$(pwd)
 workers=${LMECH_MAP_WORKERS:-2}
-if [ -n "${LMECH_MAP_STORE:-}" ]; then
-  store=$LMECH_MAP_STORE
-  tmp=$(mktemp -d "${TMPDIR:-/tmp}/lmech-maps.XXXXXX")
-else
-  tmp=$(mktemp -d "${TMPDIR:-/tmp}/lmech-maps.XXXXXX")
-  store=$tmp/store
-fi
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/lmech-maps.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
+store=${LMECH_MAP_STORE:-$tmp/store}
 
 # map NAME STUDY ARGS...: run one map and keep map.json and the two PNGs.
 map() {
@@ -38,7 +34,7 @@ map() {
 
 # NTK linearization over the largest width × an absolute step size spanning 0.2–2× the predicted catapult step
 # 2/λ_max(Θ∞) ≈ 0.042 at the quick profile's 24 training points.
-ntk() { map ntk-linearization ntk-linearization --over width=64:1024:5:log --over eta=0.008:0.083:7:log --seeds "${NTK_SEEDS:-1}"; }
+ntk() { map ntk-linearization ntk-linearization --over width=64:1024:5:log --over eta=0.008:0.083:7:log --seeds "${NTK_SEEDS:-2}"; }
 
 # Edge of stability over η₀ × width: the predicted onset 2/S_flow (one gradient flow per width) is dashed.
 eos() { map edge-of-stability edge-of-stability --over eta0=0.02:0.1:6:log --over width=16:64:3:log --seeds "${EOS_SEEDS:-1}"; }
@@ -51,9 +47,11 @@ depth() { map depth-mup-transfer depth-mup-transfer --over width=16:128:4:log --
 
 names=("$@")
 [ ${#names[@]} -gt 0 ] || names=(ntk eos lazy depth)
+# every name checked before anything runs (a typo after a long map would waste it)
 for n in "${names[@]}"; do
   case $n in
-    ntk | eos | lazy | depth) "$n" ;;
+    ntk | eos | lazy | depth) ;;
     *) echo "[example-maps] unknown map '$n'; expected one of: ntk eos lazy depth" >&2; exit 2 ;;
   esac
 done
+for n in "${names[@]}"; do "$n"; done
