@@ -390,7 +390,10 @@ export interface MapSpecs {
 
 /** The mapped metric's name: the spec's, else the first point's. */
 export function metricName(map: ValidityMap): string | undefined {
-  return map.spec.metric ?? map.points.find((p) => p.metric)?.metric?.name;
+  const names = [...new Set(map.points.flatMap((p) => (p.metric ? [p.metric.name] : [])))];
+  // a metric whose name carries a parameter the map varies (`gap at n=256`) is named by its shape: `gap at n=#`
+  if (names.length > 1) return names[0].replace(/[-+]?\d+(\.\d+)?(e[-+]?\d+)?/gi, '#');
+  return map.spec.metric ?? names[0];
 }
 
 /** `width × eta · 3 seeds · metric gap` */
@@ -418,7 +421,8 @@ function judgedSummary(judged: JudgedBoundary[]): string[] {
   if (judged.length === 0) return [];
   const pass = judged.filter((j) => j.pass === true).length;
   const notPassing = judged.filter((j) => j.pass !== true);
-  const lines = [`predicted boundary (dashed): ${pass} of ${judged.length} judged within tolerance`];
+  const unjudged = judged.filter((j) => j.pass === null).length;
+  const lines = [`predicted boundary (dashed): ${pass} of ${judged.length - unjudged} judged within tolerance${unjudged ? `, ${unjudged} without a measured crossing` : ''}`];
   for (const j of notPassing.slice(0, 3)) lines.push(`  ${judgedLine(j)}`);
   if (notPassing.length > 3) lines.push(`  … and ${notPassing.length - 3} more`);
   return lines;

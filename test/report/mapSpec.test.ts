@@ -1,7 +1,7 @@
 import * as vega from 'vega';
 import { compile } from 'vega-lite';
 import { describe, expect, it } from 'vitest';
-import { axisGeometry, boundaryRows, cellLabel, mapLayout, mapVegaSpecs, VERDICT_FILL, VERDICT_LETTER } from '../../src/report/mapSpec.ts';
+import { axisGeometry, boundaryRows, cellLabel, mapLayout, mapVegaSpecs, metricName, VERDICT_FILL, VERDICT_LETTER } from '../../src/report/mapSpec.ts';
 import type { VegaLiteSpec } from '../../src/report/vegaSpec.ts';
 import type { ValidityMap } from '../../src/studies/validityMap/types.ts';
 import { ETAS, etaStar, lineMap, ntkMap, stripMap, WIDTHS } from './mapFixtures.ts';
@@ -269,5 +269,17 @@ describe('boundary overlay', () => {
     expect(sub).toContain('✗');
     // without `caption` (the interactive HTML, which lists them in a table below) the subtitle has no judgements
     expect((asSpec(mapVegaSpecs(failing).phase).title.subtitle ?? []).join('\n')).not.toContain('judged');
+  });
+});
+
+describe('metricName', () => {
+  it('names a metric whose name carries a mapped parameter by its shape, a constant name as it is', () => {
+    const map = ntkMap();
+    expect(metricName(map)).toBe('linearization gap');
+    const varying: ValidityMap = {
+      ...map,
+      points: map.points.map((p) => (p.metric ? { ...p, metric: { ...p.metric, name: `gap at n=${String(p.coords.width)}` } } : p)),
+    };
+    expect(metricName(varying)).toBe('gap at n=#');
   });
 });

@@ -208,15 +208,25 @@ function nameShape(name: string): string {
   return name.replace(/[-+]?\d+(\.\d+)?(e[-+]?\d+)?/gi, '#');
 }
 
+function sameShape(result: Pick<StudyResult, 'metrics'>, name: string): MetricResult[] {
+  return result.metrics.filter((m) => !m.sanity && nameShape(m.name) === nameShape(name));
+}
+
 /**
- * The metric `name` in a result: by exact name, else the one judged metric whose name differs only in its numbers
- * (studies put parameters in metric names, e.g. the largest width, which a map axis changes from point to point).
+ * The metric `name` in a result: by exact name, else the judged metric whose name differs only in its numbers
+ * (studies put parameters in metric names, e.g. the largest width, which a map axis changes from point to point);
+ * where several share that shape (one per step size, say), the `ordinal`-th of them, in the study's order.
  */
-export function findMetric(result: Pick<StudyResult, 'metrics'>, name: string): MetricResult | undefined {
+export function findMetric(result: Pick<StudyResult, 'metrics'>, name: string, ordinal = 0): MetricResult | undefined {
   const exact = result.metrics.find((m) => m.name === name);
   if (exact) return exact;
-  const shaped = result.metrics.filter((m) => !m.sanity && nameShape(m.name) === nameShape(name));
-  return shaped.length === 1 ? shaped[0] : undefined;
+  const shaped = sameShape(result, name);
+  return shaped.length === 1 ? shaped[0] : shaped[ordinal];
+}
+
+/** The position of the metric `name` among the judged metrics of its shape in `result` (0 if it is not there). */
+export function shapeOrdinal(result: Pick<StudyResult, 'metrics'>, name: string): number {
+  return Math.max(0, sameShape(result, name).findIndex((m) => m.name === name));
 }
 
 /** The metric a map shows: `spec.metric` if given (checked against a first result), else the first judged metric. */

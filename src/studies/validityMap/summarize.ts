@@ -7,7 +7,7 @@ import { median } from '../../core/stats.ts';
 import { resolveParams } from '../execute.ts';
 import type { AnyStudy, MetricResult, StudyResult, Verdict } from '../types.ts';
 import { criterionPasses, judgeSeeds } from '../verdict.ts';
-import { expandGrid, findMetric, type GridPoint, resolveMetricName } from './grid.ts';
+import { expandGrid, findMetric, type GridPoint, resolveMetricName, shapeOrdinal } from './grid.ts';
 import type { AxisValue, JudgedBoundary, MapPoint, MapSpec, MeasuredBoundary, PointMetric, ValidityMap } from './types.ts';
 
 /** Scale floor for one-sided bounds at (or near) zero, where |b| cannot set the scale. */
@@ -54,8 +54,8 @@ function threshold(study: AnyStudy): number {
   return study.seeds?.threshold ?? 0.5;
 }
 
-function pointMetric(perSeed: readonly StudyResult[], name: string): PointMetric | undefined {
-  const found = perSeed.map((r) => findMetric(r, name));
+function pointMetric(perSeed: readonly StudyResult[], name: string, ordinal: number): PointMetric | undefined {
+  const found = perSeed.map((r) => findMetric(r, name, ordinal));
   const first = found.find((m) => m !== undefined);
   if (!first) return undefined;
   const ratios = found.map((m) => (m ? errorRatio(m) : Number.NaN));
@@ -80,7 +80,7 @@ export function shownVerdict(verdict: Verdict, seedVerdicts: readonly Verdict[])
  * One grid point from its runs (in seed order): the verdict over seeds (`judgeSeeds` with the study's
  * threshold, as `lmech run --seeds` folds them; the one verdict for one seed) and the mapped metric.
  */
-export function summarizePoint(study: AnyStudy, point: Pick<GridPoint, 'index' | 'coords'>, perSeed: readonly StudyResult[], metricName?: string): MapPoint {
+export function summarizePoint(study: AnyStudy, point: Pick<GridPoint, 'index' | 'coords'>, perSeed: readonly StudyResult[], metricName?: string, metricOrdinal = 0): MapPoint {
   if (perSeed.length === 0) throw new Error(`summarizePoint: no runs for point ${point.index}, expected one per seed`);
   const seedVerdicts: Verdict[] = perSeed.map((r) => r.verdict);
   const verdict =
@@ -91,7 +91,7 @@ export function summarizePoint(study: AnyStudy, point: Pick<GridPoint, 'index' |
           seedVerdicts,
           threshold(study),
         ).verdict;
-  const metric = metricName === undefined ? undefined : pointMetric(perSeed, metricName);
+  const metric = metricName === undefined ? undefined : pointMetric(perSeed, metricName, metricOrdinal);
   const error = perSeed.find((r) => r.error !== undefined)?.error;
   return {
     index: point.index,
@@ -226,11 +226,12 @@ export function buildMap(study: AnyStudy, spec: MapSpec, runs: readonly (readonl
   const grid = expandGrid(spec);
   const anyResult = runs.flat().find((r): r is StudyResult => r !== undefined && r.metrics.length > 0);
   const metricName = anyResult ? resolveMetricName(spec, anyResult) : spec.metric;
+  const ordinal = anyResult && metricName !== undefined ? shapeOrdinal(anyResult, metricName) : 0;
   const points: MapPoint[] = [];
   for (const g of grid) {
     const perSeed = runs[g.index] ?? [];
     if (perSeed.length < spec.seeds.length || spec.seeds.some((_, i) => perSeed[i] === undefined)) continue;
-    points.push(summarizePoint(study, g, perSeed as StudyResult[], metricName));
+    points.push(summarizePoint(study, g, perSeed as StudyResult[], metricName, ordinal));
   }
   const boundaries = measuredBoundaries(spec, points);
   return {

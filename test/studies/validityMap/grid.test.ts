@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { executeStudy } from '../../../src/studies/execute.ts';
-import { expandGrid, findMetric, MapSpecError, parseAxis, resolveMetricName, validateMapSpec } from '../../../src/studies/validityMap/grid.ts';
+import { expandGrid, findMetric, MapSpecError, parseAxis, resolveMetricName, shapeOrdinal, validateMapSpec } from '../../../src/studies/validityMap/grid.ts';
 import type { MapSpec } from '../../../src/studies/validityMap/types.ts';
 import { gapStudy } from './fixture.ts';
 
@@ -165,8 +165,17 @@ describe('findMetric', () => {
     expect(findMetric(r, 'slope')?.name).toBe('slope');
     expect(findMetric(r, 'gap at n=64')?.name).toBe('gap at n=256');
     expect(findMetric(r, 'gap at n=1e3')?.name).toBe('gap at n=256');
-    // a sanity check is never the mapped metric by shape, and an ambiguous shape matches nothing
+    // a sanity check is never the mapped metric by shape
     expect(findMetric(r, 'loss at n=64')).toBeUndefined();
-    expect(findMetric({ metrics: [m('gap at n=1'), m('gap at n=2')] }, 'gap at n=3')).toBeUndefined();
+  });
+  it('where several judged metrics share a shape (one per step size), takes the same position among them', () => {
+    // edge-of-stability reports `sharpening η=…` at η₀, 2η₀ and 4η₀; a map over η₀ changes every name
+    const first = { metrics: [m('sharpening η=0.02'), m('sharpening η=0.04'), m('sharpening η=0.08')] };
+    const other = { metrics: [m('sharpening η=0.05'), m('sharpening η=0.1'), m('sharpening η=0.2')] };
+    expect(shapeOrdinal(first, 'sharpening η=0.04')).toBe(1);
+    expect(findMetric(other, 'sharpening η=0.04', shapeOrdinal(first, 'sharpening η=0.04'))?.name).toBe('sharpening η=0.1');
+    expect(findMetric(other, 'sharpening η=0.02', shapeOrdinal(first, 'sharpening η=0.02'))?.name).toBe('sharpening η=0.05');
+    // past the last of them: nothing
+    expect(findMetric(other, 'sharpening η=9', 3)).toBeUndefined();
   });
 });
