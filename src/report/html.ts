@@ -159,13 +159,19 @@ interface FigureOut {
   pngError?: string;
 }
 
-function figureHtml(f: FigureOut): string {
+/** One interactive figure: the Vega-Lite spec the boot script draws, its label, caption and PNG link (also the map report's). */
+export function figureBlock(f: { domId: string; label: string; caption: string; spec: VegaLiteSpec; png?: string; pngError?: string; noscript: string }): string {
   const png = f.png ? ` <a class="png" href="${esc(f.png)}">PNG</a>` : f.pngError ? ` <span class="bad">PNG failed: ${esc(f.pngError)}</span>` : '';
   return `<figure class="fig">
-<div class="vega" id="${esc(f.domId)}" role="img" aria-label="${esc(f.fig.title)}"><noscript>${esc(f.fig.title)}: the interactive chart needs JavaScript.</noscript></div>
+<div class="vega" id="${esc(f.domId)}" role="img" aria-label="${esc(f.label)}"><noscript>${esc(f.noscript)}</noscript></div>
 <script type="application/json" data-figure="${esc(f.domId)}">${scriptJson(f.spec)}</script>
-<figcaption>${f.fig.caption ? esc(f.fig.caption) : ''}${png}</figcaption>
+<figcaption>${esc(f.caption)}${png}</figcaption>
 </figure>`;
+}
+
+function figureHtml(f: FigureOut): string {
+  const label = f.fig.title;
+  return figureBlock({ ...f, label, caption: f.fig.caption ?? '', noscript: `${label}: the interactive chart needs JavaScript.` });
 }
 
 function metricsTable(r: StudyResult): string {

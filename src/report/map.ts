@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type { Verdict } from '../studies/types.ts';
 import type { AxisValue, JudgedBoundary, MapPoint, ValidityMap } from '../studies/validityMap/types.ts';
 import { fmt } from '../studies/verdict.ts';
-import { BOOT, CSS, esc, renderPng, scriptJson, sha256, vegaLibraries } from './html.ts';
+import { BOOT, CSS, esc, figureBlock, renderPng, sha256, vegaLibraries } from './html.ts';
 import { cellLabel, fixedText, judgedLine, mapDescription, mapLayout, mapVegaSpecs, measuredLine, metricName, shortRatio, VERDICT_LETTER } from './mapSpec.ts';
 import { ANSI, pad, VERDICT_COLOR } from './table.ts';
 import type { VegaLiteSpec } from './vegaSpec.ts';
@@ -115,12 +115,7 @@ interface MapFigure {
 }
 
 function figureHtml(f: MapFigure): string {
-  const png = f.png ? ` <a class="png" href="${esc(f.png)}">PNG</a>` : f.pngError ? ` <span class="bad">PNG failed: ${esc(f.pngError)}</span>` : '';
-  return `<figure class="fig">
-<div class="vega" id="map-${f.id}" role="img" aria-label="${esc(f.caption)}"><noscript>${esc(f.caption)}: the interactive chart needs JavaScript; see the PNG.</noscript></div>
-<script type="application/json" data-figure="map-${f.id}">${scriptJson(f.spec)}</script>
-<figcaption>${esc(f.caption)}${png}</figcaption>
-</figure>`;
+  return figureBlock({ ...f, domId: `map-${f.id}`, label: f.caption, noscript: `${f.caption}: the interactive chart needs JavaScript; see the PNG.` });
 }
 
 function passMark(pass: boolean | null): string {
