@@ -344,6 +344,12 @@ export const OptimizerConfig = z
     eps: z.number().positive().optional(),
     /** decoupled for adamw, coupled L2 (added to the gradient) for sgd, momentum and adam */
     weightDecay: z.number().min(0).optional(),
+    /**
+     * adamw only: decay by η·λ·θ, the base learning rate without the parameterization's per-layer multipliers
+     * (the "independent" variant of Wortsman et al. 2023 and Kosson et al. 2025, which keeps the per-step decay
+     * of a hidden layer width-independent under μP); default false, the PyTorch form η·sᵢ·λ·θ.
+     */
+    independentDecay: z.boolean().optional(),
   })
   .strict();
 export type OptimizerConfig = z.infer<typeof OptimizerConfig>;
@@ -355,6 +361,7 @@ export type OptimizerConfig = z.infer<typeof OptimizerConfig>;
 export function optimizerFromConfig(c: OptimizerConfig, opts: { lrScales?: readonly number[]; lrs?: readonly number[] } = {}): Optimizer {
   const lr = opts.lrs ?? c.lr;
   const wd = c.weightDecay ?? 0;
+  if (c.independentDecay === true && c.kind !== 'adamw') throw new Error(`optimizer.independentDecay: true with kind '${c.kind}'; expected kind 'adamw' (only decoupled decay can skip the per-layer multipliers)`);
   const coupled = wd !== 0 && c.kind !== 'adamw' ? [addDecayedWeights(wd)] : [];
   const scales = opts.lrScales ? [scaleByParameterization(opts.lrScales)] : [];
   switch (c.kind) {
@@ -364,8 +371,11 @@ export function optimizerFromConfig(c: OptimizerConfig, opts: { lrScales?: reado
       return chain(...coupled, traceMomentum(c.beta ?? 0.9), ...scales, scaleByLearningRate(lr));
     case 'adam':
       return chain(...coupled, scaleByAdam(c), ...scales, scaleByLearningRate(lr));
-    case 'adamw':
-      return chain(scaleByAdam(c), ...(wd !== 0 ? [addDecayedWeights(wd)] : []), ...scales, scaleByLearningRate(lr));
+    case 'adamw': {
+      const decay = wd !== 0 ? [addDecayedWeights(wd)] : [];
+      // the decay joins the update after the multipliers when it is independent of them, before otherwise
+      return c.independentDecay === true ? chain(scaleByAdam(c), ...scales, ...decay, scaleByLearningRate(lr)) : chain(scaleByAdam(c), ...decay, ...scales, scaleByLearningRate(lr));
+    }
   }
 }
 

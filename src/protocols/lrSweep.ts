@@ -25,7 +25,7 @@ import { type TeacherTask, tanhIndexTeacher } from '../data/teacher.ts';
 import { type TeacherBatch, teacherBatch } from '../data/teacherStream.ts';
 import { type BatchedMlp, batchedMlp } from '../nn/batchedMlp.ts';
 import type { Model } from '../nn/model.ts';
-import { OptimizerState, optimizerFromConfig } from '../nn/optim.ts';
+import { type OptimizerConfig, OptimizerState, optimizerFromConfig } from '../nn/optim.ts';
 import type { OptimizerFamily, Parameterization } from '../nn/parameterization.ts';
 import { fit } from '../nn/train.ts';
 import { buildModel, type ModelSpec } from './coordCheck.ts';
@@ -36,7 +36,23 @@ export function tanhTeacher(d: number, k: number, rng: Rng): TeacherTask {
   return tanhIndexTeacher(d, k, rng, { coefficients: 'gaussian' });
 }
 
-export interface OnlineRunOptions {
+/** Weight decay of a sweep's runs (default none). */
+export interface SweepDecay {
+  /** λ: decoupled (AdamW) with Adam, coupled L2 with SGD */
+  weightDecay?: number;
+  /** AdamW's decay by η·λ·θ without the per-layer multipliers (see `OptimizerConfig.independentDecay`) */
+  independentDecay?: boolean;
+}
+
+/** The optimizer config of one run: the family at rate `lr`, AdamW when Adam runs with weight decay. */
+export function sweepOptimizerConfig(optimizer: OptimizerFamily, lr: number, decay: SweepDecay = {}): OptimizerConfig {
+  const wd = decay.weightDecay ?? 0;
+  if (wd === 0 && decay.independentDecay !== true) return { kind: optimizer, lr };
+  const independent = decay.independentDecay === true ? { independentDecay: true } : {};
+  return { kind: optimizer === 'adam' ? 'adamw' : optimizer, lr, weightDecay: wd, ...independent };
+}
+
+export interface OnlineRunOptions extends SweepDecay {
   net: Model;
   optimizer: OptimizerFamily;
   lr: number;
@@ -88,7 +104,7 @@ export function trainOnline(o: OnlineRunOptions): OnlineRunResult {
   const r = fit<TeacherBatch>({
     params: o.net.params(),
     loss: (b) => halfSquaredError(o.net, b),
-    optimizer: optimizerFromConfig({ kind: o.optimizer, lr: o.lr }, { lrScales: o.net.lrScales() }),
+    optimizer: optimizerFromConfig(sweepOptimizerConfig(o.optimizer, o.lr, o), { lrScales: o.net.lrScales() }),
     steps: o.steps,
     batches: (t) => teacherBatch(o.task, o.batch, o.rng.child(t - 1), o.dtype),
     onStep: (t, value) => {
@@ -186,7 +202,7 @@ export interface OnlineSweepRun {
   stream: Rng;
 }
 
-export interface OnlineSweepOptions {
+export interface OnlineSweepOptions extends SweepDecay {
   /** the architecture (every run has it, at `width`) */
   model: ModelSpec;
   width: number;
@@ -304,7 +320,7 @@ function trainOnlineBatched(o: OnlineSweepOptions, net0: BatchedMlp, ids: number
   const lrs = ids.map((i) => o.runs[i].lr);
   let net = net0;
   let active = ids.slice();
-  let opt = new OptimizerState(optimizerFromConfig({ kind: o.optimizer, lr: lrs[0] }, { lrs, lrScales: net.lrScales() }));
+  let opt = new OptimizerState(optimizerFromConfig(sweepOptimizerConfig(o.optimizer, lrs[0], o), { lrs, lrScales: net.lrScales() }));
   let taken = 0;
   /** Record step t's losses of the runs that pass; returns the slices to keep. `record: false` only marks the diverged. */
   const classify = (t: number, values: FloatArray, record: boolean): number[] => {

@@ -76,6 +76,10 @@ const Params = z.object({
   seeds: z.number().int().min(1).max(10).default(3),
   /** storage precision of weights and batches: f32 runs ~1.5× faster here and gave the same curves to 3 digits */
   dtype: z.enum(['f32', 'f64']).default('f32'),
+  /** AdamW's decoupled weight decay λ (absent: plain Adam); for the weight-decay × training-length map (Kosson et al. 2025) */
+  weightDecay: z.number().min(0).max(10).optional(),
+  /** decay by η·λ·θ without μP's per-layer multipliers (the "independent" variant); absent: PyTorch's η·sᵢ·λ·θ */
+  independentDecay: z.boolean().optional(),
 });
 type P = z.infer<typeof Params>;
 
@@ -190,6 +194,8 @@ export const mupLrTransfer = defineStudy(Params, {
             parameterization: scheme,
             baseWidth: ws[0],
             optimizer: 'adam',
+            ...(p.weightDecay !== undefined ? { weightDecay: p.weightDecay } : {}),
+            ...(p.independentDecay !== undefined ? { independentDecay: p.independentDecay } : {}),
             runs: ks.map((k) => ({ lr: 2 ** k, init: ctx.rng.child('init', w, s), stream })),
             steps: p.steps,
             batch: p.batch,

@@ -11,10 +11,10 @@
  */
 import { describe, expect, it } from 'vitest';
 import { valueAndGrad } from '../../src/core/autodiff.ts';
+import type { FloatArray } from '../../src/core/mat.ts';
 import * as op from '../../src/core/ops.ts';
 import { Rng } from '../../src/core/random.ts';
 import { type DType, tensor } from '../../src/core/tensor.ts';
-import type { FloatArray } from '../../src/core/mat.ts';
 import { BatchedMlp, batchedMlp } from '../../src/nn/batchedMlp.ts';
 import { type Mlp, type MlpSpec, mlp } from '../../src/nn/mlp.ts';
 import { adam, type Optimizer, OptimizerState, sgd } from '../../src/nn/optim.ts';
@@ -266,5 +266,23 @@ describe('trainOnlineSweep (src/protocols/lrSweep.ts)', () => {
       expect(sep.some((r) => r.diverged)).toBe(true);
       expect(sep.some((r) => !r.diverged)).toBe(true);
     }
+  });
+
+  it('with AdamW weight decay (per-layer or independent) the batched runs still equal their separate runs, and the decay changes them', () => {
+    const task = tanhTeacher(4, 2, Rng.fromSeed(6, 'teacher'));
+    const model = { kind: 'mlp' as const, depth: 2, activation: 'relu' as const, inputDim: 4, outputDim: 1, bias: true };
+    const stream = Rng.fromSeed(6, 'stream');
+    const runs = [-6, -3, 0].map((k) => ({ lr: 2 ** k, init: Rng.fromSeed(6, 'init'), stream }));
+    const base = { model, width: 32, parameterization: 'mup', baseWidth: 8, optimizer: 'adam' as const, runs, steps: 20, batch: 8, task, dtype: 'f64' as const };
+    const plain = trainOnlineSweep(base);
+    const finals: number[][] = [plain.map((r) => r.finalLoss)];
+    for (const independentDecay of [false, true]) {
+      const decayed = { ...base, weightDecay: 0.5, independentDecay };
+      const bat = trainOnlineSweep(decayed);
+      expect(bat).toEqual(trainOnlineSweep({ ...decayed, batched: false }));
+      finals.push(bat.map((r) => r.finalLoss));
+    }
+    // no decay, per-layer decay and independent decay are three different trainings (μP's multipliers ≠ 1 at 4× the base width)
+    expect(new Set(finals.map((f) => f.join())).size).toBe(3);
   });
 });

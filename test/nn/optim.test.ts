@@ -1,0 +1,54 @@
+import { describe, expect, it } from 'vitest';
+import { OptimizerState, optimizerFromConfig } from '../../src/nn/optim.ts';
+
+/** One optimizer step on two parameter tensors with multipliers `scales`; returns the new parameters. */
+function oneStep(config: Parameters<typeof optimizerFromConfig>[0], scales: number[], theta: number[][], grads: number[][]): number[][] {
+  const params = theta.map((t) => Float64Array.from(t));
+  new OptimizerState(optimizerFromConfig(config, { lrScales: scales })).step(
+    params,
+    grads.map((g) => Float64Array.from(g)),
+  );
+  return params.map((p) => [...p]);
+}
+
+describe('AdamW weight decay: scaled by the per-layer multiplier or independent of it', () => {
+  const theta = [
+    [1, -2],
+    [0.5, 3],
+  ];
+  const zero = [
+    [0, 0],
+    [0, 0],
+  ];
+  const scales = [1, 0.125]; // e.g. μP's hidden-layer multiplier n₀/n at 8× the base width
+  const lr = 0.1;
+  const wd = 0.5;
+
+  it('with a zero gradient only the decay acts: θ(1 − η·sᵢ·λ) by default, θ(1 − η·λ) when independent', () => {
+    // Adam's direction is m̂/(√v̂ + ε) = 0 for a zero gradient, so the step is the decay alone (exact up to rounding)
+    const standard = oneStep({ kind: 'adamw', lr, weightDecay: wd }, scales, theta, zero);
+    const independent = oneStep({ kind: 'adamw', lr, weightDecay: wd, independentDecay: true }, scales, theta, zero);
+    theta.forEach((t, i) =>
+      t.forEach((v, j) => {
+        expect(standard[i][j]).toBeCloseTo(v * (1 - lr * scales[i] * wd), 14);
+        expect(independent[i][j]).toBeCloseTo(v * (1 - lr * wd), 14);
+      }),
+    );
+  });
+
+  it('the Adam direction keeps its multiplier in both forms; with multipliers 1 the two forms coincide', () => {
+    const g = [
+      [2, -1],
+      [-3, 4],
+    ];
+    const independent = oneStep({ kind: 'adamw', lr, weightDecay: wd, independentDecay: true }, scales, theta, g);
+    // Adam's first bias-corrected step is g/(|g| + ε) ≈ sign(g) (ε = 1e-8 moves it by < 1e-8)
+    theta.forEach((t, i) => t.forEach((v, j) => expect(independent[i][j]).toBeCloseTo(v - lr * scales[i] * Math.sign(g[i][j]) - lr * wd * v, 7)));
+    const ones = [1, 1];
+    expect(oneStep({ kind: 'adamw', lr, weightDecay: wd, independentDecay: true }, ones, theta, g)).toEqual(oneStep({ kind: 'adamw', lr, weightDecay: wd }, ones, theta, g));
+  });
+
+  it('independentDecay with another optimizer is an error naming the field and the kind', () => {
+    expect(() => optimizerFromConfig({ kind: 'adam', lr, weightDecay: wd, independentDecay: true })).toThrow("optimizer.independentDecay: true with kind 'adam'; expected kind 'adamw'");
+  });
+});
