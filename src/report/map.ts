@@ -47,8 +47,8 @@ function grid(corner: string, columns: string[], rows: { head: string; cells: { 
   return lines;
 }
 
-function judgedText(j: JudgedBoundary, color: boolean): string {
-  const line = `  ${judgedLine(j)} (${j.reason})`;
+function judgedText(j: JudgedBoundary, color: boolean, mappedMetric?: string): string {
+  const line = `  ${judgedLine(j, mappedMetric)} (${j.reason})`;
   if (!color || j.pass === null) return line;
   return line.replace(/[✓✗]/, (m) => `${j.pass ? ANSI.green : ANSI.red}${m}${ANSI.reset}`);
 }
@@ -87,7 +87,7 @@ export function mapTable(map: ValidityMap, opts: MapTableOptions): string {
   out.push(...(map.boundaries.length > 0 ? map.boundaries.map((b) => `  ${measuredLine(b)}`) : ['  none computed']));
   if (map.predictedBoundaries.length > 0) {
     out.push('predicted boundary, judged against the measured one:');
-    out.push(...map.predictedBoundaries.map((j) => judgedText(j, color)));
+    out.push(...map.predictedBoundaries.map((j) => judgedText(j, color, map.spec.metric)));
   }
   return out.join('\n');
 }
@@ -131,10 +131,10 @@ function boundaryTables(map: ValidityMap): string {
         .join('')}</tbody></table></div>`
     : '<p class="muted">No measured boundary (the map has no crossing data).</p>';
   const judged = map.predictedBoundaries.length
-    ? `<div class="table-wrap"><table class="metrics"><thead><tr><th>along</th><th>with fixed</th><th>predicted</th><th>measured</th><th>tolerance</th><th>pass</th><th>why this tolerance</th></tr></thead><tbody>${map.predictedBoundaries
+    ? `<div class="table-wrap"><table class="metrics"><thead><tr><th>along</th><th>with fixed</th><th>predicted</th><th>measured</th><th>crossing of</th><th>tolerance</th><th>pass</th><th>why this tolerance</th></tr></thead><tbody>${map.predictedBoundaries
         .map(
           (j) =>
-            `<tr class="${j.pass === false ? 'fail' : 'pass'}"><td>${esc(j.axis)}</td><td>${esc(fixedText(j.fixed))}</td><td class="num">${esc(fmt(j.predicted))}</td><td class="num">${j.measured === null ? 'no crossing' : esc(fmt(j.measured))}</td><td class="num">×${esc(fmt(j.factor))}</td><td class="mark">${passMark(j.pass)}</td><td class="reason">${esc(j.reason)}</td></tr>`,
+            `<tr class="${j.pass === false ? 'fail' : 'pass'}"><td>${esc(j.axis)}</td><td>${esc(fixedText(j.fixed))}</td><td class="num">${esc(fmt(j.predicted))}</td><td class="num">${j.measured === null ? 'no crossing' : esc(fmt(j.measured))}</td><td>${esc(j.metric ?? map.spec.metric ?? '')}</td><td class="num">×${esc(fmt(j.factor))}</td><td class="mark">${passMark(j.pass)}</td><td class="reason">${esc(j.reason)}</td></tr>`,
         )
         .join('')}</tbody></table></div>`
     : '<p class="muted">The study declares no predicted boundary.</p>';

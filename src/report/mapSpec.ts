@@ -278,10 +278,14 @@ export function measuredLine(b: MeasuredBoundary): string {
   return `along ${b.axis}${at}: ${b.axis} ≈ ${fmt(b.crossing)}${side}`;
 }
 
-/** One line per judged boundary: predicted, measured, the tolerance factor, pass or fail. */
-export function judgedLine(j: JudgedBoundary): string {
+/**
+ * One line per judged boundary: predicted, measured, the tolerance factor, pass or fail; the metric whose
+ * crossing was measured is named when it is not the map's `mappedMetric`.
+ */
+export function judgedLine(j: JudgedBoundary, mappedMetric?: string): string {
   const at = Object.keys(j.fixed ?? {}).length > 0 ? ` at ${fixedText(j.fixed)}` : '';
-  const measured = j.measured === null ? 'no measured crossing' : `measured ${fmt(j.measured)}`;
+  const of = j.metric !== undefined && j.metric !== mappedMetric ? ` (crossing of ${j.metric})` : '';
+  const measured = j.measured === null ? `no measured crossing${of}` : `measured ${fmt(j.measured)}${of}`;
   const mark = j.pass === null ? '– not judged' : j.pass ? `✓ within ×${fmt(j.factor)}` : `✗ not within ×${fmt(j.factor)}`;
   return `along ${j.axis}${at}: predicted ${fmt(j.predicted)}, ${measured} ${mark}`;
 }
@@ -337,7 +341,7 @@ export function boundaryRows(map: ValidityMap, layout: MapLayout): { rows: Bound
     rows.push({ ...at, kind, line: `${kind}|${axis}|${k}`, text });
   };
   for (const b of map.boundaries ?? []) if (b.crossing !== null) add('measured boundary', b.axis, b.crossing, b.fixed, measuredLine(b));
-  for (const j of map.predictedBoundaries ?? []) add('predicted boundary', j.axis, j.predicted, j.fixed, judgedLine(j));
+  for (const j of map.predictedBoundaries ?? []) add('predicted boundary', j.axis, j.predicted, j.fixed, judgedLine(j, map.spec.metric));
   return { rows, dropped };
 }
 
@@ -417,13 +421,13 @@ function defaultSize(g: AxisGeometry, per: number, least: number, lo: number, hi
 }
 
 /** For a PNG's subtitle: a count of the judged boundaries that pass, and up to three that do not (the HTML and the terminal list them all). */
-function judgedSummary(judged: JudgedBoundary[]): string[] {
+function judgedSummary(judged: JudgedBoundary[], mappedMetric?: string): string[] {
   if (judged.length === 0) return [];
   const pass = judged.filter((j) => j.pass === true).length;
   const notPassing = judged.filter((j) => j.pass !== true);
   const unjudged = judged.filter((j) => j.pass === null).length;
   const lines = [`predicted boundary (dashed): ${pass} of ${judged.length - unjudged} judged within tolerance${unjudged ? `, ${unjudged} without a measured crossing` : ''}`];
-  for (const j of notPassing.slice(0, 3)) lines.push(`  ${judgedLine(j)}`);
+  for (const j of notPassing.slice(0, 3)) lines.push(`  ${judgedLine(j, mappedMetric)}`);
   if (notPassing.length > 3) lines.push(`  … and ${notPassing.length - 3} more`);
   return lines;
 }
@@ -456,7 +460,7 @@ function frame(map: ValidityMap, opts: MapSpecOptions): Frame {
   const y = layout.y ? positionChannels(layout.y, 'y0', 'y1', layout.y.key, height, false) : stripChannels();
   const boundary = boundaryRows(map, layout);
   const subtitle: string[] = [];
-  if (opts.caption) subtitle.push(mapDescription(map), ...judgedSummary(map.predictedBoundaries ?? []));
+  if (opts.caption) subtitle.push(mapDescription(map), ...judgedSummary(map.predictedBoundaries ?? [], map.spec.metric));
   const empty = layout.cells.filter((c) => !c.point).length;
   if (empty > 0 || map.pending > 0) subtitle.push(`partial map: ${Math.max(empty, map.pending)} of ${layout.cells.length} points not run yet (empty cells)`);
   if (layout.offGrid > 0) subtitle.push(`${layout.offGrid} point${layout.offGrid === 1 ? '' : 's'} off the grid (not drawn)`);

@@ -224,6 +224,12 @@ export interface PredictedBoundary {
   factor: number;
   /** why this factor (finite width rate, grid spacing, ...) */
   reason: string;
+  /**
+   * the judged metric whose crossing of its tolerance this boundary predicts (matched like `--metric`, by name
+   * or shape); absent: the map's mapped metric. A boundary about one observable is judged against that
+   * observable's crossing whichever metric the map draws.
+   */
+  metric?: string;
 }
 
 /**

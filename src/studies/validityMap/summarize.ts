@@ -184,28 +184,37 @@ function matchCrossing(candidates: readonly MeasuredBoundary[], predicted: numbe
   return [...pool].sort((a, b) => dist(a) - dist(b))[0];
 }
 
+/** The measured crossings of a named metric (a predicted boundary's own); undefined: the mapped metric's. */
+export type CrossingsOf = (metric: string | undefined) => { metric: string | undefined; boundaries: readonly MeasuredBoundary[] };
+
 /**
  * The study's predicted boundaries, judged: for each measured line, `study.boundary` at the study's
  * parameters with that line's other axes fixed; a prediction on the line's axis passes iff the matching
- * measured crossing lies within ×factor of it (|ln(measured/predicted)| ≤ ln factor) with the law holding on
- * the predicted side. `pass` is null when there is no measured crossing or either location is not positive.
+ * crossing of its metric (`PredictedBoundary.metric`, else the mapped one; `crossingsOf`) lies within ×factor
+ * of it (|ln(measured/predicted)| ≤ ln factor) with the law holding on the predicted side. `pass` is null
+ * when there is no measured crossing or either location is not positive.
  */
-export function judgeBoundaries(study: AnyStudy, spec: MapSpec, _points: readonly MapPoint[], measured: readonly MeasuredBoundary[]): JudgedBoundary[] {
+export function judgeBoundaries(study: AnyStudy, spec: MapSpec, measured: readonly MeasuredBoundary[], crossingsOf: CrossingsOf = () => ({ metric: spec.metric, boundaries: measured })): JudgedBoundary[] {
   if (!study.boundary) return [];
   const out: JudgedBoundary[] = [];
   const seen = new Set<string>();
+  const sameLine = (m: MeasuredBoundary, line: MeasuredBoundary) => m.axis === line.axis && JSON.stringify(m.fixed) === JSON.stringify(line.fixed);
   for (const line of measured) {
     const key = `${line.axis}|${JSON.stringify(line.fixed)}`;
     if (seen.has(key)) continue;
     seen.add(key);
-    const candidates = measured.filter((m) => m.axis === line.axis && JSON.stringify(m.fixed) === JSON.stringify(line.fixed));
     const params = resolveParams(study, spec.profile, { ...(spec.base ?? {}), ...line.fixed });
     for (const pb of study.boundary(params).filter((b) => b.axis === line.axis)) {
-      const match = matchCrossing(candidates, pb.value, pb.holds === 'below');
+      const own = crossingsOf(pb.metric);
+      const match = matchCrossing(
+        own.boundaries.filter((m) => sameLine(m, line)),
+        pb.value,
+        pb.holds === 'below',
+      );
       const m = match?.crossing ?? null;
       const comparable = m !== null && m > 0 && pb.value > 0 && pb.factor >= 1;
       const pass = comparable ? Math.abs(Math.log(m / pb.value)) <= Math.log(pb.factor) && match?.holdsBelow === (pb.holds === 'below') : null;
-      out.push({ axis: line.axis, fixed: line.fixed, predicted: pb.value, measured: m, factor: pb.factor, reason: pb.reason, pass });
+      out.push({ axis: line.axis, fixed: line.fixed, predicted: pb.value, measured: m, factor: pb.factor, reason: pb.reason, pass, ...(own.metric !== undefined ? { metric: own.metric } : {}) });
     }
   }
   return out;
@@ -226,21 +235,30 @@ export function buildMap(study: AnyStudy, spec: MapSpec, runs: readonly (readonl
   const grid = expandGrid(spec);
   const anyResult = runs.flat().find((r): r is StudyResult => r !== undefined && r.metrics.length > 0);
   const metricName = anyResult ? resolveMetricName(spec, anyResult) : spec.metric;
-  const ordinal = anyResult && metricName !== undefined ? shapeOrdinal(anyResult, metricName) : 0;
-  const points: MapPoint[] = [];
-  for (const g of grid) {
+  const complete = grid.filter((g) => {
     const perSeed = runs[g.index] ?? [];
-    if (perSeed.length < spec.seeds.length || spec.seeds.some((_, i) => perSeed[i] === undefined)) continue;
-    points.push(summarizePoint(study, g, perSeed as StudyResult[], metricName, ordinal));
-  }
+    return perSeed.length >= spec.seeds.length && spec.seeds.every((_, i) => perSeed[i] !== undefined);
+  });
+  /** The finished points, each with the metric `name` summarized (matched by shape as `--metric` is). */
+  const pointsWith = (name: string | undefined): MapPoint[] => {
+    const ordinal = anyResult && name !== undefined ? shapeOrdinal(anyResult, name) : 0;
+    return complete.map((g) => summarizePoint(study, g, runs[g.index] as StudyResult[], name, ordinal));
+  };
+  const points = pointsWith(metricName);
   const boundaries = measuredBoundaries(spec, points);
+  const crossingsOf: CrossingsOf = (name) => {
+    if (name === undefined || name === metricName || !anyResult) return { metric: metricName, boundaries };
+    // a boundary's own metric, checked like --metric so a misspelt name in a study fails loudly
+    const own = resolveMetricName({ metric: name }, anyResult);
+    return { metric: own, boundaries: measuredBoundaries(spec, pointsWith(own)) };
+  };
   return {
     spec: metricName !== undefined && spec.metric === undefined ? { ...spec, metric: metricName } : spec,
     studyTitle: study.title,
     points,
     pending: grid.length - points.length,
     boundaries,
-    predictedBoundaries: judgeBoundaries(study, spec, points, boundaries),
+    predictedBoundaries: judgeBoundaries(study, spec, boundaries, crossingsOf),
     codeVersion: opts.codeVersion,
     createdAt: opts.createdAt ?? new Date().toISOString(),
   };

@@ -93,6 +93,8 @@ export interface JudgedBoundary {
   factor: number;
   reason: string;
   pass: boolean | null;
+  /** The metric whose measured crossing it was judged against (the boundary's own, else the mapped one). */
+  metric?: string;
 }
 
 /** A finished (or partial) map: what the CLI writes as JSON and the figures and the lab read. */

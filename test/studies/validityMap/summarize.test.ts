@@ -228,11 +228,37 @@ describe('judgeBoundaries and buildMap', () => {
     const spec = mapSpec();
     const pts = buildMap(gapStudy, spec, runsFor(), { codeVersion: 't' }).points;
     const flipped = { ...gapStudy, boundary: () => [{ axis: 'width', value: 200, holds: 'below' as const, factor: 2, reason: '' }] };
-    expect(judgeBoundaries(flipped, spec, pts, measuredBoundaries(spec, pts)).map((b) => b.pass)).toEqual([false, false]);
+    expect(judgeBoundaries(flipped, spec, measuredBoundaries(spec, pts)).map((b) => b.pass)).toEqual([false, false]);
     const far = { ...gapStudy, boundary: () => [{ axis: 'width', value: 200, holds: 'above' as const, factor: 2, reason: '' }] };
-    const none = judgeBoundaries(far, spec, [], measuredBoundaries(spec, []));
+    const none = judgeBoundaries(far, spec, measuredBoundaries(spec, []));
     expect(none.length).toBeGreaterThan(0);
     expect(none.every((b) => b.pass === null && b.measured === null)).toBe(true);
+  });
+
+  it('a boundary naming its own metric is judged against the crossing of that metric, not the mapped one', () => {
+    // two metrics per run: the mapped 'gap' (crossing at width 200·eta) and 'wall', whose ratio
+    // 800·eta/width crosses 1 at width 800·eta (4× further out)
+    const withWall = (r: StudyResult, w: number, e: number): StudyResult => {
+      const criterion: Criterion = { op: '<=', bound: 1 };
+      const value = (800 * e) / w;
+      const pass = criterionPasses(value, criterion);
+      return { ...r, metrics: [...r.metrics, { name: 'wall', value, criterion, reason: '', tolerance: 1, pass, criterionText: criterionText(criterion) }] };
+    };
+    const cells = axes[0].values.flatMap((w) => axes[1].values.map((e) => [w, e]));
+    const runs = runsFor().map((perSeed, i) => perSeed.map((r) => (r ? withWall(r, cells[i][0], cells[i][1]) : r)));
+    const at = (metric?: string) => ({ ...gapStudy, boundary: (p: Record<string, unknown>) => [{ axis: 'width', value: 800 * (p.eta as number), holds: 'above' as const, factor: 1.2, reason: '', ...(metric ? { metric } : {}) }] });
+    const own = buildMap(at('wall'), mapSpec(), runs, { codeVersion: 't' });
+    expect(own.spec.metric).toBe('gap');
+    // eta = 1: 'wall' crosses at width 800, as predicted; eta = 2: at 1600, beyond the grid (no crossing, pass null)
+    expect(own.predictedBoundaries.map((b) => [b.metric, b.pass])).toEqual([
+      ['wall', true],
+      ['wall', null],
+    ]);
+    expect(own.predictedBoundaries[0].measured).toBeCloseTo(800, 9);
+    // the same prediction judged against the mapped metric misses by ×4
+    expect(buildMap(at(), mapSpec(), runs, { codeVersion: 't' }).predictedBoundaries.map((b) => b.pass)).toEqual([false, false]);
+    // a misspelt metric in a study's boundary fails loudly, naming the metrics there are
+    expect(() => buildMap(at('wal'), mapSpec(), runs, { codeVersion: 't' })).toThrow(/unknown metric 'wal'.*gap, wall/);
   });
 
   it('a partial map lists finished points only and counts the rest pending', () => {

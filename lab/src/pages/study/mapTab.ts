@@ -262,7 +262,7 @@ export class MapTab {
     clear(this.after);
     const metric = map.spec.metric ? h('p', { class: 'hint' }, `Cell numbers: ${map.spec.metric}, |value − target| / tolerance (≤ 1 passes).`) : null;
     const measured = map.boundaries.map((b) => h('li', { 'data-boundary': 'measured' }, measuredLine(b)));
-    const judged = map.predictedBoundaries.map((j) => h('li', { 'data-boundary': 'predicted', class: j.pass === null ? '' : j.pass ? 'pass' : 'fail' }, judgedLine(j)));
+    const judged = map.predictedBoundaries.map((j) => h('li', { 'data-boundary': 'predicted', class: j.pass === null ? '' : j.pass ? 'pass' : 'fail' }, judgedLine(j, map.spec.metric)));
     this.after.append(
       h(
         'section',
