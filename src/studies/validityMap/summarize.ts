@@ -5,7 +5,7 @@
  */
 import { median } from '../../core/stats.ts';
 import { resolveParams } from '../execute.ts';
-import type { AnyStudy, MetricResult, StudyResult, Verdict } from '../types.ts';
+import type { AnyStudy, MetricResult, PredictedBoundary, StudyResult, Verdict } from '../types.ts';
 import { criterionPasses, judgeSeeds } from '../verdict.ts';
 import { expandGrid, findMetric, type GridPoint, resolveMetricName, shapeOrdinal } from './grid.ts';
 import type { AxisValue, JudgedBoundary, MapPoint, MapSpec, MeasuredBoundary, PointMetric, ValidityMap } from './types.ts';
@@ -184,6 +184,22 @@ function matchCrossing(candidates: readonly MeasuredBoundary[], predicted: numbe
   return [...pool].sort((a, b) => dist(a) - dist(b))[0];
 }
 
+/**
+ * `study.boundary(params)`, memoized per study and parameter set: a boundary is a pure function of the parameters
+ * (docs/STUDIES.md), and some cost a training run (edge-of-stability's runs a gradient flow), while a streaming map
+ * is rebuilt after every finished point.
+ */
+const boundaryMemo = new WeakMap<AnyStudy, Map<string, PredictedBoundary[]>>();
+function predictedAt(study: AnyStudy, params: Record<string, unknown>): PredictedBoundary[] {
+  if (!study.boundary) return [];
+  let memo = boundaryMemo.get(study);
+  if (!memo) boundaryMemo.set(study, (memo = new Map()));
+  const key = JSON.stringify(params);
+  let found = memo.get(key);
+  if (!found) memo.set(key, (found = study.boundary(params)));
+  return found;
+}
+
 /** The measured crossings of a named metric (a predicted boundary's own); undefined: the mapped metric's. */
 export type CrossingsOf = (metric: string | undefined) => { metric: string | undefined; boundaries: readonly MeasuredBoundary[] };
 
@@ -204,7 +220,7 @@ export function judgeBoundaries(study: AnyStudy, spec: MapSpec, measured: readon
     if (seen.has(key)) continue;
     seen.add(key);
     const params = resolveParams(study, spec.profile, { ...(spec.base ?? {}), ...line.fixed });
-    for (const pb of study.boundary(params).filter((b) => b.axis === line.axis)) {
+    for (const pb of predictedAt(study, params).filter((b) => b.axis === line.axis)) {
       const own = crossingsOf(pb.metric);
       const match = matchCrossing(
         own.boundaries.filter((m) => sameLine(m, line)),

@@ -261,6 +261,18 @@ describe('judgeBoundaries and buildMap', () => {
     expect(() => buildMap(at('wal'), mapSpec(), runs, { codeVersion: 't' })).toThrow(/unknown metric 'wal'.*gap, wall/);
   });
 
+  it('a streaming map evaluates each boundary once per parameter set, however often it is rebuilt', () => {
+    let calls = 0;
+    const counted = { ...gapStudy, boundary: (p: Record<string, unknown>) => (calls++, gapStudy.boundary?.(p as never) ?? []) };
+    const first = buildMap(counted, mapSpec(), runsFor(3), { codeVersion: 't' });
+    const once = calls;
+    // the lines along width fix eta ∈ {1, 2}; those along eta fix the five widths: 7 parameter sets in all
+    expect(once).toBe(7);
+    const full = buildMap(counted, mapSpec(), runsFor(), { codeVersion: 't' });
+    expect(calls).toBe(once);
+    expect(full.predictedBoundaries.length).toBeGreaterThanOrEqual(first.predictedBoundaries.length);
+  });
+
   it('a partial map lists finished points only and counts the rest pending', () => {
     const spec = mapSpec();
     const m = buildMap(gapStudy, spec, runsFor(3), { codeVersion: 't' });
