@@ -230,6 +230,13 @@ export interface PredictedBoundary {
    * observable's crossing whichever metric the map draws.
    */
   metric?: string;
+  /**
+   * instead of a metric, the regime check whose failure marks this edge (a boundary of the setting, such as a
+   * stability limit): judged against where `check` turns from ok to failed along the line, located by
+   * interpolating its value to `threshold` when given (the check is ok while its value is below it), else at
+   * the midpoint between the last ok and the first failed point (grid resolution).
+   */
+  regime?: { check: string; threshold?: number };
 }
 
 /**

@@ -7,7 +7,7 @@ import { median } from '../../core/stats.ts';
 import { resolveParams } from '../execute.ts';
 import type { AnyStudy, MetricResult, PredictedBoundary, StudyResult, Verdict } from '../types.ts';
 import { criterionPasses, judgeSeeds } from '../verdict.ts';
-import { expandGrid, findMetric, type GridPoint, resolveMetricName, shapeOrdinal } from './grid.ts';
+import { expandGrid, findMetric, type GridPoint, MapSpecError, resolveMetricName, shapeOrdinal } from './grid.ts';
 import type { AxisValue, JudgedBoundary, MapPoint, MapSpec, MeasuredBoundary, PointMetric, ValidityMap } from './types.ts';
 
 /** Scale floor for one-sided bounds at (or near) zero, where |b| cannot set the scale. */
@@ -200,8 +200,26 @@ function predictedAt(study: AnyStudy, params: Record<string, unknown>): Predicte
   return found;
 }
 
-/** The measured crossings of a named metric (a predicted boundary's own); undefined: the mapped metric's. */
-export type CrossingsOf = (metric: string | undefined) => { metric: string | undefined; boundaries: readonly MeasuredBoundary[] };
+/** What a predicted boundary is judged against: its metric (undefined: the mapped one) or a regime check. */
+export type BoundaryTarget = Pick<PredictedBoundary, 'metric' | 'regime'>;
+
+/** The measured crossings of a boundary's target, and the name the judgement records. */
+export type CrossingsOf = (target: BoundaryTarget) => { metric: string | undefined; boundaries: readonly MeasuredBoundary[] };
+
+/**
+ * A regime check as a pseudo error ratio, so the crossing machinery locates where it fails: the median over seeds
+ * of value/threshold when a threshold is given (ok below it), else 0.5 where most seeds pass the check and 2 where
+ * they fail (a log-space midpoint). NaN where no seed reports the check.
+ */
+export function regimeRatio(perSeed: readonly StudyResult[], check: string, threshold?: number): number {
+  const found = perSeed.map((r) => r.regime.find((c) => c.name === check)).filter((c) => c !== undefined);
+  if (found.length === 0) return Number.NaN;
+  if (threshold !== undefined && threshold > 0) {
+    const values = found.map((c) => c.value).filter((v): v is number => v !== undefined && Number.isFinite(v));
+    if (values.length > 0) return median(values) / threshold;
+  }
+  return found.filter((c) => c.ok).length * 2 >= found.length ? 0.5 : 2;
+}
 
 /**
  * The study's predicted boundaries, judged: for each measured line, `study.boundary` at the study's
@@ -221,7 +239,7 @@ export function judgeBoundaries(study: AnyStudy, spec: MapSpec, measured: readon
     seen.add(key);
     const params = resolveParams(study, spec.profile, { ...(spec.base ?? {}), ...line.fixed });
     for (const pb of predictedAt(study, params).filter((b) => b.axis === line.axis)) {
-      const own = crossingsOf(pb.metric);
+      const own = crossingsOf(pb);
       const match = matchCrossing(
         own.boundaries.filter((m) => sameLine(m, line)),
         pb.value,
@@ -234,6 +252,11 @@ export function judgeBoundaries(study: AnyStudy, spec: MapSpec, measured: readon
     }
   }
   return out;
+}
+
+function regimePointMetric(perSeed: readonly StudyResult[], regime: NonNullable<PredictedBoundary['regime']>): PointMetric {
+  const r = regimeRatio(perSeed, regime.check, regime.threshold);
+  return { name: regime.check, errorRatio: r, perSeed: [], value: r, criterion: regime.threshold !== undefined ? `< ${regime.threshold}` : 'ok' };
 }
 
 export interface BuildMapOptions {
@@ -262,10 +285,16 @@ export function buildMap(study: AnyStudy, spec: MapSpec, runs: readonly (readonl
   };
   const points = pointsWith(metricName);
   const boundaries = measuredBoundaries(spec, points);
-  const crossingsOf: CrossingsOf = (name) => {
-    if (name === undefined || name === metricName || !anyResult) return { metric: metricName, boundaries };
+  const crossingsOf: CrossingsOf = ({ metric, regime }) => {
+    if (regime) {
+      const names = anyResult?.regime.map((c) => c.name) ?? [];
+      if (anyResult && !names.includes(regime.check)) throw new MapSpecError('boundary', `study '${study.id}' judges a boundary against regime check '${regime.check}', which its results lack; expected one of: ${names.join(', ')}`);
+      const ratios = complete.map((g) => ({ ...summarizePoint(study, g, runs[g.index] as StudyResult[]), metric: regimePointMetric(runs[g.index] as StudyResult[], regime) }));
+      return { metric: `regime check '${regime.check}'`, boundaries: measuredBoundaries(spec, ratios) };
+    }
+    if (metric === undefined || metric === metricName || !anyResult) return { metric: metricName, boundaries };
     // a boundary's own metric, checked like --metric so a misspelt name in a study fails loudly
-    const own = resolveMetricName({ metric: name }, anyResult);
+    const own = resolveMetricName({ metric }, anyResult);
     return { metric: own, boundaries: measuredBoundaries(spec, pointsWith(own)) };
   };
   return {

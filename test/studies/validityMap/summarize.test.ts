@@ -261,6 +261,31 @@ describe('judgeBoundaries and buildMap', () => {
     expect(() => buildMap(at('wal'), mapSpec(), runs, { codeVersion: 't' })).toThrow(/unknown metric 'wal'.*gap, wall/);
   });
 
+  it('a boundary of the setting is judged against where its regime check fails, interpolated to the threshold', () => {
+    const etas = [1, 2, 4, 8];
+    const spec: MapSpec = { studyId: gapStudy.id, profile: 'quick', axes: [{ key: 'eta', values: etas, log: true }], seeds: [0, 1] };
+    // the check's value η/3 (ok below 1): a power law in η, so log-log interpolation puts the edge at η = 3 exactly
+    const runs = etas.map((e) =>
+      [0, 1].map((seed) => {
+        const r = fakeResult(seed, 0.5, 1);
+        return { ...r, regime: [{ name: 'stable step', ok: e / 3 < 1, value: e / 3, detail: '' }], verdict: e / 3 < 1 ? r.verdict : ('out-of-regime' as const) };
+      }),
+    );
+    const edge = (value: number, threshold?: number, check = 'stable step') => ({
+      ...gapStudy,
+      boundary: () => [{ axis: 'eta', value, holds: 'below' as const, factor: 1.25, reason: '', regime: { check, ...(threshold !== undefined ? { threshold } : {}) } }],
+    });
+    const judged = (study: ReturnType<typeof edge>) => buildMap(study, spec, runs, { codeVersion: 't' }).predictedBoundaries;
+    const exact = judged(edge(3, 1));
+    expect(exact.map((b) => [b.metric, b.pass])).toEqual([["regime check 'stable step'", true]]);
+    expect(exact[0].measured).toBeCloseTo(3, 12);
+    // without a threshold: the log-midpoint of the last ok (2) and first failed (4) point, √8
+    expect(judged(edge(3))[0].measured).toBeCloseTo(Math.sqrt(8), 12);
+    // a rival threshold off by 2× (1/λ in place of 2/λ) is judged wrong
+    expect(judged(edge(1.5, 1))[0].pass).toBe(false);
+    expect(() => judged(edge(3, 1, 'stable stp'))).toThrow(/regime check 'stable stp', which its results lack; expected one of: stable step/);
+  });
+
   it('a streaming map evaluates each boundary once per parameter set, however often it is rebuilt', () => {
     let calls = 0;
     const counted = { ...gapStudy, boundary: (p: Record<string, unknown>) => (calls++, gapStudy.boundary?.(p as never) ?? []) };
