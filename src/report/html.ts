@@ -17,6 +17,8 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import type { Figure, Study, StudyResult, Verdict } from '../studies/types.ts';
 import { fmt } from '../studies/verdict.ts';
+import type { NamedMap } from './exampleMaps.ts';
+import { judgedLine, mapDescription, mapVegaSpecs, metricName } from './mapSpec.ts';
 import { formatDuration, VERDICTS, verdictCounts } from './table.ts';
 import { texToText } from './tex.ts';
 import { figureSpec, type VegaLiteSpec } from './vegaSpec.ts';
@@ -35,6 +37,8 @@ export interface ReportOptions {
   pngScale?: number;
   /** Formula, papers and catalog number per study id; default: read from the study registry. */
   studies?: StudyInfo[];
+  /** Validity maps to show in their studies' sections ("where it holds"; e.g. `loadExampleMaps()`); default none. */
+  maps?: NamedMap[];
 }
 
 export interface ReportOutput {
@@ -229,7 +233,29 @@ function scalarsTable(title: string, scalars: Record<string, number>): string {
   return `<table class="kv"><caption>${esc(title)}</caption><tbody>${entries.map(([k, v]) => `<tr><th>${esc(k)}</th><td class="num">${num(v)}</td></tr>`).join('')}</tbody></table>`;
 }
 
-function studySection(r: StudyResult, sectionId: string, info: StudyInfo | undefined, figs: FigureOut[]): string {
+/**
+ * A study's validity maps (interactive phase diagram and heatmap, with the grid and the judged boundaries in
+ * words), folded under "Where it holds". The maps were drawn by `lmech map` at their own code version, named.
+ */
+function mapsSection(maps: readonly NamedMap[], sectionId: string): string {
+  if (maps.length === 0) return '';
+  const blocks = maps.map(({ name, map }, k) => {
+    const specs = mapVegaSpecs(map);
+    const metric = metricName(map) ?? 'the mapped metric';
+    const judged = map.predictedBoundaries.map((j) => `<li>${esc(judgedLine(j, map.spec.metric))}</li>`).join('');
+    const fig = (id: 'phase' | 'error', caption: string) =>
+      figureBlock({ domId: `${sectionId}-map-${k}-${id}`, label: `${map.spec.studyId} ${name}: ${id}`, caption, spec: specs[id], noscript: `${caption}: the interactive chart needs JavaScript; see docs/maps/${name}/${id}.png.` });
+    return `<details class="map"><summary><strong>${esc(name)}</strong>: ${esc(mapDescription(map))}</summary>
+<p class="muted">Drawn by <code>lmech map</code> at code version <code>${esc(map.codeVersion)}</code> (${esc(map.createdAt)}); <code>bash scripts/example-maps.sh</code> redraws it.</p>
+<div class="figs">${fig('phase', 'Verdict over seeds at each grid point, with the measured (solid) and predicted (dashed) boundaries.')}
+${fig('error', `Error / tolerance of ${metric} (log colour scale centred at 1: blue passes, red fails).`)}</div>
+${judged ? `<ul class="notes">${judged}</ul>` : ''}
+</details>`;
+  });
+  return `<h3>Where it holds (validity maps)</h3>\n${blocks.join('\n')}`;
+}
+
+function studySection(r: StudyResult, sectionId: string, info: StudyInfo | undefined, figs: FigureOut[], maps: readonly NamedMap[] = []): string {
   const p = r.provenance;
   const notes = [...(r.prediction.notes ?? []).map((n) => ({ n, from: 'prediction' })), ...(r.measurement.notes ?? []).map((n) => ({ n, from: 'measurement' }))];
   const papers = info?.papers ?? [];
@@ -255,6 +281,7 @@ ${regimeList(r)}
 <h3>Negative controls</h3>
 ${controlsList(r)}
 ${powerTable(r)}
+${mapsSection(maps, sectionId)}
 ${notes.length ? `<h3>Notes</h3><ul class="notes">${notes.map((x) => `<li><span class="muted">${esc(x.from)}:</span> ${esc(x.n)}</li>`).join('')}</ul>` : ''}
 <h3>Provenance</h3>
 <dl class="prov">
@@ -409,7 +436,7 @@ export const BOOT = `(function () {
 })();`;
 
 /** The report's HTML text (`writeReport` writes it with the PNGs). */
-async function reportHtml(results: StudyResult[], figures: FigureOut[][], info: StudyInfo[], opts: { title: string; now: Date }): Promise<string> {
+async function reportHtml(results: StudyResult[], figures: FigureOut[][], info: StudyInfo[], opts: { title: string; now: Date; maps: readonly NamedMap[] }): Promise<string> {
   const byId = new Map(info.map((s) => [s.id, s]));
   const ids = sectionIds(results);
   const libs = await vegaLibraries();
@@ -425,7 +452,15 @@ async function reportHtml(results: StudyResult[], figures: FigureOut[][], info: 
   const body = [
     summaryHeader(results, opts.title, opts.now),
     results.length === 0 ? '<p class="muted">No results to report.</p>' : verdictTableHtml(results, ids, byId),
-    ...results.map((r, i) => studySection(r, ids[i], byId.get(r.id), figures[i] ?? [])),
+    ...results.map((r, i) =>
+      studySection(
+        r,
+        ids[i],
+        byId.get(r.id),
+        figures[i] ?? [],
+        opts.maps.filter((m) => m.map.spec.studyId === r.id),
+      ),
+    ),
   ].join('\n');
   return `<!doctype html>
 <html lang="en">
@@ -487,7 +522,7 @@ export async function writeReport(results: StudyResult[], outDir: string, opts: 
     }
     figures.push(outs);
   }
-  const html = await reportHtml(results, figures, info, { title: opts.title ?? 'Learning Mechanics Lab report', now: opts.now ?? new Date() });
+  const html = await reportHtml(results, figures, info, { title: opts.title ?? 'Learning Mechanics Lab report', now: opts.now ?? new Date(), maps: opts.maps ?? [] });
   const htmlPath = join(outDir, 'index.html');
   await writeFile(htmlPath, html, 'utf8');
   return { html: htmlPath, pngs };

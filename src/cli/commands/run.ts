@@ -147,7 +147,9 @@ export function registerRun(program: Command): void {
       });
       if (flags.out) {
         const { writeReport } = await import('../../report/html.ts');
-        const out = await writeReport(results, resolve(flags.out));
+        const { loadExampleMaps } = await import('../../report/exampleMaps.ts');
+        // the shipped example maps appear in their studies' sections ("where it holds")
+        const out = await writeReport(results, resolve(flags.out), { maps: await loadExampleMaps() });
         if (!flags.json) console.log(`report: ${out.html}`);
       }
       if (flags.json) console.log(JSON.stringify(resultJson(results, peakHeap)));

@@ -22,7 +22,9 @@ export function registerStoreCommands(program: Command): void {
         const results = await store.latestResults(order);
         if (results.length === 0) throw new CliError(`the store at ${store.path} has no runs of ${ids.length ? ids.join(', ') : 'any study'}; run \`lmech run\` first`);
         const { writeReport } = await import('../../report/html.ts');
-        const out = await writeReport(results, resolve(flags.out));
+        const { loadExampleMaps } = await import('../../report/exampleMaps.ts');
+        // the shipped example maps appear in their studies' sections ("where it holds")
+        const out = await writeReport(results, resolve(flags.out), { maps: await loadExampleMaps() });
         console.log(`report: ${out.html} (${results.length} studies, ${out.pngs.length} figures)`);
       } finally {
         await store.close();
