@@ -10,6 +10,7 @@
 import { availableParallelism } from 'node:os';
 import { MessageChannel } from 'node:worker_threads';
 import { Piscina } from 'piscina';
+import { stableStringify } from '../core/hash.ts';
 import { configHash, type Profile, resolveParams } from '../studies/execute.ts';
 import type { AnyStudy, StudyResult } from '../studies/types.ts';
 import { codeVersion as currentCodeVersion } from './codeVersion.ts';
@@ -67,7 +68,17 @@ export interface RunOptions {
    * cache hits and saving stay here, as with local workers. `onWaiting`: no worker serves the queue yet.
    */
   backend?: RedisBackendOptions & { onWaiting?: (message: string) => void };
+  /**
+   * Batched points (issue 16; default false): runs still to do that differ only along their study's `batchAxes`
+   * (same study, profile, seed and other parameters) go to one worker job of at most `MAX_BATCH` points, measured
+   * by the study's `measureBatch`; each result is still saved and yielded on its own, under its own run id.
+   * Ignored with `backend` (Redis jobs stay one run each).
+   */
+  batch?: boolean;
 }
+
+/** The most points in one batched job: bounds a job's memory and the work lost when one worker dies. */
+export const MAX_BATCH = 16;
 
 const PROFILES: readonly Profile[] = ['quick', 'default'];
 
@@ -99,6 +110,49 @@ export async function planRuns(tasks: readonly Task[], opts: Pick<RunOptions, 's
     if (!Number.isSafeInteger(task.seed)) throw new Error(`tasks[${i}].seed: got ${task.seed}, expected a safe integer`);
     const params = resolveParams(study, task.profile, task.params ?? {});
     return { runId: configHash(study.id, params, task.seed, version), task, study, params };
+  });
+}
+
+/** What runs `run` may share a batched job with (see RunOptions.batch); undefined if its study does not batch. */
+function batchKey(run: PlannedRun): string | undefined {
+  const axes = run.study.batchAxes;
+  if (!axes?.length || !run.study.measureBatch) return undefined;
+  const rest = Object.fromEntries(Object.entries(run.params).filter(([k]) => !axes.includes(k)));
+  return stableStringify({ study: run.study.id, profile: run.task.profile, seed: run.task.seed, rest });
+}
+
+/**
+ * Split runs into worker jobs: one run each, or with `batch` runs of one batch key together, in chunks of at most
+ * `MAX_BATCH`. When there are fewer groups than `workers`, groups are split further (evenly) so that every thread
+ * has a job: a batch saves only the work its points share, two threads save half the time. Jobs keep the order of
+ * their first run.
+ */
+export function batchJobs(runs: readonly PlannedRun[], batch: boolean, workers = 1): PlannedRun[][] {
+  if (!batch) return runs.map((r) => [r]);
+  const groups = new Map<string, PlannedRun[]>();
+  const order: (PlannedRun[] | PlannedRun)[] = [];
+  for (const r of runs) {
+    const key = batchKey(r);
+    const g = key === undefined ? undefined : groups.get(key);
+    if (key === undefined) order.push(r);
+    else if (g) g.push(r);
+    else {
+      const fresh = [r];
+      groups.set(key, fresh);
+      order.push(fresh);
+    }
+  }
+  const perGroup = Math.max(1, Math.ceil(workers / Math.max(1, order.length)));
+  return order.flatMap((g) => {
+    if (!Array.isArray(g)) return [[g]];
+    // k chunks whose sizes differ by at most one; k ≥ ⌈n / MAX_BATCH⌉ keeps each within MAX_BATCH
+    const k = Math.min(g.length, Math.max(perGroup, Math.ceil(g.length / MAX_BATCH)));
+    let at = 0;
+    return Array.from({ length: k }, (_, c) => {
+      const size = Math.floor(g.length / k) + (c < g.length % k ? 1 : 0);
+      at += size;
+      return g.slice(at - size, at);
+    });
   });
 }
 
@@ -203,7 +257,8 @@ export async function* runStudies(tasks: readonly Task[], opts: RunOptions = {})
 
   const requested = opts.backend ? 1 : (opts.workers ?? availableParallelism());
   if (!(Number.isInteger(requested) && requested >= 1)) throw new Error(`workers: got ${requested}, expected an integer >= 1`);
-  const workers = opts.backend ? 0 : Math.max(1, Math.min(requested, toRun.length));
+  const jobs = batchJobs(toRun, opts.batch === true && !opts.backend, requested);
+  const workers = opts.backend ? 0 : Math.max(1, Math.min(requested, jobs.length));
   const inProcess = workers === 1;
   emit({ type: 'plan', total, cached: hits.length, toRun: toRun.length, workers: toRun.length === 0 ? 0 : workers, inProcess });
 
@@ -224,12 +279,17 @@ export async function* runStudies(tasks: readonly Task[], opts: RunOptions = {})
     started.add(run.runId);
     emit({ type: 'start', runId: run.runId, studyId: run.study.id, seed: run.task.seed });
   };
-  const onMessage = (run: PlannedRun) => (m: WorkerMessage) => {
+  const onMessage = (job: PlannedRun[]) => (m: WorkerMessage) => {
     // Port messages and the result travel on different channels: a message can arrive after the
     // result. 'start' is then emitted when the result arrives (below); late progress is dropped.
-    if (finished.has(run.runId)) return;
-    if (m.type === 'start') emitStart(run);
-    else emit({ type: 'progress', runId: run.runId, studyId: run.study.id, fraction: m.fraction, ...(m.message !== undefined ? { message: m.message } : {}) });
+    // A batched job starts all its runs at once; its progress names the point (`index`).
+    if (m.type === 'start') {
+      for (const run of job) if (!finished.has(run.runId)) emitStart(run);
+      return;
+    }
+    const run = job[m.index ?? 0];
+    if (!run || finished.has(run.runId)) return;
+    emit({ type: 'progress', runId: run.runId, studyId: run.study.id, fraction: m.fraction, ...(m.message !== undefined ? { message: m.message } : {}) });
   };
   const finish = async (run: PlannedRun, { result, resources }: { result: StudyResult; resources?: RunResources }): Promise<void> => {
     // A run cut short (abort, the caller stopped iterating, an earlier fatal error) is neither saved
@@ -240,15 +300,27 @@ export async function* runStudies(tasks: readonly Task[], opts: RunOptions = {})
     await opts.store?.save(result);
     channel.push({ run, result, ...(resources ? { resources } : {}) });
   };
-  const baseTask = (run: PlannedRun): WorkerTask => ({
-    studyId: run.study.id,
-    profile: run.task.profile,
-    params: run.task.params ?? {},
-    seed: run.task.seed,
+  const baseTask = (job: PlannedRun[]): WorkerTask => ({
+    studyId: job[0].study.id,
+    profile: job[0].task.profile,
+    params: job[0].task.params ?? {},
+    seed: job[0].task.seed,
     codeVersion: version,
     studyModules,
     registry,
+    ...(job.length > 1 ? { points: job.map((r) => ({ params: r.task.params ?? {}, seed: r.task.seed })) } : {}),
   });
+  /** Hand each run of a job its result (a batch's `results` in job order); a worker that died fails them all. */
+  const finishJob = async (job: PlannedRun[], output: TaskOutput | { error: unknown }, t0: number): Promise<void> => {
+    const results = 'error' in output ? undefined : job.length > 1 ? output.results : [output.result];
+    if (results?.length === job.length && !('error' in output)) {
+      // a batch's resources are the whole job's (one isolate measured it), given with each of its results
+      for (let i = 0; i < job.length; i++) await finish(job[i], { result: results[i], resources: output.resources });
+      return;
+    }
+    const failure = 'error' in output ? output.error : new Error(`batched job returned ${results?.length ?? 'no'} results for ${job.length} points`);
+    for (const run of job) await finish(run, { result: crashResult(run, version, failure, t0) });
+  };
 
   let pool: Piscina<WorkerTask, TaskOutput> | undefined;
   let remote: { stop: AbortController; done: Promise<void> } | undefined;
@@ -264,16 +336,16 @@ export async function* runStudies(tasks: readonly Task[], opts: RunOptions = {})
     } else if (inProcess) {
       // Sequential, in this thread: no thread start-up. Progress arrives synchronously.
       void (async () => {
-        for (const run of toRun) {
+        for (const job of jobs) {
           if (stopped || opts.signal?.aborted) return;
           const t0 = Date.now();
-          let output: { result: StudyResult; resources?: RunResources };
+          let output: TaskOutput | { error: unknown };
           try {
-            output = await runMeasuredTask(baseTask(run), onMessage(run), opts.signal);
+            output = await runMeasuredTask(baseTask(job), onMessage(job), opts.signal);
           } catch (e) {
-            output = { result: crashResult(run, version, e, t0) };
+            output = { error: e };
           }
-          await finish(run, output);
+          await finishJob(job, output, t0);
         }
       })().catch((e) => channel.fail(e));
     } else {
@@ -287,20 +359,20 @@ export async function* runStudies(tasks: readonly Task[], opts: RunOptions = {})
       const p = pool;
       // A worker that dies outside any task (e.g. it cannot load the worker module) is fatal to the run.
       p.on('error', (e: unknown) => channel.fail(new Error(`worker thread failed: ${e instanceof Error ? e.message : String(e)}`, { cause: e })));
-      for (const run of toRun) {
+      for (const job of jobs) {
         const { port1, port2 } = new MessageChannel();
-        port1.on('message', onMessage(run));
+        port1.on('message', onMessage(job));
         const t0 = Date.now();
-        p.run({ ...baseTask(run), port: port2 }, { transferList: [port2] })
+        p.run({ ...baseTask(job), port: port2 }, { transferList: [port2] })
           .then(
-            (output): { result: StudyResult; resources?: RunResources } => output,
+            (output): TaskOutput | { error: unknown } => output,
             (e: unknown) => {
               // The worker closes its end after a normal run; after a crash close ours.
               port1.close();
-              return { result: crashResult(run, version, e, t0) };
+              return { error: e };
             },
           )
-          .then((output) => finish(run, output))
+          .then((output) => finishJob(job, output, t0))
           .catch((e) => channel.fail(e));
       }
     }

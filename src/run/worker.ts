@@ -1,13 +1,14 @@
 /**
  * What a worker thread (or the coordinator itself, in-process) does with one task: look the study up
- * (registry plus optional extra study modules), run `executeStudy`, and report start/progress through
- * a MessagePort. The result goes back to the coordinator, which is the only store writer.
+ * (registry plus optional extra study modules), run `executeStudy` (or `executeStudyBatch` for a batch of
+ * points, `WorkerTask.points`), and report start/progress through a MessagePort. The result goes back to the coordinator, which is the only store writer.
  */
+
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { getHeapStatistics } from 'node:v8';
 import type { MessagePort } from 'node:worker_threads';
-import { pathToFileURL } from 'node:url';
-import { resolve } from 'node:path';
-import { type Profile, executeStudy } from '../studies/execute.ts';
+import { type ExecuteOptions, executeStudy, executeStudyBatch, type Profile } from '../studies/execute.ts';
 import type { AnyStudy, StudyResult } from '../studies/types.ts';
 
 /** What the coordinator sends to a worker. Everything here is structured-cloneable. */
@@ -24,9 +25,16 @@ export interface WorkerTask {
   registry: boolean;
   /** Where start/progress messages go (transferred to the worker). */
   port?: MessagePort;
+  /**
+   * Batched points (issue 16): when present, the task is these points of the study measured together by
+   * `executeStudyBatch` (`params` and `seed` above are then unused), and the output carries `results`, one per
+   * point in this order. The pool only sends points that differ along the study's `batchAxes`.
+   */
+  points?: { params: Record<string, unknown>; seed: number }[];
 }
 
-export type WorkerMessage = { type: 'start' } | { type: 'progress'; fraction: number; message?: string };
+/** `index`: in a batched task, the point (of `WorkerTask.points`) the progress is about. */
+export type WorkerMessage = { type: 'start' } | { type: 'progress'; fraction: number; message?: string; index?: number };
 
 /** Minimum time between two progress messages from one run (the last one, fraction 1, always goes). */
 const PROGRESS_INTERVAL_MS = 100;
@@ -105,6 +113,8 @@ class HeapHighWater {
 export interface TaskOutput {
   result: StudyResult;
   resources: RunResources;
+  /** A batched task (`WorkerTask.points`): every point's result, in order (`result` is the first); `resources` covers the batch. */
+  results?: StudyResult[];
 }
 
 /**
@@ -121,22 +131,29 @@ export async function runMeasuredTask(task: WorkerTask, report?: (m: WorkerMessa
     const study = (await studyLookup(task.studyModules, task.registry)).get(task.studyId);
     if (!study) throw new Error(`studyId: no study '${task.studyId}' in ${task.registry ? 'the registry or ' : ''}studyModules [${task.studyModules.join(', ')}]`);
     send?.({ type: 'start' });
-    let last = 0;
-    const result = await executeStudy(study, {
-      profile: task.profile,
-      params: task.params,
-      seed: task.seed,
-      codeVersion: task.codeVersion,
-      ...(signal ? { signal } : {}),
-      progress: (fraction, message) => {
+    // one throttle per point, so a batch's points each report their progress
+    const lastSent = new Map<number, number>();
+    const progressOf =
+      (index: number | undefined) =>
+      (fraction: number, message?: string): void => {
         heap.sample();
         if (!send) return;
         const now = Date.now();
-        if (fraction < 1 && now - last < PROGRESS_INTERVAL_MS) return;
-        last = now;
-        send({ type: 'progress', fraction, ...(message !== undefined ? { message } : {}) });
-      },
-    });
+        if (fraction < 1 && now - (lastSent.get(index ?? -1) ?? 0) < PROGRESS_INTERVAL_MS) return;
+        lastSent.set(index ?? -1, now);
+        send({ type: 'progress', fraction, ...(message !== undefined ? { message } : {}), ...(index !== undefined ? { index } : {}) });
+      };
+    const common: ExecuteOptions = { profile: task.profile, codeVersion: task.codeVersion, ...(signal ? { signal } : {}) };
+    if (task.points) {
+      if (task.points.length === 0) throw new Error('points: got an empty list, expected at least one point');
+      const results = await executeStudyBatch(
+        study,
+        task.points.map((pt, i) => ({ ...common, params: pt.params, seed: pt.seed, progress: progressOf(i) })),
+      );
+      heap.sample();
+      return { result: results[0], results, resources: heap.resources() };
+    }
+    const result = await executeStudy(study, { ...common, params: task.params, seed: task.seed, progress: progressOf(undefined) });
     heap.sample();
     return { result, resources: heap.resources() };
   } finally {

@@ -64,7 +64,19 @@ export function configHash(studyId: string, params: Record<string, unknown>, see
 
 const EMPTY: Observations = { scalars: {}, series: [] };
 
-export async function executeStudy(study: AnyStudy, opts: ExecuteOptions = {}): Promise<StudyResult> {
+/** One run resolved before anything is measured: its parameters, run id, context and provenance. */
+interface PreparedRun {
+  params: Record<string, unknown>;
+  ctx: MeasureContext;
+  base: Pick<StudyResult, 'id' | 'title' | 'pillar' | 'claim' | 'figures'>;
+  provenance: (durationMs: number) => StudyResult['provenance'];
+  t0: number;
+  /** what failed while building the context (a non-finite seed), reported as the run's error */
+  setupError?: unknown;
+}
+
+/** Resolve a run (throws a ParamError on bad parameters, before any work) and build its measurement context. */
+function prepareRun(study: AnyStudy, opts: ExecuteOptions): PreparedRun {
   const profile = opts.profile ?? 'default';
   const seed = opts.seed ?? 0;
   const codeVersion = opts.codeVersion ?? 'dev';
@@ -72,13 +84,7 @@ export async function executeStudy(study: AnyStudy, opts: ExecuteOptions = {}): 
   const hash = configHash(study.id, params, seed, codeVersion);
   const t0 = Date.now();
   const startedAt = new Date(t0).toISOString();
-  const base = {
-    id: study.id,
-    title: study.title,
-    pillar: study.pillar,
-    claim: study.claim,
-    figures: study.figures(params),
-  };
+  const base = { id: study.id, title: study.title, pillar: study.pillar, claim: study.claim, figures: study.figures(params) };
   const provenance = (durationMs: number) => ({
     seed,
     configHash: hash,
@@ -90,23 +96,43 @@ export async function executeStudy(study: AnyStudy, opts: ExecuteOptions = {}): 
     node: typeof process !== 'undefined' && process.versions?.node ? `node ${process.versions.node}` : 'browser',
     platform: typeof process !== 'undefined' && process.platform ? `${process.platform}-${process.arch}` : 'browser',
   });
+  // a bad seed (non-finite) is an error result like any failure of the run, not a throw: judgeRun raises it first
+  let setupError: unknown;
+  let rng: Rng;
+  try {
+    rng = Rng.fromSeed(seed, study.id);
+  } catch (e) {
+    setupError = e;
+    rng = Rng.fromSeed(0, study.id); // never used: judgeRun throws setupError before measuring
+  }
+  const ctx: MeasureContext = {
+    rng,
+    seed,
+    progress: opts.progress ?? (() => {}),
+    emit: opts.emit,
+    sample: opts.sample,
+    signal: opts.signal,
+  };
+  return { params, ctx, base, provenance, t0, setupError };
+}
+
+/**
+ * Predict, take the measurement from `measure`, compare, run the controls and judge: the part of a run shared by
+ * `executeStudy` and `executeStudyBatch`. Anything thrown (by predict, the measurement, compare or a control)
+ * gives verdict `error` with the message.
+ */
+async function judgeRun(study: AnyStudy, opts: ExecuteOptions, run: PreparedRun, measure: () => Promise<Observations>): Promise<StudyResult> {
+  const { params, ctx, base, provenance, t0 } = run;
   let prediction: Observations = EMPTY;
   let measurement: Observations = EMPTY;
   try {
+    if (run.setupError !== undefined) throw run.setupError;
     prediction = study.predict(params);
-    const ctx: MeasureContext = {
-      rng: Rng.fromSeed(seed, study.id),
-      seed,
-      progress: opts.progress ?? (() => {}),
-      emit: opts.emit,
-      sample: opts.sample,
-      signal: opts.signal,
-    };
-    measurement = await study.measure(params, ctx);
+    measurement = await measure();
     const cmp = study.compare(prediction, measurement, params);
     const metrics = cmp.metrics.map(evaluateMetric);
     const parts = judgeParts(metrics, cmp.regime);
-    const rerun = (p: Record<string, unknown>) => Promise.resolve(study.measure(p, { ...ctx, rng: Rng.fromSeed(seed, study.id), progress: () => {}, emit: undefined, sample: undefined }));
+    const rerun = (p: Record<string, unknown>) => Promise.resolve(study.measure(p, { ...ctx, rng: Rng.fromSeed(ctx.seed, study.id), progress: () => {}, emit: undefined, sample: undefined }));
     const controls = opts.controls === false ? [] : await runControls(study, params, prediction, measurement, rerun);
     const verdict = metrics.length === 0 ? 'error' : withControls(combineParts(parts), controls);
     return {
@@ -123,17 +149,46 @@ export async function executeStudy(study: AnyStudy, opts: ExecuteOptions = {}): 
     };
   } catch (e) {
     const message = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
-    return {
-      ...base,
-      verdict: 'error',
-      metrics: [],
-      regime: [],
-      prediction,
-      measurement,
-      provenance: provenance(Date.now() - t0),
-      error: message,
-    };
+    return { ...base, verdict: 'error', metrics: [], regime: [], prediction, measurement, provenance: provenance(Date.now() - t0), error: message };
   }
+}
+
+export async function executeStudy(study: AnyStudy, opts: ExecuteOptions = {}): Promise<StudyResult> {
+  const run = prepareRun(study, opts);
+  return judgeRun(study, opts, run, async () => study.measure(run.params, run.ctx));
+}
+
+/**
+ * Run several points of one study with one call of its `measureBatch` (batched map points, issue 16), then judge
+ * each point exactly as `executeStudy` does. `opts[i]` is point i's options (its parameters, seed, progress);
+ * results are in the same order. Each point gets its own context (rng `Rng.fromSeed(seed, study.id)`, as
+ * `executeStudy` builds it), and by the contract of `measureBatch` its numbers are those of `executeStudy`, bit for
+ * bit; only `provenance.durationMs` differs (a point's time includes the batch's). If `measureBatch` throws, or
+ * returns the wrong number of measurements, every point gets verdict `error` with that message. A study without
+ * `measureBatch` is measured point by point. Bad parameters throw (a ParamError) before anything runs.
+ */
+export async function executeStudyBatch(study: AnyStudy, opts: readonly ExecuteOptions[]): Promise<StudyResult[]> {
+  const measureBatch = study.measureBatch;
+  if (!measureBatch) {
+    const out: StudyResult[] = [];
+    for (const o of opts) out.push(await executeStudy(study, o));
+    return out;
+  }
+  const runs = opts.map((o) => prepareRun(study, o));
+  // Settled once and shared: every point awaits the same batch (a rejection is seen by each point's judgeRun).
+  const batch = (async () => {
+    const ms = await measureBatch.call(
+      study,
+      runs.map((r) => r.params),
+      runs.map((r) => r.ctx),
+    );
+    if (!Array.isArray(ms) || ms.length !== runs.length) throw new Error(`measureBatch of '${study.id}': returned ${Array.isArray(ms) ? ms.length : typeof ms} measurements, expected one per point (${runs.length})`);
+    return ms as Observations[];
+  })();
+  batch.catch(() => {}); // handled per point below; avoids an unhandled rejection before the first await
+  const results: StudyResult[] = [];
+  for (let i = 0; i < runs.length; i++) results.push(await judgeRun(study, opts[i], runs[i], async () => (await batch)[i]));
+  return results;
 }
 
 /** How many seeds a profile runs by default: the study's declaration, else one. */

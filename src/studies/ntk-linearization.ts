@@ -48,9 +48,16 @@
  * parameters. No width boundary yet: an estimate of the gap's 1/n constant from the second-order Taylor term along
  * the linearized displacement (no training) came out an order of magnitude above the measured gap, because GD keeps refitting the
  * training points and removes most of that term; the dynamical 1/n correction (Dyer & Gur-Ari 2020) is needed.
+ *
+ * Batched map points (`batchAxes: ['eta']`): points that differ only in `eta` share the data, each initialization, Θ₀ and
+ * its eigendecomposition (none depends on η), and train one network per η from the same θ₀. `measure` is `measureBatch`
+ * of one point, so a batched point gives the same numbers bit for bit. The η's are not trained as one BatchedMlp: that is
+ * bit-identical as well, but with 24 training rows its batched products were no faster than separate ones at the map's
+ * widths, and it needs per-network divergence handling.
  */
 import { z } from 'zod';
 import { empiricalNtkMatrix } from '../core/autodiff.ts';
+import { stableStringify } from '../core/hash.ts';
 import { eigh } from '../core/linalg.ts';
 import * as op from '../core/ops.ts';
 import { logLogSlope, norm } from '../core/stats.ts';
@@ -60,7 +67,7 @@ import { sgd } from '../nn/optim.ts';
 import { fit } from '../nn/train.ts';
 import { relativeWeightChange } from '../observe/kernel.ts';
 import { catapultStep, twoLayerNtk } from '../theory/lazyBoundaries.ts';
-import { type Control, defineStudy, type MetricSpec, type PredictedBoundary, type RegimeCheck, type Series } from './types.ts';
+import { type Control, defineStudy, type MeasureContext, type MetricSpec, type Observations, type PredictedBoundary, type RegimeCheck, type Series } from './types.ts';
 
 const Params = z.object({
   widths: z.array(z.number().int().min(8).max(65536)).min(2).default([64, 256, 1024, 4096]),
@@ -94,18 +101,26 @@ function gridInputs(n: number): number[][] {
 /**
  * Predicted edge of the lazy picture along η (see src/theory/lazyBoundaries.ts): the catapult threshold 2/λ_max of
  * the infinite-width NTK on the training inputs (Lewkowycz et al. 2020). λ_max is taken on a grid of the inputs,
- * since the boundary is a function of the parameters alone.
+ * since the boundary is a function of the parameters alone. It is an edge of the setting, not of a metric: it is
+ * judged against the 'stable step' regime check (η·λ_max(Θ₀)/2 < 1 with the empirical kernel of every trained net),
+ * whose value a map interpolates to 1.
  */
 function boundary(p: P): PredictedBoundary[] {
   const etaCatapult = catapultStep(twoLayerNtk(p.activation, gridInputs(p.trainPoints)));
+  // relative errors of the measured edge 2/max λ_max(Θ₀): the draw of the training inputs (λ_max ≈ n_tr × the kernel
+  // mean, whose sampling spread is ±10% at 24 points) and the finite width, O(n^{−1/2}) (±6% at n = 256), largest at
+  // the smallest trained width, which the check's max over widths and seeds picks; ×exp(2σ) is a 2σ band
+  const nMin = Math.min(...runWidths(p));
+  const sigma = Math.hypot(0.1 * Math.sqrt(24 / p.trainPoints), 1 / Math.sqrt(nMin));
+  const factor = Math.exp(2 * sigma);
   return [
     {
       axis: 'eta',
       value: etaCatapult,
       holds: 'below',
-      factor: 1.25,
-      reason:
-        'λ_max is ≈ n_tr × the kernel mean (its top eigenfunction is nearly constant on [−1, 1]), so a draw of the training inputs moves it by the sampling spread of that mean (±10% at 24 points), and the empirical Θ₀ at width n deviates from Θ∞ by O(n^{−1/2}) (±6% at n = 256): ×1.25 covers both',
+      factor,
+      regime: { check: 'stable step', threshold: 1 },
+      reason: `λ_max(Θ₀) differs from λ_max(Θ∞) by the draw of the ${p.trainPoints} training inputs (±${(100 * 0.1 * Math.sqrt(24 / p.trainPoints)).toFixed(0)}%) and by O(n^{−1/2}) at the smallest trained width n = ${nMin} (±${(100 / Math.sqrt(nMin)).toFixed(0)}%), which the check's max over widths and seeds picks: ×exp(2σ) = ×${factor.toFixed(2)}, a 2σ band`,
     },
   ];
 }
@@ -162,6 +177,179 @@ function linearizedTestPrediction(K0: ArrayLike<number>, f0: ArrayLike<number>, 
   return fLinTest;
 }
 
+/** One trained network's distances from its linearization (geometric means over inits are taken per width). */
+interface Row {
+  width: number;
+  gap: number;
+  dw: number;
+  dk: number;
+  lossDrop: number;
+  etaRatio: number;
+}
+
+/** The training and test sets of a run, as tensors: drawn from the run's rng, so shared by points of one seed. */
+interface RunData {
+  train: { x: Float64Array; y: Float64Array };
+  test: { x: Float64Array; y: Float64Array };
+  nTr: number;
+  nTe: number;
+  xAll: ReturnType<typeof tensor>;
+  xTr: ReturnType<typeof tensor>;
+  yTr: ReturnType<typeof tensor>;
+}
+
+function runData(p: P, rng: MeasureContext['rng']): RunData {
+  const train = data(p.trainPoints, false, rng.child('train'));
+  const test = data(p.testPoints, true, rng.child('test'));
+  const nTr = p.trainPoints;
+  const nTe = p.testPoints;
+  const all = new Float64Array((nTr + nTe) * 2);
+  all.set(train.x);
+  all.set(test.x, nTr * 2);
+  return { train, test, nTr, nTe, xAll: tensor(all, [nTr + nTe, 2]), xTr: tensor(train.x, [nTr, 2]), yTr: tensor(train.y, [nTr, 1]) };
+}
+
+/** What one initialization gives independently of the step size: f₀, the empirical NTK Θ₀ and its training block's eigensystem. */
+interface AtInit {
+  f0: Float64Array;
+  K0: Float64Array;
+  theta0: Float64Array[];
+  values: ArrayLike<number>;
+  vectors: ArrayLike<number>;
+  lamMax: number;
+}
+
+function atInit(d: RunData, net: ReturnType<typeof mlp>): AtInit {
+  const { nTr, nTe, xAll } = d;
+  const ps = net.params();
+  const f0 = noGrad(() => net.forward(xAll)).data.slice() as Float64Array;
+  const K0 = empiricalNtkMatrix(() => net.forward(xAll), ps, nTr + nTe);
+  const theta0 = ps.map((q) => q.data.slice() as Float64Array);
+  const N = nTr + nTe;
+  const Ktr = new Float64Array(nTr * nTr);
+  for (let i = 0; i < nTr; i++) for (let j = 0; j < nTr; j++) Ktr[i * nTr + j] = K0[i * N + j];
+  const { values, vectors } = eigh({ rows: nTr, cols: nTr, data: Ktr });
+  return { f0, K0, theta0, values, vectors: vectors.data, lamMax: values[nTr - 1] };
+}
+
+/**
+ * Train `net` (freshly initialized, its weights θ₀ of `init`) at point p's step size and measure its distances from
+ * the linearized model: the closed-form linearized prediction (via Θ(X,X) = QΛQᵀ), then GD on L = ½ Σ (f − y)².
+ */
+function trainAndCompare(p: P, d: RunData, init: AtInit, net: ReturnType<typeof mlp>, width: number, signal: AbortSignal | undefined): { row: Row; fT: ArrayLike<number>; fLinTest: Float64Array } {
+  const { train, nTr, nTe, xAll, xTr, yTr } = d;
+  const { f0, K0, theta0, lamMax } = init;
+  const N = nTr + nTe;
+  const ps = net.params();
+  const eta = p.eta ?? (p.etaFraction * 2) / lamMax;
+  const r0 = new Float64Array(nTr);
+  for (let i = 0; i < nTr; i++) r0[i] = train.y[i] - f0[i];
+  const fLinTest = linearizedTestPrediction(K0, f0, r0, init.vectors, init.values, nTr, nTe, eta, p.steps);
+  const loss = () => op.scale(op.sum(op.square(op.sub(net.forward(xTr), yTr))), 0.5);
+  let firstLoss = Number.NaN;
+  fit({
+    params: ps,
+    loss,
+    optimizer: sgd(eta),
+    steps: p.steps,
+    signal,
+    onStep: (t, value) => {
+      if (t === 1) firstLoss = value;
+    },
+  });
+  const lastLoss = noGrad(() => loss().item());
+  const fT = noGrad(() => net.forward(xAll)).data;
+  const KT = empiricalNtkMatrix(() => net.forward(xAll), ps, N);
+  let gapNum = 0;
+  let gapDen = 0;
+  for (let t = 0; t < nTe; t++) {
+    gapNum += (fT[nTr + t] - fLinTest[t]) ** 2;
+    gapDen += (fLinTest[t] - f0[nTr + t]) ** 2;
+  }
+  const dK = KT.map((v, i) => v - K0[i]);
+  const row = { width, gap: Math.sqrt(gapNum / gapDen), dw: relativeWeightChange(theta0, ps.map((q) => q.data)), dk: norm(dK) / norm(K0), lossDrop: 1 - lastLoss / firstLoss, etaRatio: (eta * lamMax) / 2 };
+  return { row, fT, fLinTest };
+}
+
+/**
+ * Points that can share their inits: equal parameters apart from `eta`, and the same rng (compared by a probe
+ * stream of 128 bits drawn from `rng.child`, which depends only on the rng's origin). Index lists, in point order.
+ */
+function shareGroups(ps: readonly P[], ctxs: readonly MeasureContext[]): number[][] {
+  const groups = new Map<string, number[]>();
+  ps.forEach((p, i) => {
+    const probe = ctxs[i].rng.child('measureBatch probe');
+    const key = stableStringify({ rest: { ...p, eta: undefined }, rng: [probe.nextInt32(), probe.nextInt32(), probe.nextInt32(), probe.nextInt32()] });
+    groups.set(key, [...(groups.get(key) ?? []), i]);
+  });
+  return [...groups.values()];
+}
+
+/**
+ * Measure points that differ only in `eta` (and share their rng): the data, each initialization, Θ₀ and its
+ * eigensystem do not depend on η, so they are computed once; one network per point is trained from the same θ₀
+ * (re-drawn from the same init stream, `ctx.rng.child('init', width, s)`, hence bit-identical).
+ */
+function measureGroup(ps: readonly P[], ctxs: readonly MeasureContext[]): Observations[] {
+  const p0 = ps[0];
+  const rng = ctxs[0].rng;
+  const d = runData(p0, rng);
+  const rows: Row[][] = ps.map(() => []);
+  const series: Series[][] = ps.map(() => []);
+  const widths = runWidths(p0);
+  const total = widths.length * p0.seeds;
+  let done = 0;
+  for (const width of widths) {
+    for (let s = 0; s < p0.seeds; s++) {
+      const spec = { sizes: [2, width, 1], activation: p0.activation, parameterization: 'ntk' as const };
+      const init = atInit(d, mlp(spec, rng.child('init', width, s)));
+      ps.forEach((p, j) => {
+        const { row, fT, fLinTest } = trainAndCompare(p, d, init, mlp(spec, rng.child('init', width, s)), width, ctxs[j].signal);
+        rows[j].push(row);
+        if (width === widths[widths.length - 1] && s === 0) series[j].push(...functionSeries(d, width, fT, fLinTest));
+        ctxs[j].progress((done + 1) / total, `width ${width} seed ${s}`);
+      });
+      done++;
+    }
+  }
+  return ps.map((p, j) => summarize(p, widths, rows[j], series[j]));
+}
+
+/** The widest network's function, its linearized prediction and the target on the test grid. */
+function functionSeries(d: RunData, width: number, fT: ArrayLike<number>, fLinTest: Float64Array): Series[] {
+  const { nTr, nTe, test } = d;
+  const xs = Array.from({ length: nTe }, (_, t) => test.x[2 * t]);
+  return [
+    { name: 'function', group: `network n=${width}`, kind: 'measured', x: xs, y: Array.from(fT).slice(nTr) },
+    { name: 'function', group: `network n=${width}`, kind: 'predicted', x: xs, y: Array.from(fLinTest) },
+    { name: 'function', group: 'target', kind: 'reference', x: xs, y: Array.from(test.y) },
+  ];
+}
+
+/** Per-width geometric means over inits, the scaling series with the predicted rates, and the regime scalars. */
+function summarize(p: P, widths: number[], rows: Row[], series: Series[]): Observations {
+  const scalars: Record<string, number> = {};
+  const agg = (key: 'gap' | 'dw' | 'dk', w: number) => Math.exp(rows.filter((r) => r.width === w).reduce((a, r) => a + Math.log(r[key]), 0) / p.seeds);
+  for (const [key, label] of [
+    ['gap', 'function gap'],
+    ['dw', 'relative weight change'],
+    ['dk', 'relative kernel change'],
+  ] as const) {
+    const ys = widths.map((w) => agg(key, w));
+    series.push({ name: 'distance from linearization', group: label, kind: 'measured', x: [...widths], y: ys });
+    // the predicted rate (n^{-1/2} for weights, n^{-1} for kernel and gap) through the geometric mean of the measured points
+    const e = key === 'dw' ? 0.5 : 1;
+    const c = Math.exp(ys.reduce((a, y, i) => a + Math.log(y) + e * Math.log(widths[i]), 0) / ys.length);
+    series.push({ name: 'distance from linearization', group: label, kind: 'predicted', x: [...widths], y: widths.map((w) => c / w ** e) });
+    ys.forEach((y, i) => {
+      scalars[`${key}@${widths[i]}`] = y;
+    });
+  }
+  scalars['min loss drop'] = Math.min(...rows.map((r) => r.lossDrop));
+  scalars['max η·λ_max/2'] = Math.max(...rows.map((r) => r.etaRatio));
+  return { scalars, series };
+}
+
 /** The predicted scalars (see `predict`). */
 const PREDICTED = {
   'exponent of the weight change in n': -0.5,
@@ -201,92 +389,24 @@ export const ntkLinearization = defineStudy<P, PredKey>(Params, {
   },
 
   measure(p, ctx) {
-    const train = data(p.trainPoints, false, ctx.rng.child('train'));
-    const test = data(p.testPoints, true, ctx.rng.child('test'));
-    const nTr = p.trainPoints;
-    const nTe = p.testPoints;
-    const all = new Float64Array((nTr + nTe) * 2);
-    all.set(train.x);
-    all.set(test.x, nTr * 2);
-    const xAll = tensor(all, [nTr + nTe, 2]);
-    const xTr = tensor(train.x, [nTr, 2]);
-    const yTr = tensor(train.y, [nTr, 1]);
-    const rows: { width: number; gap: number; dw: number; dk: number; lossDrop: number; etaRatio: number }[] = [];
-    const series: Series[] = [];
-    const widths = runWidths(p);
-    const total = widths.length * p.seeds;
-    let done = 0;
-    for (const width of widths) {
-      for (let s = 0; s < p.seeds; s++) {
-        const net = mlp({ sizes: [2, width, 1], activation: p.activation, parameterization: 'ntk' }, ctx.rng.child('init', width, s));
-        const ps = net.params();
-        const f0 = noGrad(() => net.forward(xAll)).data.slice() as Float64Array;
-        const K0 = empiricalNtkMatrix(() => net.forward(xAll), ps, nTr + nTe);
-        const theta0 = ps.map((q) => q.data.slice());
-        // linearized prediction with the GD closed form, via Θ(X,X) = QΛQᵀ
-        const N = nTr + nTe;
-        const Ktr = new Float64Array(nTr * nTr);
-        for (let i = 0; i < nTr; i++) for (let j = 0; j < nTr; j++) Ktr[i * nTr + j] = K0[i * N + j];
-        const { values, vectors } = eigh({ rows: nTr, cols: nTr, data: Ktr });
-        const lamMax = values[nTr - 1];
-        const eta = p.eta ?? (p.etaFraction * 2) / lamMax;
-        const r0 = new Float64Array(nTr);
-        for (let i = 0; i < nTr; i++) r0[i] = train.y[i] - f0[i];
-        const fLinTest = linearizedTestPrediction(K0, f0, r0, vectors.data, values, nTr, nTe, eta, p.steps);
-        // train the real network: L = ½ Σ (f − y)²
-        const loss = () => op.scale(op.sum(op.square(op.sub(net.forward(xTr), yTr))), 0.5);
-        let firstLoss = Number.NaN;
-        fit({
-          params: ps,
-          loss,
-          optimizer: sgd(eta),
-          steps: p.steps,
-          signal: ctx.signal,
-          onStep: (t, value) => {
-            if (t === 1) firstLoss = value;
-          },
-        });
-        const lastLoss = noGrad(() => loss().item());
-        const fT = noGrad(() => net.forward(xAll)).data;
-        const KT = empiricalNtkMatrix(() => net.forward(xAll), ps, N);
-        let gapNum = 0;
-        let gapDen = 0;
-        for (let t = 0; t < nTe; t++) {
-          gapNum += (fT[nTr + t] - fLinTest[t]) ** 2;
-          gapDen += (fLinTest[t] - f0[nTr + t]) ** 2;
-        }
-        const dK = KT.map((v, i) => v - K0[i]);
-        rows.push({ width, gap: Math.sqrt(gapNum / gapDen), dw: relativeWeightChange(theta0, ps.map((q) => q.data)), dk: norm(dK) / norm(K0), lossDrop: 1 - lastLoss / firstLoss, etaRatio: (eta * lamMax) / 2 });
-        if (width === widths[widths.length - 1] && s === 0) {
-          const xs = Array.from({ length: nTe }, (_, t) => test.x[2 * t]);
-          series.push({ name: 'function', group: `network n=${width}`, kind: 'measured', x: xs, y: Array.from(fT.subarray(nTr)) });
-          series.push({ name: 'function', group: `network n=${width}`, kind: 'predicted', x: xs, y: Array.from(fLinTest) });
-          series.push({ name: 'function', group: 'target', kind: 'reference', x: xs, y: Array.from(test.y) });
-        }
-        done++;
-        ctx.progress(done / total, `width ${width} seed ${s}`);
-      }
-    }
-    const scalars: Record<string, number> = {};
-    const agg = (key: 'gap' | 'dw' | 'dk', w: number) => Math.exp(rows.filter((r) => r.width === w).reduce((a, r) => a + Math.log(r[key]), 0) / p.seeds);
-    for (const [key, label] of [
-      ['gap', 'function gap'],
-      ['dw', 'relative weight change'],
-      ['dk', 'relative kernel change'],
-    ] as const) {
-      const ys = widths.map((w) => agg(key, w));
-      series.push({ name: 'distance from linearization', group: label, kind: 'measured', x: [...widths], y: ys });
-      // the predicted rate (n^{-1/2} for weights, n^{-1} for kernel and gap) through the geometric mean of the measured points
-      const e = key === 'dw' ? 0.5 : 1;
-      const c = Math.exp(ys.reduce((a, y, i) => a + Math.log(y) + e * Math.log(widths[i]), 0) / ys.length);
-      series.push({ name: 'distance from linearization', group: label, kind: 'predicted', x: [...widths], y: widths.map((w) => c / w ** e) });
-      ys.forEach((y, i) => {
-        scalars[`${key}@${widths[i]}`] = y;
+    // one code path with measureBatch, so a batched point is this run bit for bit
+    return measureGroup([p], [ctx])[0];
+  },
+
+  batchAxes: ['eta'],
+  measureBatch(ps, ctxs) {
+    if (ps.length !== ctxs.length) throw new Error(`measureBatch: ${ps.length} points and ${ctxs.length} contexts, expected one context per point`);
+    const out = new Array<Observations>(ps.length);
+    for (const idx of shareGroups(ps, ctxs)) {
+      const obs = measureGroup(
+        idx.map((i) => ps[i]),
+        idx.map((i) => ctxs[i]),
+      );
+      idx.forEach((i, k) => {
+        out[i] = obs[k];
       });
     }
-    scalars['min loss drop'] = Math.min(...rows.map((r) => r.lossDrop));
-    scalars['max η·λ_max/2'] = Math.max(...rows.map((r) => r.etaRatio));
-    return { scalars, series };
+    return out;
   },
 
   compare(pred, meas, p) {

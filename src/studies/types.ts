@@ -211,6 +211,19 @@ export interface Study<P extends Record<string, unknown> = Record<string, unknow
    * judged against the measured crossing within `factor`. Several entries for several axes.
    */
   boundary?: (params: P) => PredictedBoundary[];
+  /**
+   * Batched points (validity maps, issue 16): the parameter keys along which points that agree on every other
+   * parameter (and on seed and profile) may be measured together by `measureBatch`. Declared together with it.
+   */
+  batchAxes?: readonly string[];
+  /**
+   * Measure several points at once, sharing what does not depend on the `batchAxes` (an init, a kernel at init).
+   * `ctxs[i]` is point i's own context, exactly as `measure` would get it. The rule (tested per study):
+   * `measureBatch(ps, ctxs)[i]` equals `measure(ps[i], ctxs[i])` bit for bit, so a batched point and an unbatched
+   * one share a run id and a cache entry. It must not assume the points share a seed or the other parameters:
+   * points that cannot share work are measured apart.
+   */
+  measureBatch?(params: P[], ctxs: MeasureContext[]): Promise<Observations<MK>[]> | Observations<MK>[];
 }
 
 /** A predicted edge of validity along one parameter (see `Study.boundary`). */

@@ -99,6 +99,12 @@ describe('the studies declare their boundaries', () => {
     // the quick run's η = etaFraction·2/λ_max(Θ₀), Θ₀ within ±factor of Θ∞: inside the lazy side by the margin
     expect(p.etaFraction * b.value * b.factor).toBeLessThan(b.value);
     expect(ntkLinearization.schema.safeParse({ eta: b.value }).success).toBe(true);
+    // an edge of the setting: judged where the 'stable step' check's η·λ_max(Θ₀)/2 reaches 1
+    expect(b.regime).toEqual({ check: 'stable step', threshold: 1 });
+    // the tolerance narrows as the smallest trained width grows (O(n^{-1/2})), and still excludes a rival ×2 edge
+    const at = (width: number) => (ntkLinearization.boundary?.({ ...p, width }) ?? [])[0].factor;
+    expect(at(4096)).toBeLessThan(at(256));
+    expect(at(256)).toBeLessThan(2);
   });
   it('edge-of-stability: along η₀, onset below the quick η₀ by more than the factor (the quick runs enter the edge)', { timeout: 120_000 }, () => {
     const p = edgeOfStability.schema.parse(edgeOfStability.quick);

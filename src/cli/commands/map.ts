@@ -35,6 +35,8 @@ interface MapFlags {
   json?: boolean;
   yes?: boolean;
   force?: boolean;
+  /** false with `--no-batch` (commander's negated option; true otherwise) */
+  batch?: boolean;
 }
 
 /** A MapSpecError (bad grid, unknown metric) is bad input: print it as a CLI error. */
@@ -100,6 +102,8 @@ async function runWithProgress(spec: MapSpec, flags: MapFlags, store: Store): Pr
       codeVersion: sweepCodeVersion(),
       force: flags.force === true,
       yes: flags.yes === true,
+      // --no-batch turns batching off; otherwise the map decides (on where the study batches along a mapped axis)
+      ...(flags.batch === false ? { batch: false } : {}),
     });
   } catch (e) {
     if (abort.signal.aborted) throw new CliError('interrupted; finished points are stored and will be reused on the next run', 130);
@@ -137,6 +141,7 @@ export function registerMap(program: Command): void {
     .option('--json', 'print the ValidityMap as one JSON object (non-finite numbers as {"$num": ...})')
     .option('--yes', 'run a grid of more than 10,000 runs (points × seeds)')
     .option('--force', 're-run points even if stored')
+    .option('--no-batch', "measure every point on its own, even where the study batches points along a mapped axis (e.g. ntk-linearization's eta)")
     .action(async (id: string, flags: MapFlags) => {
       const study = findStudy(id);
       if (!study) throw new CliError(`unknown study id '${id}'; expected one of: ${STUDIES.map((s) => s.id).join(', ')}`);

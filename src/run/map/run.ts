@@ -3,7 +3,8 @@
  * ordinary `Task` for `runStudies` (src/run/pool.ts), so each is a content-addressed run: stored points are cache
  * hits, each new result is saved the moment it arrives, and a map killed at any moment resumes without redoing
  * what is stored. The grid is validated before anything runs (src/studies/validityMap/grid.ts), and partial maps
- * are yielded as points finish, for a live display.
+ * are yielded as points finish, for a live display. Points that differ only along the study's `batchAxes` (the step
+ * size of ntk-linearization) are measured together by its `measureBatch` unless `batch: false` (`--no-batch`).
  */
 
 import type { AnyStudy, StudyResult } from '../../studies/types.ts';
@@ -33,6 +34,18 @@ export interface MapRunOptions {
   /** Allow more than `maxPoints` runs (points × seeds). */
   yes?: boolean;
   maxPoints?: number;
+  /**
+   * Batched points (see RunOptions.batch). Default: on when the study declares `batchAxes` and `measureBatch` and
+   * one of the map's axes is among the `batchAxes` (otherwise nothing could be grouped); false turns it off.
+   * Batched and unbatched points give the same numbers and share run ids (the `measureBatch` contract).
+   */
+  batch?: boolean;
+}
+
+/** Whether a map batches its points by default: the study batches along one of the map's axes. */
+export function mapBatches(study: AnyStudy, spec: Pick<MapSpec, 'axes'>): boolean {
+  const axes = study.batchAxes ?? [];
+  return study.measureBatch !== undefined && spec.axes.some((a) => axes.includes(a.key));
 }
 
 /** The study a map names, from the registry and the extra modules. */
@@ -77,6 +90,7 @@ export async function* runMap(spec: MapSpec, opts: MapRunOptions = {}): AsyncGen
     registry: opts.registry ?? true,
     codeVersion: version,
     force: opts.force === true,
+    batch: opts.batch ?? mapBatches(study, spec),
   })) {
     const k = slots.get(result.provenance.configHash)?.shift();
     if (k === undefined) throw new Error(`internal: result for run ${result.provenance.configHash} matches no map point`);
