@@ -62,8 +62,14 @@ export function shortRatio(r: number | undefined): string {
 export interface AxisGeometry {
   key: string;
   values: AxisValue[];
-  /** Strings or booleans (or mixed): drawn by index. */
+  /** Strings or booleans (or mixed): drawn by index. Also numbers too unevenly spaced to share a scale (see `ordinal`). */
   categorical: boolean;
+  /**
+   * Numbers drawn by index (`categorical`) because their gaps differ too much for a linear scale (0, 0.3, 1, 3,
+   * 10: the first cells would be slivers) on an axis that is not log: a crossing between two values is placed
+   * between their positions, linearly as it was interpolated.
+   */
+  ordinal?: boolean;
   /** Drawn on a log scale (asked for, and every value > 0). */
   log: boolean;
   /** Position of each value (index order). */
@@ -92,6 +98,24 @@ function spans(pos: number[], log: boolean): [number, number][] {
   return out;
 }
 
+/** Ascending values whose largest gap is over 8× the smallest: a linear scale would squeeze the small end into slivers. */
+function unevenlySpaced(values: readonly number[]): boolean {
+  if (values.length < 3 || values.some((v, i) => i > 0 && !(v > values[i - 1]))) return false;
+  const gaps = values.slice(1).map((v, i) => v - values[i]);
+  return Math.max(...gaps) > 8 * Math.min(...gaps);
+}
+
+/** Position of a number on an ordinal axis: linear between the neighbouring values' indices; NaN outside them. */
+function ordinalPosition(values: readonly number[], v: number): number {
+  for (let i = 1; i < values.length; i++) {
+    const [a, b] = [values[i - 1], values[i]];
+    if (v < a || v > b) continue;
+    // linear between the two, as the crossing itself was interpolated on this (non-log) axis
+    return i - 1 + (v - a) / (b - a);
+  }
+  return Number.NaN;
+}
+
 /** Geometry of one axis (exported for tests and the lab). */
 export function axisGeometry(axis: MapAxis): AxisGeometry {
   if (!axis || typeof axis.key !== 'string' || !Array.isArray(axis.values) || axis.values.length === 0) {
@@ -104,6 +128,10 @@ export function axisGeometry(axis: MapAxis): AxisGeometry {
   }
   const pos = axis.values as number[];
   const log = axis.log === true && pos.every((v) => v > 0);
+  if (!log && unevenlySpaced(pos)) {
+    const index = pos.map((_, i) => i);
+    return { key: axis.key, values: axis.values, categorical: true, ordinal: true, log: false, pos: index, span: index.map((p) => [p - 0.5, p + 0.5]), domain: [-0.5, pos.length - 0.5] };
+  }
   const span = spans(pos, log);
   const domain: [number, number] = [Math.min(...span.map((s) => s[0])), Math.max(...span.map((s) => s[1]))];
   return { key: axis.key, values: axis.values, categorical: false, log, pos, span, domain };
@@ -311,15 +339,17 @@ interface BoundaryRow {
 /** Place one crossing in the plane: (crossing, other axis's fixed value) or the transpose; undefined when it cannot be drawn. */
 function place(layout: MapLayout, axis: string, value: number, fixed: Record<string, AxisValue>): { bx: number; by: number; order: number } | undefined {
   const { x, y } = layout;
-  const onAxis = (g: AxisGeometry) => Number.isFinite(value) && !g.categorical && (!g.log || value > 0);
+  // where the value lies on the axis's scale: itself, or interpolated between indices on an ordinal axis
+  const at = (g: AxisGeometry) => (g.ordinal ? ordinalPosition(g.values as number[], value) : value);
+  const onAxis = (g: AxisGeometry) => Number.isFinite(at(g)) && (!g.categorical || g.ordinal === true) && (!g.log || value > 0);
   if (axis === x.key && onAxis(x)) {
-    if (!y) return { bx: value, by: 0.5, order: 0 };
+    if (!y) return { bx: at(x), by: 0.5, order: 0 };
     const i = indexOf(y, fixed?.[y.key]);
-    return i < 0 ? undefined : { bx: value, by: y.pos[i], order: y.pos[i] };
+    return i < 0 ? undefined : { bx: at(x), by: y.pos[i], order: y.pos[i] };
   }
   if (y && axis === y.key && onAxis(y)) {
     const i = indexOf(x, fixed?.[x.key]);
-    return i < 0 ? undefined : { bx: x.pos[i], by: value, order: x.pos[i] };
+    return i < 0 ? undefined : { bx: x.pos[i], by: at(y), order: x.pos[i] };
   }
   return undefined;
 }

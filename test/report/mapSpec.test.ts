@@ -79,6 +79,27 @@ describe('mapLayout and axis geometry', () => {
     expect(axisGeometry({ key: 'p', values: ['sp', true], log: false }).categorical).toBe(true);
   });
 
+  it('numbers too unevenly spaced for a linear scale (a 0 among decades) are drawn by index, crossings between positions', () => {
+    const lambdas = [0, 0.3, 1, 3, 10];
+    const g = axisGeometry({ key: 'weightDecay', values: lambdas, log: false });
+    expect([g.categorical, g.ordinal, g.pos]).toEqual([true, true, [0, 1, 2, 3, 4]]);
+    // evenly spaced values keep their linear scale
+    expect(axisGeometry({ key: 'steps', values: [100, 200, 300, 400], log: false }).ordinal).toBeUndefined();
+    // the fixture's η axis relabelled λ: a crossing at λ = 0.65 (halfway from 0.3 to 1) lands halfway between cells 1 and 2
+    const base = ntkMap();
+    const relabel = (v: unknown) => lambdas[ETAS.indexOf(v as number)];
+    const map: ValidityMap = {
+      ...base,
+      spec: { ...base.spec, axes: [base.spec.axes[0], { key: 'eta', values: lambdas, log: false }] },
+      points: base.points.map((p) => ({ ...p, coords: { ...p.coords, eta: relabel(p.coords.eta) } })),
+      boundaries: [{ axis: 'eta', fixed: { width: WIDTHS[0] }, crossing: 0.65, holdsBelow: true }],
+      predictedBoundaries: [],
+    };
+    const { rows, dropped } = boundaryRows(map, mapLayout(map));
+    expect(dropped).toBe(0);
+    expect(rows.map((r) => [r.bx, r.by])).toEqual([[WIDTHS[0], 1.5]]);
+  });
+
   it('matches points to cells by coordinates, not by their order, and leaves pending cells empty', () => {
     const map = ntkMap({ pendingLast: 4 });
     const shuffled = { ...map, points: [...map.points].reverse() };
