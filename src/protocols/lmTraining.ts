@@ -11,6 +11,7 @@
  * The validation loss is the mean next-token cross-entropy over a fixed prefix of the validation split in
  * non-overlapping windows (`validationLmBatches`: deterministic, the same tokens for every run).
  */
+import { type SweepDecay, sweepOptimizerConfig } from './lrSweep.ts';
 import type { Rng } from '../core/random.ts';
 import { type DType, tensor } from '../core/tensor.ts';
 import { type LmBatch, sampleLmBatch, validationLmBatches } from '../data/corpus.ts';
@@ -20,7 +21,7 @@ import { fit } from '../nn/train.ts';
 import type { Transformer } from '../nn/transformer.ts';
 import { exceedsLimit } from './lrSweep.ts';
 
-export interface LmRunOptions {
+export interface LmRunOptions extends SweepDecay {
   net: Transformer;
   /** the training token stream */
   train: Int32Array;
@@ -96,7 +97,7 @@ export function trainLm(o: LmRunOptions): LmRunResult {
   const r = fit<LmBatch>({
     params: o.net.params(),
     loss: (b) => o.net.loss(lmSequences(b, dtype)),
-    optimizer: optimizerFromConfig({ kind: o.optimizer, lr: o.lr }, { lrScales: o.net.lrScales() }),
+    optimizer: optimizerFromConfig(sweepOptimizerConfig(o.optimizer, o.lr, o), { lrScales: o.net.lrScales() }),
     steps: o.steps,
     batches: (t) => sampleLmBatch(o.train, o.batch, o.seqLen, o.rng.child(t)),
     evalAt: (t) => evalSet.has(t),

@@ -25,6 +25,21 @@ describe('trainLm and validationLoss', () => {
     expect(r.validation[1].loss).toBeLessThan(0.8 * v0);
     expect(r.curve).toHaveLength(60);
   }, 120_000);
+  it('AdamW decay reaches the transformer: it changes the run, and the two forms coincide under SP (all multipliers 1)', async () => {
+    const text = await loadStudyText('moby-dick');
+    const run = (parameterization: 'sp' | 'mup', decay: { weightDecay?: number; independentDecay?: boolean }) => {
+      const net = transformer({ vocab: text.vocab, context: 8, dModel: 16, heads: 2, layers: 1, parameterization, optimizer: 'adam', baseWidth: 8 }, Rng.fromSeed(5));
+      return trainLm({ net, train: text.train, optimizer: 'adam', ...decay, lr: 2 ** -4, steps: 12, batch: 4, seqLen: 8, rng: Rng.fromSeed(6) }).curve;
+    };
+    const plain = run('mup', {});
+    const perLayer = run('mup', { weightDecay: 1 });
+    const independent = run('mup', { weightDecay: 1, independentDecay: true });
+    // the first step's loss is scored before any update; the decay shows from the second step on
+    expect(perLayer[0]).toBe(plain[0]);
+    expect(perLayer.slice(1)).not.toEqual(plain.slice(1));
+    expect(independent.slice(1)).not.toEqual(perLayer.slice(1));
+    expect(run('sp', { weightDecay: 1, independentDecay: true })).toEqual(run('sp', { weightDecay: 1 }));
+  }, 60_000);
   it('rejects a window longer than the context', async () => {
     const text = await loadStudyText('moby-dick');
     const net = transformer({ vocab: text.vocab, context: 8, dModel: 8, heads: 2, layers: 1 }, Rng.fromSeed(0));

@@ -46,7 +46,7 @@ import { linearSlope, mean } from '../../core/stats.ts';
 import { type Transformer, transformer } from '../../nn/transformer.ts';
 import { heldOutPrompt, sampleText } from '../../protocols/lmSample.ts';
 import { trainLm } from '../../protocols/lmTraining.ts';
-import { curveOptimum } from '../../protocols/lrSweep.ts';
+import { curveOptimum, type SweepDecay } from '../../protocols/lrSweep.ts';
 import { loadStudyText } from '../../data/studyText.ts';
 import { type Control, defineStudy, type MetricSpec, type RegimeCheck, type Series } from '../types.ts';
 
@@ -66,8 +66,17 @@ const Params = z.object({
   /** inits (and text streams) per (width, η), averaged geometrically */
   seeds: z.number().int().min(1).max(10).default(1),
   dtype: z.enum(['f32', 'f64']).default('f32'),
+  /** AdamW's decoupled weight decay λ (absent: plain Adam); for the weight-decay × training-length map (Kosson et al. 2025) */
+  weightDecay: z.number().min(0).max(10).optional(),
+  /** decay by η·λ·θ without μP's per-layer multipliers (the "independent" variant); absent: PyTorch's η·sᵢ·λ·θ */
+  independentDecay: z.boolean().optional(),
 });
 type P = z.output<typeof Params>;
+
+/** The run's weight decay, only where the parameters set it (absent keeps plain Adam and the stored run ids). */
+function decayOf(p: P): SweepDecay {
+  return { ...(p.weightDecay !== undefined ? { weightDecay: p.weightDecay } : {}), ...(p.independentDecay !== undefined ? { independentDecay: p.independentDecay } : {}) };
+}
 
 type PredKey = 'μP η* drift (grid steps)' | 'SP η* drift (grid steps)' | 'SP η* slope in width' | 'μP wider-is-better fraction';
 
@@ -137,7 +146,7 @@ function sweepWidth(c: SweepContext, scheme: Scheme, width: number): WidthCurve 
         { vocab: c.vocab, context: p.seqLen, dModel: width, heads: p.heads, layers: p.layers, parameterization: scheme, optimizer: 'adam', baseWidth: ws[0], dtype: p.dtype },
         c.rng.child('init', width, s),
       );
-      const r = trainLm({ net, train: c.train, optimizer: 'adam', lr: 2 ** k, steps: p.steps, batch: p.batch, seqLen: p.seqLen, rng: c.rng.child('stream', s), signal: c.signal });
+      const r = trainLm({ net, train: c.train, optimizer: 'adam', ...decayOf(p), lr: 2 ** k, steps: p.steps, batch: p.batch, seqLen: p.seqLen, rng: c.rng.child('stream', s), signal: c.signal });
       if (s === 0 && !r.diverged) c.sample?.(net, `${LABEL[scheme]} d=${width} η=2^${k}`);
       initial = Math.max(initial, r.initialLoss);
       logs.push(r.diverged ? Number.POSITIVE_INFINITY : Math.log(r.finalLoss));
