@@ -36,8 +36,9 @@ map() {
 # 2/λ_max(Θ∞) ≈ 0.042 at the quick profile's 24 training points.
 ntk() { map ntk-linearization ntk-linearization --over width=64:1024:5:log --over eta=0.008:0.083:7:log --seeds "${NTK_SEEDS:-2}"; }
 
-# Edge of stability over η₀ × width: the predicted onset 2/S_flow (one gradient flow per width) is dashed.
-eos() { map edge-of-stability edge-of-stability --over eta0=0.02:0.1:6:log --over width=16:64:3:log --seeds "${EOS_SEEDS:-1}"; }
+# Edge of stability over η₀ × width: the band metric of the smallest step η₀ (median S over 2/η₀, matched by
+# position among the three step sizes' metrics); the predicted onset 2/S_flow (one gradient flow per width) is dashed.
+eos() { map edge-of-stability edge-of-stability --over eta0=0.02:0.1:6:log --over width=16:64:3:log --metric 'median S / predicted threshold η=0.02' --seeds "${EOS_SEEDS:-1}"; }
 
 # Lazy vs rich over the α judged for the lazy part × width; the predicted crossover α_c does not depend on width.
 lazy() { map lazy-vs-rich lazy-vs-rich --over lazyAlpha=0.3,1,3,10,30 --over width=50:200:3:log --seeds "${LAZY_SEEDS:-1}"; }

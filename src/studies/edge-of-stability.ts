@@ -140,6 +140,8 @@ function boundary(p: P): PredictedBoundary[] {
       value: edgeOfStabilityOnset(top),
       holds: 'above',
       factor: 1.25,
+      // judged where the smallest step's band metric (median S over 2/η₀) crosses its tolerance, whichever metric a map draws
+      metric: `median S / predicted threshold ${group(p.eta0)}`,
       reason:
         "the band metric fails below 0.95·2/η, so the measured crossing sits ~5% under 2/S_flow; S_flow varies by about ±7% between seeds' tasks and initializations (seed 0's is used); and S must reach 2/η₀ within the first half of τ for the second-half median: ×1.25 covers these",
     },

@@ -110,6 +110,8 @@ describe('the studies declare their boundaries', () => {
     const p = edgeOfStability.schema.parse(edgeOfStability.quick);
     const [b] = edgeOfStability.boundary?.(p) ?? [];
     expect(b).toMatchObject({ axis: 'eta0', holds: 'above' });
+    // judged on the smallest step's band metric, whatever metric a map draws
+    expect(b.metric).toBe(`median S / predicted threshold η=${p.eta0}`);
     expect(p.eta0).toBeGreaterThan(b.value * b.factor);
     // the map's schema knows the axis
     expect(edgeOfStability.schema.safeParse({ eta0: b.value }).success).toBe(true);
