@@ -204,7 +204,7 @@ export function validateMapSpec(study: AnyStudy, spec: MapSpec, opts: ValidateOp
 }
 
 /** A metric name with its numbers masked: `function gap at n=64` and `… n=256` are one metric across a map. */
-function nameShape(name: string): string {
+export function nameShape(name: string): string {
   return name.replace(/[-+]?\d+(\.\d+)?(e[-+]?\d+)?/gi, '#');
 }
 

@@ -7,7 +7,7 @@ import { median } from '../../core/stats.ts';
 import { resolveParams } from '../execute.ts';
 import type { AnyStudy, MetricResult, PredictedBoundary, StudyResult, Verdict } from '../types.ts';
 import { criterionPasses, judgeSeeds } from '../verdict.ts';
-import { expandGrid, findMetric, type GridPoint, MapSpecError, resolveMetricName, shapeOrdinal } from './grid.ts';
+import { expandGrid, findMetric, type GridPoint, MapSpecError, nameShape, resolveMetricName, shapeOrdinal } from './grid.ts';
 import type { AxisValue, JudgedBoundary, MapPoint, MapSpec, MeasuredBoundary, PointMetric, ValidityMap } from './types.ts';
 
 /** Scale floor for one-sided bounds at (or near) zero, where |b| cannot set the scale. */
@@ -295,7 +295,10 @@ export function buildMap(study: AnyStudy, spec: MapSpec, runs: readonly (readonl
     if (metric === undefined || metric === metricName || !anyResult) return { metric: metricName, boundaries };
     // a boundary's own metric, checked like --metric so a misspelt name in a study fails loudly
     const own = resolveMetricName({ metric }, anyResult);
-    return { metric: own, boundaries: measuredBoundaries(spec, pointsWith(own)) };
+    const pts = pointsWith(own);
+    // named as the points name it: one name, or its shape where the name varies across the map (`… η=#`)
+    const names = new Set(pts.flatMap((p) => (p.metric ? [p.metric.name] : [])));
+    return { metric: names.size === 1 ? [...names][0] : own === undefined ? own : nameShape(own), boundaries: measuredBoundaries(spec, pts) };
   };
   return {
     spec: metricName !== undefined && spec.metric === undefined ? { ...spec, metric: metricName } : spec,
