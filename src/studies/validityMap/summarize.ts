@@ -193,10 +193,16 @@ const boundaryMemo = new WeakMap<AnyStudy, Map<string, PredictedBoundary[]>>();
 function predictedAt(study: AnyStudy, params: Record<string, unknown>): PredictedBoundary[] {
   if (!study.boundary) return [];
   let memo = boundaryMemo.get(study);
-  if (!memo) boundaryMemo.set(study, (memo = new Map()));
+  if (!memo) {
+    memo = new Map();
+    boundaryMemo.set(study, memo);
+  }
   const key = JSON.stringify(params);
   let found = memo.get(key);
-  if (!found) memo.set(key, (found = study.boundary(params)));
+  if (!found) {
+    found = study.boundary(params);
+    memo.set(key, found);
+  }
   return found;
 }
 
