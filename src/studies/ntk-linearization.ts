@@ -111,7 +111,8 @@ function boundary(p: P): PredictedBoundary[] {
   // mean, whose sampling spread is ±10% at 24 points) and the finite width, O(n^{−1/2}) (±6% at n = 256), largest at
   // the smallest trained width, which the check's max over widths and seeds picks; ×exp(2σ) is a 2σ band
   const nMin = Math.min(...runWidths(p));
-  const sigma = Math.hypot(0.1 * Math.sqrt(24 / p.trainPoints), 1 / Math.sqrt(nMin));
+  const inputSpread = 0.1 * Math.sqrt(24 / p.trainPoints);
+  const sigma = Math.hypot(inputSpread, 1 / Math.sqrt(nMin));
   const factor = Math.exp(2 * sigma);
   return [
     {
@@ -120,7 +121,7 @@ function boundary(p: P): PredictedBoundary[] {
       holds: 'below',
       factor,
       regime: { check: 'stable step', threshold: 1 },
-      reason: `λ_max(Θ₀) differs from λ_max(Θ∞) by the draw of the ${p.trainPoints} training inputs (±${(100 * 0.1 * Math.sqrt(24 / p.trainPoints)).toFixed(0)}%) and by O(n^{−1/2}) at the smallest trained width n = ${nMin} (±${(100 / Math.sqrt(nMin)).toFixed(0)}%), which the check's max over widths and seeds picks: ×exp(2σ) = ×${factor.toFixed(2)}, a 2σ band`,
+      reason: `λ_max(Θ₀) differs from λ_max(Θ∞) by the draw of the ${p.trainPoints} training inputs (±${(100 * inputSpread).toFixed(0)}%) and by O(n^{−1/2}) at the smallest trained width n = ${nMin} (±${(100 / Math.sqrt(nMin)).toFixed(0)}%), which the check's max over widths and seeds picks: ×exp(2σ) = ×${factor.toFixed(2)}, a 2σ band`,
     },
   ];
 }
