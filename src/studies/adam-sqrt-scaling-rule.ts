@@ -255,14 +255,14 @@ export const adamSqrtScalingRule = defineStudy<z.output<typeof Params>, AdamPred
   compare(pred, meas, p) {
     const s = (k: AdamKey): number => meas.scalars[k] ?? Number.NaN;
     const q = pred.scalars;
-    const judged = (v: Variant, k: number, why: string): MetricSpec => ({
+    const judged = (v: Variant, k: number, why: string): MetricSpec<AdamPredictionKey> => ({
       name: `deviation of ${v === 'square-root' ? 'the square-root rule' : v === 'linear' ? 'linear scaling (κη, κB)' : `the ablation “${v}”`}, κ = ${k}`,
       value: s(`deviation ${v} κ=${k}`),
       criterion: invarianceCriterion(q[`invariant: ${v}`]),
       reason: `${invarianceReason(q[`invariant: ${v}`])}; ${why}`,
       prediction: `invariant: ${v}`,
     });
-    const metrics: MetricSpec[] = JUDGED.map((k) => judged('square-root', k, 'Malladi et al.’s SDE: (√κη, κB, κ(1 − β), ε/√κ) is the same SDE at the same examples'));
+    const metrics: MetricSpec<AdamPredictionKey>[] = JUDGED.map((k) => judged('square-root', k, 'Malladi et al.’s SDE: (√κη, κB, κ(1 − β), ε/√κ) is the same SDE at the same examples'));
     metrics.push({
       name: `loss ratio, square-root rule / base, κ = ${KAPPA}`,
       value: s(`loss ratio square-root κ=${KAPPA}`),

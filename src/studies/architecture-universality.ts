@@ -43,12 +43,12 @@ import { mean, oneHot } from '../core/stats.ts';
 import { selectExamples, trainTestSplit } from '../data/dataset.ts';
 import { embeddedDigits } from '../data/digitsData.ts';
 import { mlp } from '../nn/mlp.ts';
-import { smallCnn } from '../nn/smallCnn.ts';
 import type { Model } from '../nn/model.ts';
+import { smallCnn } from '../nn/smallCnn.ts';
 import { accuracy, argmaxRows, predictLogits, softmaxRows } from '../observe/classifierOutputs.ts';
 import { pearson, spearman } from '../observe/rankCorrelation.ts';
 import { trainClassifier } from '../protocols/classifier.ts';
-import { defineStudy, type MetricSpec, type RegimeCheck, type Series } from './types.ts';
+import { defineStudy, type MetricSpec, type Observations, type RegimeCheck, type Scalars, type Series } from './types.ts';
 
 const Params = z.object({
   trainSizes: z.array(z.number().int().min(20).max(1200)).min(2).default([100, 300, 1000]),
@@ -85,7 +85,11 @@ function argmaxAgreement(a: Mat, b: Mat): number {
   return c / x.length;
 }
 
-export const architectureUniversality = defineStudy(Params, {
+type P = z.output<typeof Params>;
+/** The keys of `predict`'s scalars: the bounds that `compare` judges against. */
+type PredKey = 'partial r(MLP, CNN | labels) (lower bound)' | 'excess over the linear baseline (lower bound)' | 'Spearman(n, r) (lower bound)';
+
+export const architectureUniversality = defineStudy<P, PredKey>(Params, {
   id: 'architecture-universality',
   catalog: 30,
   pillar: 'universality',
@@ -97,7 +101,7 @@ export const architectureUniversality = defineStudy(Params, {
   core: false,
   quick: { seeds: 2, mlpWidth: 64 },
 
-  predict(p) {
+  predict(p): Observations<PredKey> {
     return {
       scalars: {
         'partial r(MLP, CNN | labels) (lower bound)': 0.1,
@@ -210,8 +214,8 @@ export const architectureUniversality = defineStudy(Params, {
   compare(pred, meas, p) {
     const s = meas.scalars;
     // NaN for a key the prediction lacks: the verdict is then `error`, never a silent pass
-    const q = (key: keyof typeof pred.scalars): number => pred.scalars[key] ?? Number.NaN;
-    const metrics: MetricSpec[] = [
+    const q = (key: PredKey): number => pred.scalars[key] ?? Number.NaN;
+    const metrics: MetricSpec<PredKey>[] = [
       {
         name: 'held-out: partial correlation of MLP and CNN given the labels (minimum over n)',
         value: s['min over n of partial r(MLP,CNN | labels)'],
@@ -247,7 +251,7 @@ export const architectureUniversality = defineStudy(Params, {
     {
       name: 'identical functions (partial r ≥ 0.9)',
       description: 'the strong reading of Zhang et al.’s near-identical samples: the two architectures learn the same function up to noise, so their partial correlation given the labels is near 1',
-      predict: (_p, pred) => ({ ...pred, scalars: { ...pred.scalars, 'partial r(MLP, CNN | labels) (lower bound)': 0.9 } }),
+      predict: (_p, pred) => ({ ...pred, scalars: { ...pred.scalars, 'partial r(MLP, CNN | labels) (lower bound)': 0.9 } satisfies Scalars<PredKey> }),
     },
   ],
   seeds: { default: 5, threshold: 0.5 },

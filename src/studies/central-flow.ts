@@ -463,7 +463,7 @@ export const centralFlow = defineStudy<P, PredKey, Key>(Params, {
   },
 
   compare(pred, meas, p) {
-    const metrics: MetricSpec[] = [];
+    const metrics: MetricSpec<PredKey>[] = [];
     const regime: RegimeCheck[] = [];
     const sc = meas.scalars;
     for (const eta of p.etas) {

@@ -48,12 +48,12 @@
  * power (quick, seed 0): 14% on a (before: no metric named its predicted scalar).
  */
 import { z } from 'zod';
-import { type ChinchillaFit, computeOptimalAllocation, fitChinchilla, predictChinchilla } from '../theory/fit/index.ts';
-import { makeGaussianRandomFeatures, populationLossOf, ridgePath, sampleGaussianRandomFeatures } from '../data/gaussianRandomFeatures.ts';
-import { randomFeatureTheory } from '../theory/randomFeatures.ts';
 import { mean, variance } from '../core/stats.ts';
+import { makeGaussianRandomFeatures, populationLossOf, ridgePath, sampleGaussianRandomFeatures } from '../data/gaussianRandomFeatures.ts';
 import { throwIfAborted } from '../nn/train.ts';
-import { defineStudy, type MetricSpec, type RegimeCheck, type Series } from './types.ts';
+import { type ChinchillaFit, computeOptimalAllocation, fitChinchilla, predictChinchilla } from '../theory/fit/index.ts';
+import { randomFeatureTheory } from '../theory/randomFeatures.ts';
+import { defineStudy, type MetricSpec, type Observations, type RegimeCheck, type Scalars, type Series } from './types.ts';
 
 const Params = z.object({
   /** spectral exponent α in λ_i ∝ i^{−(1+α)} */
@@ -153,7 +153,10 @@ function frontierSeries(fit: Pick<ChinchillaFit, 'E' | 'A' | 'B' | 'alpha' | 'be
   return { name: 'compute-optimal N', group, kind, x, y: x.map((c) => computeOptimalAllocation(fit, c).N) };
 }
 
-export const chinchillaComputeOptimal = defineStudy(Params, {
+/** The keys of `predict`'s scalars: the exponents and allocation of the law fitted to the deterministic equivalent. */
+type PredKey = 'a (N_opt ∝ C^a)' | 'b (D_opt ∝ C^b)' | 'alpha (N exponent)' | 'beta (D exponent)' | 'E' | 'tokens per parameter at the largest budget' | 'asymptotic a';
+
+export const chinchillaComputeOptimal = defineStudy<P, PredKey>(Params, {
   id: 'chinchilla-compute-optimal',
   catalog: 19,
   pillar: 'laws',
@@ -174,17 +177,17 @@ export const chinchillaComputeOptimal = defineStudy(Params, {
     {
       name: 'Kaplan et al. 2020 allocation (a = 0.73)',
       description: 'the pre-Chinchilla rule N_opt ∝ C^0.73 (Kaplan et al. 2020, "Scaling laws for neural language models"): most extra compute into parameters',
-      predict: (_p, pred) => ({ ...pred, scalars: { ...pred.scalars, 'a (N_opt ∝ C^a)': 0.73 } }),
+      predict: (_p, pred) => ({ ...pred, scalars: { ...pred.scalars, 'a (N_opt ∝ C^a)': 0.73 } satisfies Scalars<PredKey> }),
     },
     {
       name: 'data-heavy allocation (a = 0.27)',
       description: 'the mirror rival D_opt ∝ C^0.73: a law in which data is the scarcer input, so the symmetric ½ is not assumed',
-      predict: (_p, pred) => ({ ...pred, scalars: { ...pred.scalars, 'a (N_opt ∝ C^a)': 0.27 } }),
+      predict: (_p, pred) => ({ ...pred, scalars: { ...pred.scalars, 'a (N_opt ∝ C^a)': 0.27 } satisfies Scalars<PredKey> }),
     },
   ],
   seeds: { default: 5, threshold: 0.5 },
 
-  predict(p) {
+  predict(p): Observations<PredKey> {
     const Ns = sorted(p.widths);
     const Ds = sorted(p.dataSizes);
     const grid = theoryGrid(p);
@@ -301,7 +304,7 @@ export const chinchillaComputeOptimal = defineStudy(Params, {
     const s = meas.scalars;
     const Ns = sorted(p.widths);
     const Ds = sorted(p.dataSizes);
-    const metrics: MetricSpec[] = [
+    const metrics: MetricSpec<PredKey>[] = [
       {
         name: 'held-out points: worst |error| / max(5%, 3 SE)',
         value: s['held-out: worst error / max(5%, 3 SE)'],

@@ -54,7 +54,7 @@ import { mlp } from '../nn/mlp.ts';
 import { addDecayedWeights, chain, scaleByLearningRate, sgd } from '../nn/optim.ts';
 import { fit, throwIfAborted } from '../nn/train.ts';
 import { neuronBalance, twoLayerStudent } from '../nn/twoLayer.ts';
-import { type Control, defineStudy, type MetricSpec, type Observations, type RegimeCheck, type Series } from './types.ts';
+import { type Control, defineStudy, type MetricSpec, type Observations, type RegimeCheck, type Scalars, type Series } from './types.ts';
 
 const Params = z.object({
   // (a) deep linear net
@@ -441,18 +441,26 @@ function scaleInvariantRun(p: P, rng: Rng, signal?: AbortSignal): ScaleRun {
 
 type Scal = Record<string, number>;
 
+/** The keys of `predict`'s scalars: the drift slopes, the η² coefficients and the softmax sums' factor per step. */
+type PredKey =
+  | `slope of ${'DLN' | 'ReLU'} drift vs η`
+  | `${'DLN' | 'ReLU' | 'scale-invariant'} η² coefficient`
+  | `softmax sums factor per step, ${'no weight decay' | 'weight decay'}`;
+/** A predicted scalar by key (NaN if `predict` lacks it: the verdict is then `error`, never a silent pass). */
+type Q = (key: PredKey) => number;
+
 const FLOAT_REASON = 'float tolerance: each step’s change and its η² term agree up to rounding ≤ FLOAT_TOL·‖θ‖² (FLOAT_TOL = 1e-12 ≫ ε ≈ 1e-16 per operation), pooled over the steps with the weights of the least-squares coefficient';
 
 /** (a), (b), (d): the pooled coefficient of each step's change on its exact η² term, against the predicted one. */
-function identityMetrics(s: Scal, q: Scal): MetricSpec[] {
-  const spread = (label: string, key: string) => Math.max(Math.abs(s[`${label} κ min`] - q[key]), Math.abs(s[`${label} κ max`] - q[key]));
+function identityMetrics(s: Scal, q: Q): MetricSpec<PredKey>[] {
+  const spread = (label: string, key: PredKey) => Math.max(Math.abs(s[`${label} κ min`] - q(key)), Math.abs(s[`${label} κ max`] - q(key)));
   return [
     { part: 'a', name: '(a) ΔC_t = κ·η²(G₂ᵀG₂ − G₁G₁ᵀ): |κ̂ − κ| (every η)', value: spread('DLN', 'DLN η² coefficient'), criterion: { op: '<=', bound: s['DLN κ resolution'] }, reason: FLOAT_REASON, prediction: 'DLN η² coefficient' },
     { part: 'b', name: '(b) Δqᵢ = κ·(ηs)²(‖g_wᵢ‖² − g_aᵢ²): |κ̂ − κ| (every η)', value: spread('ReLU', 'ReLU η² coefficient'), criterion: { op: '<=', bound: s['ReLU κ resolution'] }, reason: FLOAT_REASON, prediction: 'ReLU η² coefficient' },
     {
       part: 'd',
       name: '(d) Δ‖w‖² = κ·η²‖g‖²: |κ̂ − κ|',
-      value: Math.abs(s['scale-invariant κ'] - q['scale-invariant η² coefficient']),
+      value: Math.abs(s['scale-invariant κ'] - q('scale-invariant η² coefficient')),
       criterion: { op: '<=', bound: s['scale-invariant κ resolution'] },
       reason: FLOAT_REASON,
       prediction: 'scale-invariant η² coefficient',
@@ -465,11 +473,11 @@ function identityMetrics(s: Scal, q: Scal): MetricSpec[] {
 }
 
 /** (c): the softmax sums against q^t, q the predicted factor per step (1, or 1 − ηλ with weight decay). */
-function softmaxMetrics(meas: Observations, q: Scal): MetricSpec[] {
-  const plainKey = 'softmax sums factor per step, no weight decay';
-  const decayKey = 'softmax sums factor per step, weight decay';
-  const plain = sumsDeviation(meas, PLAIN, q[plainKey]);
-  const decayed = sumsDeviation(meas, DECAYED, q[decayKey]);
+function softmaxMetrics(meas: Observations, q: Q): MetricSpec<PredKey>[] {
+  const plainKey: PredKey = 'softmax sums factor per step, no weight decay';
+  const decayKey: PredKey = 'softmax sums factor per step, weight decay';
+  const plain = sumsDeviation(meas, PLAIN, q(plainKey));
+  const decayed = sumsDeviation(meas, DECAYED, q(decayKey));
   const exact = 'catalog ~1e-10: exact (a translation of all logits leaves the loss unchanged, so Σ_c ∂L/∂z_c = 0 for every example and batch); only the rounding of Σ_c (softmax − onehot) ≈ ε per step accumulates';
   const decay = 'exact: the gradient part of the sums is 0 as above, so coupled L2 scales them by 1 − ηλ per step; tolerance as without decay (the catalog’s 1% is far looser than the rounding)';
   return [
@@ -480,25 +488,25 @@ function softmaxMetrics(meas: Observations, q: Scal): MetricSpec[] {
   ];
 }
 
-const controls: Control<P>[] = [
+const controls: Control<P, PredKey>[] = [
   {
     name: 'GD conserves like gradient flow (κ = 0)',
     description: 'the rival that the symmetry’s conserved quantities survive discretization, i.e. no η² term per step',
-    predict: (_p, pred) => ({ ...pred, scalars: { ...pred.scalars, 'DLN η² coefficient': 0, 'ReLU η² coefficient': 0, 'scale-invariant η² coefficient': 0 } }),
+    predict: (_p, pred) => ({ ...pred, scalars: { ...pred.scalars, 'DLN η² coefficient': 0, 'ReLU η² coefficient': 0, 'scale-invariant η² coefficient': 0 } satisfies Scalars<PredKey> }),
   },
   {
     name: 'drift ∝ η² at fixed τ',
     description: 'the rival that counts the per-step η² term but not the τ/η steps it accumulates over',
-    predict: (_p, pred) => ({ ...pred, scalars: { ...pred.scalars, 'slope of DLN drift vs η': 2, 'slope of ReLU drift vs η': 2 } }),
+    predict: (_p, pred) => ({ ...pred, scalars: { ...pred.scalars, 'slope of DLN drift vs η': 2, 'slope of ReLU drift vs η': 2 } satisfies Scalars<PredKey> }),
   },
   {
     name: 'weight decay spares the softmax sums',
     description: 'the rival that the translation symmetry protects the sums from weight decay too (factor 1 per step)',
-    predict: (_p, pred) => ({ ...pred, scalars: { ...pred.scalars, 'softmax sums factor per step, weight decay': 1 } }),
+    predict: (_p, pred) => ({ ...pred, scalars: { ...pred.scalars, 'softmax sums factor per step, weight decay': 1 } satisfies Scalars<PredKey> }),
   },
 ];
 
-export const conservationLaws = defineStudy(Params, {
+export const conservationLaws = defineStudy<P, PredKey>(Params, {
   id: 'conservation-laws',
   catalog: 3,
   pillar: 'solvable',
@@ -515,7 +523,7 @@ export const conservationLaws = defineStudy(Params, {
   controls,
   seeds: { default: 5, threshold: 0.5 },
 
-  predict(p) {
+  predict(p): Observations<PredKey> {
     const q = 1 - p.softmaxEta * p.weightDecay;
     return {
       scalars: {
@@ -619,11 +627,11 @@ export const conservationLaws = defineStudy(Params, {
 
   compare(pred, meas, p) {
     const s = meas.scalars;
-    const q = pred.scalars;
-    const metrics: MetricSpec[] = [
+    const q: Q = (key) => pred.scalars[key] ?? Number.NaN;
+    const metrics: MetricSpec<PredKey>[] = [
       ...identityMetrics(s, q),
-      { part: 'a', name: '(a) slope of ‖C_T − C₀‖_F vs η (DLN)', value: s['slope of DLN drift vs η'], criterion: { op: 'abs', target: q['slope of DLN drift vs η'], tol: 0.1 }, reason: 'catalog 1 ± 0.1: the O(η²) per-step term summed over τ/η steps; the O(η²) correction to the sum bends the line slightly', prediction: 'slope of DLN drift vs η' },
-      { part: 'b', name: '(b) slope of ‖q_T − q₀‖ vs η (ReLU)', value: s['slope of ReLU drift vs η'], criterion: { op: 'abs', target: q['slope of ReLU drift vs η'], tol: 0.15 }, reason: 'catalog 1 ± 0.15 (ReLU kinks crossing data points make the per-step term less smooth in time than for the linear net)', prediction: 'slope of ReLU drift vs η' },
+      { part: 'a', name: '(a) slope of ‖C_T − C₀‖_F vs η (DLN)', value: s['slope of DLN drift vs η'], criterion: { op: 'abs', target: q('slope of DLN drift vs η'), tol: 0.1 }, reason: 'catalog 1 ± 0.1: the O(η²) per-step term summed over τ/η steps; the O(η²) correction to the sum bends the line slightly', prediction: 'slope of DLN drift vs η' },
+      { part: 'b', name: '(b) slope of ‖q_T − q₀‖ vs η (ReLU)', value: s['slope of ReLU drift vs η'], criterion: { op: 'abs', target: q('slope of ReLU drift vs η'), tol: 0.15 }, reason: 'catalog 1 ± 0.15 (ReLU kinks crossing data points make the per-step term less smooth in time than for the linear net)', prediction: 'slope of ReLU drift vs η' },
       ...softmaxMetrics(meas, q),
     ];
     metrics.sort((x, y) => (x.part ?? '').localeCompare(y.part ?? ''));

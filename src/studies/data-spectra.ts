@@ -181,7 +181,7 @@ export const dataSpectra = defineStudy<z.output<typeof Params>, PredictionKey, S
   compare(pred, meas, p) {
     const s = (k: SpectraKey): number => meas.scalars[k] ?? Number.NaN;
     const r2Bound = pred.scalars[R2] ?? Number.NaN;
-    const r2 = (part: SpectraPart, name: string, k: SpectraKey, description?: string): MetricSpec => ({
+    const r2 = (part: SpectraPart, name: string, k: SpectraKey, description?: string): MetricSpec<PredictionKey> => ({
       name,
       value: s(k),
       criterion: { op: '>=', bound: r2Bound },
@@ -190,7 +190,7 @@ export const dataSpectra = defineStudy<z.output<typeof Params>, PredictionKey, S
       part,
       ...(description ? { description } : {}),
     });
-    const metrics: MetricSpec[] = [
+    const metrics: MetricSpec<PredictionKey>[] = [
       r2('(a)', '(a) digits covariance spectrum: R²', '(a) R²', `log-log OLS of eigenvalue on rank, ranks ${p.covarianceRanks[0]}–${p.covarianceRanks[1]}`),
       { name: '(b) digits power spectrum: exponent β', value: s('(b) power-spectrum exponent β'), criterion: { op: 'abs', target: pred.scalars[BETA] ?? Number.NaN, tol: 0.5 }, reason: 'catalog: ≈ 1/f² for natural images, β ∈ [1.5, 2.5]', prediction: BETA, part: '(b)' },
       r2('(b)', '(b) digits power spectrum: R²', '(b) R²'),

@@ -127,7 +127,7 @@ export function predictedStreamGain(blocks: number, branchMultiplier: number): n
  * and finite-sample: 3 standard errors of the mean over the inits, plus the O(L·m⁴/n) relative
  * fluctuation of q_L that the Gaussian large-width recursion drops (its bias through E√q ≠ √Eq).
  */
-function streamGainMetric(scheme: Scheme, L: number, predicted: number, s: Record<string, number>, p: P): MetricSpec {
+function streamGainMetric(scheme: Scheme, L: number, predicted: number, s: Record<string, number>, p: P): MetricSpec<PredKey> {
   const rse = s[`${scheme} stream norm rse L=${L}`];
   const m = branchMultiplier(scheme, L);
   const tol = 3 * rse + (L * m ** 4) / p.width;
@@ -259,7 +259,7 @@ export const depthMupTransfer = defineStudy<P, PredKey>(Params, {
     const allDiverged = u.some((k) => !Number.isFinite(k));
     const unscaledShift = !Number.isFinite(u0) ? Number.NaN : allDiverged ? ks.length : Math.max(...u.map((k) => Math.abs(k - u0)));
     const range = `${ds[ds.length - 1] / ds[0]}× depth range`;
-    const metrics: MetricSpec[] = [
+    const metrics: MetricSpec<PredKey>[] = [
       {
         name: 'scaled: optimum drift (grid steps)',
         value: scaledDrift,

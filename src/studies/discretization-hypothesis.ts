@@ -308,7 +308,7 @@ export const discretizationHypothesis = defineStudy<P, PredKey>(Params, {
     const slopeNoise = `a least-squares slope over ${ws.length} widths with ${p.seeds} inits each`;
     const fluct = q('fluctuation exponent in n');
     const meanCorr = q('mean-correction exponent in n');
-    const metrics: MetricSpec[] = [
+    const metrics: MetricSpec<PredKey>[] = [
       {
         name: 'width: test-prediction deviation slope',
         value: s['prediction deviation slope'],

@@ -45,13 +45,13 @@ import { z } from 'zod';
 import * as op from '../core/ops.ts';
 import type { Rng } from '../core/random.ts';
 import { randomOrthonormalColumns } from '../core/stats.ts';
-import { type Tensor, param, tensor } from '../core/tensor.ts';
+import { param, type Tensor, tensor } from '../core/tensor.ts';
 import { sgd } from '../nn/optim.ts';
 import { fit } from '../nn/train.ts';
 import { sharpness } from '../observe/hessian.ts';
 import { balancedDlnSharpness } from '../theory/dlnSharpness.ts';
 import { saxeModeTrajectory, saxeTimeToReach } from '../theory/saxe.ts';
-import { type Control, defineStudy, type MetricSpec, type RegimeCheck, type Series } from './types.ts';
+import { type Control, defineStudy, type MetricSpec, type Observations, type RegimeCheck, type Scalars, type Series } from './types.ts';
 
 const Params = z.object({
   dim: z.number().int().min(2).max(32).default(8),
@@ -70,14 +70,16 @@ const Params = z.object({
 type P = z.infer<typeof Params>;
 
 const SMALL_ETA = 0.2;
-const finalKey = (es: number) => `final sharpness at ηs₁=${es}`;
+/** The keys of `predict`'s scalars: the end point 2s₁ (per ηs₁), the saddle's s₁, 2/η per ηs₁ and the logistic rate. */
+type PredKey = 'final sharpness 2s₁' | 'initial sharpness s₁ (saddle)' | 'logistic rate' | `2/η at ηs₁=${number}` | `final sharpness at ηs₁=${number}`;
+const finalKey = (es: number): PredKey => `final sharpness at ηs₁=${es}`;
 
 /** The balanced Saxe sharpness at `times` with logistic rate c (u̇ = c·u(s − u), i.e. the rate-2 solution at cτ/2). */
 function predictedSharpness(s: number[], u0: number[], rate: number, times: number[]): number[] {
   return times.map((t) => balancedDlnSharpness(s.map((sm, m) => saxeModeTrajectory(sm, u0[m], 2, [(rate * t) / 2])[0]), s));
 }
 
-const controls: Control<z.output<typeof Params>>[] = [
+const controls: Control<P, PredKey>[] = [
   {
     name: 'sharpening up to the stability limit 2/η',
     description: 'the edge-of-stability rival: GD sharpens until λ_max reaches 2/η, so the final sharpness depends on η',
@@ -91,7 +93,7 @@ const controls: Control<z.output<typeof Params>>[] = [
   {
     name: 'logistic rate 1·s instead of 2·s',
     description: 'the rival timing of the rise: each layer contributes the rate once (u̇ = u(s − u)), so S(τ) rises twice as late',
-    predict: (_p, pred) => ({ ...pred, scalars: { ...pred.scalars, 'logistic rate': 1 } }),
+    predict: (_p, pred) => ({ ...pred, scalars: { ...pred.scalars, 'logistic rate': 1 } satisfies Scalars<PredKey> }),
   },
 ]; // ηs₁ at or below which GD is treated as following gradient flow
 const grp = (model: string, es: number) => `${model}, ηs₁=${es}`;
@@ -173,7 +175,7 @@ function argmin(v: number[]): number {
   return k;
 }
 
-export const dlnProgressiveSharpening = defineStudy(Params, {
+export const dlnProgressiveSharpening = defineStudy<P, PredKey>(Params, {
   id: 'dln-progressive-sharpening',
   catalog: 17,
   pillar: 'laws',
@@ -191,10 +193,10 @@ export const dlnProgressiveSharpening = defineStudy(Params, {
   controls,
   seeds: { default: 5, threshold: 0.5 },
 
-  predict(p) {
+  predict(p): Observations<PredKey> {
     const s1 = Math.max(...p.singularValues);
     // the logistic rate 2 of u̇ = 2u(s − u) sets the predicted curve S(τ) (drawn in compare() from the u₀ of each run)
-    const scalars: Record<string, number> = { 'final sharpness 2s₁': 2 * s1, 'initial sharpness s₁ (saddle)': s1, 'logistic rate': 2 };
+    const scalars: Scalars<PredKey> = { 'final sharpness 2s₁': 2 * s1, 'initial sharpness s₁ (saddle)': s1, 'logistic rate': 2 };
     for (const es of p.etaTimesS1) {
       scalars[`2/η at ηs₁=${es}`] = (2 * s1) / es;
       scalars[finalKey(es)] = 2 * s1;
@@ -273,8 +275,8 @@ export const dlnProgressiveSharpening = defineStudy(Params, {
   },
 
   compare(pred, meas, p) {
-    const q = pred.scalars;
-    const metrics: MetricSpec[] = [];
+    const q = (key: PredKey): number => pred.scalars[key] ?? Number.NaN;
+    const metrics: MetricSpec<PredKey>[] = [];
     const regime: RegimeCheck[] = [];
     const s1 = Math.max(...p.singularValues);
     const sMin = Math.min(...p.singularValues);
@@ -299,7 +301,7 @@ export const dlnProgressiveSharpening = defineStudy(Params, {
         metrics.push({
           name: `final S/(2s₁) ${g}`,
           value: final / (2 * s1),
-          criterion: { op: 'rel', target: q[finalKey(es)] / (2 * s1), tol: 0.02 },
+          criterion: { op: 'rel', target: q(finalKey(es)) / (2 * s1), tol: 0.02 },
           reason: 'catalog: the sharpness ends at the balanced minimum’s 2s₁ (within 2%), independent of η while 2s₁ < 2/η',
           prediction: finalKey(es),
         });
@@ -317,7 +319,7 @@ export const dlnProgressiveSharpening = defineStudy(Params, {
         });
         const u0 = model === 'scalar' ? [p.scalarInit] : p.singularValues.map((_, m) => meas.scalars[`u₀ ${g} mode ${m}`]);
         const sv = model === 'scalar' ? [s1] : p.singularValues;
-        const pr = { x: sm.x, y: predictedSharpness(sv, u0, q['logistic rate'], sm.x) };
+        const pr = { x: sm.x, y: predictedSharpness(sv, u0, q('logistic rate'), sm.x) };
         if (model === 'scalar') {
           let err = 0;
           for (let i = 0; i < sm.y.length; i++) err = Math.max(err, Math.abs(sm.y[i] - pr.y[i]));

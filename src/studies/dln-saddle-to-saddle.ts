@@ -45,14 +45,14 @@
 import { z } from 'zod';
 import type { Mat } from '../core/mat.ts';
 import type { Rng } from '../core/random.ts';
-import { randomOrthonormal } from '../data/basis.ts';
 import { linearSlope, unitIncrements } from '../core/stats.ts';
+import { randomOrthonormal } from '../data/basis.ts';
 import { DeepLinearNet, linearRegressionLoss, whitenedMoments } from '../nn/deepLinear.ts';
 import { throwIfAborted } from '../nn/train.ts';
 import { effectiveRankFromSingularValues, singularValuesOf } from '../observe/rank.ts';
 import { resolvedPeaks } from '../observe/trajectory.ts';
 import { saxeModeStrengths } from '../theory/saxe.ts';
-import { type Control, defineStudy, type MetricSpec, type RegimeCheck, type Series } from './types.ts';
+import { type Control, defineStudy, type MetricSpec, type Observations, type RegimeCheck, type Scalars, type Series } from './types.ts';
 
 const Params = z.object({
   dim: z.number().int().min(2).max(32).default(8),
@@ -73,7 +73,10 @@ const Params = z.object({
 type P = z.infer<typeof Params>;
 
 const sig = (s: number) => `σ=${s.toExponential(0)}`;
-const grp = (s: number) => `s=${s}`;
+const grp = (s: number): `s=${number}` => `s=${s}`;
+/** The keys of `predict`'s scalars: the slope 1/s_k of each drop time on ln(1/σ), and the drop count and final rank at small σ. */
+type PredKey = `slope s=${number}` | 'resolved drops at small σ' | 'final rank at small σ';
+const slopeKey = (s: number): PredKey => `slope ${grp(s)}`;
 
 /** Run length: the slowest mode's predicted half-time plus its rise to 99%, with 10% margin (expected u₀ = hσ²/2). */
 function horizon(p: P, sigma: number): number {
@@ -160,20 +163,20 @@ function run(p: P, sigma: number, G: Float64Array[], U: Mat, V: Mat, T: Mat, pro
   return { halfTimes, u0, drops, times, loss, rank, effRank, initialLoss: losses[0], finalLoss: losses[steps] };
 }
 
-const controls: Control<P>[] = [
+const controls: Control<P, PredKey>[] = [
   {
     name: 'u₀ ∝ σ (slope 1/(2s_k))',
     description: 'the rival that the effective initial strength scales with the weight scale σ rather than σ² (as for a single layer), halving every plateau’s growth with ln(1/σ)',
-    predict: (p, pred) => ({ ...pred, scalars: { ...pred.scalars, ...Object.fromEntries(p.singularValues.map((s) => [`slope ${grp(s)}`, 1 / (2 * s)])) } }),
+    predict: (p, pred) => ({ ...pred, scalars: { ...pred.scalars, ...Object.fromEntries(p.singularValues.map((s) => [slopeKey(s), 1 / (2 * s)])) } }),
   },
   {
     name: 'one smooth drop (no staircase)',
     description: 'the rival that the loss falls in a single smooth descent (all modes together, rank jumping at once) whatever σ',
-    predict: (_p, pred) => ({ ...pred, scalars: { ...pred.scalars, 'resolved drops at small σ': 1, 'final rank at small σ': 1 } }),
+    predict: (_p, pred) => ({ ...pred, scalars: { ...pred.scalars, 'resolved drops at small σ': 1, 'final rank at small σ': 1 } satisfies Scalars<PredKey> }),
   },
 ];
 
-export const dlnSaddleToSaddle = defineStudy(Params, {
+export const dlnSaddleToSaddle = defineStudy<P, PredKey>(Params, {
   id: 'dln-saddle-to-saddle',
   catalog: 2,
   pillar: 'solvable',
@@ -190,14 +193,14 @@ export const dlnSaddleToSaddle = defineStudy(Params, {
   controls,
   seeds: { default: 5, threshold: 0.5 },
 
-  predict(p) {
+  predict(p): Observations<PredKey> {
     // half-times at the expected effective init u₀ = hσ²/2, as a function of ln(1/σ)
-    const scalars: Record<string, number> = {};
+    const scalars: Scalars<PredKey> = {};
     const series: Series[] = [];
     const sigmas = [...p.initScales].sort((a, b) => b - a);
     const xs = sigmas.map((s) => Math.log(1 / s));
     for (const s of p.singularValues) {
-      scalars[`slope ${grp(s)}`] = 1 / s;
+      scalars[slopeKey(s)] = 1 / s;
       series.push({ name: 'drop time τ_k', group: grp(s), kind: 'predicted', x: xs, y: sigmas.map((sg) => Math.log(Math.max(s / ((p.hidden * sg * sg) / 2) - 1, 1e-300)) / (2 * s)) });
     }
     scalars['resolved drops at small σ'] = p.singularValues.length;
@@ -265,11 +268,11 @@ export const dlnSaddleToSaddle = defineStudy(Params, {
   },
 
   compare(pred, meas, p) {
-    const metrics: MetricSpec[] = [];
+    const metrics: MetricSpec<PredKey>[] = [];
     const regime: RegimeCheck[] = [];
-    const q = pred.scalars;
-    const k = q['resolved drops at small σ'];
-    const rankK = q['final rank at small σ'];
+    const q = (key: PredKey): number => pred.scalars[key] ?? Number.NaN;
+    const k = q('resolved drops at small σ');
+    const rankK = q('final rank at small σ');
     const sigmas = [...p.initScales].sort((a, b) => b - a);
     const sMax = Math.max(...p.singularValues);
     const sMin = Math.min(...p.singularValues);
@@ -277,9 +280,9 @@ export const dlnSaddleToSaddle = defineStudy(Params, {
       metrics.push({
         name: `slope of τ_k on ln(1/σ), ${grp(s)}`,
         value: meas.scalars[`slope ${grp(s)}`],
-        criterion: { op: 'rel', target: q[`slope ${grp(s)}`], tol: 0.15 },
+        criterion: { op: 'rel', target: q(slopeKey(s)), tol: 0.15 },
         reason: 'catalog 15%: the slope is exactly 1/s_k for u₀ ∝ σ²; the −1 in ln(s/u₀ − 1) and the O(σ²) alignment transient bend the line at the largest σ',
-        prediction: `slope ${grp(s)}`,
+        prediction: slopeKey(s),
       });
     }
     const small = sigmas.filter((s) => s <= p.resolvedBelow);

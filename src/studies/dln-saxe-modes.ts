@@ -32,12 +32,12 @@ import { z } from 'zod';
 import * as op from '../core/ops.ts';
 import type { Rng } from '../core/random.ts';
 import { randomOrthonormalColumns } from '../core/stats.ts';
-import { type Tensor, param, tensor } from '../core/tensor.ts';
+import { param, type Tensor, tensor } from '../core/tensor.ts';
 import { sgd } from '../nn/optim.ts';
 import { fit } from '../nn/train.ts';
 import { rk45 } from '../theory/ode.ts';
 import { saxeModeStrengths } from '../theory/saxe.ts';
-import { type Control, defineStudy, type MetricSpec, type Observations, type RegimeCheck, type Series } from './types.ts';
+import { type Control, defineStudy, type MetricSpec, type Observations, type RegimeCheck, type Scalars, type Series } from './types.ts';
 
 const Params = z.object({
   dim: z.number().int().min(2).max(64).default(8),
@@ -89,7 +89,7 @@ function horizon(p: P, depth: number): number {
 }
 
 const cfg = (init: 'aligned' | 'random', depth: number) => `u (${init}, L=${depth})`;
-const grp = (s: number) => `s=${s}`;
+const grp = (s: number): `s=${number}` => `s=${s}`;
 
 interface RunResult {
   times: number[];
@@ -208,24 +208,29 @@ function crossing(times: number[], u: number[], level: number): number {
   return Number.NaN;
 }
 
-const rateKey = (depth: number) => `rate L=${depth}`;
-const exponentKey = (depth: number) => `exponent L=${depth}`;
-const halfKey = (depth: number, s: number) => `τ½ aligned L=${depth} ${grp(s)}`;
+/**
+ * The keys of `predict`'s scalars: the mode law's rate and exponent and the aligned half-times per depth, the
+ * random-init logistic rate and the learning order.
+ */
+type PredKey = 'rate random' | 'order' | `rate L=${number}` | `exponent L=${number}` | `τ½ aligned L=${number} s=${number}`;
+const rateKey = (depth: number): PredKey => `rate L=${depth}`;
+const exponentKey = (depth: number): PredKey => `exponent L=${depth}`;
+const halfKey = (depth: number, s: number): PredKey => `τ½ aligned L=${depth} ${grp(s)}`;
 
 /** The prediction with the mode law du/dτ = c·u^e(s − u) at `depth` replaced, and its half-times recomputed. */
-function withLaw(p: P, pred: Observations, depth: number, c: number, e: number): Observations {
-  const scalars: Record<string, number> = { ...pred.scalars, [rateKey(depth)]: c, [exponentKey(depth)]: e };
+function withLaw(p: P, pred: Observations<PredKey>, depth: number, c: number, e: number): Observations<PredKey> {
+  const scalars: Scalars<PredKey> = { ...pred.scalars, [rateKey(depth)]: c, [exponentKey(depth)]: e };
   for (const s of p.singularValues) scalars[halfKey(depth, s)] = modeHalfTime(s, p.alignedInit, c, e);
   return { ...pred, scalars };
 }
 
-const controls: Control<P>[] = [
+const controls: Control<P, PredKey>[] = [
   {
     name: 'logistic rate 1·s instead of 2·s',
     description: 'the rival that each layer of a two-layer net contributes the rate once (u̇ = u(s − u)), i.e. twice the plateau length',
     predict: (p, pred) => {
       const q = p.depths.includes(2) ? withLaw(p, pred, 2, 1, 1) : pred;
-      return { ...q, scalars: { ...q.scalars, 'rate random': 1 } };
+      return { ...q, scalars: { ...q.scalars, 'rate random': 1 } satisfies Scalars<PredKey> };
     },
   },
   {
@@ -235,7 +240,7 @@ const controls: Control<P>[] = [
   },
 ];
 
-export const dlnSaxeModes = defineStudy(Params, {
+export const dlnSaxeModes = defineStudy<P, PredKey>(Params, {
   id: 'dln-saxe-modes',
   catalog: 1,
   pillar: 'solvable',
@@ -248,12 +253,12 @@ export const dlnSaxeModes = defineStudy(Params, {
   controls,
   seeds: { default: 5, threshold: 0.5 },
 
-  predict(p) {
+  predict(p): Observations<PredKey> {
     // aligned init: the mode law du/dτ = c·u^e(s − u) with c = L, e = 2 − 2/L, its curves and half-times;
     // random init (L = 2): the logistic rate 2 (u ∝ e^{2sτ} early), applied in compare() to the effective u₀
     // of the actual initial weights (recorded by measure), and the learning order (+1: larger s first)
     const series: Series[] = [];
-    const scalars: Record<string, number> = { 'rate random': 2, order: 1 };
+    const scalars: Scalars<PredKey> = { 'rate random': 2, order: 1 };
     for (const depth of p.depths) {
       const c = depth;
       const e = 2 - 2 / depth;
@@ -306,7 +311,7 @@ export const dlnSaxeModes = defineStudy(Params, {
   },
 
   compare(pred, meas, p) {
-    const metrics: MetricSpec[] = [];
+    const metrics: MetricSpec<PredKey>[] = [];
     const regime: RegimeCheck[] = [];
     const q = pred.scalars;
     const sMax = Math.max(...p.singularValues);
@@ -340,11 +345,11 @@ export const dlnSaxeModes = defineStudy(Params, {
   ],
 });
 
-type Scal = Record<string, number | undefined>;
+type Scal = Scalars<PredKey>;
 
 /** Aligned init at one depth: the curve against the predicted mode law, and each mode's half-time. */
-function alignedMetrics(p: P, q: Scal, meas: Observations, depth: number, regime: RegimeCheck[]): MetricSpec[] {
-  const metrics: MetricSpec[] = [];
+function alignedMetrics(p: P, q: Scal, meas: Observations, depth: number, regime: RegimeCheck[]): MetricSpec<PredKey>[] {
+  const metrics: MetricSpec<PredKey>[] = [];
   const c = q[rateKey(depth)] ?? Number.NaN;
   const e = q[exponentKey(depth)] ?? Number.NaN;
   let worst = 0;
@@ -376,7 +381,7 @@ function alignedMetrics(p: P, q: Scal, meas: Observations, depth: number, regime
 }
 
 /** Random init (L = 2): the learning order, and the half-times from the effective u₀ of the actual weights. */
-function randomMetrics(p: P, q: Scal, meas: Observations): MetricSpec[] {
+function randomMetrics(p: P, q: Scal, meas: Observations): MetricSpec<PredKey>[] {
   const rate = q['rate random'] ?? Number.NaN;
   const direction = Math.sign(q.order ?? Number.NaN);
   const halfErr: number[] = [];

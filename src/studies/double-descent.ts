@@ -37,9 +37,9 @@
 import { z } from 'zod';
 import { matmul, solveSpd } from '../core/linalg.ts';
 import { type Mat, transpose } from '../core/mat.ts';
-import { doubleDescent, minNormRisk } from '../theory/doubleDescent.ts';
 import { throwIfAborted } from '../nn/train.ts';
-import { defineStudy, type Figure, type MetricSpec, type Observations, type RegimeCheck, type Series } from './types.ts';
+import { doubleDescent, minNormRisk } from '../theory/doubleDescent.ts';
+import { defineStudy, type Figure, type MetricSpec, type Observations, type RegimeCheck, type Scalars, type Series } from './types.ts';
 
 const DEFAULT_PS = [20, 40, 60, 80, 100, 120, 140, 160, 170, 180, 190, 196, 200, 204, 210, 220, 230, 240, 260, 300, 360, 440, 560, 680, 800];
 
@@ -64,11 +64,15 @@ const MIN_NORM = 'min-norm risk factor (×)';
 const RIDGE = 'optimal-ridge risk factor (×)';
 const PEAK = 'interpolation threshold γ';
 const NULL_RISK = 'null-predictor risk r²';
+/** The keys of `predict`'s scalars: the factors above and the risk curves (and λ*) at each p. */
+type PredKey = typeof MIN_NORM | typeof RIDGE | typeof PEAK | typeof NULL_RISK | `min-norm risk@p=${number}` | `optimal-ridge risk@p=${number}` | `optimal ridge λ*@p=${number}`;
+const minNormKey = (q: number): PredKey => `min-norm risk@p=${q}`;
+const ridgeRiskKey = (q: number): PredKey => `optimal-ridge risk@p=${q}`;
 
 /** The rival that ignores label noise: Hastie et al.'s min-norm risk at σ² = 0 (bias only; 0 below γ = 1). */
-function noiseIgnored(p: z.infer<typeof Params>, pred: Observations): Observations {
+function noiseIgnored(p: z.infer<typeof Params>, pred: Observations<PredKey>): Observations<PredKey> {
   const scalars = { ...pred.scalars };
-  for (const q of p.ps) if (q !== p.n) scalars[`min-norm risk@p=${q}`] = minNormRisk(gammaOf(q, p.n), p.signal, 0);
+  for (const q of p.ps) if (q !== p.n) scalars[minNormKey(q)] = minNormRisk(gammaOf(q, p.n), p.signal, 0);
   return { ...pred, scalars };
 }
 
@@ -105,7 +109,7 @@ export function leastSquares(X: Mat, Y: Mat, lambda: number): Mat {
   return matmul(Xt, solveSpd(G, Y));
 }
 
-export const doubleDescentStudy = defineStudy(Params, {
+export const doubleDescentStudy = defineStudy<z.infer<typeof Params>, PredKey>(Params, {
   id: 'double-descent',
   catalog: 6,
   pillar: 'solvable',
@@ -132,23 +136,23 @@ export const doubleDescentStudy = defineStudy(Params, {
     {
       name: 'peak at γ = 2',
       description: 'a referee counting the intercept and noise as extra parameters, or the ridge peak of a two-layer random-feature model, placing the peak at p = 2n',
-      predict: (_p, pred) => ({ ...pred, scalars: { ...pred.scalars, [PEAK]: 2 } }),
+      predict: (_p, pred) => ({ ...pred, scalars: { ...pred.scalars, [PEAK]: 2 } satisfies Scalars<PredKey> }),
     },
   ],
   seeds: { default: 5, threshold: 0.5 },
 
-  predict(p) {
+  predict(p): Observations<PredKey> {
     const ps = [...p.ps].sort((a, b) => a - b);
     const finite = ps.filter((q) => q !== p.n);
     const gammas = finite.map((q) => gammaOf(q, p.n));
     const minNorm = doubleDescent({ gammas, signal: p.signal, noise: p.noise }).risk;
     const allGammas = ps.map((q) => gammaOf(q, p.n));
     const ridge = doubleDescent({ gammas: allGammas, signal: p.signal, noise: p.noise, ridge: 'optimal' });
-    const scalars: Record<string, number> = {};
+    const scalars: Scalars<PredKey> = {};
     ps.forEach((q, i) => {
-      if (q !== p.n) scalars[`min-norm risk@p=${q}`] = minNormRisk(allGammas[i], p.signal, p.noise); // ∞ at p = n
-      scalars[`optimal-ridge risk@p=${q}`] = ridge.risk[i];
-      scalars[`optimal ridge λ*@p=${q}`] = ridge.ridge[i];
+      if (q !== p.n) scalars[minNormKey(q)] = minNormRisk(allGammas[i], p.signal, p.noise); // ∞ at p = n
+      scalars[ridgeRiskKey(q)] = ridge.risk[i];
+      scalars[`optimal ridge λ*@p=${q}` as const] = ridge.ridge[i];
     });
     const exact = finite.filter((q) => Math.abs(q - p.n) > 1);
     const series: Series[] = [
@@ -156,7 +160,7 @@ export const doubleDescentStudy = defineStudy(Params, {
       { name: 'risk (min-norm)', group: 'finite-n exact (Gaussian X)', kind: 'reference', x: exact.map((q) => gammaOf(q, p.n)), y: exact.map((q) => finiteSampleMinNormRisk(p.n, q, p.signal, p.noise)) },
       { name: 'risk (optimal ridge)', group: 'optimal ridge', kind: 'predicted', x: allGammas, y: ridge.risk },
     ];
-    Object.assign(scalars, { [MIN_NORM]: 1, [RIDGE]: 1, [PEAK]: 1, [NULL_RISK]: p.signal });
+    Object.assign(scalars, { [MIN_NORM]: 1, [RIDGE]: 1, [PEAK]: 1, [NULL_RISK]: p.signal } satisfies Scalars<PredKey>);
     return { scalars, series };
   },
 
@@ -240,24 +244,25 @@ export const doubleDescentStudy = defineStudy(Params, {
     let at = '';
     let worstRidge = 0;
     let atRidge = '';
-    const minNormFactor = pred.scalars[MIN_NORM] ?? Number.NaN;
-    const ridgeFactor = pred.scalars[RIDGE] ?? Number.NaN;
-    const peak = pred.scalars[PEAK] ?? Number.NaN;
+    const predicted = (key: PredKey): number => pred.scalars[key] ?? Number.NaN;
+    const minNormFactor = predicted(MIN_NORM);
+    const ridgeFactor = predicted(RIDGE);
+    const peak = predicted(PEAK);
     for (const q of ps) {
       const g = gammaOf(q, p.n);
-      const er = Math.abs(meas.scalars[`optimal-ridge risk@p=${q}`] / (ridgeFactor * pred.scalars[`optimal-ridge risk@p=${q}`]) - 1);
+      const er = Math.abs(meas.scalars[`optimal-ridge risk@p=${q}`] / (ridgeFactor * predicted(ridgeRiskKey(q))) - 1);
       if (!(er <= worstRidge)) {
         worstRidge = er;
         atRidge = `γ = ${g.toFixed(3)}`;
       }
       if (Math.abs(g - 1) <= 0.1) continue;
-      const e = Math.abs(meas.scalars[`min-norm risk@p=${q}`] / (minNormFactor * pred.scalars[`min-norm risk@p=${q}`]) - 1);
+      const e = Math.abs(meas.scalars[`min-norm risk@p=${q}`] / (minNormFactor * predicted(minNormKey(q))) - 1);
       if (!(e <= worst)) {
         worst = e;
-        at = `γ = ${g.toFixed(3)} (measured ${meas.scalars[`min-norm risk@p=${q}`].toPrecision(3)}, predicted ${pred.scalars[`min-norm risk@p=${q}`].toPrecision(3)})`;
+        at = `γ = ${g.toFixed(3)} (measured ${meas.scalars[`min-norm risk@p=${q}`].toPrecision(3)}, predicted ${predicted(minNormKey(q)).toPrecision(3)})`;
       }
     }
-    const metrics: MetricSpec[] = [
+    const metrics: MetricSpec<PredKey>[] = [
       {
         name: 'max relative error of the min-norm risk, |γ − 1| > 0.1',
         value: worst,
@@ -292,7 +297,7 @@ export const doubleDescentStudy = defineStudy(Params, {
       {
         name: 'optimal-ridge risk at the min-norm peak / r²',
         value: meas.scalars['optimal-ridge risk at the min-norm peak'] / p.signal,
-        criterion: { op: '<=', bound: (pred.scalars[NULL_RISK] ?? Number.NaN) / p.signal },
+        criterion: { op: '<=', bound: predicted(NULL_RISK) / p.signal },
         prediction: NULL_RISK,
         reason: 'added: where min-norm diverges, the tuned ridge does better than the null predictor β̂ = 0 (risk r²)',
       },

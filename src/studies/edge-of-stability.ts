@@ -44,7 +44,7 @@ import { fit } from '../nn/train.ts';
 import { sharpness } from '../observe/hessian.ts';
 import { spearman } from '../observe/rankCorrelation.ts';
 import { edgeOfStabilityOnset, flowSharpness } from '../theory/stabilityOnset.ts';
-import { type Control, defineStudy, type MeasureContext, type MetricSpec, type PredictedBoundary, type RegimeCheck, type Series } from './types.ts';
+import { type Control, defineStudy, type MeasureContext, type MetricSpec, type Observations, type PredictedBoundary, type RegimeCheck, type Scalars, type Series } from './types.ts';
 
 const Params = z.object({
   examples: z.number().int().min(8).max(4096).default(256),
@@ -63,7 +63,10 @@ const Params = z.object({
 type P = z.infer<typeof Params>;
 
 const etas = (p: P) => [p.eta0, 2 * p.eta0, 4 * p.eta0];
-const group = (eta: number) => `η=${Number(eta.toPrecision(3))}`;
+const group = (eta: number): `η=${number}` => `η=${Number(eta.toPrecision(3))}`;
+/** The keys of `predict`'s scalars: the threshold 2/η of each run. */
+type PredKey = `threshold η=${number}`;
+const thresholdKey = (eta: number): PredKey => `threshold ${group(eta)}`;
 
 /** Spearman's ρ of the sharpness against time; a constant sequence (ρ undefined) counts as 1, as before. */
 function rankTrend(x: number[], y: number[]): number {
@@ -149,20 +152,20 @@ function boundary(p: P): PredictedBoundary[] {
 }
 
 /** Every predicted threshold scaled by `factor`: a rival edge at factor·2/η. */
-function scaledThresholds(factor: number): Control<P>['predict'] {
-  return (_p, pred) => ({ ...pred, scalars: Object.fromEntries(Object.entries(pred.scalars).map(([k, v]) => [k, k.startsWith('threshold ') ? factor * v : v])) });
+function scaledThresholds(factor: number): Control<P, PredKey>['predict'] {
+  return (_p, pred) => ({ ...pred, scalars: Object.fromEntries(Object.entries(pred.scalars).map(([k, v]) => [k, k.startsWith('threshold ') ? factor * (v ?? Number.NaN) : v])) });
 }
 
 /**
  * Rival edges a referee would propose: 1.6/η (GD stabilizing 20% below the quadratic limit, as a damped or
  * momentum-like picture would have it) and 2.5/η (GD tolerating 25% overshoot before self-stabilizing).
  */
-const controls: Control<P>[] = [
+const controls: Control<P, PredKey>[] = [
   { name: 'edge at 1.6/η', description: 'sharpness settles 20% below the quadratic stability limit', predict: scaledThresholds(0.8) },
   { name: 'edge at 2.5/η', description: 'sharpness settles 25% above the quadratic stability limit', predict: scaledThresholds(1.25) },
 ];
 
-export const edgeOfStability = defineStudy(Params, {
+export const edgeOfStability = defineStudy<P, PredKey>(Params, {
   id: 'edge-of-stability',
   catalog: 15,
   pillar: 'laws',
@@ -176,10 +179,10 @@ export const edgeOfStability = defineStudy(Params, {
   seeds: { default: 5, threshold: 0.5 },
   boundary,
 
-  predict(p) {
+  predict(p): Observations<PredKey> {
     const series: Series[] = etas(p).map((eta) => ({ name: 'sharpness', group: group(eta), kind: 'predicted', x: [0, p.tau], y: [2 / eta, 2 / eta] }));
-    const scalars: Record<string, number> = {};
-    for (const eta of etas(p)) scalars[`threshold ${group(eta)}`] = 2 / eta;
+    const scalars: Scalars<PredKey> = {};
+    for (const eta of etas(p)) scalars[thresholdKey(eta)] = 2 / eta;
     return { scalars, series };
   },
 
@@ -201,11 +204,11 @@ export const edgeOfStability = defineStudy(Params, {
   },
 
   compare(pred, meas, p) {
-    const metrics: MetricSpec[] = [];
+    const metrics: MetricSpec<PredKey>[] = [];
     const regime: RegimeCheck[] = [];
     for (const eta of etas(p)) {
       const g = group(eta);
-      const key = `threshold ${g}`;
+      const key = thresholdKey(eta);
       const s = meas.series.find((q) => q.name === 'sharpness' && q.group === g);
       const l = meas.series.find((q) => q.name === 'train loss' && q.group === g);
       const count = s?.y.length ?? 0;

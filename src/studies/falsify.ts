@@ -33,6 +33,7 @@ export async function runControls(
   for (const c of study.controls ?? []) {
     const base = { name: c.name, description: c.description };
     try {
+      if (c.applies && !c.applies(params)) continue;
       const p = c.params ? study.schema.parse({ ...params, ...c.params }) : params;
       const meas = c.params ? await measure(p) : measurement;
       const pred = c.predict ? c.predict(p, prediction) : prediction;

@@ -56,13 +56,13 @@ import * as op from '../core/ops.ts';
 import type { Rng } from '../core/random.ts';
 import { oneHot } from '../core/stats.ts';
 import { noGrad, type Tensor, tensor } from '../core/tensor.ts';
-import { modularArithmetic, type ModularSplit } from '../data/modular.ts';
-import { mlp, type Mlp } from '../nn/mlp.ts';
+import { type ModularSplit, modularArithmetic } from '../data/modular.ts';
+import { type Mlp, mlp } from '../nn/mlp.ts';
 import { adamw } from '../nn/optim.ts';
 import { fit } from '../nn/train.ts';
 import { accuracy } from '../observe/classifierOutputs.ts';
 import { type EmbeddingFourier, embeddingFourier } from '../observe/fourier.ts';
-import { defineStudy, type MetricSpec, type RegimeCheck, type Series } from './types.ts';
+import { defineStudy, type MetricSpec, type Observations, type RegimeCheck, type Scalars, type Series } from './types.ts';
 
 const Params = z.object({
   p: z.number().int().min(5).max(113).default(31),
@@ -210,7 +210,20 @@ function fourierSummary(net: Mlp, pr: P): FourierSummary {
   return { fa, fb, fo, active, singleActive: nActive > 0 ? single / (2 * nActive) : 0, singleAll: singleAll / (2 * h), powerWeighted: tot > 0 ? dom / tot : 0, matched, phaseOk };
 }
 
-export const grokkingFourier = defineStudy(Params, {
+/** The keys of `predict`'s scalars: Gromov's solution (accuracy, one frequency per neuron, φ₃ = φ₁ + φ₂) and the catalog's bounds. */
+type PredKey =
+  | 'final test accuracy'
+  | 'final test accuracy (catalog lower bound)'
+  | 'delay ratio t_gen/t_mem (lower bound)'
+  | 'single-frequency fraction'
+  | 'single-frequency fraction (catalog lower bound)'
+  | 'phase relation fraction'
+  | 'phase relation fraction (lower bound)'
+  | 'phase coefficient of φ₁'
+  | 'phase coefficient of φ₂'
+  | 'lazy test accuracy (upper bound)';
+
+export const grokkingFourier = defineStudy<P, PredKey>(Params, {
   id: 'grokking-fourier',
   catalog: 31,
   pillar: 'mechanisms',
@@ -226,7 +239,7 @@ export const grokkingFourier = defineStudy(Params, {
   core: false,
   quick: { p: 23, width: 64, trainFraction: 0.4, steps: 4000 },
 
-  predict(p) {
+  predict(p): Observations<PredKey> {
     return {
       scalars: {
         'final test accuracy': 1,
@@ -366,13 +379,13 @@ export const grokkingFourier = defineStudy(Params, {
   compare(pred, meas, pr) {
     const s = meas.scalars;
     // NaN for a key the prediction lacks: the verdict is then `error`, never a silent pass
-    const q = (key: keyof typeof pred.scalars): number => pred.scalars[key] ?? Number.NaN;
+    const q = (key: PredKey): number => pred.scalars[key] ?? Number.NaN;
     const phases = (g: string) => meas.series.find((x) => x.name === 'matched-neuron phases' && x.group === g)?.y ?? [];
     const [p1, p2, p3] = [phases('φ₁'), phases('φ₂'), phases('φ₃')];
     const c1 = q('phase coefficient of φ₁');
     const c2 = q('phase coefficient of φ₂');
     const phaseOk = p3.filter((v, i) => Math.abs(wrap(v - c1 * p1[i] - c2 * p2[i])) <= pr.phaseTolerance).length;
-    const metrics: MetricSpec[] = [
+    const metrics: MetricSpec<PredKey>[] = [
       {
         name: 'final test accuracy',
         value: s['final test accuracy'],
@@ -430,12 +443,12 @@ export const grokkingFourier = defineStudy(Params, {
     {
       name: 'φ₃ = φ₁ − φ₂ (the difference term)',
       description: 'cos(ωa + φ₁)·cos(ωb + φ₂) holds both cos(ω(a + b) + φ₁ + φ₂) and cos(ω(a − b) + φ₁ − φ₂): a referee could read the readout phase off the other term',
-      predict: (_p, pred) => ({ ...pred, scalars: { ...pred.scalars, 'phase coefficient of φ₂': -1 } }),
+      predict: (_p, pred) => ({ ...pred, scalars: { ...pred.scalars, 'phase coefficient of φ₂': -1 } satisfies Scalars<PredKey> }),
     },
     {
       name: 'φ₃ = 2φ₁ (the readout locked to one operand)',
       description: 'a rival in which the readout doubles the a-embedding phase (a squared single-operand feature cos²(ωa + φ₁) ∋ cos(2ωa + 2φ₁)), ignoring b',
-      predict: (_p, pred) => ({ ...pred, scalars: { ...pred.scalars, 'phase coefficient of φ₁': 2, 'phase coefficient of φ₂': 0 } }),
+      predict: (_p, pred) => ({ ...pred, scalars: { ...pred.scalars, 'phase coefficient of φ₁': 2, 'phase coefficient of φ₂': 0 } satisfies Scalars<PredKey> }),
     },
   ],
   seeds: { default: 5, threshold: 0.5 },

@@ -42,7 +42,7 @@ import { sgd } from '../nn/optim.ts';
 import { fit } from '../nn/train.ts';
 import { sharpness } from '../observe/hessian.ts';
 import { spearman } from '../observe/rankCorrelation.ts';
-import { type Control, defineStudy, type MeasureContext, type MetricSpec, type RegimeCheck, type Series } from './types.ts';
+import { type Control, defineStudy, type MeasureContext, type MetricSpec, type Observations, type RegimeCheck, type Scalars, type Series } from './types.ts';
 
 const Params = z.object({
   examples: z.number().int().min(16).max(2048).default(128),
@@ -125,21 +125,25 @@ function train(p: P, eta: number, B: number, data: { x: Float64Array; y: Float64
   return run;
 }
 
+/** The keys of `predict`'s scalars: the sign of the final λ_max's trend in B and in η/B, and the edge 2/η per η. */
+type PredKey = 'direction of final λ_max in B at fixed η' | 'direction of final λ_max in η/B' | `2/η at η=${number}`;
+const edgeKey = (eta: number): PredKey => `2/η at η=${eta}`;
+
 /** Rivals on the same measurement: the batch effect reversed, and the full-batch edge at 1.6/η. */
-const controls: Control<P>[] = [
+const controls: Control<P, PredKey>[] = [
   {
     name: 'larger batches end flatter',
     description: 'the batch-size effect reversed (as if averaging more examples per step regularized more), at fixed η and in η/B',
-    predict: (_p, pred) => ({ ...pred, scalars: { ...pred.scalars, 'direction of final λ_max in B at fixed η': -1, 'direction of final λ_max in η/B': 1 } }),
+    predict: (_p, pred) => ({ ...pred, scalars: { ...pred.scalars, 'direction of final λ_max in B at fixed η': -1, 'direction of final λ_max in η/B': 1 } satisfies Scalars<PredKey> }),
   },
   {
     name: 'full-batch edge at 1.6/η',
     description: 'GD settles 20% below the quadratic stability limit',
-    predict: (_p, pred) => ({ ...pred, scalars: Object.fromEntries(Object.entries(pred.scalars).map(([k, v]) => [k, k.startsWith('2/η at') ? 0.8 * v : v])) }),
+    predict: (_p, pred) => ({ ...pred, scalars: Object.fromEntries(Object.entries(pred.scalars).map(([k, v]) => [k, k.startsWith('2/η at') ? 0.8 * (v ?? Number.NaN) : v])) }),
   },
 ];
 
-export const implicitCurvatureRegularization = defineStudy(Params, {
+export const implicitCurvatureRegularization = defineStudy<P, PredKey>(Params, {
   id: 'implicit-curvature-regularization',
   catalog: 26,
   pillar: 'hyperparameters',
@@ -160,11 +164,11 @@ export const implicitCurvatureRegularization = defineStudy(Params, {
   controls,
   seeds: { default: 5, threshold: 0.5 },
 
-  predict(p) {
+  predict(p): Observations<PredKey> {
     const etas = [...p.etas].sort((a, b) => a - b);
     const series: Series[] = [{ name: 'final sharpness', group: 'edge of stability 2/η (full batch)', kind: 'predicted', x: etas, y: etas.map((e) => 2 / e) }];
-    const scalars: Record<string, number> = { 'direction of final λ_max in B at fixed η': 1, 'direction of final λ_max in η/B': -1 };
-    for (const eta of etas) scalars[`2/η at η=${eta}`] = 2 / eta;
+    const scalars: Scalars<PredKey> = { 'direction of final λ_max in B at fixed η': 1, 'direction of final λ_max in η/B': -1 };
+    for (const eta of etas) scalars[edgeKey(eta)] = 2 / eta;
     return { scalars, series };
   },
 
@@ -206,7 +210,7 @@ export const implicitCurvatureRegularization = defineStudy(Params, {
   },
 
   compare(pred, meas, p) {
-    const metrics: MetricSpec[] = [];
+    const metrics: MetricSpec<PredKey>[] = [];
     const regime: RegimeCheck[] = [];
     const sc = meas.scalars;
     const n = p.examples;
@@ -245,7 +249,7 @@ export const implicitCurvatureRegularization = defineStudy(Params, {
     const etas = [...p.etas].sort((a, b) => a - b);
     etas.forEach((eta, i) => {
       const g = grp(eta, n, n);
-      const key = `2/η at η=${eta}`;
+      const key = edgeKey(eta);
       // the smallest η is still sharpening at the end of τ (max η·S/2 = 0.76–1.09 over quick seeds 0–4): there the
       // law says only that S stays below the cap; the larger ones have reached the edge and must sit at it
       const atEdge = i > 0;

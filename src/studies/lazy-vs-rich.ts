@@ -371,7 +371,7 @@ export const lazyVsRich = defineStudy<P, PredKey>(Params, {
     const s = meas.scalars;
     const q = (k: PredKey) => pred.scalars[k] ?? Number.NaN;
     const alphas = sweepAlphas(p);
-    const metrics: MetricSpec[] = [];
+    const metrics: MetricSpec<PredKey>[] = [];
     const regime: RegimeCheck[] = [];
     const L = grpA(p.lazyAlpha);
     const Rg = grpA(p.richAlpha);

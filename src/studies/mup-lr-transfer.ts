@@ -42,6 +42,17 @@
  * derived from it (above). The quick grid also reaches η = 2^{−12}: at 2^{−10} the widest SP net's
  * optimum sat at the grid's lower edge at some seeds (a censored argmin, now a regime check at every width).
  *
+ * What the SP slope depends on (a finding, not tuned away). SP's fitted slope is not a fixed number at this scale: it
+ * moves with the training horizon. Quick (120 steps, 2 inits) gave −1.26 at seed 0 and −1.35 at seed 1 (falsified: the
+ * band is −1 ± 0.35), with the steepest step between n = 32 and 64 (1.4–1.6 grid steps per octave, 1.1–1.4 above);
+ * the default (300 steps) gave −0.72 at seed 0, holding at seeds 0–4; the weight-decay × horizon map
+ * (docs/maps/mup-wd-*) gave −1.0…−1.49 at 120 steps and −0.30…−0.65 at 480 steps, with and without decay. μP's slope
+ * stayed within its band at every horizon. So the width-independence of μP's optimum is robust here, while SP's
+ * η* ∝ 1/n holds only at intermediate horizons: early on the optimum is set by the first steps' stability, where the
+ * readout is fully aligned with the hidden updates (which makes the output's change grow faster than η·n), and later
+ * the drift shrinks (Everett et al. 2024, "Scaling exponents across parameterizations and optimizers", report both
+ * alignment- and horizon-dependent exponents). The quick profile's verdict therefore depends on its seed.
+ *
  * Deviations from the catalog's set-up. Widths {32, …, 256} instead of {64, …, 512} keep the 8× range
  * the criterion needs at a quarter of the cost of the widest run (the cost is ∝ n² per step), so the
  * default profile runs in about a minute and a half on one core. Input dimension 8 rather than 16: the
@@ -290,7 +301,7 @@ export const mupLrTransfer = defineStudy(Params, {
         worstAt = `${a}→${b}: rise ${(100 * rise).toFixed(1)}% vs 2·se ${(200 * se).toFixed(1)}%`;
       }
     }
-    const metrics: MetricSpec[] = [
+    const metrics: MetricSpec<PredKey>[] = [
       {
         name: 'μP optimum drift (grid steps)',
         value: s['mup drift'],

@@ -19,25 +19,50 @@
  * equilibrium (η = 0.05, 3000 steps, 2 hidden layers: NC1 fell only 2× and NC3 was 0.25, still falling), so λ is
  * raised to 3e-3 (T·ηλ/(1−β) ≈ 9 at 3000 steps; NC1 reaches its weight-decay equilibrium after ~1000 steps).
  * Measured before choosing (3 seeds, 3000 steps): NC1 fell 15–21×, cosine std 0.031–0.046, NC3 0.06–0.10; with
- * λ = 0 NC1 fell only 1.6× and the cosines stayed spread (std 0.22–0.27). C = 10 (the catalog's other choice) did not
- * collapse at this scale: with 20 examples per class, width 64–128, 2000–3000 steps the class-mean cosines kept a
- * std of 0.14–0.35 and NC1 fell at most 3.5× (in one run it rose); `classes` stays a parameter, but the default is
- * C = 4. Pass criteria: the catalog's.
+ * λ = 0 NC1 fell only 1.6× and the cosines stayed spread (std 0.22–0.27). Pass criteria: the catalog's.
+ *
+ * Regime. The terminal phase must reach zero training error, stay there, and last at least ln 100 ≈ 4.6
+ * weight-decay time constants (T − onset)·ηλ/(1−β) (the transient of the weights' scale at the onset below 1%;
+ * Papyan et al. ran ≈ 30): a description of the schedule, never of the NC metrics, so a run stopped too early (or
+ * λ = 0) reads out-of-regime and a collapse that fails in a long terminal phase reads falsified.
  *
  * Falsifiable NC2 (issue 13). Equal norms and the centering force the *mean* pairwise cosine to −1/(C−1) whatever
  * the angles (Σ_c (μ_c − μ_G) = 0), so the mean is only reported (a sanity number); NC2 is judged pair by pair: the
  * mean and the max over the C(C−1)/2 pairs of |cos + 1/(C−1)| (≤ 0.05 and ≤ 0.15), with the predicted target from
- * `predict`. Controls: orthogonal class means (cos = 0) and the simplex of C + 1 vertices (cos = −1/C). C = 10 (the
- * catalog's other choice, dropped earlier because it did not collapse) runs in the default profile as its own part
- * `C=10` and is reported whatever it gives (the quick profile runs C = 4 only, for time). Quick seeds 0–4: holds.
+ * `predict`. Controls: orthogonal class means (cos = 0) and the simplex of C + 1 vertices (cos = −1/C).
+ *
+ * Finding: C = 10 is falsified in a well-defined terminal phase. The catalog's other choice runs in the default
+ * profile at the same settings as its own part `C=10` (the quick profile runs C = 4 only, for time). It reaches
+ * zero training error by step 40 and then has 11.9 weight-decay time constants, the squared weight norm within 6% of
+ * its final value from step 1500 on (as C = 4, which holds), and it fails at every seed 0–4: NC1 *rises* in the
+ * terminal phase (NC1 at onset / at end 0.09–0.53 against ≥ 10), mean |cos + 1/9| 0.20–0.31 and max 0.74–0.88
+ * against 0.05 and 0.15, norm CV 0.02–0.17 (NC3 0.08–0.18 and NCC agreement 1 pass). The rise is not the
+ * within-class spread growing: tr Σ_W / tr Σ_B falls 9–13× over the same steps, but Σ_B loses dimensions (its
+ * λ_min/λ_max on the class-mean span falls from 0.013–0.045 at the onset to 1.3–2.7e-4, while at C = 4 it rises to
+ * 0.84–0.93) and NC1 weights each direction by 1/λ (the 'Σ_B λ_min/λ_max' series and the notes; the NC1 instrument
+ * matches the dense definition in test/observe/neuralCollapse.test.ts). The class means pair up nearly antipodally
+ * (lowest pair cosine −0.85 to −0.99 at seeds 0–4; in a diagnostic run at λ = 1e-2, four disjoint pairs at −0.80 to −0.97
+ * and 4 of Σ_B's 9 eigenvalues below 1% of the largest, i.e. rank ≈ 5) instead of spanning a 9-dimensional
+ * simplex: the low-rank bias of L2 on several layers, which makes the simplex ETF suboptimal in deep
+ * unconstrained-feature models (Súkeník, Mondelli & Lampert 2024, "Neural collapse versus low-rank bias", NeurIPS;
+ * Garrod & Keating 2025, "The persistence of neural collapse despite low-rank bias", NeurIPS, for cross-entropy).
+ * Not an artefact of a short terminal phase or of this data (diagnostic runs, one seed each, 4000 steps unless
+ * said): the same drift to λ_min/λ_max < 1e-3 with λ = 1e-2 (40 time constants, NC1 on its plateau), λ = 1e-3,
+ * η = 0.02 (8000 steps), width 128, 50 examples per class, margin 1 and 2, and minibatches of 50; slower with 2
+ * hidden layers (λ_min/λ_max 0.11 → 0.045 between steps 1000 and 4000, max |cos + 1/9| 0.45 → 0.70; at λ = 1e-3 over
+ * 8000 steps it stayed ≈ 0.16 but NC1 fell only 1.8×). With one hidden layer the means stay near a simplex (max
+ * |cos + 1/9| ≈ 0.2) but NC1 does not fall (0.58 → 0.51). No setting tried reached neural collapse at C = 10 within
+ * a minute of CPU per seed, so the part keeps the study's settings and the default verdict is falsified: a finding
+ * about the law at this scale, not a defect of the run.
  */
 import { z } from 'zod';
+import { eigvalsh } from '../core/linalg.ts';
 import type { Mat } from '../core/mat.ts';
 import type { Rng } from '../core/random.ts';
 import { makeGaussianMixtureTask } from '../data/mixture.ts';
 import { mlp } from '../nn/mlp.ts';
-import { neuralCollapse } from '../observe/neuralCollapse.ts';
 import { argmaxRows, hiddenFeatures, predictLogits } from '../observe/classifierOutputs.ts';
+import { type NeuralCollapseMetrics, neuralCollapse } from '../observe/neuralCollapse.ts';
 import { trainClassifier } from '../protocols/classifier.ts';
 import { defineStudy, type MeasureContext, type MetricSpec, type RegimeCheck, type Series } from './types.ts';
 
@@ -75,6 +100,12 @@ interface RunSummary {
   nc3: number;
   nc4: number;
   trainAccEnd: number;
+  /** tr Σ_W / tr Σ_B at the TPT onset and at the end (NC1 without the pseudo-inverse) */
+  traceRatioOnset: number;
+  traceRatioEnd: number;
+  /** λ_min/λ_max of Σ_B on the class-mean span at the TPT onset and at the end (1 for a simplex ETF) */
+  betweenRatioOnset: number;
+  betweenRatioEnd: number;
   /** the C(C−1)/2 pairwise cosines of the centered class means at the end */
   cosines: number[];
 }
@@ -97,6 +128,35 @@ function centeredMeanCosines(m: ReturnType<typeof neuralCollapse>): number[] {
   return out;
 }
 
+/**
+ * Eigenvalues (ascending) of Σ_B = MᵀM/C on the span of the centered class means: the C×C Gram matrix MMᵀ/C has the
+ * same nonzero spectrum, and its null vector 1 (the centered means sum to zero) is dropped, leaving C − 1 values. A
+ * simplex ETF has them all equal. NC1 = tr(Σ_W Σ_B^†)/C weights each direction by 1/λ_k, so class means that lose a
+ * dimension (the low-rank bias of L2-regularized deep nets: Súkeník, Mondelli & Lampert 2024; Garrod & Keating 2025)
+ * raise NC1 even while tr Σ_W / tr Σ_B falls; the eigenvalue ratio λ_min/λ_max tells the two apart.
+ */
+export function betweenClassSpectrum(m: Pick<NeuralCollapseMetrics, 'classMeans' | 'globalMean'>): Float64Array {
+  const { rows: C, cols: d, data } = m.classMeans;
+  if (m.globalMean.length !== d) throw new Error(`globalMean: has length ${m.globalMean.length}, expected the feature dimension ${d}`);
+  const g = new Float64Array(C * C);
+  for (let a = 0; a < C; a++) {
+    for (let b = a; b < C; b++) {
+      let s = 0;
+      for (let j = 0; j < d; j++) s += (data[a * d + j] - m.globalMean[j]) * (data[b * d + j] - m.globalMean[j]);
+      g[a * C + b] = s / C;
+      g[b * C + a] = s / C;
+    }
+  }
+  return eigvalsh({ rows: C, cols: C, data: g }).slice(1);
+}
+
+/** λ_min/λ_max of `betweenClassSpectrum`, in [0, 1] (0 when the class means span fewer than C − 1 dimensions). */
+export function betweenClassEigenRatio(m: Pick<NeuralCollapseMetrics, 'classMeans' | 'globalMean'>): number {
+  const ev = betweenClassSpectrum(m);
+  const hi = ev[ev.length - 1];
+  return hi > 0 ? Math.max(0, ev[0]) / hi : Number.NaN;
+}
+
 interface Tracked {
   summary: RunSummary;
   series: Series[];
@@ -106,21 +166,28 @@ interface Tracked {
 function trainAndTrack(p: P, classes: number, train: { x: Mat; y: Int32Array }, wd: number, g: string, ctx: MeasureContext, at: { r: number; of: number }, rngs: { init: Rng; batches: Rng }): Tracked {
   const net = mlp({ sizes: [p.inputDim, ...Array<number>(p.hiddenLayers).fill(p.width), classes], activation: 'relu' }, rngs.init);
   const last = net.layers[net.layers.length - 1];
-  const rec: Record<string, number[]> = { step: [], nc1: [], cosMean: [], cosStd: [], normCv: [], nc3: [], ncc: [], loss: [] };
+  const rec: Record<string, number[]> = { step: [], nc1: [], traceRatio: [], eigRatio: [], cosMean: [], cosStd: [], normCv: [], nc3: [], ncc: [], loss: [] };
   let onset = -1;
   let nc1Onset = Number.NaN;
+  let traceRatioOnset = Number.NaN;
+  let eigRatioOnset = Number.NaN;
   let lastMetrics: ReturnType<typeof neuralCollapse> | null = null;
   const snapshot = (step: number, loss: number) => {
     const feats = hiddenFeatures(net, train.x);
     const logits = predictLogits(net, train.x);
     const m = neuralCollapse(feats, train.y, { W: transposed({ rows: p.width, cols: classes, data: Float64Array.from(last.W.data) }), b: Float64Array.from(last.b?.data ?? new Float64Array(classes)) }, argmaxRows(logits), { numClasses: classes });
     lastMetrics = m;
+    const eigRatio = betweenClassEigenRatio(m);
     if (onset < 0 && m.networkAccuracy === 1) {
       onset = step;
       nc1Onset = m.nc1;
+      traceRatioOnset = m.withinClassTrace / m.betweenClassTrace;
+      eigRatioOnset = eigRatio;
     }
     rec.step.push(step);
     rec.nc1.push(m.nc1);
+    rec.traceRatio.push(m.withinClassTrace / m.betweenClassTrace);
+    rec.eigRatio.push(eigRatio);
     rec.cosMean.push(m.nc2.cosineMean);
     rec.cosStd.push(m.nc2.cosineStd);
     rec.normCv.push(m.nc2.normCv);
@@ -149,6 +216,8 @@ function trainAndTrack(p: P, classes: number, train: { x: Mat; y: Int32Array }, 
   const x = rec.step;
   const series: Series[] = [
     { name: 'NC1', group: g, kind: 'measured', x, y: rec.nc1 },
+    { name: 'tr Σ_W / tr Σ_B', group: g, kind: 'measured', x, y: rec.traceRatio },
+    { name: 'Σ_B λ_min/λ_max', group: g, kind: 'measured', x, y: rec.eigRatio },
     { name: 'mean cosine of class means', group: g, kind: 'measured', x, y: rec.cosMean },
     { name: 'cosine std', group: g, kind: 'measured', x, y: rec.cosStd },
     { name: 'norm CV', group: g, kind: 'measured', x, y: rec.normCv },
@@ -168,10 +237,32 @@ function trainAndTrack(p: P, classes: number, train: { x: Mat; y: Int32Array }, 
     nc3: m.nc3 ?? Number.NaN,
     nc4: m.nc4 ?? Number.NaN,
     trainAccEnd: m.networkAccuracy ?? Number.NaN,
+    traceRatioOnset,
+    traceRatioEnd: m.withinClassTrace / m.betweenClassTrace,
+    betweenRatioOnset: eigRatioOnset,
+    betweenRatioEnd: rec.eigRatio[rec.eigRatio.length - 1],
     cosines,
   };
   return { summary, series };
 }
+
+/** Why NC1 moved: the within/between trace ratio against the shape of Σ_B (the C = 10 diagnosis in the header). */
+function nc1Note(C: number, r: RunSummary): string {
+  const f = (x: number) => (x >= 0.01 ? x.toFixed(3) : x.toExponential(1));
+  return `C = ${C}: NC1 went from ${f(r.nc1Onset)} at the TPT onset (step ${r.onsetStep}) to ${f(r.nc1End)} while tr Σ_W / tr Σ_B went from ${f(r.traceRatioOnset)} to ${f(r.traceRatioEnd)}; Σ_B's λ_min/λ_max on the class-mean span went from ${f(r.betweenRatioOnset)} to ${f(r.betweenRatioEnd)} (1 for a simplex ETF, near 0 when the class means lose a dimension).`;
+}
+
+/**
+ * The terminal phase's length in weight-decay time constants, (T − onset)·ηλ/(1−β): coupled L2 under heavy ball
+ * contracts the weights by 1 − ηλ/(1−β) per step at the momentum's steady state, so this many constants is how far
+ * the weights can relax to the weight-decay equilibrium after zero training error (Papyan et al.'s runs: ≈ 30).
+ */
+export function tptTimeConstants(p: Pick<P, 'steps' | 'lr' | 'weightDecay' | 'momentum'>, onset: number): number {
+  return ((p.steps - onset) * p.lr * p.weightDecay) / (1 - p.momentum);
+}
+
+/** the transient e^{−τ} of the weights' scale at the onset is below 1% after τ = ln 100 ≈ 4.6 time constants */
+const MIN_TPT_TIME_CONSTANTS = Math.log(100);
 
 /** Scalar prefix of a class count's run: '' for the main C, `C=10: ` for the others. */
 const cPrefix = (p: P, classes: number) => (classes === p.classes ? '' : `C=${classes}: `);
@@ -189,6 +280,9 @@ function runScalars(prefix: string, r: RunSummary): Record<string, number> {
     [`${prefix}NC3`]: r.nc3,
     [`${prefix}NCC agreement`]: r.nc4,
     [`${prefix}final train accuracy`]: r.trainAccEnd,
+    [`${prefix}tr Σ_W / tr Σ_B fall in TPT`]: r.traceRatioOnset / r.traceRatioEnd,
+    [`${prefix}Σ_B λ_min/λ_max at TPT onset`]: r.betweenRatioOnset,
+    [`${prefix}Σ_B λ_min/λ_max at end`]: r.betweenRatioEnd,
   };
 }
 
@@ -238,7 +332,10 @@ export const neuralCollapseStudy = defineStudy(Params, {
       const t = trainAndTrack(p, job.classes, train, job.wd, g, ctx, { r, of: jobs.length }, { init: base.child('init'), batches: base.child('batches', r) });
       runs.push(t.summary);
       series.push(...t.series);
-      if (job.wd !== 0 || job.classes !== p.classes || r === 0) Object.assign(scalars, runScalars(cPrefix(p, job.classes), t.summary));
+      if (job.wd !== 0 || job.classes !== p.classes || r === 0) {
+        Object.assign(scalars, runScalars(cPrefix(p, job.classes), t.summary));
+        notes.push(nc1Note(job.classes, t.summary));
+      }
     });
     if (p.ablation) {
       const [main, ab] = runs;
@@ -280,9 +377,10 @@ export const neuralCollapseStudy = defineStudy(Params, {
         { name: `mean cosine of centered class means${tag}`, value: s[`${pre}mean cosine`], criterion: { op: 'abs', target, tol: 0.05 }, reason: 'reported only: equal norms and the centering force the mean to −1/(C−1) whatever the angles', sanity: true, part },
       );
       const onset = s[`${pre}TPT onset step`];
+      const tauTpt = onset >= 0 ? tptTimeConstants(p, onset) : 0;
       regime.push(
         { name: `reaches the terminal phase${tag}`, ok: onset >= 0, detail: onset >= 0 ? `100% train accuracy first at step ${onset}` : 'never reached 100% train accuracy', value: onset, part },
-        { name: `trained well past it${tag}`, ok: onset >= 0 && onset <= 0.2 * p.steps, detail: `terminal phase covers ${onset >= 0 ? (100 * (1 - onset / p.steps)).toFixed(0) : 0}% of the ${p.steps} steps (≥ 80%)`, value: onset, part },
+        { name: `weight-decay time constants in the terminal phase${tag}`, ok: tauTpt >= MIN_TPT_TIME_CONSTANTS, detail: `(T − onset)·ηλ/(1−β) = ${tauTpt.toFixed(1)} (≥ ln 100 ≈ ${MIN_TPT_TIME_CONSTANTS.toFixed(1)}; Papyan et al. ran ≈ 30)`, value: tauTpt, part },
         { name: `stays at zero training error${tag}`, ok: s[`${pre}final train accuracy`] === 1, detail: `final train accuracy ${s[`${pre}final train accuracy`]}`, value: s[`${pre}final train accuracy`], part },
       );
     }
@@ -315,6 +413,7 @@ export const neuralCollapseStudy = defineStudy(Params, {
 
   figures: () => [
     { id: 'nc1', title: 'NC1: within-class variability relative to between-class', x: { label: 'step' }, y: { label: 'tr(Σ_W Σ_B†)/C', log: true }, series: [{ name: 'NC1' }], caption: 'Measured on the training set; one curve per weight decay (the λ = 0 curve is the ablation).' },
+    { id: 'nc1-parts', title: 'What moves NC1: within/between traces and the shape of Σ_B', x: { label: 'step' }, y: { label: 'tr Σ_W / tr Σ_B and Σ_B λ_min/λ_max', log: true }, series: [{ name: 'tr Σ_W / tr Σ_B' }, { name: 'Σ_B λ_min/λ_max' }], caption: 'NC1 weights each direction of Σ_B by 1/λ: a λ_min/λ_max falling towards 0 (class means losing a dimension) raises NC1 even while the trace ratio falls.' },
     { id: 'nc2', title: 'NC2: class means approach a simplex ETF', x: { label: 'step' }, y: { label: 'mean pairwise cosine' }, series: [{ name: 'mean cosine of class means' }], caption: 'Dashed: the simplex-ETF value −1/(C−1).' },
     { id: 'nc2-spread', title: 'NC2: spread of cosines and of norms', x: { label: 'step' }, y: { label: 'std of cosines / CV of norms', log: true }, series: [{ name: 'cosine std' }, { name: 'norm CV' }] },
     { id: 'nc3', title: 'NC3: classifier aligns with the class means', x: { label: 'step' }, y: { label: '‖W/‖W‖ − M/‖M‖‖', log: true }, series: [{ name: 'NC3' }] },

@@ -65,11 +65,11 @@ import * as op from '../core/ops.ts';
 import { norm } from '../core/stats.ts';
 import { noGrad, type Tensor, tensor } from '../core/tensor.ts';
 import { makeTeacherTask } from '../data/teacher.ts';
-import { mlp, type Mlp } from '../nn/mlp.ts';
+import { type Mlp, mlp } from '../nn/mlp.ts';
 import { adamw } from '../nn/optim.ts';
 import { fit } from '../nn/train.ts';
 import { averageGradientOuterProduct, gram, matrixPearson, subspaceOverlap, symmetricPower } from '../observe/agop.ts';
-import { defineStudy, type MetricSpec, type RegimeCheck, type Series } from './types.ts';
+import { defineStudy, type MetricSpec, type Observations, type RegimeCheck, type Scalars, type Series } from './types.ts';
 
 const Params = z.object({
   dim: z.number().int().min(4).max(100).default(20),
@@ -207,7 +207,11 @@ function snapshot(net: Mlp, xTest: Mat): Snapshot {
   };
 }
 
-export const neuralFeatureAnsatz = defineStudy(Params, {
+/** The keys of `predict`'s scalars: the link exponent α and the catalog's bounds. */
+type PredKey = 'exponent α' | 'Pearson (catalog lower bound)' | 'init trace-free Pearson (upper bound)' | `top-${number} overlap (catalog lower bound)`;
+const overlapKey = (rank: number): PredKey => `top-${rank} overlap (catalog lower bound)`;
+
+export const neuralFeatureAnsatz = defineStudy<P, PredKey>(Params, {
   id: 'neural-feature-ansatz',
   catalog: 22,
   pillar: 'laws',
@@ -222,14 +226,14 @@ export const neuralFeatureAnsatz = defineStudy(Params, {
   core: false,
   quick: { width: 64, nTrain: 1500, steps: 600 },
 
-  predict(p) {
+  predict(p): Observations<PredKey> {
     return {
       scalars: {
         // Beaglehole et al. 2023 / the features-at-convergence theorem: W₁ᵀW₁ ∝ AGOP^½; the Science paper's α = 1 is the control
         'exponent α': 0.5,
         'Pearson (catalog lower bound)': 0.9,
         'init trace-free Pearson (upper bound)': 0.5,
-        [`top-${p.rank} overlap (catalog lower bound)`]: 0.9,
+        [overlapKey(p.rank)]: 0.9,
       },
       series: [],
     };
@@ -335,11 +339,11 @@ export const neuralFeatureAnsatz = defineStudy(Params, {
 
   compare(pred, meas, p) {
     const s = meas.scalars;
-    const q = pred.scalars;
+    const q = (key: PredKey): number => pred.scalars[key] ?? Number.NaN;
     const k = p.rank;
-    const alpha = q['exponent α'];
-    const pearsonBound = q['Pearson (catalog lower bound)'];
-    const metrics: MetricSpec[] = [
+    const alpha = q('exponent α');
+    const pearsonBound = q('Pearson (catalog lower bound)');
+    const metrics: MetricSpec<PredKey>[] = [
       {
         name: 'exponent α̂ = log(λ₁/λ₂)(W₁ᵀW₁) / log(λ₁/λ₂)(AGOP)',
         value: s['measured exponent α̂'],
@@ -372,7 +376,7 @@ export const neuralFeatureAnsatz = defineStudy(Params, {
       {
         name: 'trace-free Pearson(W₁ᵀW₁, AGOP) at init',
         value: s['init trace-free Pearson α=1'],
-        criterion: { op: '<=', bound: q['init trace-free Pearson (upper bound)'] },
+        criterion: { op: '<=', bound: q('init trace-free Pearson (upper bound)') },
         reason:
           'replaces the catalog’s "< 0.3 at init" (see the header): AGOP = W₁ᵀKW₁ with K ≈ cI aligns the two at init even off the diagonal; measured 0.3–0.45 at width 64, 0.28–0.34 at 128, falling slowly with width',
         prediction: 'init trace-free Pearson (upper bound)',
@@ -380,9 +384,9 @@ export const neuralFeatureAnsatz = defineStudy(Params, {
       {
         name: `top-${k} eigenspace of W₁ᵀW₁ vs span(U)`,
         value: s[`top-${k} overlap with span(U)`],
-        criterion: { op: '>=', bound: q[`top-${k} overlap (catalog lower bound)`] },
+        criterion: { op: '>=', bound: q(overlapKey(k)) },
         reason: 'catalog: overlap > 0.9 (a random subspace gives k/d on average)',
-        prediction: `top-${k} overlap (catalog lower bound)`,
+        prediction: overlapKey(k),
       },
     ];
     const agopRatio = Math.exp(s['log(λ₁/λ₂) of AGOP']);
@@ -413,12 +417,12 @@ export const neuralFeatureAnsatz = defineStudy(Params, {
     {
       name: 'α = 1 (W₁ᵀW₁ ∝ AGOP, the Science paper’s equation 3)',
       description: 'the other exponent the literature uses: with an anisotropic link it predicts twice the log eigenvalue ratio',
-      predict: (_p, pred) => ({ ...pred, scalars: { ...pred.scalars, 'exponent α': 1 } }),
+      predict: (_p, pred) => ({ ...pred, scalars: { ...pred.scalars, 'exponent α': 1 } satisfies Scalars<PredKey> }),
     },
     {
       name: 'α = 0 (W₁ᵀW₁ isotropic inside span(U))',
       description: 'a rival in which the first layer learns the subspace but not the AGOP’s shape inside it',
-      predict: (_p, pred) => ({ ...pred, scalars: { ...pred.scalars, 'exponent α': 0 } }),
+      predict: (_p, pred) => ({ ...pred, scalars: { ...pred.scalars, 'exponent α': 0 } satisfies Scalars<PredKey> }),
     },
   ],
   seeds: { default: 5, threshold: 0.5 },

@@ -19,11 +19,25 @@
  * the weight change and the kernel change. That band is right for the weight change, but for the
  * kernel change it is the rate of the upper bound, not of the quantity: in a two-layer net each
  * neuron's update Δwᵢ ∝ aᵢ/√n carries the random sign of its readout weight, so the O(n^{−1/2})
- * per-neuron kernel changes cancel in the 1/n-normalized sum and ΔΘ = O(1/n). Measured here
- * (tanh, widths 128–8192, 3 seeds): kernel-change slope −0.89, steady between each pair of widths, which
- * the catalog band would call a falsification of a claim the theory never made. So: weight change in
- * [−0.7, −0.3] (theory −1/2); kernel change in [−1.3, −0.7] (theory −1); function gap ≤ −0.3 (at least
- * as fast as the proven bound; expected −1, but its estimate is the noisiest of the three).
+ * per-neuron kernel changes cancel in the 1/n-normalized sum and ΔΘ = O(1/n). So: weight change at −1/2 ± 0.1
+ * (the catalog's ±0.2 is twice the spread measured over seeds); kernel change at −1; function gap ≤ −0.3 (at least as fast as the proven
+ * bound; expected −1, but its estimate is the noisiest of the three).
+ *
+ * Judging the kernel rate (issue 13). The local slope of the kernel change approaches −1 only slowly: measured
+ * between successive widths 64→256→1024→4096 (quick steps, 2 inits) it was −0.68, −0.76, −0.93 at seed 0 and −0.65,
+ * −0.65, −0.97 at seed 5. A slope over 64–1024 therefore lies between −1 and Lee et al.'s −1/2 and cannot tell them
+ * apart (it falsified seed 5 against −1 ± 0.3 while the rival −1/2 would have passed). The kernel rate is now
+ * judged by the local slope between the two largest widths, within the pre-asymptotic offset left there (estimated
+ * from the change of the local slope since the previous pair, for a correction ∝ n^{−1/2}) plus two standard errors
+ * from the inits, and only where the largest width is ≥ 2048 (the default profile); the rival "kernel change ∝
+ * n^{−1/2}" is a control there. The quick profile's widths stop at 1024: it reports the kernel slope without
+ * judging it (and does not run that control), and judges the gap, the weight rate and the gap rate.
+ * Measured with this criterion: quick holds at seeds 0–9 (kernel slope over 64–1024, reported: −0.65…−0.89). The
+ * default's local slope 1024→4096 was −0.88, −0.78, −0.86, −0.90, −0.80 at seeds 0–4: the rival is falsified at
+ * seeds 0, 2, 3, 4 and holds at seed 1, where the local slope did not steepen (−0.86, −0.82, −0.78 over the three
+ * pairs) and the inits scatter by ±25% at n = 1024, so the band (±0.30) reaches −1/2; seed 1 is inconclusive, and
+ * the default's verdict over seeds 0–4 is inconclusive (4 of 5 hold). More inits at the two largest widths would
+ * narrow the band; the default's cost is already dominated by n = 4096.
  *
  * Pass: the relative test gap ‖f_net − f_lin‖/‖f_lin − f₀‖ < 5% at the largest width (catalog), plus the
  * three slopes above. The gap is measured relative to what was learned (f_lin − f₀), the stricter
@@ -38,10 +52,7 @@
  * the cos(7t) content sits in NTK modes at ~10⁻⁴·λ_max that GD at η = 1/λ_max cannot
  * learn in 1500 steps, and how much of the residual lands there depends on the draw of the inputs (see `target`).
  * That was the setting, not the law, so the target is now sin(3t) + 0.5 cos(4t), which the kernel learns within the
- * budget at every seed. Seed 5 is falsified by the kernel-change slope, at the same value with 3 initializations per
- * width as with 2 (so it is the draw of the inputs, not init noise): over widths 64–1024 this target's slope lies
- * above −1 at every seed, a pre-asymptotic offset that the quick profile's range of widths does not resolve and
- * that reaches the tolerance at seed 5. Reported as found, not tuned away.
+ * budget at every seed.
  *
  * Validity map (issue 16): `boundary` predicts the edge of the lazy picture along an absolute step size `eta` (the
  * catapult threshold 2/λ_max of the analytic NTK, src/theory/lazyBoundaries.ts); `width` and `eta` are map
@@ -60,7 +71,7 @@ import { empiricalNtkMatrix } from '../core/autodiff.ts';
 import { stableStringify } from '../core/hash.ts';
 import { eigh } from '../core/linalg.ts';
 import * as op from '../core/ops.ts';
-import { logLogSlope, norm } from '../core/stats.ts';
+import { logLogSlope, norm, variance } from '../core/stats.ts';
 import { noGrad, tensor } from '../core/tensor.ts';
 import { mlp } from '../nn/mlp.ts';
 import { sgd } from '../nn/optim.ts';
@@ -346,10 +357,59 @@ function summarize(p: P, widths: number[], rows: Row[], series: Series[]): Obser
       scalars[`${key}@${widths[i]}`] = y;
     });
   }
+  // the inits' spread of log(kernel change) per width: the finite-sample error of the local kernel rate (compare)
+  for (const w of widths) {
+    const logs = rows.filter((r) => r.width === w).map((r) => Math.log(r.dk));
+    scalars[`dk log sd@${w}`] = logs.length > 1 ? Math.sqrt(variance(logs)) : 0;
+  }
   scalars['min loss drop'] = Math.min(...rows.map((r) => r.lossDrop));
   scalars['max η·λ_max/2'] = Math.max(...rows.map((r) => r.etaRatio));
   return { scalars, series };
 }
+
+/**
+ * The kernel-rate metrics. Over all widths the slope is reported (sanity: pre-asymptotic at small widths). Where the
+ * profile reaches `KERNEL_RATE_MIN_WIDTH`, the local slope between the two largest widths is judged against the
+ * predicted exponent, within the pre-asymptotic offset still left there plus two standard errors. The offset: if the
+ * local slope approaches its limit with a correction ∝ n^{−1/2} (the slowest next order), the offset shrinks by
+ * √(w_k/w_{k−1}) per pair, so what remains at the top pair is |s_top − s_prev|·r/(1 − r) with r = √(w_{k−1}/w_k)
+ * (= the last change of the local slope when the widths step by 4). The standard error: the inits' spread of
+ * log(kernel change) at the two widths, over √inits, on a slope over ln(w_k/w_{k−1}).
+ */
+function kernelRateMetrics(p: P, ws: number[], dk: number[], logSd: (w: number) => number, exponent: number, noise: string): MetricSpec<PredKey>[] {
+  const judged = judgesKernelRate(p);
+  const overall: MetricSpec<PredKey> = {
+    name: 'slope of kernel change',
+    value: logLogSlope(ws, dk),
+    criterion: { op: 'abs', target: exponent, tol: 0.3 },
+    reason: judged
+      ? `over all widths, reported: below n = ${KERNEL_RATE_MIN_WIDTH} the local slope is still short of its limit, so the judged rate is the local slope between the two largest widths`
+      : `theory −1 (Dyer & Gur-Ari 2020); reported, not judged: at widths below ${KERNEL_RATE_MIN_WIDTH} the local slope of this set-up is still short of its limit and cannot tell n^{−1} from n^{−1/2} (see the file header); ${noise}`,
+    prediction: 'exponent of the kernel change in n',
+    sanity: true,
+  };
+  if (!judged) return [overall];
+  const k = ws.length - 1;
+  const local = (i: number) => logLogSlope([ws[i - 1], ws[i]], [dk[i - 1], dk[i]]);
+  const top = local(k);
+  const r = Math.sqrt(ws[k - 1] / ws[k]);
+  const offset = (Math.abs(top - local(k - 1)) * r) / (1 - r);
+  const se = Math.hypot(logSd(ws[k - 1]), logSd(ws[k])) / Math.sqrt(p.seeds) / Math.log(ws[k] / ws[k - 1]);
+  const tol = offset + 2 * se;
+  return [
+    overall,
+    {
+      name: `local slope of kernel change, n=${ws[k - 1]}→${ws[k]}`,
+      value: top,
+      criterion: { op: 'abs', target: exponent, tol },
+      reason: `theory −1 (Dyer & Gur-Ari 2020; the catalog's −1/2 is Lee et al.'s upper bound, see the file header); ±${tol.toFixed(2)} = the pre-asymptotic offset left at the top pair, ${offset.toFixed(2)} (from the change of the local slope since the previous pair, for an n^{−1/2} correction), and 2 standard errors from the ${p.seeds} inits' spread, ${se.toFixed(2)}`,
+      prediction: 'exponent of the kernel change in n',
+    },
+  ];
+}
+
+/** The weight-change slope's tolerance (see its metric's reason): the catalog's ±0.2 let a rate 40% off pass. */
+const WEIGHT_SLOPE_TOL = 0.1;
 
 /** The predicted scalars (see `predict`). */
 const PREDICTED = {
@@ -360,12 +420,29 @@ const PREDICTED = {
 };
 type PredKey = keyof typeof PREDICTED;
 
-/** The rival a referee would try first: the weights move at the kernel's rate n^{-1} (the two NTK rates swapped). */
+/**
+ * The kernel rate is judged by the local slope between the two largest widths, and only when the largest is at least
+ * this wide: below it the local slope of this set-up is still far from its asymptote (see the header), so a profile
+ * with smaller widths reports the kernel rate without judging it.
+ */
+const KERNEL_RATE_MIN_WIDTH = 2048;
+const judgesKernelRate = (p: P): boolean => {
+  const ws = runWidths(p);
+  return ws.length >= 3 && Math.max(...ws) >= KERNEL_RATE_MIN_WIDTH;
+};
+
+/** The rivals a referee would try first: the two NTK rates swapped, and Lee et al.'s proven bound taken as the kernel's rate. */
 const controls: Control<P, PredKey>[] = [
   {
     name: 'weight change at the rate n^{-1}',
     description: 'the two NTK rates swapped: the relative weight change falls as n^{-1}, like the kernel change, instead of n^{-1/2}',
     predict: (_p, pred) => ({ ...pred, scalars: { ...pred.scalars, 'exponent of the weight change in n': -1 } }),
+  },
+  {
+    name: 'kernel change at the rate n^{-1/2}',
+    description: 'Lee et al. (2019, Thm 2.1) bound the kernel change by O(n^{-1/2}); the rival that the bound is the rate (the catalog’s band)',
+    predict: (_p, pred) => ({ ...pred, scalars: { ...pred.scalars, 'exponent of the kernel change in n': -0.5 } }),
+    applies: judgesKernelRate,
   },
 ];
 
@@ -414,11 +491,11 @@ export const ntkLinearization = defineStudy<P, PredKey>(Params, {
     const ws = runWidths(p);
     const q = (k: PredKey) => pred.scalars[k] ?? Number.NaN;
     const get = (key: string) => ws.map((w) => meas.scalars[`${key}@${w}`]);
-    const metrics: MetricSpec[] = [];
+    const metrics: MetricSpec<PredKey>[] = [];
     const noise = 'a least-squares slope over 3–4 widths with 2–3 seeds each carries about ±0.15 of seed noise, hence ±0.2 (or 0.3 for the noisiest)';
     metrics.push({ name: `function gap at n=${ws[ws.length - 1]}`, value: get('gap')[ws.length - 1], criterion: { op: '<=', bound: q('function gap at the largest width (bound)') }, reason: 'catalog: < 5% at the largest width', prediction: 'function gap at the largest width (bound)' });
-    metrics.push({ name: 'slope of weight change', value: logLogSlope(ws, get('dw')), criterion: { op: 'abs', target: q('exponent of the weight change in n'), tol: 0.2 }, reason: `theory −1/2 (the catalog band [−0.7, −0.3]); ${noise}`, prediction: 'exponent of the weight change in n' });
-    metrics.push({ name: 'slope of kernel change', value: logLogSlope(ws, get('dk')), criterion: { op: 'abs', target: q('exponent of the kernel change in n'), tol: 0.3 }, reason: `theory −1 (Dyer & Gur-Ari 2020; see the file header for why not the catalog's −1/2); ${noise}`, prediction: 'exponent of the kernel change in n' });
+    metrics.push({ name: 'slope of weight change', value: logLogSlope(ws, get('dw')), criterion: { op: 'abs', target: q('exponent of the weight change in n'), tol: WEIGHT_SLOPE_TOL }, reason: `theory −1/2 (the catalog band is [−0.7, −0.3]); ±${WEIGHT_SLOPE_TOL}: the slope's spread over seeds, inputs and inits redrawn, was ±0.04 around −0.5 (quick seeds 0–9 and default seeds 0–4), so ±0.1 is 2.5 times it, and the local slopes between successive widths (64 to 4096) scattered about −1/2 without a trend`, prediction: 'exponent of the weight change in n' });
+    metrics.push(...kernelRateMetrics(p, ws, get('dk'), (w) => meas.scalars[`dk log sd@${w}`] ?? 0, q('exponent of the kernel change in n'), noise));
     metrics.push({
       name: 'slope of function gap',
       value: logLogSlope(ws, get('gap')),

@@ -42,12 +42,12 @@ import { gemmView } from '../core/linalg/dense.ts';
 import { cholesky, choleskySolve, eigh } from '../core/linalg.ts';
 import type { Mat } from '../core/mat.ts';
 import type { Rng } from '../core/random.ts';
+import { mean } from '../core/stats.ts';
 import { makePowerLawTask } from '../data/powerlaw.ts';
+import { throwIfAborted } from '../nn/train.ts';
 import { fitPowerLawLogLog } from '../observe/powerLaw.ts';
 import { randomFeatureTheory } from '../theory/randomFeatures.ts';
-import { mean } from '../core/stats.ts';
-import { throwIfAborted } from '../nn/train.ts';
-import { defineStudy, type MetricSpec, type Observations, type RegimeCheck, type Series } from './types.ts';
+import { defineStudy, type MetricSpec, type Observations, type RegimeCheck, type Scalars, type Series } from './types.ts';
 
 const Params = z.object({
   /** spectral exponents α in λ_i ∝ i^{−(1+α)} */
@@ -67,12 +67,15 @@ const Params = z.object({
 });
 type P = z.infer<typeof Params>;
 
-const groupOf = (alpha: number) => `α=${alpha}`;
+type Group = `α=${number}`;
+const groupOf = (alpha: number): Group => `α=${alpha}`;
 /** The prediction's factor on its loss curves (1): the scalar detection power perturbs for the level metric. */
 const LEVEL = 'deterministic-equivalent level (×)';
-const expN = (g: string) => `finite-d exponent in N (${g})`;
-const expP = (g: string) => `finite-d exponent in P (${g})`;
-const riseKey = (g: string) => `optimal-ridge largest rise, theory (${g})`;
+/** The keys of `predict`'s scalars: per α its asymptotic and finite-d exponents and the optimal-ridge rise, and the level. */
+type PredKey = typeof LEVEL | `asymptotic exponent (${Group})` | `finite-d exponent in ${'N' | 'P'} (${Group})` | `optimal-ridge largest rise, theory (${Group})`;
+const expN = (g: Group): PredKey => `finite-d exponent in N (${g})`;
+const expP = (g: Group): PredKey => `finite-d exponent in P (${g})`;
+const riseKey = (g: Group): PredKey => `optimal-ridge largest rise, theory (${g})`;
 
 /** Largest relative rise between consecutive points of a curve (negative when it falls everywhere). */
 function largestRise(y: readonly number[]): number {
@@ -82,7 +85,7 @@ function largestRise(y: readonly number[]): number {
 }
 
 /** Geometric mean of measured/predicted over both sweeps of group g, from the two observations' series. */
-function levelRatio(pred: Observations, meas: Observations, g: string): number {
+function levelRatio(pred: Observations<PredKey>, meas: Observations, g: string): number {
   let logSum = 0;
   let count = 0;
   for (const name of ['loss vs N (P = r·N)', 'loss vs P (N = r·P)']) {
@@ -98,9 +101,9 @@ function levelRatio(pred: Observations, meas: Observations, g: string): number {
 }
 
 /** A rival prediction: every exponent of the prediction multiplied by `factor`. */
-function scaledExponents(p: P, pred: Observations, factor: (alpha: number) => number): Observations {
+function scaledExponents(p: P, pred: Observations<PredKey>, factor: (alpha: number) => number): Observations<PredKey> {
   const scalars = { ...pred.scalars };
-  for (const a of p.alphas) for (const key of [expN(groupOf(a)), expP(groupOf(a))]) scalars[key] *= factor(a);
+  for (const a of p.alphas) for (const key of [expN(groupOf(a)), expP(groupOf(a))]) scalars[key] = (scalars[key] ?? Number.NaN) * factor(a);
   return { ...pred, scalars };
 }
 const sortedSizes = (p: P) => [...p.sizes].sort((a, b) => a - b);
@@ -309,7 +312,7 @@ function theoryCurves(p: P, alpha: number): Curves {
   };
 }
 
-export const randomFeatureScalingLaw = defineStudy(Params, {
+export const randomFeatureScalingLaw = defineStudy<P, PredKey>(Params, {
   id: 'random-feature-scaling-law',
   catalog: 18,
   pillar: 'laws',
@@ -336,20 +339,20 @@ export const randomFeatureScalingLaw = defineStudy(Params, {
     {
       name: 'ridgeless variance ignored (the infinite-sample curve)',
       description: 'the level without the variance of ridgeless least squares: lower by the factor (r − 1)/r that P/(P − N) restores for r = P/N',
-      predict: (p, pred) => ({ ...pred, scalars: { ...pred.scalars, [LEVEL]: (p.ratio - 1) / p.ratio } }),
+      predict: (p, pred) => ({ ...pred, scalars: { ...pred.scalars, [LEVEL]: (p.ratio - 1) / p.ratio } satisfies Scalars<PredKey> }),
     },
   ],
   seeds: { default: 5, threshold: 0.5 },
 
-  predict(p) {
+  predict(p): Observations<PredKey> {
     const sizes = sortedSizes(p);
     const rd = ridgeDesign(p);
-    const scalars: Record<string, number> = {};
+    const scalars: Scalars<PredKey> = {};
     const series: Series[] = [];
     for (const alpha of p.alphas) {
       const g = groupOf(alpha);
       const th = theoryCurves(p, alpha);
-      scalars[`asymptotic exponent (${g})`] = alpha;
+      scalars[`asymptotic exponent (${g})` as const] = alpha;
       scalars[expN(g)] = exponentFit(sizes, th.lossN).exponent;
       scalars[expP(g)] = exponentFit(sizes, th.lossP).exponent;
       scalars[riseKey(g)] = largestRise(th.optimal);
@@ -440,7 +443,7 @@ export const randomFeatureScalingLaw = defineStudy(Params, {
   compare(pred, meas, p) {
     const s = meas.scalars;
     const sizes = sortedSizes(p);
-    const metrics: MetricSpec[] = [];
+    const metrics: MetricSpec<PredKey>[] = [];
     const level = pred.scalars[LEVEL] ?? Number.NaN;
     for (const alpha of p.alphas) {
       const g = groupOf(alpha);

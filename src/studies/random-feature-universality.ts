@@ -29,7 +29,7 @@ import { embeddedDigits } from '../data/digitsData.ts';
 import { throwIfAborted } from '../nn/train.ts';
 import { fitPowerLawLogLog } from '../observe/powerLaw.ts';
 import { ckaFromKernels } from '../observe/similarity.ts';
-import { defineStudy, type MetricSpec, type RegimeCheck, type Series } from './types.ts';
+import { defineStudy, type MetricSpec, type Observations, type RegimeCheck, type Scalars, type Series } from './types.ts';
 
 const Params = z.object({
   featureCounts: z.array(z.number().int().min(2).max(65536)).min(3).default([16, 64, 256, 1024, 4096]),
@@ -94,7 +94,10 @@ function empiricalKernel(x: Float64Array, n: number, d: number, N: number, rng: 
   return k;
 }
 
-export const randomFeatureUniversality = defineStudy(Params, {
+/** The keys of `predict`'s scalars: the deviation's prefactor and slope, the CKA's limit and slope, and the rival's prefactor. */
+type PredKey = 'deviation prefactor c' | 'slope of the kernel deviation' | 'slope of 1 − CKA' | 'CKA limit' | 'Gaussian-feature prefactor (rival)';
+
+export const randomFeatureUniversality = defineStudy<z.infer<typeof Params>, PredKey>(Params, {
   id: 'random-feature-universality',
   catalog: 28,
   pillar: 'universality',
@@ -109,22 +112,22 @@ export const randomFeatureUniversality = defineStudy(Params, {
     {
       name: 'deviation ∝ 1/N',
       description: 'the kernel deviation confused with the CKA deficit (second order): ‖K_N − K‖ ∝ N^{−1}, prefactor unchanged',
-      predict: (_p, pred) => ({ ...pred, scalars: { ...pred.scalars, 'slope of the kernel deviation': -1 } }),
+      predict: (_p, pred) => ({ ...pred, scalars: { ...pred.scalars, 'slope of the kernel deviation': -1 } satisfies Scalars<PredKey> }),
     },
     {
       name: 'CKA deficit linear in the deviation (∝ N^{−1/2})',
       description: 'a representation distance that is first order in the kernel deviation, as for an uncentered or unnormalized similarity',
-      predict: (_p, pred) => ({ ...pred, scalars: { ...pred.scalars, 'slope of 1 − CKA': -0.5 } }),
+      predict: (_p, pred) => ({ ...pred, scalars: { ...pred.scalars, 'slope of 1 − CKA': -0.5 } satisfies Scalars<PredKey> }),
     },
     {
       name: 'Gaussian-feature prefactor (no ReLU fourth moment)',
       description: 'c² from Wick’s theorem for Gaussian features, Var(φ_iφ_j) = K_iiK_jj + K_ij², in place of the arc-cosine fourth moments',
-      predict: (_p, pred) => ({ ...pred, scalars: { ...pred.scalars, 'deviation prefactor c': pred.scalars['Gaussian-feature prefactor (rival)'] } }),
+      predict: (_p, pred) => ({ ...pred, scalars: { ...pred.scalars, 'deviation prefactor c': pred.scalars['Gaussian-feature prefactor (rival)'] } satisfies Scalars<PredKey> }),
     },
   ],
   seeds: { default: 5, threshold: 0.5 },
 
-  predict(p) {
+  predict(p): Observations<PredKey> {
     const ds = embeddedDigits({ subset: { size: p.examples, seed: 0 } });
     const { kernel, secondMoment } = reluFeatureKernel(ds.x.data, p.examples, 64);
     let kk = 0;
@@ -207,7 +210,7 @@ export const randomFeatureUniversality = defineStudy(Params, {
     let logRatio = 0;
     for (const N of Ns) logRatio += Math.log(s[`deviation@${N}`] / (c / Math.sqrt(N)));
     const ratio = Math.exp(logRatio / Ns.length);
-    const metrics: MetricSpec[] = [
+    const metrics: MetricSpec<PredKey>[] = [
       {
         name: 'slope of the kernel deviation vs N',
         value: s['slope of the kernel deviation'],

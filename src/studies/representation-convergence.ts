@@ -56,7 +56,7 @@ import { gramRows } from '../observe/matrix.ts';
 import { averageRanks, spearman } from '../observe/rankCorrelation.ts';
 import { ckaFromKernels, knnIndices } from '../observe/similarity.ts';
 import { trainClassifier } from '../protocols/classifier.ts';
-import { defineStudy, type MetricSpec, type RegimeCheck, type Series } from './types.ts';
+import { defineStudy, type MetricSpec, type Observations, type RegimeCheck, type Series } from './types.ts';
 
 const Params = z.object({
   widths: z.array(z.number().int().min(2).max(2048)).min(3).default([32, 128, 512]),
@@ -154,7 +154,10 @@ function resolvedSpearman(accTied: readonly number[], alignment: readonly number
   return new Set(accTied).size < 2 ? 0 : spearman(accTied, alignment);
 }
 
-export const representationConvergence = defineStudy(Params, {
+/** The keys of `predict`'s scalars: the catalog's thresholds. */
+type PredKey = 'CKA gain over init (catalog bound)' | 'fraction of the init CKA gap closed (lower bound)' | 'Spearman with width and accuracy (catalog bound)';
+
+export const representationConvergence = defineStudy<z.infer<typeof Params>, PredKey>(Params, {
   id: 'representation-convergence',
   catalog: 27,
   pillar: 'universality',
@@ -170,7 +173,7 @@ export const representationConvergence = defineStudy(Params, {
   core: true,
   quick: { widths: [16, 64, 256] },
 
-  predict() {
+  predict(): Observations<PredKey> {
     // The claim is directional (no closed form for the similarity of trained nets); the catalog's thresholds:
     return {
       scalars: { 'CKA gain over init (catalog bound)': 0.3, 'fraction of the init CKA gap closed (lower bound)': 0.5, 'Spearman with width and accuracy (catalog bound)': 0.7 },
@@ -308,12 +311,12 @@ export const representationConvergence = defineStudy(Params, {
   compare(pred, meas, p) {
     const s = meas.scalars;
     // NaN for a key the prediction lacks: the verdict is then `error`, never a silent pass
-    const q = (key: keyof typeof pred.scalars): number => pred.scalars[key] ?? Number.NaN;
+    const q = (key: PredKey): number => pred.scalars[key] ?? Number.NaN;
     const rho = q('Spearman with width and accuracy (catalog bound)');
     const spearmanReason = 'catalog: alignment increases with width and test accuracy, Spearman > 0.7 (over the same-width pairs, so seed-to-seed spread is included)';
-    const spearmanMetric = (name: string, key: string, extra = ''): MetricSpec => ({ name, value: s[key], criterion: { op: '>=', bound: rho }, reason: spearmanReason + extra, prediction: 'Spearman with width and accuracy (catalog bound)' });
+    const spearmanMetric = (name: string, key: string, extra = ''): MetricSpec<PredKey> => ({ name, value: s[key], criterion: { op: '>=', bound: rho }, reason: spearmanReason + extra, prediction: 'Spearman with width and accuracy (catalog bound)' });
     const tied = `; each pair is ranked by its width's mean test accuracy, and widths closer than ${(100 * s['accuracy resolution']).toFixed(1)} points (2 standard errors of a difference of two width means on the ${s['test examples']} test digits) are tied: ${s['resolved accuracy levels']} resolved levels (0 when none differ resolvably)`;
-    const metrics: MetricSpec[] = [
+    const metrics: MetricSpec<PredKey>[] = [
       {
         name: 'CKA gain over init (mean over all pairs)',
         value: s['CKA gain over init, all pairs'],
@@ -322,7 +325,7 @@ export const representationConvergence = defineStudy(Params, {
         prediction: 'CKA gain over init (catalog bound)',
       },
       ...p.widths.map(
-        (w): MetricSpec => ({
+        (w): MetricSpec<PredKey> => ({
           name: `fraction of the init CKA gap closed, width ${w}`,
           value: s[`CKA gap closed@${w}`],
           criterion: { op: '>=', bound: q('fraction of the init CKA gap closed (lower bound)') },

@@ -265,14 +265,14 @@ export const sgdLinearScalingRule = defineStudy<z.output<typeof Params>, SgdPred
   compare(pred, meas, p) {
     const s = (k: SgdKey): number => meas.scalars[k] ?? Number.NaN;
     const q = pred.scalars;
-    const judged = (name: string, v: Variant, value: number, why: string): MetricSpec => ({
+    const judged = (name: string, v: Variant, value: number, why: string): MetricSpec<SgdPredictionKey> => ({
       name,
       value,
       criterion: invarianceCriterion(q[`invariant: ${v}`]),
       reason: `${invarianceReason(q[`invariant: ${v}`])}; ${why}`,
       prediction: `invariant: ${v}`,
     });
-    const metrics: MetricSpec[] = JUDGED.map((k) => judged(`deviation (${k}η₀, ${k}B₀) vs (η₀, B₀)`, 'linear', s(`deviation k=${k}`), 'the SGD SDE at the same t = η·steps and η/B'));
+    const metrics: MetricSpec<SgdPredictionKey>[] = JUDGED.map((k) => judged(`deviation (${k}η₀, ${k}B₀) vs (η₀, B₀)`, 'linear', s(`deviation k=${k}`), 'the SGD SDE at the same t = η·steps and η/B'));
     const kMax = JUDGED[JUDGED.length - 1];
     metrics.push({
       name: `loss ratio (${kMax}η₀, ${kMax}B₀) / (η₀, B₀)`,

@@ -48,7 +48,7 @@ import { DeepLinearNet, deepLinearRandom, linearRegressionLoss, sampleMoments } 
 import { throwIfAborted } from '../nn/train.ts';
 import { empiricalNtk, kernelTargetAlignment } from '../observe/kernel.ts';
 import { kernelRegression } from '../theory/linearized.ts';
-import { type Control, defineStudy, type MetricSpec, type RegimeCheck, type Series } from './types.ts';
+import { type Control, defineStudy, type MetricSpec, type Observations, type RegimeCheck, type Scalars, type Series } from './types.ts';
 
 const Params = z.object({
   dim: z.number().int().min(2).max(256).default(32),
@@ -101,16 +101,20 @@ function nearestIndex(xs: number[], x: number): number {
   return best;
 }
 
-const controls: Control<z.output<typeof Params>>[] = [
+type P = z.output<typeof Params>;
+/** The keys of `predict`'s scalars: the alignment progress at the 10% loss drop, the kernel's freeze time and the final-NTK gap. */
+type PredKey = 'alignment progress at 10% loss drop' | 'kernel freeze time / t₁₀%' | 'KRR gap, final NTK';
+
+const controls: Control<P, PredKey>[] = [
   {
     name: 'lazy training: the kernel stays at init',
     description: 'the NTK-regime rival: the tangent kernel does not move, so the net is kernel regression with its initial NTK and the alignment never changes',
-    predict: (_p, pred) => ({ ...pred, scalars: { ...pred.scalars, 'alignment progress at 10% loss drop': 0, 'kernel freeze time / t₁₀%': 0 } }),
+    predict: (_p, pred) => ({ ...pred, scalars: { ...pred.scalars, 'alignment progress at 10% loss drop': 0, 'kernel freeze time / t₁₀%': 0 } satisfies Scalars<PredKey> }),
   },
   {
     name: 'kernel and function learned together',
     description: 'the rival that the kernel aligns as the loss falls (alignment progress equal to the loss drop, 10% at t₁₀%), so the plateau-end kernel does not yet explain the function',
-    predict: (_p, pred) => ({ ...pred, scalars: { ...pred.scalars, 'alignment progress at 10% loss drop': 0.1 } }),
+    predict: (_p, pred) => ({ ...pred, scalars: { ...pred.scalars, 'alignment progress at 10% loss drop': 0.1 } satisfies Scalars<PredKey> }),
   },
 ];
 
@@ -120,7 +124,7 @@ function interpolate(xs: number[], ys: number[], x: number): number {
   return ys[ys.length - 1];
 }
 
-export const silentAlignment = defineStudy(Params, {
+export const silentAlignment = defineStudy<P, PredKey>(Params, {
   id: 'silent-alignment',
   catalog: 14,
   pillar: 'limits',
@@ -136,7 +140,7 @@ export const silentAlignment = defineStudy(Params, {
   controls,
   seeds: { default: 5, threshold: 0.5 },
 
-  predict() {
+  predict(): Observations<PredKey> {
     // silent alignment: the kernel's alignment is complete (progress 1) by the time the loss has dropped 10%,
     // and from then on (f = 1 in units of t₁₀%) the kernel's shape explains the learned function
     return { scalars: { 'alignment progress at 10% loss drop': 1, 'kernel freeze time / t₁₀%': 1, 'KRR gap, final NTK': 0 }, series: [] };
@@ -244,15 +248,15 @@ export const silentAlignment = defineStudy(Params, {
 
   compare(pred, meas) {
     const s = meas.scalars;
-    const q = pred.scalars;
+    const q = (key: PredKey): number => pred.scalars[key] ?? Number.NaN;
     const gaps = meas.series.find((x) => x.name === FREEZE_SERIES);
-    const f = q['kernel freeze time / t₁₀%'];
+    const f = q('kernel freeze time / t₁₀%');
     const frozenGap = gaps ? interpolate(gaps.x, gaps.y, f) : Number.NaN;
-    const metrics: MetricSpec[] = [
+    const metrics: MetricSpec<PredKey>[] = [
       {
         name: 'alignment progress (A − A(0))/(A_final − A(0)) at the 10% loss drop',
         value: s['alignment progress at 10% loss drop'],
-        criterion: { op: 'abs', target: q['alignment progress at 10% loss drop'], tol: 0.1 },
+        criterion: { op: 'abs', target: q('alignment progress at 10% loss drop'), tol: 0.1 },
         reason: 'catalog: the kernel reaches 90% of its final alignment before the loss has dropped 10%; the σ-sized init components that never align leave an O(hσ²/u) residue, far inside 0.1',
         prediction: 'alignment progress at 10% loss drop',
       },
@@ -267,7 +271,7 @@ export const silentAlignment = defineStudy(Params, {
       {
         name: 'trained net vs KRR with the final NTK (relative L2, test)',
         value: s['KRR(final NTK) gap'],
-        criterion: { op: '<=', bound: q['KRR gap, final NTK'] + 0.1 },
+        criterion: { op: '<=', bound: q('KRR gap, final NTK') + 0.1 },
         reason: 'catalog 10%. Near-automatic for a linear net (any kernel whose range holds the data’s row space interpolates with the min-norm solution), reported for the catalog; the two criteria above are the discriminating ones',
         prediction: 'KRR gap, final NTK',
       },

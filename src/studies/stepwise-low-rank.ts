@@ -75,7 +75,7 @@ import { gramRows } from '../observe/matrix.ts';
 import { singularValuesOf, stableRankFromSingularValues } from '../observe/rank.ts';
 import { resolvedPeaks } from '../observe/trajectory.ts';
 import { saxeModeTrajectory } from '../theory/saxe.ts';
-import { type Control, defineStudy, type MetricSpec, type RegimeCheck, type Series } from './types.ts';
+import { type Control, defineStudy, type MetricSpec, type Observations, type RegimeCheck, type Scalars, type Series } from './types.ts';
 
 const Params = z.object({
   dim: z.number().int().min(2).max(64).default(10),
@@ -101,7 +101,10 @@ const Params = z.object({
 type P = z.infer<typeof Params>;
 
 const sig = (s: number) => `σ=${s.toExponential(0)}`;
-const grp = (s: number) => `s=${s}`;
+const grp = (s: number): `s=${number}` => `s=${s}`;
+/** The keys of `predict`'s scalars: the slope 1/(4s_k) per component, the logistic rate 8, and the staircase's counts. */
+type PredKey = `slope s=${number}` | 'resolved drops at the smallest σ' | 'final rank at the smallest σ' | 'logistic rate' | 'update stable rank';
+const slopeKey = (s: number): PredKey => `slope ${grp(s)}`;
 
 /** Run length: the slowest component's predicted half-time plus its rise to 99%, with 15% margin (μ₀ = mσ²). */
 function horizon(p: P, sigma: number): number {
@@ -250,20 +253,20 @@ function updateStableRanks(r: RunResult): number[] {
   return out;
 }
 
-const controls: Control<P>[] = [
+const controls: Control<P, PredKey>[] = [
   {
     name: 'deep-linear time scale (rate 2 instead of 8)',
     description: 'the rival that reads the quadratic net as the two-layer linear net W₂W₁ of catalog 2, τ_k = ln(s_k/μ₀ − 1)/(2s_k) and slope 1/s_k, missing the factor 4 of Ẇ = −4WΔ',
-    predict: (p, pred) => ({ ...pred, scalars: { ...pred.scalars, 'logistic rate': 2, ...Object.fromEntries(p.components.map((c) => [`slope ${grp(c)}`, 1 / c])) } }),
+    predict: (p, pred) => ({ ...pred, scalars: { ...pred.scalars, 'logistic rate': 2, ...Object.fromEntries(p.components.map((c) => [slopeKey(c), 1 / c])) } }),
   },
   {
     name: 'one smooth drop (no staircase)',
     description: 'the rival that a nonlinear net fits all components together: one drop, the rank jumping at once',
-    predict: (_p, pred) => ({ ...pred, scalars: { ...pred.scalars, 'resolved drops at the smallest σ': 1, 'final rank at the smallest σ': 1 } }),
+    predict: (_p, pred) => ({ ...pred, scalars: { ...pred.scalars, 'resolved drops at the smallest σ': 1, 'final rank at the smallest σ': 1 } satisfies Scalars<PredKey> }),
   },
 ];
 
-export const stepwiseLowRank = defineStudy(Params, {
+export const stepwiseLowRank = defineStudy<P, PredKey>(Params, {
   id: 'stepwise-low-rank',
   catalog: 32,
   pillar: 'mechanisms',
@@ -282,13 +285,13 @@ export const stepwiseLowRank = defineStudy(Params, {
   controls,
   seeds: { default: 5, threshold: 0.5 },
 
-  predict(p) {
-    const scalars: Record<string, number> = {};
+  predict(p): Observations<PredKey> {
+    const scalars: Scalars<PredKey> = {};
     const series: Series[] = [];
     const sigmas = [...p.initScales].sort((a, b) => b - a);
     const xs = sigmas.map((s) => Math.log(1 / s));
     for (const s of p.components) {
-      scalars[`slope ${grp(s)}`] = 1 / (4 * s);
+      scalars[slopeKey(s)] = 1 / (4 * s);
       series.push({
         name: 'drop time τ_k',
         group: grp(s),
@@ -382,14 +385,14 @@ export const stepwiseLowRank = defineStudy(Params, {
 
   compare(pred, meas, p) {
     const s = meas.scalars;
-    const q = pred.scalars;
-    const K = q['resolved drops at the smallest σ'];
-    const rankK = q['final rank at the smallest σ'];
+    const q = (key: PredKey): number => pred.scalars[key] ?? Number.NaN;
+    const K = q('resolved drops at the smallest σ');
+    const rankK = q('final rank at the smallest σ');
     const sigmas = [...p.initScales].sort((a, b) => b - a);
     const smallest = sig(sigmas[sigmas.length - 1]);
     const sMax = Math.max(...p.components);
     const sMin = Math.min(...p.components);
-    const metrics: MetricSpec[] = [
+    const metrics: MetricSpec<PredKey>[] = [
       {
         name: `resolved drops at ${smallest}`,
         value: s[`resolved drops ${smallest}`],
@@ -408,7 +411,7 @@ export const stepwiseLowRank = defineStudy(Params, {
       {
         name: `max update stable rank within a step (${smallest})`,
         value: s[`max update stable rank ${smallest}`],
-        criterion: { op: '<=', bound: 2 * q['update stable rank'] },
+        criterion: { op: '<=', bound: 2 * q('update stable rank') },
         reason: 'catalog: ≤ 2, twice the prediction 1 (ΔW ≈ a_k u_kᵀ; the learned modes adjust slightly)',
         prediction: 'update stable rank',
       },
@@ -424,14 +427,14 @@ export const stepwiseLowRank = defineStudy(Params, {
       metrics.push({
         name: `slope of τ_k on ln(1/σ), ${grp(c)} (σ ≤ ${p.slopeBelow})`,
         value: s[`slope ${grp(c)}`],
-        criterion: { op: 'rel', target: q[`slope ${grp(c)}`], tol: 0.15 },
+        criterion: { op: 'rel', target: q(slopeKey(c)), tol: 0.15 },
         reason: '15% as in catalog 2: exactly 1/(4s_k) for μ₀ ∝ σ² under gradient flow; SGD noise and the coupling of modes bend it slightly (measured ≤ 3%)',
-        prediction: `slope ${grp(c)}`,
+        prediction: slopeKey(c),
       });
       metrics.push({
         name: `τ_k at ${smallest} vs ln(s_k/μ₀ − 1)/(8s_k), ${grp(c)}`,
         value: s[`τ_k ${grp(c)} ${smallest}`],
-        criterion: { op: 'rel', target: Math.log(c / s[`μ0 ${grp(c)} ${smallest}`] - 1) / (q['logistic rate'] * c), tol: 0.15 },
+        criterion: { op: 'rel', target: Math.log(c / s[`μ0 ${grp(c)} ${smallest}`] - 1) / (q('logistic rate') * c), tol: 0.15 },
         reason: 'decoupled-logistic closed form from the actual μ₀ₖ; 15% for SGD noise and the coupling of modes, which delays the later components slightly (measured ≤ 6%)',
         prediction: 'logistic rate',
       });

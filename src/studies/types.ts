@@ -40,7 +40,8 @@ export type Criterion =
   /** |value - target| <= tol * |target| */
   | { op: 'rel'; target: number; tol: number };
 
-export interface MetricSpec {
+/** One judged number. PK: the keys of the study's predicted scalars (string when a study does not declare them). */
+export interface MetricSpec<PK extends string = string> {
   name: string;
   value: number;
   criterion: Criterion;
@@ -51,7 +52,7 @@ export interface MetricSpec {
    * The key of the prediction's scalar that sets this metric's target or bound. Detection power perturbs
    * that scalar; the contract test checks that every judged metric names one (or is a sanity check).
    */
-  prediction?: string;
+  prediction?: PK;
   /** A check on the measurement itself (not a prediction): reported, never counted toward `holds`. */
   sanity?: boolean;
   /** The part of a multi-part study this metric belongs to (per-part verdicts); '' or absent: the whole study. */
@@ -89,6 +90,12 @@ export interface Control<P = Record<string, unknown>, PK extends string = string
   description: string;
   predict?: (params: P, prediction: Observations<PK>) => Observations<PK>;
   params?: Partial<P>;
+  /**
+   * Whether the control is run at `params` (default: always). Only for a rival of a claim that these parameters
+   * do not judge (a rate the profile's widths are too small to resolve, say): decided from the parameters before
+   * anything is measured, never from a result, and the study's header says where the rival is tested instead.
+   */
+  applies?: (params: P) => boolean;
 }
 
 export interface ControlResult {
@@ -171,8 +178,9 @@ export interface MeasureContext {
   signal?: AbortSignal;
 }
 
-export interface StudyComparison {
-  metrics: MetricSpec[];
+/** What `compare` returns; PK as in `MetricSpec`, so a metric naming a key that `predict` does not produce is a type error. */
+export interface StudyComparison<PK extends string = string> {
+  metrics: MetricSpec<PK>[];
   regime: RegimeCheck[];
 }
 
@@ -199,7 +207,8 @@ export interface Study<P extends Record<string, unknown> = Record<string, unknow
   quick: Partial<P>;
   predict(params: P): Observations<PK>;
   measure(params: P, ctx: MeasureContext): Promise<Observations<MK>> | Observations<MK>;
-  compare(prediction: Observations<PK>, measurement: Observations<MK>, params: P): StudyComparison;
+  /** Judges the measurement against the prediction; every metric's `prediction` names a key of PK (checked by the compiler). */
+  compare(prediction: Observations<PK>, measurement: Observations<MK>, params: P): StudyComparison<PK>;
   figures(params: P): Figure[];
   /** Negative controls (wrong theories) that must come out falsified. */
   controls?: Control<P, PK>[];

@@ -14,9 +14,10 @@ describe('ntk-linearization (quick, seed 0)', () => {
     r = await runQuick(ntkLinearization as AnyStudy);
   }, LONG);
   it('holds with its controls falsified', () => expectFalsifiableHolds(r));
-  it('wrong theories leave holds: the kernel change at n^{-1/2}, the weight change at n^{-2}', () => {
+  it('wrong theories leave holds: the weight change at n^{+1/2}, a gap bound of 0.5%', () => {
+    // (the kernel rate is reported, not judged, at the quick profile's widths: see test/studies/ntk-kernel-rate.test.ts)
     expect(verdictWith(ntkLinearization as AnyStudy, r, (s) => {
-      s['exponent of the kernel change in n'] = -2;
+      s['function gap at the largest width (bound)'] = 0.005;
     })).toBe('falsified');
     expect(verdictWith(ntkLinearization as AnyStudy, r, (s) => {
       s['exponent of the weight change in n'] = 0.5;

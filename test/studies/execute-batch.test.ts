@@ -37,7 +37,7 @@ function fixture(calls: number[]): AnyStudy {
       return ps.some((p) => p.mode === 'short') ? out.slice(1) : out;
     },
     compare: (_pred, meas, p) => ({
-      metrics: [{ name: 'value', value: meas.scalars.value ?? Number.NaN, criterion: { op: '<=', bound: p.eta / 2 }, reason: 'fixture: u < 1/2 half the time', prediction: 'bound' }],
+      metrics: [{ name: 'value', value: meas.scalars.value ?? Number.NaN, criterion: { op: '<=', bound: p.eta / 2 }, reason: 'fixture: u < 1/2 half the time', prediction: 'bound' as const }],
       regime: [],
     }),
     figures: () => [],

@@ -32,8 +32,8 @@ function lineStudy(controls: Control<P, 'slope'>[]) {
     measure: (p, ctx) => ({ scalars: { slope: p.trueSlope * (1 + 1e-6 * ctx.rng.normal()) }, series: [] }),
     compare: (pred, meas, p) => {
       const s = pred.scalars.slope ?? Number.NaN;
-      const metrics = [{ name: 'slope', value: Math.abs((meas.scalars.slope ?? Number.NaN) - s) / Math.abs(s), criterion: { op: '<=' as const, bound: p.tol }, reason: 'test', prediction: 'slope', part: p.partB ? 'a' : undefined }];
-      if (p.partB) metrics.push({ name: 'b', value: 1, criterion: { op: '<=' as const, bound: 2 }, reason: 'test', prediction: 'slope', part: 'b' });
+      const metrics = [{ name: 'slope', value: Math.abs((meas.scalars.slope ?? Number.NaN) - s) / Math.abs(s), criterion: { op: '<=' as const, bound: p.tol }, reason: 'test', prediction: 'slope' as const, part: p.partB ? 'a' : undefined }];
+      if (p.partB) metrics.push({ name: 'b', value: 1, criterion: { op: '<=' as const, bound: 2 }, reason: 'test', prediction: 'slope' as const, part: 'b' });
       return { metrics, regime: p.partB ? [{ name: 'b gate', ok: false, detail: 'b is out of regime', part: 'b' }] : [] };
     },
     figures: () => [],

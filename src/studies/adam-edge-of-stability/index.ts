@@ -157,7 +157,7 @@ export const adamEdgeOfStability = defineStudy<P, PredKey, MeasKey>(Params, {
   compare(pred, meas, p) {
     const s = meas.scalars;
     const thr = pred.scalars.threshold ?? Number.NaN;
-    const metrics: MetricSpec[] = [
+    const metrics: MetricSpec<PredKey>[] = [
       {
         name: 'median late λ_max(P⁻¹H)',
         value: s['median late sharpness'] ?? Number.NaN,

@@ -60,6 +60,7 @@ import type { Rng } from '../../core/random.ts';
 import { throwIfAborted } from '../../nn/train.ts';
 import { eigenlearning } from '../../theory/eigenlearning.ts';
 import { infiniteWidthKernels } from '../../theory/kernels.ts';
+import { defineStudy, type Figure, type MetricSpec, type Observations, type RegimeCheck, type Scalars, type Series } from '../types.ts';
 import {
   circleDomain,
   eigenvaluesWithMultiplicity,
@@ -70,7 +71,6 @@ import {
   levelOffsets,
   samplePoints,
 } from './domains.ts';
-import { defineStudy, type Figure, type MetricSpec, type Observations, type RegimeCheck, type Series } from '../types.ts';
 
 const Params = z.object({
   /** data distribution: uniform on the hypercube {±1}^d, or on an M-point lattice of the circle */
@@ -149,26 +149,39 @@ function targets(p: P, domain: KrrDomain): Target[] {
   return out;
 }
 
-const ridgeLabel = (d: number) => `δ=${d}`;
-const mseKey = (target: string, ridge: number, n: number) => `test MSE[${target}, ${ridgeLabel(ridge)}, n=${n}]`;
-const levelKey = (l: number) => `learnability of level ${l}`;
-const e0Key = (ridge: number, n: number) => `E₀[${ridgeLabel(ridge)}, n=${n}]`;
+const ridgeLabel = (d: number): `δ=${number}` => `δ=${d}`;
 /** The prediction's overall factor on every test MSE (1): the scalar detection power perturbs for the MSE metrics. */
 const MSE_FACTOR = 'test MSE factor (×)';
 const SUM_KEY = 'learnability sum over the included levels';
+/**
+ * The keys of `predict`'s scalars: the test MSE per (target, δ, n), E₀ and κ per (δ, n), the learnability of each
+ * level at n_c, the learnability sums and the MSE factor.
+ */
+type PredKey =
+  | typeof MSE_FACTOR
+  | typeof SUM_KEY
+  | 'learnability sum over all modes'
+  | `test MSE[${string}, δ=${number}, n=${number}]`
+  | `E₀[δ=${number}, n=${number}]`
+  | `κ[δ=${number}, n=${number}]`
+  | `learnability of level ${number}`;
+const mseKey = (target: string, ridge: number, n: number): PredKey => `test MSE[${target}, ${ridgeLabel(ridge)}, n=${n}]`;
+const levelKey = (l: number): PredKey => `learnability of level ${l}`;
+const e0Key = (ridge: number, n: number): PredKey => `E₀[${ridgeLabel(ridge)}, n=${n}]`;
 
 /**
  * The rival without the overfitting coefficient: E = Σ(1 − Lᵢ)²vᵢ² (the bias term alone, E₀ = 1), from the
  * prediction's E = E₀(Σ(1 − Lᵢ)²vᵢ² + ε²) − ε² and its E₀ per (δ, n). A referee's first guess for a "spectral bias"
  * learning curve; eigenlearning's E₀ = n/(n − ΣLᵢ²) is what makes the ridgeless curve right.
  */
-function withoutOverfittingCoefficient(p: P, pred: Observations): Observations {
-  const scalars = { ...pred.scalars };
+function withoutOverfittingCoefficient(p: P, pred: Observations<PredKey>): Observations<PredKey> {
+  // keys are matched by pattern here, so the copy is indexed by string
+  const scalars: Record<string, number | undefined> = { ...pred.scalars };
   for (const key of Object.keys(scalars)) {
     const m = /^test MSE\[.*, (δ=[^,]+), n=(\d+)\]$/.exec(key);
     if (!m) continue;
-    const e0 = scalars[`E₀[${m[1]}, n=${m[2]}]`];
-    scalars[key] = (scalars[key] + p.noise) / e0 - p.noise;
+    const e0 = scalars[`E₀[${m[1]}, n=${m[2]}]`] ?? Number.NaN;
+    scalars[key] = ((scalars[key] ?? Number.NaN) + p.noise) / e0 - p.noise;
   }
   return { ...pred, scalars };
 }
@@ -259,7 +272,7 @@ function krrDraw(domain: KrrDomain, mixtures: Map<number, Float64Array>, tg: Tar
   return { mse, learnability };
 }
 
-export const eigenlearningCurves = defineStudy(Params, {
+export const eigenlearningCurves = defineStudy<P, PredKey>(Params, {
   id: 'eigenlearning-curves',
   catalog: 5,
   pillar: 'solvable',
@@ -286,12 +299,12 @@ export const eigenlearningCurves = defineStudy(Params, {
   ],
   seeds: { default: 5, threshold: 0.5 },
 
-  predict(p) {
+  predict(p): Observations<PredKey> {
     const domain = makeDomain(p);
     const eigenvalues = eigenvaluesWithMultiplicity(domain);
     const offsets = levelOffsets(domain);
     const sizes = [...p.sizes].sort((a, b) => a - b);
-    const scalars: Record<string, number> = {};
+    const scalars: Scalars<PredKey> = {};
     const series: Series[] = [];
     for (const t of targets(p, domain)) {
       const v = levelCoefficients(domain, t.power);
@@ -304,7 +317,7 @@ export const eigenlearningCurves = defineStudy(Params, {
           scalars[e0Key(ridge, n)] = r.overfittingCoefficient;
           ys.push(r.testMseClean);
           ls.push(r.targetLearnability);
-          if (t.level !== null && t.level === p.modeLevels[0]) scalars[`κ[${ridgeLabel(ridge)}, n=${n}]`] = r.kappa;
+          if (t.level !== null && t.level === p.modeLevels[0]) scalars[`κ[${ridgeLabel(ridge)}, n=${n}]` as const] = r.kappa;
         }
         series.push({ name: `test MSE (${ridgeLabel(ridge)})`, group: t.label, kind: 'predicted', x: sizes, y: ys });
         if (t.level !== null) series.push({ name: `learnability (${ridgeLabel(ridge)})`, group: t.label, kind: 'predicted', x: sizes, y: ls });
@@ -326,7 +339,7 @@ export const eigenlearningCurves = defineStudy(Params, {
         ys.push(per);
       }
     }
-    scalars['learnability sum over the included levels'] = low;
+    scalars[SUM_KEY] = low;
     scalars['learnability sum over all modes'] = r.learnabilitySum;
     scalars[MSE_FACTOR] = 1;
     series.push({ name: 'per-mode learnability at n_c', group: 'ridgeless', kind: 'predicted', x: xs, y: ys });
@@ -447,8 +460,9 @@ export const eigenlearningCurves = defineStudy(Params, {
     const top = Math.min(p.conservationMaxLevel, complete);
     const word = p.domain === 'hypercube' ? 'degree' : 'frequency';
     const labels = p.modeLevels.map((k) => `mode, ${word} ${k}`).concat(`power law β=${p.powerLawExponent}`);
-    const metrics: MetricSpec[] = [];
-    const factor = pred.scalars[MSE_FACTOR] ?? Number.NaN;
+    const metrics: MetricSpec<PredKey>[] = [];
+    const predicted = (key: PredKey): number => pred.scalars[key] ?? Number.NaN;
+    const factor = predicted(MSE_FACTOR);
     for (const ridge of p.ridges) {
       for (const [range, lo, hi, tol] of [
         ['n ≥ 16', 16, Number.POSITIVE_INFINITY, 0.1],
@@ -460,13 +474,13 @@ export const eigenlearningCurves = defineStudy(Params, {
           for (const n of sizes) {
             if (n < lo || n > hi) continue;
             const k = mseKey(label, ridge, n);
-            const e = Math.abs(meas.scalars[k] / (factor * pred.scalars[k]) - 1);
+            const e = Math.abs(meas.scalars[k] / (factor * predicted(k)) - 1);
             if (!Number.isFinite(e)) {
               worst = Number.NaN;
               at = `${label}, n=${n}`;
             } else if (!Number.isNaN(worst) && e > worst) {
               worst = e;
-              at = `${label}, n=${n} (measured ${meas.scalars[k].toPrecision(3)}, predicted ${pred.scalars[k].toPrecision(3)})`;
+              at = `${label}, n=${n} (measured ${meas.scalars[k].toPrecision(3)}, predicted ${predicted(k).toPrecision(3)})`;
             }
           }
         }
@@ -485,19 +499,19 @@ export const eigenlearningCurves = defineStudy(Params, {
     metrics.push({
       name: `learnability sum over all modes of ${word} ≤ ${top}, / n (n = ${n}, ridgeless)`,
       value: meas.scalars[SUM_KEY] / n,
-      criterion: { op: 'rel', target: pred.scalars[SUM_KEY] / n, tol: 0.05 },
+      criterion: { op: 'rel', target: predicted(SUM_KEY) / n, tol: 0.05 },
       prediction: SUM_KEY,
       reason:
         top === complete
           ? 'catalog: the conservation law ΣLᵢ = n ± 5%; over this complete set it is the identity Tr K⁻¹K = n (see the header)'
           : 'catalog: the conservation law ΣLᵢ = n ± 5% over a complete set of low modes',
-      description: `predicted for these modes: ${(pred.scalars[SUM_KEY] / n).toFixed(4)} × n`,
+      description: `predicted for these modes: ${(predicted(SUM_KEY) / n).toFixed(4)} × n`,
     });
     let misallocated = 0;
     let largest = 0;
     for (let l = 0; l <= top; l++) {
-      misallocated += Math.abs(meas.scalars[levelKey(l)] - pred.scalars[levelKey(l)]);
-      if (pred.scalars[levelKey(l)] > pred.scalars[levelKey(largest)]) largest = l;
+      misallocated += Math.abs(meas.scalars[levelKey(l)] - predicted(levelKey(l)));
+      if (predicted(levelKey(l)) > predicted(levelKey(largest))) largest = l;
     }
     metrics.push({
       name: 'learnability budget misallocated across levels, Σ|L̂_ℓ − L_ℓ| / n',

@@ -189,7 +189,7 @@ export const inductionHeads = defineStudy<P, PredKey, MeasKey>(Params, {
     const window = Number.isFinite(tIcl) && tIcl > 0 ? (2 * p.evalEvery) / tIcl : 0;
     const lo = ps['abruptness lo'] ?? Number.NaN;
     const hi = ps['abruptness hi'];
-    const metrics: MetricSpec[] = [
+    const metrics: MetricSpec<PredKey>[] = [
       { name: 'change-step ratio t(prefix) / t(in-context loss)', value: ratio, criterion: { op: 'abs', target: ps['change-step ratio'] ?? Number.NaN, tol: window }, prediction: 'change-step ratio', reason: `the two half-way crossings coincide within ±2 evaluation intervals (2·${p.evalEvery} steps): each is interpolated to within one interval` },
       { name: 'abruptness of the in-context loss', value: s['icl abruptness'] ?? Number.NaN, criterion: hi === undefined ? { op: '>=', bound: lo } : { op: 'in', lo, hi }, prediction: 'abruptness lo', reason: 'rate at the change step / mean rate before it: any gradual law gives ≤ 1 (linear 1, exponential ln 2); a phase change at least twice that' },
       { name: 'final in-context loss', value: s['final in-context loss'] ?? Number.NaN, criterion: { op: 'rel', target: ps['in-context loss'] ?? Number.NaN, tol: 0.3 }, prediction: 'in-context loss', reason: 'finite training leaves some late loss and an unlearned distinct-token exclusion; context copying without composition reaches only ≈ 40% of the predicted drop' },

@@ -110,8 +110,12 @@ function fitForm(rows: readonly ChinchillaRow[], form: LawForm, o: Extrapolation
     const r = fitLogLaw(rows, Float64Array.of(Math.log(base.A), Math.log(base.B), Number.NEGATIVE_INFINITY, base.alpha, base.beta), [0, 1, 3, 4]);
     return { params: { ...toParams(r.theta), E: 0 }, converged: r.converged };
   }
-  // swapped exponents: the bootstrap keeps the exponents of the full-data fit and refits E, A, B
-  const swapped = from ?? { ...base, alpha: base.beta, beta: base.alpha };
+  // swapped exponents: the bootstrap keeps the exponents of the full-data fit and refits E, A, B. When the
+  // Chinchilla fit put E at (numerically) 0, ln E ≈ −∞ is a start where E's gradient vanishes and
+  // Levenberg–Marquardt stalls: start E at half the smallest loss instead (the refit moves it)
+  const minLoss = Math.min(...rows.map((r) => r.loss));
+  const E0 = base.E > 1e-3 * minLoss ? base.E : 0.5 * minLoss;
+  const swapped = from ?? { ...base, E: E0, alpha: base.beta, beta: base.alpha };
   const r = fitLogLaw(rows, toTheta(swapped), [0, 1, 2]);
   return { params: toParams(r.theta), converged: r.converged };
 }

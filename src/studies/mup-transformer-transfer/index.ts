@@ -280,7 +280,7 @@ export const mupTransformerTransfer = defineStudy<P, PredKey>(Params, {
     const oct = octaves(p);
     const judged = s['mup wider-is-better judged learning rates'];
     const range = `${ws[0]}–${ws[ws.length - 1]} (${oct.toFixed(1)} octaves)`;
-    const metrics: MetricSpec[] = [
+    const metrics: MetricSpec<PredKey>[] = [
       {
         name: 'μP η* drift (grid steps)',
         value: s['mup drift'],

@@ -50,7 +50,7 @@ import { z } from 'zod';
 import { linearSlope } from '../../core/stats.ts';
 import { isKernelActivation } from '../../theory/activations.ts';
 import { chi1At, criticalWeightVariance, signalPropagation, varianceFixedPoint } from '../../theory/signalPropagation.ts';
-import { defineStudy, type Figure, type MeasureContext, type MetricSpec, type RegimeCheck, type Series } from '../types.ts';
+import { defineStudy, type Figure, type MeasureContext, type MetricSpec, type Observations, type RegimeCheck, type Scalars, type Series } from '../types.ts';
 import { propagate } from './propagate.ts';
 
 const Params = z.object({
@@ -81,7 +81,22 @@ const Params = z.object({
 });
 type P = z.infer<typeof Params>;
 
-const sigmaLabel = (s: number) => `σ_w²=${s}`;
+type Sigma = `σ_w²=${number}`;
+const sigmaLabel = (s: number): Sigma => `σ_w²=${s}`;
+/**
+ * The keys of `predict`'s scalars: per σ_w² the fixed points, χ₁, ξ_c and the phase; the critical σ_w² and χ₁ either
+ * side of it; q at the width-check layer.
+ */
+type PredKey =
+  | `${'χ₁' | 'q*' | 'c*' | 'ξ_c'}[${Sigma}]`
+  | `phase[${Sigma}] (1 chaotic, −1 ordered, 0 critical/divergent)`
+  | 'critical σ_w²'
+  | `χ₁ ${'below' | 'above'} the boundary`
+  | 'q at the width-check layer';
+/** A predicted scalar by key (NaN if `predict` lacks it). */
+type Q = (key: PredKey) => number;
+const chi1Key = (g: Sigma): PredKey => `χ₁[${g}]`;
+const phaseKey = (g: Sigma): PredKey => `phase[${g}] (1 chaotic, −1 ordered, 0 critical/divergent)`;
 
 /** First layer at which the theory's q^l is within 0.5% of q* (the Jacobian gains are averaged from there on). */
 function settledLayer(qTrajectory: number[], qStar: number | null, depth: number): number {
@@ -274,8 +289,9 @@ function ensembleNotes(p: P, scalars: Record<string, number>): string[] {
 }
 
 /** Is the run inside the maps' assumptions: wide and deep enough, a boundary to straddle, the catalog's widths. */
-function regimeChecks(p: P, s: Record<string, number>): RegimeCheck[] {
-  const finite = p.weightVariances.every((sw2) => Number.isFinite(s[`q*[${sigmaLabel(sw2)}]`]));
+function regimeChecks(p: P, q: Q): RegimeCheck[] {
+  const crit = q('critical σ_w²');
+  const finite = p.weightVariances.every((sw2) => Number.isFinite(q(`q*[${sigmaLabel(sw2)}]`)));
   return [
     {
       name: 'wide enough for the infinite-width maps',
@@ -285,11 +301,11 @@ function regimeChecks(p: P, s: Record<string, number>): RegimeCheck[] {
     { name: 'deep enough to compare', ok: p.depth >= p.compareDepth, detail: `depth ${p.depth} vs compared layers ${p.compareDepth}` },
     { name: 'enough networks', ok: p.seeds >= 5, detail: `${p.seeds} networks per σ_w² (catalog: 5)` },
     { name: 'every σ_w² has a finite variance fixed point', ok: finite, detail: finite ? 'all finite' : 'some q^l → ∞ (relu with σ_w² ≥ 2): no fixed point to be ordered or chaotic about' },
-    { name: 'the boundary exists', ok: Number.isFinite(s['critical σ_w²']), detail: `σ_w²(crit) = ${s['critical σ_w²']}` },
+    { name: 'the boundary exists', ok: Number.isFinite(crit), detail: `σ_w²(crit) = ${crit}` },
     {
       name: 'the phases straddle the boundary',
-      ok: p.weightVariances.some((v) => v < s['critical σ_w²']) && p.weightVariances.some((v) => v > s['critical σ_w²']),
-      detail: `σ_w² from ${Math.min(...p.weightVariances)} to ${Math.max(...p.weightVariances)}, boundary ${s['critical σ_w²'].toFixed(4)}`,
+      ok: p.weightVariances.some((v) => v < crit) && p.weightVariances.some((v) => v > crit),
+      detail: `σ_w² from ${Math.min(...p.weightVariances)} to ${Math.max(...p.weightVariances)}, boundary ${crit.toFixed(4)}`,
     },
     { name: 'widths span 64–4096', ok: Math.min(...p.widths) <= 64 && Math.max(...p.widths) >= 1024, detail: `widths ${Math.min(...p.widths)}–${Math.max(...p.widths)} (catalog: 64–4096; ≥ 1024 accepted in quick)` },
   ];
@@ -301,7 +317,7 @@ function regimeChecks(p: P, s: Record<string, number>): RegimeCheck[] {
  * the criticality condition itself), so they carry no prediction key: not yet moved into compare. Control: the
  * linear-network gain χ₁ = σ_w². Detection power (quick, seed 0): 2.3%.
  */
-export const signalPropagationStudy = defineStudy(Params, {
+export const signalPropagationStudy = defineStudy<P, PredKey>(Params, {
   id: 'signal-propagation',
   catalog: 9,
   pillar: 'limits',
@@ -323,15 +339,15 @@ export const signalPropagationStudy = defineStudy(Params, {
       description: 'the Jacobian gain of a linear network, ignoring the activation’s derivative E[φ′(z)²] at the fixed point q*',
       predict: (p, pred) => {
         const scalars = { ...pred.scalars };
-        for (const sw2 of p.weightVariances) scalars[`χ₁[${sigmaLabel(sw2)}]`] = sw2;
+        for (const sw2 of p.weightVariances) scalars[chi1Key(sigmaLabel(sw2))] = sw2;
         return { ...pred, scalars };
       },
     },
   ],
   seeds: { default: 5, threshold: 0.5 },
 
-  predict(p) {
-    const scalars: Record<string, number> = {};
+  predict(p): Observations<PredKey> {
+    const scalars: Scalars<PredKey> = {};
     const series: Series[] = [];
     const layers = Array.from({ length: p.depth + 1 }, (_, l) => l);
     for (const sw2 of p.weightVariances) {
@@ -340,11 +356,11 @@ export const signalPropagationStudy = defineStudy(Params, {
       series.push({ name: 'q^l', group: g, kind: 'predicted', x: layers, y: t.qTrajectory });
       series.push({ name: 'c^l', group: g, kind: 'predicted', x: layers, y: t.cTrajectory });
       if (t.phase === 'ordered') series.push({ name: '1 − c^l', group: g, kind: 'predicted', x: layers, y: t.cTrajectory.map((c) => 1 - c) });
-      scalars[`χ₁[${g}]`] = t.chi1 ?? Number.NaN;
-      scalars[`q*[${g}]`] = t.qStar ?? Number.POSITIVE_INFINITY;
-      scalars[`c*[${g}]`] = t.cStar ?? Number.NaN;
-      scalars[`ξ_c[${g}]`] = t.xiC ?? Number.NaN;
-      scalars[`phase[${g}] (1 chaotic, −1 ordered, 0 critical/divergent)`] = t.phase === 'chaotic' ? 1 : t.phase === 'ordered' ? -1 : 0;
+      scalars[chi1Key(g)] = t.chi1 ?? Number.NaN;
+      scalars[`q*[${g}]` as const] = t.qStar ?? Number.POSITIVE_INFINITY;
+      scalars[`c*[${g}]` as const] = t.cStar ?? Number.NaN;
+      scalars[`ξ_c[${g}]` as const] = t.xiC ?? Number.NaN;
+      scalars[phaseKey(g)] = t.phase === 'chaotic' ? 1 : t.phase === 'ordered' ? -1 : 0;
     }
     const crit = criticalWeightVariance(p.activation, p.biasVariance);
     scalars['critical σ_w²'] = crit;
@@ -367,7 +383,7 @@ export const signalPropagationStudy = defineStudy(Params, {
     ] as const) {
       const s = crit * f;
       const qs = varianceFixedPoint(p.activation, s, p.biasVariance, p.q0);
-      scalars[`χ₁ ${k} the boundary`] = Number.isFinite(qs) ? chi1At(p.activation, s, qs) : Number.NaN;
+      scalars[`χ₁ ${k} the boundary` as const] = Number.isFinite(qs) ? chi1At(p.activation, s, qs) : Number.NaN;
     }
     const tw = theory(p, p.widthWeightVariance, p.widthDepth);
     scalars['q at the width-check layer'] = tw.qTrajectory[p.widthDepth];
@@ -407,7 +423,7 @@ export const signalPropagationStudy = defineStudy(Params, {
 
   compare(pred, meas, p) {
     const m = meas.scalars;
-    const s = pred.scalars;
+    const q: Q = (key) => pred.scalars[key] ?? Number.NaN;
     const labels = p.weightVariances.map(sigmaLabel);
     const worst = (key: (g: string) => string) => {
       let v = 0;
@@ -425,23 +441,23 @@ export const signalPropagationStudy = defineStudy(Params, {
     const cw = worst((g) => `max error of c^l[${g}]`);
     let chiErr = 0;
     let chiAt = '';
-    let chiKey = `χ₁[${labels[0]}]`;
+    let chiKey = chi1Key(labels[0]);
     let mismatches = 0;
     const mismatchAt: string[] = [];
     for (const g of labels) {
-      const e = Math.abs(m[`χ₁[${g}]`] / s[`χ₁[${g}]`] - 1);
+      const e = Math.abs(m[`χ₁[${g}]`] / q(chi1Key(g)) - 1);
       if (!(e <= chiErr)) {
         chiErr = e;
-        chiKey = `χ₁[${g}]`;
-        chiAt = `${g} (measured ${m[`χ₁[${g}]`].toFixed(4)}, predicted ${s[`χ₁[${g}]`].toFixed(4)})`;
+        chiKey = chi1Key(g);
+        chiAt = `${g} (measured ${m[`χ₁[${g}]`].toFixed(4)}, predicted ${q(chi1Key(g)).toFixed(4)})`;
       }
-      const key = `phase[${g}] (1 chaotic, −1 ordered, 0 critical/divergent)`;
-      if (m[key] !== s[key]) {
+      const key = phaseKey(g);
+      if (m[key] !== q(key)) {
         mismatches++;
         mismatchAt.push(g);
       }
     }
-    const metrics: MetricSpec[] = [
+    const metrics: MetricSpec<PredKey>[] = [
       {
         name: `max relative error of q^l, l ≤ ${p.compareDepth}`,
         value: qw.v,
@@ -475,13 +491,13 @@ export const signalPropagationStudy = defineStudy(Params, {
         name: `measured χ₁ at ${1 - p.boundaryOffset}·σ_w²(crit)`,
         value: m['χ₁ below the boundary'],
         criterion: { op: '<=', bound: 1 },
-        reason: `added: the theory's ordered/chaotic boundary σ_w²(crit) = ${s['critical σ_w²'].toFixed(4)}; just below it χ₁ = ${s['χ₁ below the boundary'].toFixed(4)} < 1`,
+        reason: `added: the theory's ordered/chaotic boundary σ_w²(crit) = ${q('critical σ_w²').toFixed(4)}; just below it χ₁ = ${q('χ₁ below the boundary').toFixed(4)} < 1`,
       },
       {
         name: `measured χ₁ at ${1 + p.boundaryOffset}·σ_w²(crit)`,
         value: m['χ₁ above the boundary'],
         criterion: { op: '>=', bound: 1 },
-        reason: `added: just above the boundary χ₁ = ${s['χ₁ above the boundary'].toFixed(4)} > 1`,
+        reason: `added: just above the boundary χ₁ = ${q('χ₁ above the boundary').toFixed(4)} > 1`,
       },
     ];
     for (const g of labels) {
@@ -490,7 +506,7 @@ export const signalPropagationStudy = defineStudy(Params, {
       metrics.push({
         name: `correlation depth scale ξ_c, ${g}`,
         value: xi,
-        criterion: { op: 'rel', target: s[`ξ_c[${g}]`], tol: 0.1 },
+        criterion: { op: 'rel', target: q(`ξ_c[${g}]`), tol: 0.1 },
         prediction: `ξ_c[${g}]`,
         reason: `added: −1/ln χ₁ (ordered phase), fitted over the ${m[`ξ_c fit layers[${g}]`]} layers where the theory's 1 − c^l ≤ 0.01; 10% for the map's curvature there`,
       });
@@ -499,7 +515,7 @@ export const signalPropagationStudy = defineStudy(Params, {
     let werr = 0;
     let wAt = 0;
     for (const w of ws) {
-      const e = Math.abs(m[`q^${p.widthDepth}@N=${w}`] / s['q at the width-check layer'] - 1);
+      const e = Math.abs(m[`q^${p.widthDepth}@N=${w}`] / q('q at the width-check layer') - 1);
       if (!(e <= werr)) {
         werr = e;
         wAt = w;
@@ -513,7 +529,7 @@ export const signalPropagationStudy = defineStudy(Params, {
       prediction: 'q at the width-check layer',
       description: `worst at N = ${wAt}`,
     });
-    return { metrics, regime: regimeChecks(p, s) };
+    return { metrics, regime: regimeChecks(p, q) };
   },
 
   figures: (p) => [

@@ -259,7 +259,7 @@ export const transformerRepresentationConvergence = defineStudy<P, PredKey>(Para
     const ps = pred.scalars;
     const q = (k: PredKey) => ps[k] ?? Number.NaN;
     const zReason = 'two standard errors of the statistic: block bootstrap over the held-out windows (token sample) combined with the scatter across seed pairs (./alignment.ts)';
-    const metrics: MetricSpec[] = METRICS.flatMap((m): MetricSpec[] => [
+    const metrics: MetricSpec<PredKey>[] = METRICS.flatMap((m): MetricSpec<PredKey>[] => [
       { name: `${m}: width trend (z of the slope on log₂ d)`, value: s[`${m} width trend z`], criterion: { op: 'in', lo: q(WIDTH_LO), hi: q(WIDTH_HI) }, reason: zReason, prediction: WIDTH_LO },
       {
         name: `${m}: performance trend (permutation quantile of Spearman)`,
