@@ -24,7 +24,9 @@
  * reaches the target, interpolated in (log step, log loss) between evaluations spaced 3% apart. The mean
  * estimates the expected loss E[L(θ_t)] that McCandlish's model describes; a single run's first passage is
  * set by when its fluctuation around the SGD noise floor happens to dip below the target, and was the
- * dominant noise (±30–50% between replicas at small B).
+ * dominant noise (±30–50% between replicas at small B). The same lockstep run also records the first
+ * passage of each leave-one-out subset's mean loss, and the learning-rate refinement below is repeated per
+ * subset: these jackknife replicates of S(B) measure the run's own noise for criterion (b″).
  *
  * Learning-rate tuning. A grid η_k = η_cap·2^(−k/2), η_cap = 1.5·2/λ_max(θ₀) (λ_max by Lanczos on exact
  * Hessian-vector products at initialization); runs above the cap diverge in this set-up, so the cap only
@@ -50,16 +52,28 @@
  * all batch sizes, a = 1 from the prediction, is ≤ 0.2; (b′) held-out: the law fitted to alternate batch
  * sizes (8, 32, 128, 512) predicts S at the others (16, 64, 256) within 30% RMS (the per-point scatter,
  * 10–17% in-sample, times √(1 + 2/4) for a 2-parameter fit to 4 points, is ≤ 21%); (c) catalog: B_crit is
- * within a factor 3 of B_simple at the target (predicted ratio 1); (d) catalog "B_simple increases as the
+ * within a factor 3 of B_simple at the target (predicted ratio 1); (b″) the run's own noise: the law's
+ * residuals in log S over their jackknife variance (leave-one-out replica subsets, each refitted, so the
+ * luck a replica carries to every B is absorbed by S_min as in the fit itself), T = Σr²/Σv, is F(n − 2,
+ * (n − 2)(R − 1))-distributed when the points scatter only by replica noise; bound: its 99% point (a
+ * Monte Carlo quantile). The jackknife variance is biased upward (Efron & Stein 1981), more so for a first
+ * passage, a non-smooth statistic: with 3–4 replicas the law's T ran well below 1. With the quick profile's
+ * 2, each replicate is one run and the denominator has few degrees of freedom, so the bound is loose
+ * (F(5, 5): ≈ 11): (b″) checks the law's fit against the run's own scatter but excludes the sharper knee
+ * only at some seeds; the rivals fall to (b) and (b′); (d) catalog "B_simple increases as the
  * target loss decreases": Spearman ρ(level, B_simple) ≤ −1 + 0.2 (one adjacent swap of the 5 levels).
  * Regime checks: every B reaches the target at some learning rate; the sweep brackets B_crit (B_min ≤
  * B_crit/2 and B_max ≥ 2·B_crit, else S_min or E_min is an extrapolation); every ladder level is sampled.
  *
  * Controls (rival laws fitted and judged the same way, on the same S(B)): perfect scaling S ∝ 1/B (no
  * critical batch size), and a sharper knee S_min(1 + (B_crit/B)²); both falsified at quick seeds 0–4 by
- * (b) and (b′). A softer knee, exponent ½, is NOT resolved: at quick seed 1 it passed every metric (the
- * 2–3 replicas leave ~15% scatter per point), so it is not claimed as a control; a finer exponent test
- * needs more replicas per batch size.
+ * (b) and (b′), but the sharper knee passes both at quick seed 7 (2 replicas: its RMS distance 0.195, held
+ * out 0.133, against the law's 0.158 / 0.157), so the quick verdict there is inconclusive. A softer knee,
+ * exponent ½, is NOT resolved at 2 replicas: at quick seed 1 it passed every metric (~15% scatter per
+ * point), so it is not claimed as a control. Four replicas (tried at quick seeds 0–3 and 7) separate the
+ * sharper knee (RMS distance 0.29–0.52 against the law's 0.05–0.20) but not the softer one (0.20–0.32),
+ * and they move the tuned learning rate of the reference run, after which (d) fails at 4 of those 5 seeds
+ * (ρ = −0.5 to −0.7): the quick profile keeps 2 replicas until the noise ladder is made robust to that.
  *
  * Deviation from the catalog in (b). The catalog asks for (S/S_min − 1)(E/E_min − 1) ≈ 1 within 20%. Per
  * point, the product amplifies the relative residual r of S(B) by about B_crit/B (small B) or B/B_crit
@@ -71,14 +85,14 @@
  * (b) tests at the catalog's 20%; the median product is still reported (scalar "median hyperbola product").
  *
  * Measured. Quick, seeds 0–4: R² 0.970–0.984, RMS distance 0.10–0.17, held-out 0.11–0.26,
- * B_crit/B_simple 0.65–1.29, ρ = −0.9 to −1; all hold (5–8 s each). Detection power: (b) and (d) notice a
- * prediction 10–25% off (the exponent a; ρ's −1). Default, seeds 0 / 1: B_crit = 163 / 139, S_min = 88 / 89,
+ * B_crit/B_simple 0.65–1.29, ρ = −0.9 to −1; all hold (5–8 s each). Detection power (--power, quick seed
+ * 0): an exponent a 22% off fails (b), 13% off (b′), 14% off (b″); (d) notices ρ's −1 moved by 0.2. Default, seeds 0 / 1: B_crit = 163 / 139, S_min = 88 / 89,
  * R² 0.990 / 0.988, RMS distance 0.126 / 0.137, B_simple at the target 161 / 150 (B_crit/B_simple 1.01 /
  * 0.93), ρ = −0.9 / −1; exact B_noise at the target on one iterate 85 / 64 (B_crit/B_noise ≈ 2); 24–29 s.
  */
 import { z } from 'zod';
-import type { Rng } from '../core/random.ts';
-import { mean, median, variance } from '../core/stats.ts';
+import { Rng } from '../core/random.ts';
+import { firstCrossing, mean, median, sampleChiSquared, variance } from '../core/stats.ts';
 import type { TeacherTask } from '../data/teacher.ts';
 import { ExampleStream, type TeacherEvalSet, teacherBatch, teacherEvalSet } from '../data/teacherStream.ts';
 import type { Model } from '../nn/model.ts';
@@ -190,23 +204,67 @@ function learningRateGrid(p: P, su: Setup): LrGrid {
 }
 
 /**
+ * First passages of the replica-mean excess loss through the target (log-log interpolated between
+ * evaluations, as stepsToTarget does): [all replicas, then each leave-one-out subset], from one lockstep
+ * run. The subsets are the jackknife replicates of S (Quenouille 1956; Efron & Stein 1981): the spread of
+ * S over them measures the replica noise of S itself, with no second training run.
+ */
+function passages(p: P, su: Setup, lr: number, B: number, maxSteps: number): number[] {
+  const reps = su.replicas;
+  const nets = reps.map((q) => su.newNet(q));
+  const subsets = reps.length > 1 ? [reps, ...reps.map((q) => reps.filter((r) => r !== q))] : [reps];
+  const hit = subsets.map(() => Number.POSITIVE_INFINITY);
+  const prev = subsets.map(() => ({ step: 0, loss: Number.NaN }));
+  const logT = Math.log(p.target);
+  const onEval = (step: number): boolean => {
+    const l = nets.map((n) => excessLoss(n, su.evalSet));
+    subsets.forEach((sub, j) => {
+      if (Number.isFinite(hit[j])) return;
+      const m = mean(sub.map((q) => l[q]));
+      const pv = prev[j];
+      if (m > p.target) prev[j] = { step, loss: m };
+      else if (pv.step === 0 || !(pv.loss > m)) hit[j] = step;
+      else hit[j] = Math.exp(firstCrossing([Math.log(pv.step), Math.log(step)], [Math.log(pv.loss), Math.log(m)], logT, 'down'));
+    });
+    return hit.every(Number.isFinite);
+  };
+  su.run(lr, B, maxSteps, reps, onEval, nets);
+  return hit;
+}
+
+/**
+ * The vertex of a least-squares parabola in (log₂ η, log S) over the finite grid points within ±2 steps of
+ * the grid optimum k (the minimum of a few noisy runs is biased low in a flat valley); the grid point itself
+ * when the window does not bracket k or the parabola is not convex.
+ */
+function parabolaVertex(p: P, grid: LrGrid, tried: ReadonlyMap<number, number>, k: number): { steps: number; lr: number } {
+  const win = [...tried.entries()].filter(([kk, v]) => Math.abs(kk - k) <= 2 && Number.isFinite(v)).sort((a, b) => a[0] - b[0]);
+  const c = win.length >= 3 && win[0][0] < k && win[win.length - 1][0] > k ? quadraticFit(win.map(([kk]) => -kk / p.lrPerOctave), win.map(([, v]) => Math.log(v))) : null;
+  if (c === null || !(c[2] > 0)) return { steps: tried.get(k) ?? Number.POSITIVE_INFINITY, lr: grid.lrOf(k) };
+  const lo = -win[win.length - 1][0] / p.lrPerOctave;
+  const hi = -win[0][0] / p.lrPerOctave;
+  const v = Math.min(Math.max(-c[1] / (2 * c[2]), lo), hi);
+  return { steps: Math.exp(c[0] + c[1] * v + c[2] * v * v), lr: grid.lrCap * 2 ** v };
+}
+
+/**
  * S(B) at the tuned learning rate: from the starting grid point, walk to smaller steps past too-slow or
  * diverging runs, then hill-climb to a local optimum of the grid (runs 2.5× slower than the best are
- * stopped), refined by the vertex of a least-squares parabola in (log₂ η, log S) over the finite grid points
- * within ±2 steps (the minimum of a few noisy runs is biased low in a flat valley).
+ * stopped), refined by parabolaVertex. Each leave-one-out subset of the replicas gets its own vertex on the
+ * same grid window, so its jackknife error includes the noise of the learning-rate refinement.
  */
-function tuneBatch(p: P, su: Setup, grid: LrGrid, B: number, start: number): { steps: number; lr: number; k: number; tried: number } {
-  const tried = new Map<number, number>();
+function tuneBatch(p: P, su: Setup, grid: LrGrid, B: number, start: number): { steps: number; lr: number; k: number; tried: number; loo: number[] } {
+  const tried = new Map<number, number[]>();
   let best = Number.POSITIVE_INFINITY;
   const at = (k: number): number => {
     if (k < 0 || k > grid.kMax) return Number.POSITIVE_INFINITY;
     const known = tried.get(k);
-    if (known !== undefined) return known;
+    if (known !== undefined) return known[0];
     const cap = Number.isFinite(best) ? Math.ceil(p.pruneFactor * best) + 1 : Math.ceil(p.maxExamples / B);
-    const r = su.run(grid.lrOf(k), B, cap, su.replicas);
+    const r = passages(p, su, grid.lrOf(k), B, cap);
     tried.set(k, r);
-    best = Math.min(best, r);
-    return r;
+    best = Math.min(best, r[0]);
+    return r[0];
   };
   let k = start;
   while (!Number.isFinite(at(k)) && k < grid.kMax) k = Math.min(grid.kMax, k + p.lrPerOctave);
@@ -218,37 +276,31 @@ function tuneBatch(p: P, su: Setup, grid: LrGrid, B: number, start: number): { s
     else if (down < c) k++;
     else break;
   }
-  let steps = at(k);
-  let lr = grid.lrOf(k);
-  const win = [...tried.entries()].filter(([kk, v]) => Math.abs(kk - k) <= 2 && Number.isFinite(v)).sort((a, b) => a[0] - b[0]);
-  const c = win.length >= 3 && win[0][0] < k && win[win.length - 1][0] > k ? quadraticFit(win.map(([kk]) => -kk / p.lrPerOctave), win.map(([, v]) => Math.log(v))) : null;
-  if (c !== null && c[2] > 0) {
-    const lo = -win[win.length - 1][0] / p.lrPerOctave;
-    const hi = -win[0][0] / p.lrPerOctave;
-    const v = Math.min(Math.max(-c[1] / (2 * c[2]), lo), hi);
-    steps = Math.exp(c[0] + c[1] * v + c[2] * v * v);
-    lr = grid.lrCap * 2 ** v;
-  }
-  return { steps, lr, k, tried: tried.size };
+  const column = (j: number) => new Map([...tried.entries()].map(([kk, v]) => [kk, v[j]]));
+  const { steps, lr } = parabolaVertex(p, grid, column(0), k);
+  const loo = su.replicas.length > 1 ? su.replicas.map((q) => parabolaVertex(p, grid, column(q + 1), k).steps) : [];
+  return { steps, lr, k, tried: tried.size, loo };
 }
 
 /** The sweep over batch sizes; each search starts from the linear-scaling guess η*(B_prev)·B/B_prev. */
-function sweepBatches(p: P, su: Setup, grid: LrGrid, Bs: number[], ctx: MeasureContext): { S: number[]; lrs: number[] } {
+function sweepBatches(p: P, su: Setup, grid: LrGrid, Bs: number[], ctx: MeasureContext): { S: number[]; lrs: number[]; loo: number[][] } {
   const S: number[] = [];
   const lrs: number[] = [];
+  const loo: number[][] = su.replicas.length > 1 ? su.replicas.map(() => []) : [];
   let start = grid.nearest(p.lrStart);
   for (let bi = 0; bi < Bs.length; bi++) {
     const B = Bs[bi];
     const t = tuneBatch(p, su, grid, B, start);
     S.push(t.steps);
     lrs.push(t.lr);
+    t.loo.forEach((v, q) => loo[q].push(v));
     ctx.progress((0.8 * (bi + 1)) / Bs.length, `B=${B}: S=${num(t.steps)} at η=${num(t.lr)} (${t.tried} learning rates)`);
     if (Number.isFinite(t.steps)) {
       ctx.emit?.({ name: 'steps to target', group: 'measured', x: B, y: t.steps });
       if (bi + 1 < Bs.length) start = grid.nearest((grid.lrOf(t.k) * Bs[bi + 1]) / B);
     }
   }
-  return { S, lrs };
+  return { S, lrs, loo };
 }
 
 /** The fit of S = S_min(1 + B_crit/B), the per-B hyperbola products, and their curves. */
@@ -392,13 +444,14 @@ function measureCriticalBatch(p: P, ctx: MeasureContext): Observations {
   const Bs = sortedBatches(p);
   const su = setup(p, ctx);
   const grid = learningRateGrid(p, su);
-  const { S, lrs } = sweepBatches(p, su, grid, Bs, ctx);
+  const { S, lrs, loo } = sweepBatches(p, su, grid, Bs, ctx);
   const notes: string[] = [];
   const series: Series[] = [];
   const scalars: Record<string, number> = { 'initial excess loss': su.initialLoss, target: p.target, 'λ_max at init': grid.lambda0, 'learning-rate cap': grid.lrCap };
   series.push({ name: 'steps to target', group: 'measured', kind: 'measured', x: Bs, y: S });
   series.push({ name: 'Pareto front', group: 'measured', kind: 'measured', x: S, y: S.map((s, i) => s * Bs[i]) });
   series.push({ name: 'tuned learning rate', group: 'measured', kind: 'measured', x: Bs, y: lrs });
+  loo.forEach((y, q) => series.push({ name: LOO_SERIES, group: `replica ${q} left out`, kind: 'measured', x: Bs, y }));
   if (!S.every((s) => Number.isFinite(s))) {
     notes.push(`no learning rate reached the target at B = ${Bs.filter((_, i) => !Number.isFinite(S[i])).join(', ')}`);
     return { scalars: { ...scalars, 'batch sizes reaching the target': S.filter(Number.isFinite).length }, series, notes };
@@ -410,9 +463,14 @@ function measureCriticalBatch(p: P, ctx: MeasureContext): Observations {
   return { scalars, series, notes };
 }
 
+/** S(B) of each leave-one-out subset of the replicas (the jackknife replicates), as measured series. */
+const LOO_SERIES = 'steps to target, one replica left out';
+
 /** A law S(B) fitted to measured points: the fitted curve, for distances and held-out predictions. */
-interface StepsLaw {
+export interface StepsLaw {
   text: string;
+  /** free parameters of the fit (the residuals keep n − params degrees of freedom) */
+  params: number;
   fit: (B: readonly number[], S: readonly number[]) => (B: number) => number;
 }
 
@@ -421,10 +479,11 @@ interface StepsLaw {
  * fitted in log S through fitStepsHyperbola on B^a; or, for a law without saturation (the rival "perfect
  * scaling", S ∝ 1/B at every B), the one-parameter fit of log S = c − log B.
  */
-function stepsLaw(saturates: number, a: number): StepsLaw {
+export function stepsLaw(saturates: number, a: number): StepsLaw {
   if (!(saturates >= 0.5))
     return {
       text: 'S = c/B (no saturation)',
+      params: 1,
       fit: (B, S) => {
         const c = Math.exp(mean(S.map((s, i) => Math.log(s * B[i]))));
         return (b) => c / b;
@@ -432,6 +491,7 @@ function stepsLaw(saturates: number, a: number): StepsLaw {
     };
   return {
     text: `S_min(1 + (B_crit/B)^${num(a)})`,
+    params: 2,
     fit: (B, S) => {
       const f = fitStepsHyperbola(
         B.map((b) => b ** a),
@@ -447,6 +507,48 @@ function rmsLogDistance(B: readonly number[], S: readonly number[], law: (b: num
   const r = B.map((b, i) => Math.log(S[i] / law(b)));
   return Math.exp(Math.sqrt(r.reduce((acc, x) => acc + x * x, 0) / r.length)) - 1;
 }
+
+/**
+ * The law's residuals in units of their own replica noise: T = Σ_B r_B² / Σ_B v_B, with r_B = log(S/S_law)
+ * for the law fitted to S(B) of all replicas, and v_B the jackknife variance (Efron & Stein 1981,
+ * (R − 1)/R·Σ_q (r_B^(q) − r̄_B)²) of r_B over the leave-one-out S^(q)(B), each refitted. Refitting matters:
+ * the replicas share their inits and example streams across B, so most of a replica's luck is common to
+ * every B and is absorbed by S_min; v_B keeps only the noise the fit cannot absorb. When the points scatter
+ * about the law only by that noise, T ≈ 1 (an F ratio); a law whose shape misses gives T ≫ 1.
+ */
+export function noiseUnitResiduals(law: StepsLaw, B: readonly number[], S: readonly number[], loo: readonly (readonly number[])[]): number {
+  const resid = (y: readonly number[]) => {
+    const f = law.fit(B, y);
+    return B.map((b, i) => Math.log(y[i] / f(b)));
+  };
+  const R = loo.length;
+  if (R < 2) return Number.NaN;
+  const r = resid(S);
+  const rq = loo.map(resid);
+  let v = 0;
+  for (let i = 0; i < B.length; i++) {
+    const m = mean(rq.map((x) => x[i]));
+    v += ((R - 1) / R) * rq.reduce((acc, x) => acc + (x[i] - m) ** 2, 0);
+  }
+  return r.reduce((acc, x) => acc + x * x, 0) / v;
+}
+
+/**
+ * The q-quantile of the F(d1, d2) distribution, (χ²_d1/d1)/(χ²_d2/d2), by 40000 seeded draws (no closed
+ * form; the Monte Carlo error of the 99% point is ≈ 1%, well inside the bound's modelling error).
+ */
+export function fQuantile(d1: number, d2: number, q: number): number {
+  const key = `${d1},${d2},${q}`;
+  const known = fQuantiles.get(key);
+  if (known !== undefined) return known;
+  const rng = Rng.fromSeed(0, 'f-quantile', d1, d2);
+  const draws = Array.from({ length: 40000 }, () => sampleChiSquared(d1, rng) / d1 / (sampleChiSquared(d2, rng) / d2)).sort((x, y) => x - y);
+  const v = draws[Math.min(draws.length - 1, Math.floor(q * draws.length))];
+  fQuantiles.set(key, v);
+  return v;
+}
+/** compare runs for every control and every detection-power bisection step: draw each F point once */
+const fQuantiles = new Map<string, number>();
 
 type PredKey = 'hyperbola product' | 'exponent of B_crit/B in S(B)' | 'S(B) saturates (finite B_crit)' | 'B_crit / B_simple' | 'Spearman(level, B_simple)';
 
@@ -505,7 +607,7 @@ export const criticalBatchSize = defineStudy<P, PredKey>(Params, {
     const s = meas.scalars;
     const q = pred.scalars;
     const Bs = sortedBatches(p);
-    const metrics: MetricSpec[] = [];
+    const metrics: MetricSpec<PredKey>[] = [];
     const regime: RegimeCheck[] = [];
     const reached = s['batch sizes reaching the target'] ?? 0;
     regime.push({ name: 'every batch size reaches the target', ok: reached === Bs.length, value: reached, detail: `${reached} of ${Bs.length} batch sizes reached excess loss ${p.target} at some learning rate` });
@@ -556,6 +658,19 @@ export const criticalBatchSize = defineStudy<P, PredKey>(Params, {
       reason: `${law.text} fitted to B = ${train.map((i) => Bs[i]).join(', ')} predicts S at B = ${held.map((i) => Bs[i]).join(', ')}; 30%: the per-point scatter of S(B) (the in-sample RMS distance, 10–17% over quick seeds 0–4) times √(1 + 2/4) for a 2-parameter fit to 4 points is ≤ 21%, and 30% ≈ 1.4× that`,
       prediction: 'exponent of B_crit/B in S(B)',
     });
+    // a subset that missed the target at the chosen learning rate within the pruning cap has no S to refit (rare)
+    const loo = meas.series.filter((x) => x.name === LOO_SERIES && x.y.every(Number.isFinite)).map((x) => x.y);
+    if (loo.length >= 2) {
+      const d1 = Bs.length - law.params;
+      const d2 = d1 * (loo.length - 1);
+      metrics.push({
+        name: 'residuals of S(B) in units of their replica noise (F ratio)',
+        value: noiseUnitResiduals(law, Bs, S, loo),
+        criterion: { op: '<=', bound: fQuantile(d1, d2, 0.99) },
+        reason: `the run's own noise: Σ r² of ${law.text} over the jackknife variance of the residuals (${loo.length} leave-one-out replica subsets, each refitted); under the law it is F(${d1}, ${d2})-distributed (${d1} residual degrees of freedom, ${loo.length - 1} jackknife degrees of freedom each), and the bound is its 99% point, so the law fails 1 seed in 100 by noise`,
+        prediction: 'exponent of B_crit/B in S(B)',
+      });
+    }
     const ratio = q['B_crit / B_simple'] ?? Number.NaN;
     metrics.push({
       name: 'B_crit / B_simple',

@@ -11,7 +11,7 @@ import { ExampleStream } from '../../src/data/teacherStream.ts';
 import { spearman } from '../../src/observe/rankCorrelation.ts';
 import { checkpointGrid, meanRelativeDeviation, noisyTanhTeacher } from '../../src/protocols/onlineTeacher.ts';
 import { adamSqrtScalingRule } from '../../src/studies/adam-sqrt-scaling-rule.ts';
-import { criticalBatchSize } from '../../src/studies/critical-batch-size.ts';
+import { criticalBatchSize, fQuantile, noiseUnitResiduals, stepsLaw } from '../../src/studies/critical-batch-size.ts';
 import { sgdLinearScalingRule } from '../../src/studies/sgd-linear-scaling-rule.ts';
 import type { StudyResult } from '../../src/studies/types.ts';
 import { fitStepsHyperbola } from '../../src/theory/fit/criticalBatch.ts';
@@ -140,5 +140,43 @@ describe('curve helpers', () => {
   it('spearman is ±1 on monotone data', () => {
     expect(spearman([1, 2, 3, 4], [10, 20, 25, 100])).toBeCloseTo(1, 12);
     expect(spearman([1, 2, 3, 4], [4, 3, 2, 1])).toBeCloseTo(-1, 12);
+  });
+});
+
+describe('critical-batch-size noise criterion', () => {
+  it('fQuantile matches tabulated F points (99%: F(5, 15) = 4.556, F(5, 5) = 10.97; 95%: F(5, 15) = 2.901)', () => {
+    // 40000 draws: the Monte Carlo error of the 99% point is ≈ 1–2% (more in the heavy tail of F(5, 5))
+    expect(Math.abs(fQuantile(5, 15, 0.99) / 4.556 - 1)).toBeLessThan(0.04);
+    expect(Math.abs(fQuantile(5, 5, 0.99) / 10.97 - 1)).toBeLessThan(0.08);
+    expect(Math.abs(fQuantile(5, 15, 0.95) / 2.901 - 1)).toBeLessThan(0.03);
+  });
+  it('is ≈ 1 (an F ratio) for the true law with replica noise, ≫ 1 for a law of the wrong shape', () => {
+    // exact S = 60(1 + 100/B) times per-replica lognormal noise with a common (per-replica, all-B) part that the
+    // fit absorbs into S_min and an independent part; S of a subset is the geometric mean of its replicas, so
+    // the jackknife is exact for this linear statistic and E[T] = 1 under the law
+    const Bs = [8, 16, 32, 64, 128, 256, 512];
+    const R = 4;
+    const rng = Rng.fromSeed(3, 'noise-criterion');
+    const law = stepsLaw(1, 1);
+    const rival = stepsLaw(1, 2);
+    const tLaw: number[] = [];
+    const tRival: number[] = [];
+    for (let trial = 0; trial < 200; trial++) {
+      const logRep = Array.from({ length: R }, () => {
+        const common = 0.3 * rng.normal();
+        return Bs.map((B) => Math.log(60 * (1 + 100 / B)) + common + 0.05 * rng.normal());
+      });
+      const gm = (reps: number[][]) => Bs.map((_, i) => Math.exp(reps.reduce((a, r) => a + r[i], 0) / reps.length));
+      const S = gm(logRep);
+      const loo = logRep.map((_, q) => gm(logRep.filter((__, j) => j !== q)));
+      tLaw.push(noiseUnitResiduals(law, Bs, S, loo));
+      tRival.push(noiseUnitResiduals(rival, Bs, S, loo));
+    }
+    const avg = (v: number[]) => v.reduce((a, x) => a + x, 0) / v.length;
+    // E[F(5, 15)] = 15/13 ≈ 1.15; the mean of 200 draws (sd of F(5, 15) ≈ 0.9) lies within ±0.25 of it
+    expect(Math.abs(avg(tLaw) - 15 / 13)).toBeLessThan(0.25);
+    const bound = fQuantile(5, 15, 0.99);
+    expect(tLaw.filter((t) => t > bound).length).toBeLessThan(10);
+    expect(tRival.filter((t) => t > bound).length).toBeGreaterThan(190);
   });
 });
