@@ -9,7 +9,6 @@ import { makeGaussianRandomFeatures, populationLossOf, ridgePath, sampleGaussian
 import { drawItem, makeQuantaTask } from '../../src/data/quanta.ts';
 import { kendallTauB } from '../../src/observe/rankCorrelation.ts';
 import { bruteForceOptimum, chinchillaComputeOptimal } from '../../src/studies/chinchilla-compute-optimal.ts';
-import { quantaScaling } from '../../src/studies/quanta-scaling/index.ts';
 import { itemLosses, makeQuantaNet, quantaGradient, quantaLoss, trainLookupOnCounts } from '../../src/studies/quanta-scaling/lookupNet.ts';
 import { randomFeatureScalingLaw } from '../../src/studies/random-feature-scaling-law.ts';
 import { eigenlearning } from '../../src/theory/eigenlearning.ts';
@@ -255,12 +254,5 @@ describe('scaling-law studies, quick profile', () => {
 
   it('chinchilla-compute-optimal: Kaplan’s and the data-heavy allocation are falsified, and so is a moved by 0.25', { timeout: 90_000 }, async () => {
     await expectWrongTheoriesFail(chinchillaComputeOptimal, { 'a moved by +0.25': editScalar('a (N_opt ∝ C^a)', (v) => v + 0.25) });
-  });
-
-  it('quanta-scaling: τ = 2, the capacity exponent in data and a frequency-blind order are falsified, and so is a halved capacity exponent', { timeout: 120_000 }, async () => {
-    await expectWrongTheoriesFail(quantaScaling, {
-      'capacity exponent halved': editScalar('finite-K exponent in N over these widths', (v) => v / 2),
-      'learning order reversed (τ = −1)': editScalar('Kendall τ of learning order (quanta model)', (v) => -v),
-    });
   });
 });

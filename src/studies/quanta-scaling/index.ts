@@ -8,55 +8,83 @@
  *     L(D) − L∞ ∝ D^{−α/(α+1)}       (data: quantum k is learned once D·p_k ≳ τ),
  * and the same exponent α/(α+1) in training steps; per-quantum loss curves drop abruptly (emergence).
  *
- * Set-up (the catalog's "lookup task" option): K = 1024 quanta, each a lookup from a one-hot item code to a fixed random
- * unit vector y_k ∈ R^m, items drawn with p_k ∝ k^{−(α+1)}, α = 1. Network: a two-layer leaky-ReLU MLP without
- * biases, f(e_k) = Vᵀφ(E_k), φ(z) = max(z, 0.01z) (./lookupNet.ts, trained by its own sparse hand-derived
- * gradient: see its header; the task is src/data/quanta.ts). Its output is linear in the w hidden
- * units, so one unit per quantum is the natural solution and width w holds ≈ w quanta: the quanta model's capacity
- * cost, with N = w(K + m) parameters ∝ w. The small leak matters: once some quanta are learned, their readout pushes
- * the pre-activations of an unlearned quantum below zero, and with a plain ReLU a quantum whose units all die is never
- * learned (2 of 8 inits at w = 2 stalled, measured while designing this study). For lookup quanta τ = 1 (a quantum
- * is known once seen): Michaud et al. identify this limit with Hutter 2021 ("Learning curve theory"). Multitask sparse
- * parity at Michaud et al.'s scale (§3: 500 subtasks, each a 3-bit parity among 100 bits, α = 0.4) is beyond a few
- * CPU seconds; this is the deviation from the catalog's first-named task. (Nam et al. 2024 likewise model skills as
- * orthogonal basis functions, each picked up by its own mode, and match multitask-parity MLPs with it.)
+ * Set-up (the catalog's "lookup task" option, with quanta that share parameters: issue 13 item 7). K = 1024 quanta,
+ * item k drawn with p_k ∝ k^{−(α+1)}, α = 1, its target a fixed random unit vector y_k ∈ R^m. Item k enters as a
+ * dense code x_k ∈ R^d, a random unit vector with d = 32 ≪ K (src/data/quanta.ts), through a shared first layer:
+ * f(x) = Vᵀφ(Wx + b), φ(z) = max(z, 0.01z) (./denseNet.ts). Every parameter is shared by all quanta, so training on
+ * item j moves the output on item k (x_j·x_k ~ ±1/√d): an unseen quantum is not left at f = 0 and a learned one can
+ * be forgotten, and L(D) and L(N) are properties of the trained network. Before this, items were one-hot codes, no
+ * parameter was shared, and the data sweep's L(D) was the sample's unseen mass by construction (Hutter's τ = 1
+ * statistics, not a network); that variant stays as `code: 'one-hot'` (./lookupNet.ts) for comparison. Why d = 32:
+ * below the number of quanta the data-sweep network must hold (≈ 50 distinct items at D = 1024, ≈ 100 at 4096), so no linear
+ * read of the codes separates them and the first layer must carve out selective units with its ReLU thresholds. The
+ * output is linear in the w hidden units, so width w reproduces at most w nearly orthogonal targets (Eckart–Young),
+ * and w selective units reach L = Σ_{k>w} p_k exactly (a construction in the tests): the quanta model's capacity
+ * count, N = w(d + 1 + m) ∝ w, is the network's bound; whether training reaches it is what the width sweep measures.
+ * The small leak keeps a unit whose pre-activations turn negative trainable (with a plain ReLU, 2 of 8 one-hot inits
+ * at w = 2 stalled, measured while designing the one-hot variant). Multitask sparse parity at Michaud et al.'s scale
+ * (§3: 500 subtasks, 3-bit parities among 100 bits) is beyond a few CPU seconds; this is the deviation from the
+ * catalog's first-named task. Training goes through the one optimizer module (src/nn/optim.ts); the one-hot variant
+ * keeps its own sparse SGD and Adam loops (own integrator: a dense pass would spend K·w per example on zeros).
  *   - Width sweep ("ample data"): online minibatch SGD on fresh samples for a fixed number of steps from a small
  *     init; exact population loss. Prediction (no fit): L(w) = Σ_{k>w} p_k (‖y_k‖ = 1).
  *   - Data sweep (large width w_D ≥ the number of distinct items seen): full-batch Adam to convergence on D samples
- *     (multi-epoch); exact population loss; mean over dataset draws. Prediction: E L(D) = Σ_k p_k (1 − p_k)^D (an item
- *     is unknown iff it is absent from the sample: Hutter 2021's τ = 1 model), asymptotically ∝ D^{−α/(α+1)}.
+ *     (multi-epoch); exact population loss; mean over dataset draws. Prediction: E L(D) = Σ_k p_k (1 − p_k)^D (a
+ *     quantum is learned iff it is in the sample, and an unlearned one costs ‖y_k‖² = 1: Hutter 2021's τ = 1 model),
+ *     asymptotically ∝ D^{−α/(α+1)}. Reported beside it, per draw: the loss on unseen items per unit of their mass
+ *     (1 without interference) and the loss left on seen items (0 when none is forgotten).
  *   - Learning order: per-item loss curves of the widest online run; the step t_k at which item k's loss first falls
  *     below 1/2; Kendall τ_b between k and t_k over learned items.
  *
  * Pass (catalog): fitted exponents (log-log OLS) within ±25% of α (width) and α/(α+1) (data); Kendall τ > 0.7.
  * Added: the measured curves within ±20% of the quanta predictions (geometric mean of measured/predicted; the width
- * sweep ends before the last few quanta are fully learned, and partial fits of unlearned items through their random
- * overlaps push it a few % below (measured 0.93–0.98); the data sweep averages a few draws of a right-skewed unseen
- * mass, whose sample mean tends to sit below its expectation (measured ≈ 0.94)). Reported, not judged: the
- * exponent in steps (the quanta model predicts α/(α+1); measured ≈ 0.48 at α = 1), and the abruptness of each quantum's
- * drop (median time from 90% to 10% of its initial loss over the time to 50%: ≈ 1.5, a plateau then a drop over a
- * factor ≈ 3 in time, less sharp than Michaud et al.'s parity quanta).
- * The exponents are judged against the quanta model's own exponents over the chosen sizes (finite K, small w: the law,
- * so a metric, not a regime check). Regime: the data-sweep network has capacity for every distinct item seen, its
- * training converged, and every width learns its top ⌈w/2⌉ items.
- * What the data sweep can and cannot show (issue 13): with one-hot lookup quanta a converged network's L(D) is the
- * unseen mass of its sample by construction (no parameters are shared between quanta), so that sweep tests Hutter's
- * τ = 1 statistics, not the network; the width sweep and the learning order are where the network is tested. The
- * criterion a wrong theory fails is shown by the controls: a sample threshold τ = 2 (Michaud et al.'s general model)
- * misses the data level, the capacity exponent α in data misses the data exponent, a frequency-blind order misses τ.
- * Not done: quanta that share parameters (dense item codes through a shared first layer), which would make L(D) a
- * property of the network. Detection power (quick, seed 0): 18% (before: no metric named its predicted scalar).
+ * sweep ends before the last few quanta are fully learned, and the data sweep averages a few draws of a right-skewed
+ * unseen mass whose sample mean tends to sit below its expectation). The exponents are judged against the quanta
+ * model's own exponents over the chosen sizes (finite K, small w: the law, so a metric, not a regime check). Two
+ * parts, each with its own verdict: the width sweep (capacity exponent and level, learning order) and the data sweep
+ * (exponent and level). Regime: the data-sweep network has capacity for every distinct item seen and its training
+ * converged; every width learns its top ⌈w/2⌉ items. Reported, not judged: the exponent in steps, the abruptness of
+ * each quantum's drop, and how far the widest run still was from a plateau (its loss drop over the last half of its
+ * steps; neither code is at its floor at the last step, one-hot included).
+ *
+ * Finding (the verdict is falsified, and that is the result): quanta that share parameters through a d = 32 code
+ * do not follow the quanta model's data curve. Quick profile, seeds 0–4: falsified at all five, the data sweep at
+ * every seed. Data sweep: the level is 1.37–1.64× Σ p_k(1 − p_k)^D, because unseen quanta cost ≈ 1.46 (seed 0) per
+ * unit of their mass instead of 1 (the network's outputs on them are not 0: interference), while the seen items are
+ * kept (loss ≈ 3e-4); the exponent in D is 0.38–0.49 against 0.50 (inside ±25%, low because the interference grows
+ * with the number of quanta learned). Width sweep: exponent 0.73–0.92 against 0.93, Kendall τ 0.91–0.98 (the learning
+ * order by frequency survives sharing), but the level is 1.19–1.41× Σ_{k>w} p_k (fails at 4 of 5 seeds): the shared
+ * layer approaches one selective unit per quantum more slowly than the lookup. Default profile
+ * (D up to 4096, ≈ 100 distinct items in 32 dimensions), seeds 0–4: falsified, out of regime (three seeds), falsified:
+ * 0 of 5 hold. At seed 0 the data level is 1.38, unseen quanta cost ≈ 1.5 per unit of mass, the exponent in D is
+ * 0.37 against 0.51 (outside ±25%) and the width level 1.24. Which check put seeds 1–3 out of regime was not
+ * inspected; at 500 and 800 Adam steps the one that failed was the data sweep's convergence (constant-step Adam left
+ * some draw of ≈ 100 items above a training loss of 1e-3), and the data level was 1.38–1.56 either way.
+ * The one-hot variant (`--param code=one-hot`) holds at quick seed 0, as before. Interference shrinks as the codes
+ * approach orthogonality: at quick seed 0, `--param codeDim=128` gives 1.18 per unit of unseen mass and a data level of 1.12
+ * (its data part just out of regime: worst training loss 1.9e-3), `codeDim=256` 1.16 and 1.09 (the data part holds there, its exponent 0.41), while the width sweep learns more
+ * slowly as d grows (level 1.48 and 1.42; out of regime at d = 128: not every width learned its top ⌈w/2⌉ items).
+ * Controls: a sample threshold τ = 2 (Michaud et al.'s general model), the capacity exponent α in data, and a
+ * frequency-blind order; all falsified, but while the data level fails they are falsified by that failure too: their
+ * own criteria (the τ = 2 level, the exponent in D, Kendall τ) are shown to discriminate in the one-hot variant and by
+ * the detection power below. Detection power (quick, seed 0; passing metrics only): 0.9% (the exponent in D, which
+ * sits near the edge of its band), 21% (exponent in N), 21% (Kendall τ); over seeds 0–4 the best is 0.2–11.5%.
  */
 import { z } from 'zod';
+import type { Rng } from '../../core/random.ts';
 import { mean } from '../../core/stats.ts';
 import { zipfFrequencies } from '../../data/parity.ts';
 import { drawItem, makeQuantaTask, type QuantaTask } from '../../data/quanta.ts';
 import { fitPowerLawLogLog } from '../../observe/powerLaw.ts';
 import { kendallTauB } from '../../observe/rankCorrelation.ts';
 import { defineStudy, type MeasureContext, type MetricSpec, type Observations, type RegimeCheck, type Series } from '../types.ts';
-import { itemLosses, makeQuantaNet, quantaLoss, trainLookupOnCounts, trainLookupOnline } from './lookupNet.ts';
+import { makeLearner, populationLoss, type QuantaLearner } from './learners.ts';
 
 const Params = z.object({
+  /** how an item enters the network: a dense code x_k ∈ R^codeDim through a shared first layer, or a one-hot lookup */
+  code: z.enum(['dense', 'one-hot']).default('dense'),
+  /** dimension d of the dense codes (d ≪ K: every first-layer weight is shared by all quanta; unused with one-hot codes) */
+  codeDim: z.number().int().min(2).max(4096).default(32),
   /** Zipf exponent α: p_k ∝ k^{−(α+1)} */
   alpha: z.number().positive().max(4).default(1),
   /** number of quanta K */
@@ -68,7 +96,7 @@ const Params = z.object({
   onlineSteps: z.number().int().min(10).max(1_000_000).default(12000),
   batch: z.number().int().min(1).max(1024).default(16),
   lr: z.number().positive().max(100).default(1),
-  /** init scales of the first layer E and the readout V */
+  /** init scales of the first layer (E, or W on unit codes: pre-activations of this size) and the readout V */
   initE: z.number().positive().default(0.05),
   initV: z.number().positive().default(0.05),
   /** negative-side slope of the leaky ReLU */
@@ -77,9 +105,9 @@ const Params = z.object({
   dataSizes: z.array(z.number().int().min(1).max(1_000_000)).min(3).default([16, 32, 64, 128, 256, 512, 1024, 2048, 4096]),
   dataWidth: z.number().int().min(1).max(1024).default(128),
   dataInitE: z.number().positive().default(1e-3),
-  adamSteps: z.number().int().min(10).max(100_000).default(300),
+  adamSteps: z.number().int().min(10).max(100_000).default(1200),
   adamLr: z.number().positive().default(0.01),
-  dataSeeds: z.number().int().min(1).max(100).default(6),
+  dataSeeds: z.number().int().min(1).max(100).default(4),
   /** per-item loss tracked for the first `trackedItems` items, at `checkpoints` log-spaced steps */
   trackedItems: z.number().int().min(5).max(512).default(40),
   checkpoints: z.number().int().min(10).max(1000).default(120),
@@ -102,6 +130,10 @@ function predictions(p: P): { width: number[]; data: number[] } {
 const EXP_N = 'finite-K exponent in N over these widths';
 const EXP_D = 'finite-K exponent in D over these sizes';
 const TAU = 'Kendall τ of learning order (quanta model)';
+const PLATEAU = 'widest run: relative loss drop over the last half of its steps';
+/** The study's parts: capacity and learning order (online width sweep), and the data sweep. */
+const WIDTH = 'width sweep';
+const DATA = 'data sweep';
 /** The prediction's factor on its loss curves (1): the scalar detection power perturbs for the level metrics. */
 const LEVEL = 'quanta-model level (×)';
 
@@ -164,13 +196,13 @@ interface WidestRun {
 }
 
 /** One online run at width w: per-item losses of the tracked items and (widest only) the population loss at the checkpoints. */
-function onlineRun(p: P, task: QuantaTask, w: number, cps: number[], widest: boolean, ctx: MeasureContext): { net: ReturnType<typeof makeQuantaNet>; run: WidestRun } {
+function onlineRun(p: P, task: QuantaTask, w: number, cps: number[], widest: boolean, ctx: MeasureContext): { net: QuantaLearner; run: WidestRun } {
   const tracked = Math.min(p.trackedItems, p.quanta);
-  const net = makeQuantaNet(task, w, p.initE, p.initV, ctx.rng.child('net', w), p.leak);
+  const net = makeLearner(p.code, task, w, p.initE, p.initV, ctx.rng.child('net', w), p.leak);
   const learned = new Array<number>(tracked).fill(-1);
   const curves: number[][] = Array.from({ length: tracked }, () => []);
   const lossCurve: number[] = [];
-  trainLookupOnline(task, net, {
+  net.trainOnline({
     steps: p.onlineSteps,
     batch: p.batch,
     lr: p.lr,
@@ -178,13 +210,13 @@ function onlineRun(p: P, task: QuantaTask, w: number, cps: number[], widest: boo
     checkpoints: cps,
     signal: ctx.signal,
     onCheckpoint: (step) => {
-      const l = itemLosses(task, net, tracked);
+      const l = net.itemLosses(tracked);
       for (let k = 0; k < tracked; k++) {
         if (learned[k] < 0 && l[k] < 0.5) learned[k] = step;
         curves[k].push(l[k]);
       }
       if (widest) {
-        const L = quantaLoss(task, net);
+        const L = populationLoss(task, net);
         lossCurve.push(L);
         ctx.emit?.({ name: 'loss vs steps', group: `w=${w}`, x: step * p.batch, y: L });
       }
@@ -205,11 +237,11 @@ function measureWidthSweep(p: P, task: QuantaTask, ctx: MeasureContext, work: Wo
   for (const w of ws) {
     const widest = w === ws[ws.length - 1];
     const { net, run } = onlineRun(p, task, w, cps, widest, ctx);
-    const L = quantaLoss(task, net);
+    const L = populationLoss(task, net);
     widthLoss.push(L);
     ctx.emit?.({ name: 'loss vs width', group: 'measured', x: w, y: L });
     const need = Math.min(Math.ceil(w / 2), tracked);
-    const final = itemLosses(task, net, need);
+    const final = net.itemLosses(need);
     if (!final.every((v) => v < 0.5)) topLearnedOk = false;
     topLearnedDetail.push(`w=${w}: ${final.filter((v) => v < 0.5).length}/${need}`);
     if (widest) widestRun = run;
@@ -250,50 +282,71 @@ function learningOrder(p: P, cps: number[], widest: WidestRun, out: Out): void {
   const hi = stepCurve[0] * 0.9;
   const win = cps.map((s, i) => [s * p.batch, stepCurve[i]]).filter(([, v]) => v < hi && v > lo);
   scalars['exponent in steps (reported)'] = win.length >= 3 ? fitPowerLawLogLog(win.map((v) => v[0]), win.map((v) => v[1])).exponent : Number.NaN;
+  // has the widest run reached its capacity floor? its relative loss drop over the last half of its steps
+  const half = cps.findIndex((s) => s >= cps[cps.length - 1] / 2);
+  scalars[PLATEAU] = half >= 0 && stepCurve.length === cps.length ? 1 - stepCurve[stepCurve.length - 1] / stepCurve[half] : Number.NaN;
+}
+
+/** One data-sweep draw: the loss on the items seen and unseen, and the unseen mass p(unseen). */
+interface Draw {
+  loss: number;
+  seenLoss: number;
+  unseenLoss: number;
+  unseenMass: number;
+  distinct: number;
+  train: number;
+}
+
+/** Train a wide network to convergence on one sample of D items and split its population loss by seen/unseen. */
+function dataDraw(p: P, task: QuantaTask, D: number, rng: Rng, signal?: AbortSignal): Draw {
+  const counts = new Int32Array(p.quanta);
+  for (let i = 0; i < D; i++) counts[drawItem(task, rng.uniform())]++;
+  const net = makeLearner(p.code, task, p.dataWidth, p.dataInitE, p.initV, rng.child('net'), p.leak);
+  const train = net.trainOnCounts(counts, { steps: p.adamSteps, lr: p.adamLr, signal });
+  const l = net.itemLosses();
+  const d: Draw = { loss: 0, seenLoss: 0, unseenLoss: 0, unseenMass: 0, distinct: 0, train };
+  for (let k = 0; k < p.quanta; k++) {
+    const part = task.p[k] * l[k];
+    d.loss += part;
+    if (counts[k] > 0) {
+      d.distinct++;
+      d.seenLoss += part;
+    } else {
+      d.unseenLoss += part;
+      d.unseenMass += task.p[k];
+    }
+  }
+  return d;
 }
 
 /** Data sweep (full-batch Adam to convergence on D samples, wide network): mean loss per D against the unseen mass. */
-function measureDataSweep(p: P, task: QuantaTask, ctx: MeasureContext, work: Work, out: Out): { loss: number[]; deviation: number } {
+function measureDataSweep(p: P, task: QuantaTask, ctx: MeasureContext, work: Work, out: Out): { deviation: number } {
   const Ds = sorted(p.dataSizes);
-  const perD: number[][] = Ds.map(() => []);
-  const unseen: number[][] = Ds.map(() => []);
-  let maxDistinct = 0;
-  let worstTrain = 0;
+  const draws: Draw[][] = Ds.map(() => []);
   for (let seed = 0; seed < p.dataSeeds; seed++) {
     Ds.forEach((D, j) => {
-      const rng = ctx.rng.child('data', seed, D);
-      const counts = new Int32Array(p.quanta);
-      for (let i = 0; i < D; i++) counts[drawItem(task, rng.uniform())]++;
-      let distinct = 0;
-      let mass = 0;
-      for (let k = 0; k < p.quanta; k++) {
-        if (counts[k] > 0) distinct++;
-        else mass += task.p[k];
-      }
-      maxDistinct = Math.max(maxDistinct, distinct);
-      const net = makeQuantaNet(task, p.dataWidth, p.dataInitE, p.initV, rng.child('net'), p.leak);
-      const train = trainLookupOnCounts(task, net, counts, { steps: p.adamSteps, lr: p.adamLr, signal: ctx.signal });
-      worstTrain = Math.max(worstTrain, train);
-      perD[j].push(quantaLoss(task, net));
-      unseen[j].push(mass);
+      draws[j].push(dataDraw(p, task, D, ctx.rng.child('data', seed, D), ctx.signal));
       work.done++;
       ctx.progress(work.done / work.total, `data sweep: seed ${seed + 1}, D = ${D}`);
     });
-    Ds.forEach((D, j) => ctx.emit?.({ name: 'loss vs data', group: 'measured', x: D, y: mean(perD[j]) }));
+    Ds.forEach((D, j) => ctx.emit?.({ name: 'loss vs data', group: 'measured', x: D, y: mean(draws[j].map((d) => d.loss)) }));
   }
-  const dataLoss = perD.map(mean);
+  const all = draws.flat();
+  const dataLoss = draws.map((v) => mean(v.map((d) => d.loss)));
   out.series.push({ name: 'loss vs data', group: 'measured', kind: 'measured', x: Ds, y: dataLoss });
-  out.series.push({ name: 'loss vs data', group: 'unseen mass of the samples', kind: 'reference', x: Ds, y: unseen.map(mean) });
+  out.series.push({ name: 'loss vs data', group: 'unseen mass of the samples', kind: 'reference', x: Ds, y: draws.map((v) => mean(v.map((d) => d.unseenMass))) });
   const fd = fitPowerLawLogLog(Ds, dataLoss);
   out.scalars['exponent in D'] = fd.exponent;
   out.scalars['R² in D'] = fd.r2;
-  out.scalars['largest number of distinct items seen'] = maxDistinct;
-  out.scalars['worst final training loss (data sweep)'] = worstTrain;
-  // per-draw check of the mechanism: measured loss vs the sample's unseen mass
-  let dev = 0;
-  perD.forEach((v, j) => v.forEach((x, s) => (dev = Math.max(dev, Math.abs(x / unseen[j][s] - 1)))));
+  out.scalars['largest number of distinct items seen'] = Math.max(...all.map((d) => d.distinct));
+  out.scalars['worst final training loss (data sweep)'] = Math.max(...all.map((d) => d.train));
+  // the mechanism, per draw: an unseen item costs ‖y_k‖² = 1 only if the network leaves its output at 0 (no
+  // interference), and a seen one costs 0 only if it is neither unfinished nor forgotten
+  const dev = Math.max(...all.map((d) => Math.abs(d.loss / d.unseenMass - 1)));
   out.scalars['data sweep: max |loss / unseen mass − 1| per draw'] = dev;
-  return { loss: dataLoss, deviation: dev };
+  out.scalars['data sweep: loss per unit unseen mass on unseen items (mean; 1 = no interference)'] = mean(all.map((d) => d.unseenLoss / d.unseenMass));
+  out.scalars['data sweep: loss on seen items (mean; 0 = all kept)'] = mean(all.map((d) => d.seenLoss));
+  return { deviation: dev };
 }
 
 export const quantaScaling = defineStudy(Params, {
@@ -311,7 +364,7 @@ export const quantaScaling = defineStudy(Params, {
     'Saxe, McClelland & Ganguli 2014, Exact solutions to the nonlinear dynamics of learning in deep linear neural networks (ICLR)',
   ],
   core: false,
-  quick: { onlineSteps: 5000, dataSizes: [16, 32, 64, 128, 256, 512, 1024], dataWidth: 64, dataSeeds: 4, adamSteps: 200, adamLr: 0.02, checkpoints: 80 },
+  quick: { onlineSteps: 5000, dataSizes: [16, 32, 64, 128, 256, 512, 1024], dataWidth: 64, dataSeeds: 3, adamSteps: 400, adamLr: 0.02, checkpoints: 80 },
   controls: [
     {
       name: 'a quantum needs τ = 2 samples',
@@ -357,7 +410,7 @@ export const quantaScaling = defineStudy(Params, {
   measure(p, ctx) {
     const ws = sorted(p.widths);
     const Ds = sorted(p.dataSizes);
-    const task = makeQuantaTask(p.quanta, p.alpha, p.outputDim, ctx.rng.child('task'));
+    const task = makeQuantaTask(p.quanta, p.alpha, p.outputDim, ctx.rng.child('task'), p.code === 'dense' ? { codeDim: p.codeDim } : {});
     const out: Out = { scalars: {}, series: [] };
     const work: Work = { done: 0, total: ws.reduce((s, w) => s + w, 0) + p.dataSeeds * Ds.length };
     const widthSweep = measureWidthSweep(p, task, ctx, work, out);
@@ -366,7 +419,7 @@ export const quantaScaling = defineStudy(Params, {
     scalars['width sweep: top ⌈w/2⌉ items learned at every width'] = widthSweep.topLearnedOk ? 1 : 0;
     const notes = [
       `Width sweep (top ⌈w/2⌉ items learned): ${widthSweep.topLearnedDetail.join(', ')}.`,
-      `Data sweep: the trained network's loss equals the unseen mass of its sample to within ${(100 * dataSweep.deviation).toFixed(2)}% on every draw (τ = 1: a quantum is learned iff it appears).`,
+      `Data sweep (${p.code} codes): the trained network's loss departs from the unseen mass of its sample by at most ${(100 * dataSweep.deviation).toFixed(1)}% on a draw; unseen items cost ${scalars['data sweep: loss per unit unseen mass on unseen items (mean; 1 = no interference)'].toFixed(3)} per unit of their mass (1: output left at 0), seen items ${scalars['data sweep: loss on seen items (mean; 0 = all kept)'].toExponential(2)} in all.`,
     ];
     return { scalars, series: out.series, notes };
   },
@@ -379,14 +432,15 @@ export const quantaScaling = defineStudy(Params, {
     const level = pred.scalars[LEVEL] ?? Number.NaN;
     const asym = `asymptotically α = ${p.alpha} and α/(α+1) = ${(p.alpha / (p.alpha + 1)).toFixed(3)}; the targets are the quanta model's own exponents over these sizes with K = ${p.quanta}`;
     const metrics: MetricSpec[] = [
-      { name: 'exponent in N (width sweep)', value: s['exponent in N (width)'], criterion: { op: 'rel', target: eN, tol: 0.25 }, reason: `catalog: L(N) ∝ N^{−α} within ±25% (finite-K effects are large); ${asym}`, prediction: EXP_N },
-      { name: 'exponent in D (data sweep)', value: s['exponent in D'], criterion: { op: 'rel', target: eD, tol: 0.25 }, reason: 'catalog: L(D) ∝ D^{−α/(α+1)} within ±25%', prediction: EXP_D },
+      { name: 'exponent in N (width sweep)', value: s['exponent in N (width)'], criterion: { op: 'rel', target: eN, tol: 0.25 }, reason: `catalog: L(N) ∝ N^{−α} within ±25% (finite-K effects are large); ${asym}`, prediction: EXP_N, part: WIDTH },
+      { name: 'exponent in D (data sweep)', value: s['exponent in D'], criterion: { op: 'rel', target: eD, tol: 0.25 }, reason: 'catalog: L(D) ∝ D^{−α/(α+1)} within ±25%', prediction: EXP_D, part: DATA },
       {
         name: 'Kendall τ of learning order vs frequency rank',
         value: s['Kendall τ (item rank vs learning step)'],
         criterion: { op: 'abs', target: tau, tol: 0.3 },
         reason: 'catalog: quanta learned in approximate frequency order (τ > 0.7 = the predicted τ = 1 less 0.3: near-equal frequencies of adjacent ranks tie in learning time)',
         prediction: TAU,
+        part: WIDTH,
       },
       {
         name: 'width sweep: measured / predicted loss (geometric mean)',
@@ -394,13 +448,15 @@ export const quantaScaling = defineStudy(Params, {
         criterion: { op: 'in', lo: 0.8 * level, hi: 1.2 * level },
         reason: 'added: the level of L(w) = Σ_{k>w} p_k; ±20% for quanta beyond w that are partly fitted and quanta below w not yet finished at the last step',
         prediction: LEVEL,
+        part: WIDTH,
       },
       {
         name: 'data sweep: measured / predicted loss (geometric mean)',
         value: levelRatio(pred, meas, 'loss vs data'),
         criterion: { op: 'in', lo: 0.8 * level, hi: 1.2 * level },
-        reason: `added: the level of Σ p_k(1 − p_k)^D; ±20% because the unseen mass of one draw varies by up to ±40% at small D and each point averages ${p.dataSeeds} draws`,
+        reason: `added: the level of Σ p_k(1 − p_k)^D (an unseen quantum costs ‖y_k‖² = 1, a seen one 0); ±20% because the unseen mass of one draw varies by up to ±40% at small D and each point averages ${p.dataSeeds} draws`,
         prediction: LEVEL,
+        part: DATA,
       },
     ];
     const distinct = s['largest number of distinct items seen'];
@@ -411,21 +467,23 @@ export const quantaScaling = defineStudy(Params, {
         ok: distinct <= Math.min(p.dataWidth, p.outputDim),
         value: distinct,
         detail: `${distinct} distinct items ≤ min(width ${p.dataWidth}, output dim ${p.outputDim})`,
+        part: DATA,
       },
-      { name: 'data-sweep training converged', ok: worstTrain < 1e-3, value: worstTrain, detail: `worst final training loss ${worstTrain.toExponential(2)} (< 1e-3; initial ≈ 0.5)` },
+      { name: 'data-sweep training converged', ok: worstTrain < 1e-3, value: worstTrain, detail: `worst final training loss ${worstTrain.toExponential(2)} (< 1e-3; initial ≈ 0.5)`, part: DATA },
       {
         name: 'online training long enough',
         ok: s['width sweep: top ⌈w/2⌉ items learned at every width'] === 1,
         value: s['width sweep: top ⌈w/2⌉ items learned at every width'],
         detail: 'every width has learned its ⌈w/2⌉ most frequent quanta (else the sweep measures training time, not capacity)',
+        part: WIDTH,
       },
     ];
     return { metrics, regime };
   },
 
-  figures: () => [
-    { id: 'width', title: 'Capacity scaling: loss vs width with ample data', x: { label: 'hidden width w (parameters N = w(K + m))', log: true }, y: { label: 'test loss', log: true }, series: [{ name: 'loss vs width' }], caption: 'Dashed: the quanta model Σ_{k>w} p_k (one unit per quantum; no fit).' },
-    { id: 'data', title: 'Data scaling: loss vs training-set size at large width', x: { label: 'training samples D', log: true }, y: { label: 'test loss', log: true }, series: [{ name: 'loss vs data' }], caption: 'Dashed: Σ_k p_k (1 − p_k)^D (a quantum is learned iff seen); grey: the unseen mass of the actual samples.' },
+  figures: (p) => [
+    { id: 'width', title: 'Capacity scaling: loss vs width with ample data', x: { label: `hidden width w (parameters N = ${p.code === 'dense' ? 'w(d + 1 + m)' : 'w(K + m)'})`, log: true }, y: { label: 'test loss', log: true }, series: [{ name: 'loss vs width' }], caption: 'Dashed: the quanta model Σ_{k>w} p_k (one unit per quantum; no fit).' },
+    { id: 'data', title: 'Data scaling: loss vs training-set size at large width', x: { label: 'training samples D', log: true }, y: { label: 'test loss', log: true }, series: [{ name: 'loss vs data' }], caption: 'Dashed: Σ_k p_k (1 − p_k)^D (a quantum is learned iff seen, an unlearned one costs 1); grey: the unseen mass of the actual samples (with dense codes the gap to it is interference).' },
     { id: 'steps', title: 'Loss vs samples seen (widest online run)', x: { label: 'samples seen', log: true }, y: { label: 'test loss', log: true }, series: [{ name: 'loss vs steps' }], caption: 'The quanta model predicts slope −α/(α+1) before the capacity floor.' },
     { id: 'emergence', title: 'Per-quantum loss curves: abrupt, in frequency order', x: { label: 'samples seen', log: true }, y: { label: 'loss on the quantum' }, series: [{ name: 'per-quantum loss' }], caption: 'Items 1, 2, 4, 8, 16, 32 by frequency rank: each sits on a plateau, then drops; the rarer, the later (t_k ∝ 1/p_k).' },
   ],
