@@ -64,7 +64,7 @@ import { mlp } from '../nn/mlp.ts';
 import { argmaxRows, hiddenFeatures, predictLogits } from '../observe/classifierOutputs.ts';
 import { type NeuralCollapseMetrics, neuralCollapse } from '../observe/neuralCollapse.ts';
 import { trainClassifier } from '../protocols/classifier.ts';
-import { defineStudy, type MeasureContext, type MetricSpec, type RegimeCheck, type Series } from './types.ts';
+import { defineStudy, type MeasureContext, type MetricSpec, type Observations, type RegimeCheck, type Scalars, type Series } from './types.ts';
 
 const Params = z.object({
   classes: z.number().int().min(2).max(10).default(4),
@@ -89,6 +89,15 @@ const Params = z.object({
   alsoClasses: z.array(z.number().int().min(2).max(10)).max(3).default([10]),
 });
 type P = z.output<typeof Params>;
+
+/** The keys of `predict`'s scalars: the catalog's bounds, and the simplex cosine per class count. */
+type PredKey =
+  | 'NC1 fall (catalog lower bound)'
+  | 'NC3 (catalog upper bound)'
+  | 'NCC agreement'
+  | 'norm CV (catalog upper bound)'
+  | 'NC1 at end, λ=0 over λ (lower bound)'
+  | `NC2 cosine target C=${number}`;
 
 interface RunSummary {
   onsetStep: number;
@@ -286,7 +295,7 @@ function runScalars(prefix: string, r: RunSummary): Record<string, number> {
   };
 }
 
-export const neuralCollapseStudy = defineStudy(Params, {
+export const neuralCollapseStudy = defineStudy<P, PredKey>(Params, {
   id: 'neural-collapse',
   catalog: 21,
   pillar: 'universality',
@@ -299,8 +308,8 @@ export const neuralCollapseStudy = defineStudy(Params, {
   core: true,
   quick: { steps: 3000, alsoClasses: [] },
 
-  predict(p) {
-    const scalars: Record<string, number> = {
+  predict(p): Observations<PredKey> {
+    const scalars: Scalars<PredKey> = {
       'NC1 fall (catalog lower bound)': 10,
       'NC3 (catalog upper bound)': 0.2,
       'NCC agreement': 1,
@@ -355,25 +364,25 @@ export const neuralCollapseStudy = defineStudy(Params, {
 
   compare(pred, meas, p) {
     const s = meas.scalars;
-    const q = pred.scalars;
-    const metrics: MetricSpec[] = [];
+    const q = (k: PredKey): number => pred.scalars[k] ?? Number.NaN;
+    const metrics: MetricSpec<PredKey>[] = [];
     const regime: RegimeCheck[] = [];
     for (const C of [p.classes, ...p.alsoClasses.filter((c) => c !== p.classes)]) {
       const pre = cPrefix(p, C);
       const part = cPart(p, C);
       const tag = part ? ` (${part})` : '';
-      const target = q[`NC2 cosine target C=${C}`];
+      const target = q(`NC2 cosine target C=${C}`);
       const g = `${C === p.classes ? '' : `C=${C} `}${wdGroup(p.weightDecay)}`;
       const cos = meas.series.find((x) => x.name === 'final pairwise cosines' && x.group === g)?.y ?? [];
       const dev = cos.map((c) => Math.abs(c - target));
       metrics.push(
-        { name: `NC1 fall during the terminal phase${tag}`, value: s[`${pre}NC1 fall in TPT`], criterion: { op: '>=', bound: q['NC1 fall (catalog lower bound)'] }, reason: 'catalog: NC1 falls ≥ 10× between the first step at 100% train accuracy and the end', description: 'NC1 at TPT onset / NC1 at the end', prediction: 'NC1 fall (catalog lower bound)', part },
+        { name: `NC1 fall during the terminal phase${tag}`, value: s[`${pre}NC1 fall in TPT`], criterion: { op: '>=', bound: q('NC1 fall (catalog lower bound)') }, reason: 'catalog: NC1 falls ≥ 10× between the first step at 100% train accuracy and the end', description: 'NC1 at TPT onset / NC1 at the end', prediction: 'NC1 fall (catalog lower bound)', part },
         // the mean cosine alone is forced to −1/(C−1) by the centering once the norms are equal, so NC2 is judged pair by pair
         { name: `NC2: mean over pairs of |cos + 1/(C−1)|${tag}`, value: dev.length ? dev.reduce((a, b) => a + b, 0) / dev.length : Number.NaN, criterion: { op: 'abs', target: 0, tol: 0.05 }, reason: 'catalog: within 0.05 of the simplex-ETF value (Papyan et al.’s equiangularity measure, averaged over the C(C−1)/2 pairs)', prediction: `NC2 cosine target C=${C}`, part },
         { name: `NC2: max over pairs of |cos + 1/(C−1)|${tag}`, value: dev.length ? Math.max(...dev) : Number.NaN, criterion: { op: 'abs', target: 0, tol: 0.15 }, reason: 'every pair, not just the mean: 3× the catalog’s equiangularity std of 0.05 (the largest of C(C−1)/2 pair deviations)', prediction: `NC2 cosine target C=${C}`, part },
-        { name: `coefficient of variation of class-mean norms${tag}`, value: s[`${pre}norm CV`], criterion: { op: '<=', bound: q['norm CV (catalog upper bound)'] }, reason: 'catalog: equinorm to within 10%', prediction: 'norm CV (catalog upper bound)', part },
-        { name: `NC3 (classifier–mean alignment)${tag}`, value: s[`${pre}NC3`], criterion: { op: '<=', bound: q['NC3 (catalog upper bound)'] }, reason: 'catalog: self-duality distance < 0.2', prediction: 'NC3 (catalog upper bound)', part },
-        { name: `NCC agreement with the network${tag}`, value: s[`${pre}NCC agreement`], criterion: { op: 'abs', target: q['NCC agreement'], tol: 0.01 }, reason: 'catalog: nearest-class-center decisions agree with the network on > 99% of the training set', prediction: 'NCC agreement', part },
+        { name: `coefficient of variation of class-mean norms${tag}`, value: s[`${pre}norm CV`], criterion: { op: '<=', bound: q('norm CV (catalog upper bound)') }, reason: 'catalog: equinorm to within 10%', prediction: 'norm CV (catalog upper bound)', part },
+        { name: `NC3 (classifier–mean alignment)${tag}`, value: s[`${pre}NC3`], criterion: { op: '<=', bound: q('NC3 (catalog upper bound)') }, reason: 'catalog: self-duality distance < 0.2', prediction: 'NC3 (catalog upper bound)', part },
+        { name: `NCC agreement with the network${tag}`, value: s[`${pre}NCC agreement`], criterion: { op: 'abs', target: q('NCC agreement'), tol: 0.01 }, reason: 'catalog: nearest-class-center decisions agree with the network on > 99% of the training set', prediction: 'NCC agreement', part },
         { name: `mean cosine of centered class means${tag}`, value: s[`${pre}mean cosine`], criterion: { op: 'abs', target, tol: 0.05 }, reason: 'reported only: equal norms and the centering force the mean to −1/(C−1) whatever the angles', sanity: true, part },
       );
       const onset = s[`${pre}TPT onset step`];
@@ -388,7 +397,7 @@ export const neuralCollapseStudy = defineStudy(Params, {
       metrics.push({
         name: 'ablation: NC1 at end with λ=0 over with λ',
         value: s['NC1 at end, λ=0 over λ'],
-        criterion: { op: '>=', bound: q['NC1 at end, λ=0 over λ (lower bound)'] },
+        criterion: { op: '>=', bound: q('NC1 at end, λ=0 over λ (lower bound)') },
         reason: 'catalog ablation: without weight decay the collapse is weaker (a larger final NC1 after the same number of steps)',
         prediction: 'NC1 at end, λ=0 over λ (lower bound)',
         part: cPart(p, p.classes),

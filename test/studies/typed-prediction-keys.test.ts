@@ -8,9 +8,16 @@
  */
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import { adamEdgeOfStability } from '../../src/studies/adam-edge-of-stability/index.ts';
+import { adamSqrtScalingRule } from '../../src/studies/adam-sqrt-scaling-rule.ts';
 import { architectureUniversality } from '../../src/studies/architecture-universality.ts';
+import { centralFlow } from '../../src/studies/central-flow.ts';
 import { chinchillaComputeOptimal } from '../../src/studies/chinchilla-compute-optimal.ts';
 import { conservationLaws } from '../../src/studies/conservation-laws.ts';
+import { criticalBatchSize } from '../../src/studies/critical-batch-size.ts';
+import { dataSpectra } from '../../src/studies/data-spectra.ts';
+import { depthMupTransfer } from '../../src/studies/depth-mup-transfer.ts';
+import { discretizationHypothesis } from '../../src/studies/discretization-hypothesis.ts';
 import { dlnProgressiveSharpening } from '../../src/studies/dln-progressive-sharpening.ts';
 import { dlnSaddleToSaddle } from '../../src/studies/dln-saddle-to-saddle.ts';
 import { dlnSaxeModes } from '../../src/studies/dln-saxe-modes.ts';
@@ -21,16 +28,26 @@ import { detectionPower } from '../../src/studies/falsify.ts';
 import { grokkingFourier } from '../../src/studies/grokking-fourier.ts';
 import { hermiteLearningOrder } from '../../src/studies/hermite-learning-order/index.ts';
 import { implicitCurvatureRegularization } from '../../src/studies/implicit-curvature-regularization.ts';
+import { inductionHeads } from '../../src/studies/induction-heads/index.ts';
+import { lazyVsRich } from '../../src/studies/lazy-vs-rich.ts';
+import { lmScalingLaws } from '../../src/studies/lm-scaling-laws/index.ts';
 import { mupCoordCheck } from '../../src/studies/mup-coord-check.ts';
+import { mupLrTransfer } from '../../src/studies/mup-lr-transfer.ts';
+import { mupTransformerTransfer } from '../../src/studies/mup-transformer-transfer/index.ts';
+import { neuralCollapseStudy } from '../../src/studies/neural-collapse.ts';
 import { neuralFeatureAnsatz } from '../../src/studies/neural-feature-ansatz.ts';
+import { ntkLinearization } from '../../src/studies/ntk-linearization.ts';
+import { quantaScaling } from '../../src/studies/quanta-scaling/index.ts';
 import { randomFeatureScalingLaw } from '../../src/studies/random-feature-scaling-law.ts';
 import { randomFeatureUniversality } from '../../src/studies/random-feature-universality.ts';
-import { findStudy } from '../../src/studies/registry.ts';
+import { findStudy, STUDIES } from '../../src/studies/registry.ts';
 import { representationConvergence } from '../../src/studies/representation-convergence.ts';
+import { sgdLinearScalingRule } from '../../src/studies/sgd-linear-scaling-rule.ts';
 import { signalPropagationStudy } from '../../src/studies/signal-propagation/index.ts';
 import { silentAlignment } from '../../src/studies/silent-alignment.ts';
 import { singleIndexFeatureLearning } from '../../src/studies/single-index-feature-learning/index.ts';
 import { stepwiseLowRank } from '../../src/studies/stepwise-low-rank.ts';
+import { transformerRepresentationConvergence } from '../../src/studies/transformer-representation-convergence/index.ts';
 import { type AnyStudy, type Control, defineStudy, type MetricSpec, type Observations, type Scalars, type Study } from '../../src/studies/types.ts';
 
 const Params = z.object({ slope: z.number().default(2), threshold: z.number().default(4) });
@@ -91,8 +108,25 @@ type DeclaresKeys<S> = S extends Study<infer _P, infer K, infer _M> ? (string ex
 function declaring<S extends AnyStudy>(study: S & (DeclaresKeys<S> extends true ? unknown : never)): S {
   return study;
 }
-/** The studies of this round, each declaring its prediction keys: none may widen back to `string`. */
+/** Every registered study, each declaring its prediction keys: none may widen back to `string`. */
 const ROUND = [
+  declaring(adamEdgeOfStability),
+  declaring(adamSqrtScalingRule),
+  declaring(centralFlow),
+  declaring(criticalBatchSize),
+  declaring(dataSpectra),
+  declaring(depthMupTransfer),
+  declaring(discretizationHypothesis),
+  declaring(inductionHeads),
+  declaring(lazyVsRich),
+  declaring(lmScalingLaws),
+  declaring(mupLrTransfer),
+  declaring(mupTransformerTransfer),
+  declaring(neuralCollapseStudy),
+  declaring(ntkLinearization),
+  declaring(quantaScaling),
+  declaring(sgdLinearScalingRule),
+  declaring(transformerRepresentationConvergence),
   declaring(architectureUniversality),
   declaring(chinchillaComputeOptimal),
   declaring(conservationLaws),
@@ -181,8 +215,9 @@ describe('typed prediction keys', () => {
     expect(unpredicted(badControl.predict?.(p, pred).scalars ?? {})).toEqual(['intercept']);
   });
 
-  it('guards the registered studies themselves (the objects the CLI runs), each once', () => {
+  it('guards every registered study (the objects the CLI runs), each once', () => {
     expect(ROUND.filter((s) => findStudy(s.id) !== s).map((s) => s.id)).toEqual([]);
     expect(new Set(ROUND.map((s) => s.id)).size).toBe(ROUND.length);
+    expect(STUDIES.filter((s) => !ROUND.includes(s)).map((s) => s.id)).toEqual([]);
   });
 });

@@ -127,15 +127,17 @@ function predictions(p: P): { width: number[]; data: number[] } {
   return { width, data: unlearnedMass(p, 1) };
 }
 
-const EXP_N = 'finite-K exponent in N over these widths';
-const EXP_D = 'finite-K exponent in D over these sizes';
-const TAU = 'Kendall τ of learning order (quanta model)';
+const EXP_N = 'finite-K exponent in N over these widths' as const;
+const EXP_D = 'finite-K exponent in D over these sizes' as const;
+const TAU = 'Kendall τ of learning order (quanta model)' as const;
 const PLATEAU = 'widest run: relative loss drop over the last half of its steps';
 /** The study's parts: capacity and learning order (online width sweep), and the data sweep. */
 const WIDTH = 'width sweep';
 const DATA = 'data sweep';
 /** The prediction's factor on its loss curves (1): the scalar detection power perturbs for the level metrics. */
-const LEVEL = 'quanta-model level (×)';
+const LEVEL = 'quanta-model level (×)' as const;
+/** The keys of `predict`'s scalars. */
+type PredKey = 'asymptotic exponent in N' | 'asymptotic exponent in D' | 'asymptotic exponent in steps' | typeof EXP_N | typeof EXP_D | typeof TAU | typeof LEVEL;
 
 /** E L(D) when a quantum needs `tau` samples: Σ_k p_k P(Binomial(D, p_k) < τ) (Michaud et al. 2023 §2; τ = 1 is Hutter's). */
 function unlearnedMass(p: P, tau: number): number[] {
@@ -156,7 +158,7 @@ function unlearnedMass(p: P, tau: number): number[] {
 }
 
 /** A rival quanta model in which each quantum needs τ samples: its data curve and that curve's exponent. */
-function withSampleThreshold(p: P, pred: Observations, tau: number): Observations {
+function withSampleThreshold(p: P, pred: Observations<PredKey>, tau: number): Observations<PredKey> {
   const y = unlearnedMass(p, tau);
   const Ds = sorted(p.dataSizes);
   const series = pred.series.map((x) => (x.name === 'loss vs data' && x.kind === 'predicted' ? { ...x, y } : x));
@@ -349,7 +351,7 @@ function measureDataSweep(p: P, task: QuantaTask, ctx: MeasureContext, work: Wor
   return { deviation: dev };
 }
 
-export const quantaScaling = defineStudy(Params, {
+export const quantaScaling = defineStudy<P, PredKey>(Params, {
   id: 'quanta-scaling',
   catalog: 20,
   pillar: 'laws',
@@ -384,7 +386,7 @@ export const quantaScaling = defineStudy(Params, {
   ],
   seeds: { default: 5, threshold: 0.5 },
 
-  predict(p) {
+  predict(p): Observations<PredKey> {
     const pr = predictions(p);
     const ws = sorted(p.widths);
     const Ds = sorted(p.dataSizes);
@@ -431,7 +433,7 @@ export const quantaScaling = defineStudy(Params, {
     const tau = pred.scalars[TAU] ?? Number.NaN;
     const level = pred.scalars[LEVEL] ?? Number.NaN;
     const asym = `asymptotically α = ${p.alpha} and α/(α+1) = ${(p.alpha / (p.alpha + 1)).toFixed(3)}; the targets are the quanta model's own exponents over these sizes with K = ${p.quanta}`;
-    const metrics: MetricSpec[] = [
+    const metrics: MetricSpec<PredKey>[] = [
       { name: 'exponent in N (width sweep)', value: s['exponent in N (width)'], criterion: { op: 'rel', target: eN, tol: 0.25 }, reason: `catalog: L(N) ∝ N^{−α} within ±25% (finite-K effects are large); ${asym}`, prediction: EXP_N, part: WIDTH },
       { name: 'exponent in D (data sweep)', value: s['exponent in D'], criterion: { op: 'rel', target: eD, tol: 0.25 }, reason: 'catalog: L(D) ∝ D^{−α/(α+1)} within ±25%', prediction: EXP_D, part: DATA },
       {
