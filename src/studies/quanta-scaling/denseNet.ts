@@ -16,6 +16,7 @@
  */
 import type { Rng } from '../../core/random.ts';
 import type { QuantaTask } from '../../data/quanta.ts';
+import { populationLoss } from './lookupNet.ts';
 
 export interface DenseQuantaNet {
   /** code dimension d, width w, output dimension m */
@@ -93,10 +94,7 @@ export function denseItemLosses(task: QuantaTask, net: DenseQuantaNet, count = t
 
 /** Population loss Σ_k p_k ‖f(x_k) − y_k‖². */
 export function denseQuantaLoss(task: QuantaTask, net: DenseQuantaNet): number {
-  const l = denseItemLosses(task, net);
-  let s = 0;
-  for (let k = 0; k < task.K; k++) s += task.p[k] * l[k];
-  return s;
+  return populationLoss(task, denseItemLosses(task, net));
 }
 
 /** Gradient buffers aligned with `denseParamsOf`: [W, b, V]. */

@@ -11,7 +11,7 @@ import { drawItem, type QuantaTask } from '../../data/quanta.ts';
 import { adam, OptimizerState, sgd } from '../../nn/optim.ts';
 import { throwIfAborted } from '../../nn/train.ts';
 import { denseGradBuffers, denseItemLosses, denseParamsOf, denseQuantaGradient, makeDenseQuantaNet } from './denseNet.ts';
-import { itemLosses, makeQuantaNet, trainLookupOnCounts, trainLookupOnline } from './lookupNet.ts';
+import { countWeights, itemLosses, makeQuantaNet, trainLookupOnCounts, trainLookupOnline } from './lookupNet.ts';
 
 export type QuantaCode = 'one-hot' | 'dense';
 
@@ -87,16 +87,7 @@ export function makeLearner(code: QuantaCode, task: QuantaTask, w: number, initF
       }
     },
     trainOnCounts(counts, o) {
-      const items: number[] = [];
-      const weights: number[] = [];
-      let D = 0;
-      for (let k = 0; k < task.K; k++) D += counts[k];
-      for (let k = 0; k < task.K; k++) {
-        if (counts[k] > 0) {
-          items.push(k);
-          weights.push(counts[k] / D);
-        }
-      }
+      const { items, weights } = countWeights(task, counts);
       const opt = new OptimizerState(adam(o.lr));
       let loss = Number.NaN;
       for (let t = 1; t <= o.steps; t++) {

@@ -63,10 +63,29 @@ export function itemLosses(task: QuantaTask, net: QuantaNet, count = task.K): Fl
 
 /** Population loss Σ_k p_k ‖f(e_k) − y_k‖². */
 export function quantaLoss(task: QuantaTask, net: QuantaNet): number {
-  const l = itemLosses(task, net);
+  return populationLoss(task, itemLosses(task, net));
+}
+
+/** Σ_k p_k ℓ_k: the population loss from per-item losses (both networks). */
+export function populationLoss(task: QuantaTask, losses: ArrayLike<number>): number {
   let s = 0;
-  for (let k = 0; k < task.K; k++) s += task.p[k] * l[k];
+  for (let k = 0; k < task.K; k++) s += task.p[k] * losses[k];
   return s;
+}
+
+/** The items present in a sample of per-item `counts`, with their empirical frequencies counts[k]/D (both networks). */
+export function countWeights(task: QuantaTask, counts: ArrayLike<number>): { items: number[]; weights: number[] } {
+  const items: number[] = [];
+  const weights: number[] = [];
+  let D = 0;
+  for (let k = 0; k < task.K; k++) D += counts[k];
+  for (let k = 0; k < task.K; k++) {
+    if (counts[k] > 0) {
+      items.push(k);
+      weights.push(counts[k] / D);
+    }
+  }
+  return { items, weights };
 }
 
 /**
@@ -166,16 +185,7 @@ export function trainLookupOnCounts(
   const b1 = opts.beta1 ?? 0.9;
   const b2 = opts.beta2 ?? 0.999;
   const eps = opts.eps ?? 1e-8;
-  const items: number[] = [];
-  const weights: number[] = [];
-  let D = 0;
-  for (let k = 0; k < task.K; k++) D += counts[k];
-  for (let k = 0; k < task.K; k++) {
-    if (counts[k] > 0) {
-      items.push(k);
-      weights.push(counts[k] / D);
-    }
-  }
+  const { items, weights } = countWeights(task, counts);
   const { w, m } = net;
   const gE = new Float64Array(net.E.length);
   const gV = new Float64Array(w * m);
