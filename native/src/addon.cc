@@ -7,6 +7,7 @@
 //   gemm(transA, transB, m, n, k, a, b, c, accumulate, threads): row-major C (+)= op(A)·op(B);
 //     a, b, c are all Float64Array or all Float32Array; throws a TypeError/RangeError on bad input.
 //   tanh(x, y): y[i] = tanh(x[i]), vectorised (elementwise.cc)
+//   gelu(x, y, d1): y[i] = x[i]·Φ(x[i]), d1[i] = Φ + x·φ (or null), vectorised (elementwise.cc)
 //   symvLower(a, n, s, v, y): symmetric (lower-triangle) matrix-vector product, float64 (elementwise.cc)
 //   info(): { usable, reason, kernel, tanh, features, hardwareThreads }
 #include <node_api.h>
@@ -200,6 +201,36 @@ napi_value Tanh(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+// gelu(x, y, d1): y[i] = x[i]·Φ(x[i]) and, unless d1 is null, d1[i] = Φ(x[i]) + x[i]·φ(x[i]) (elementwise.cc);
+// x, y (and d1) all Float64Array or all Float32Array, y and d1 at least as long as x and not overlapping it.
+napi_value Gelu(napi_env env, napi_callback_info info) {
+  if (!unusableReason().empty()) return throwError(env, "type", "native gelu unusable: " + unusableReason());
+  size_t argc = 3;
+  napi_value argv[3];
+  if (napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr) != napi_ok) return nullptr;
+  if (argc < 3) return throwError(env, "type", "gelu: expected (x, y, d1 or null)");
+  napi_valuetype t3;
+  napi_typeof(env, argv[2], &t3);
+  const bool hasD1 = t3 != napi_null && t3 != napi_undefined;
+  Arr x, y, d;
+  if (!getArray(env, argv[0], "x", &x) || !getArray(env, argv[1], "y", &y) || (hasD1 && !getArray(env, argv[2], "d1", &d))) return nullptr;
+  if (x.type != y.type || (hasD1 && d.type != x.type)) return throwError(env, "type", "gelu: x, y and d1 must all be Float64Array or all Float32Array");
+  const size_t es = x.type == napi_float64_array ? 8 : 4;
+  if (y.length < x.length || (hasD1 && d.length < x.length)) {
+    char buf[200];
+    std::snprintf(buf, sizeof buf, "gelu: y has length %zu and d1 %zu, expected at least %zu (the length of x)", y.length, hasD1 ? d.length : x.length, x.length);
+    return throwError(env, "range", buf);
+  }
+  if (overlaps(x, y, es) || (hasD1 && (overlaps(x, d, es) || overlaps(y, d, es))))
+    return throwError(env, "range", "gelu: x, y and d1 must not overlap");
+  const int64_t n = static_cast<int64_t>(x.length);
+  if (es == 8)
+    lmech_gelu_f64(static_cast<const double*>(x.data), static_cast<double*>(y.data), hasD1 ? static_cast<double*>(d.data) : nullptr, n);
+  else
+    lmech_gelu_f32(static_cast<const float*>(x.data), static_cast<float*>(y.data), hasD1 ? static_cast<float*>(d.data) : nullptr, n);
+  return nullptr;
+}
+
 // symvLower(a, n, s, v, y): y[s..n) = A[s.., s..] v[s..) from the lower triangle of the row-major n×n a
 // (Float64Array); v and y of length ≥ n.
 napi_value SymvLower(napi_env env, napi_callback_info info) {
@@ -257,6 +288,8 @@ NAPI_MODULE_INIT() {
   napi_set_named_property(env, exports, "gemm", fn);
   napi_create_function(env, "tanh", NAPI_AUTO_LENGTH, Tanh, nullptr, &fn);
   napi_set_named_property(env, exports, "tanh", fn);
+  napi_create_function(env, "gelu", NAPI_AUTO_LENGTH, Gelu, nullptr, &fn);
+  napi_set_named_property(env, exports, "gelu", fn);
   napi_create_function(env, "symvLower", NAPI_AUTO_LENGTH, SymvLower, nullptr, &fn);
   napi_set_named_property(env, exports, "symvLower", fn);
   napi_create_function(env, "info", NAPI_AUTO_LENGTH, Info, nullptr, &fn);

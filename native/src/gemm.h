@@ -34,6 +34,9 @@ void lmech_gemm_f32(bool transA, bool transB, int64_t m, int64_t n, int64_t k, c
 const char* lmech_tanh_describe(void);
 void lmech_tanh_f64(const double* x, double* y, int64_t n);
 void lmech_tanh_f32(const float* x, float* y, int64_t n);
+// y[i] = x[i]·Φ(x[i]) and, when d1 is not null, d1[i] = Φ(x[i]) + x[i]·φ(x[i]) (elementwise.cc); y, d1 distinct from x.
+void lmech_gelu_f64(const double* x, double* y, double* d1, int64_t n);
+void lmech_gelu_f32(const float* x, float* y, float* d1, int64_t n);
 // y[s..n) = A[s.., s..]·v[s..) for symmetric A stored as its lower triangle, row-major, row stride n.
 void lmech_symv_lower_f64(const double* a, int64_t n, int64_t s, const double* v, double* y);
 }

@@ -6,6 +6,7 @@
  * composition and against finite differences); the gain is one pass per row or element instead of ~8
  * broadcast ops, and Φ(x) from a table with a Taylor step instead of erf's power series.
  */
+import { kernels } from './kernels.ts';
 import type { FloatArray } from './mat.ts';
 import { gradBuf, gradTangentBuf, record } from './ops.ts';
 import { INV_SQRT_2PI, normalCdf } from './special.ts';
@@ -29,7 +30,7 @@ const PDF_TABLE = Float64Array.from({ length: TABLE_SIZE }, (_, k) => INV_SQRT_2
  * at the tables' own rounding, so both agree with `normalCdf` / `normalPdf` to float64 rounding
  * (test/core/fused.test.ts). Inline in one loop (no helper returning a pair: a boxed double per element).
  */
-function geluInto(x: FloatArray, y: FloatArray, d1: FloatArray | null): void {
+export function geluTable(x: FloatArray, y: FloatArray, d1: FloatArray | null): void {
   for (let i = 0; i < x.length; i++) {
     const v = x[i];
     let cdf: number;
@@ -74,7 +75,10 @@ export function fusedGelu(a: Tensor): Tensor {
   const y = allocLike(x, n);
   const keep = a.tangent !== null || (isGradEnabled() && a.requiresGrad);
   const d1 = keep ? allocLike(x, n) : null;
-  geluInto(x, y, d1);
+  // a backend's vectorised GELU (the native one: libmvec erfc and exp) when it has one
+  const k = kernels();
+  if (k.gelu) k.gelu(x, y, d1);
+  else geluTable(x, y, d1);
   const res = new Tensor(y, a.shape);
   const at = a.tangent;
   if (at !== null && d1 !== null) {

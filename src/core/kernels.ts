@@ -22,6 +22,12 @@ export interface Kernels {
    */
   tanh?(x: FloatArray, y: FloatArray): void;
   /**
+   * Optional: the exact GELU, y[i] = x[i]·Φ(x[i]), and unless `d1` is null its derivative d1[i] = Φ(x[i]) + x[i]·φ(x[i]),
+   * for i < x.length; x, y, d1 of one element type and distinct. A backend without it leaves GELU to the
+   * table-and-Taylor loop of core/fused.ts; one with it may differ from that loop by a few ulp.
+   */
+  gelu?(x: FloatArray, y: FloatArray, d1: FloatArray | null): void;
+  /**
    * Optional: y[s..n) = A[s.., s..]·v[s..) for the symmetric n×n float64 A stored as its lower triangle (row-major);
    * the level-2 half of the Householder tridiagonalization. Same arithmetic as `symvLower` in linalg up to
    * summation order.

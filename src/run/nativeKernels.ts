@@ -13,7 +13,8 @@ import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { isMainThread } from 'node:worker_threads';
-import { KERNEL_BACKENDS, type Kernels, jsKernels, setKernels } from '../core/kernels.ts';
+import { geluTable as jsGelu } from '../core/fused.ts';
+import { jsKernels, KERNEL_BACKENDS, type Kernels, setKernels } from '../core/kernels.ts';
 import type { FloatArray } from '../core/mat.ts';
 
 /** Where scripts/build-native.mjs puts the addon, its status and its log. */
@@ -38,6 +39,7 @@ export interface NativeInfo {
 interface NativeAddon {
   gemm(transA: boolean, transB: boolean, m: number, n: number, k: number, a: FloatArray, b: FloatArray, c: FloatArray, accumulate: boolean, threads: number): void;
   tanh(x: FloatArray, y: FloatArray): void;
+  gelu(x: FloatArray, y: FloatArray, d1: FloatArray | null): void;
   symvLower(a: Float64Array, n: number, s: number, v: Float64Array, y: Float64Array): void;
   info(): NativeInfo;
 }
@@ -54,6 +56,9 @@ const TINY_WORK = 512;
 
 /** Below this many elements tanh stays in JS (see `tanh` below). */
 const TINY_TANH = 32;
+
+/** Below this many elements GELU stays in the TypeScript loop (core/fused.ts), whose cost per element is ≈ 1/10 of a call into the addon. */
+const TINY_GELU = 64;
 
 let addon: NativeAddon | null | undefined;
 let addonReason = '';
@@ -134,6 +139,14 @@ export function loadNativeKernels(opts: { threads?: number } = {}): { kernels: N
         return;
       }
       a.tanh(x, y);
+    },
+    gelu(x, y, d1) {
+      const f64 = x instanceof Float64Array;
+      if (x.length < TINY_GELU || y instanceof Float64Array !== f64 || (d1 !== null && d1 instanceof Float64Array !== f64)) {
+        jsGelu(x, y, d1);
+        return;
+      }
+      a.gelu(x, y, d1);
     },
     symvLower(m, n, s, v, y) {
       a.symvLower(m, n, s, v, y);

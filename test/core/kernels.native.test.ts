@@ -1,9 +1,12 @@
+import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import { afterEach, describe, expect, it } from 'vitest';
+import { geluTable } from '../../src/core/fused.ts';
 import { KERNEL_BACKENDS, kernels, setKernels } from '../../src/core/kernels.ts';
 import type { FloatArray } from '../../src/core/mat.ts';
 import { Rng } from '../../src/core/random.ts';
-import { NATIVE_ADDON_PATH, installBestKernels, loadNativeKernels } from '../../src/run/nativeKernels.ts';
+import { erf, INV_SQRT_2PI } from '../../src/core/special.ts';
+import { installBestKernels, loadNativeKernels, NATIVE_ADDON_PATH } from '../../src/run/nativeKernels.ts';
 
 /** Dense reference product in float64 with the same transpose conventions (as test/core/kernels.test.ts). */
 function reference(tA: boolean, tB: boolean, m: number, n: number, k: number, a: FloatArray, b: FloatArray): Float64Array {
@@ -217,6 +220,89 @@ describe.skipIf(!native)('native tanh (libmvec)', () => {
     k.tanh?.(x, y);
     k.tanh?.(x, x);
     expect(Array.from(x)).toEqual(Array.from(y));
+  });
+});
+
+describe.skipIf(!native)('native GELU (libmvec erfc and exp)', () => {
+  const k = native as NonNullable<typeof native>;
+  /**
+   * The native path against an independent Φ (below). The bound per
+   * element, relative to |x·Φ| (y) or |Φ| + |x·φ| (d1, which cancels for x < 0): erfc's and exp's ≤ 4 ulp each,
+   * the reference's few ulp, and the rounding of the argument −x/√2, which erfc's relative condition number
+   * 2u·e^{−u²}/(√π erfc u) ≤ 2u² + 2 (u = −x/√2) amplifies in the left tail (and the oracle's own, the same):
+   * 2(x² + 16)·2⁻⁵² relative. Plus 4 ulp of 1 in Φ absolute, times |x|: libmvec's vector erfc is accurate to a
+   * few ulp of 1 in absolute terms where erfc is small, not relatively (1.5e-12 relative at u ≈ 2.9, an absolute
+   * error of 1.2 ulp of 1 at u ≈ 2.3),
+   * still far inside what the table loop's `normalCdf` carries there (1 − erf, 3e-8 relative at x = −4.2).
+   */
+  const bound = (x: number, scale: number) => 2 * (x * x + 16) * 2 ** -52 * scale + 4 * Math.abs(x) * 2 ** -52 + 1e-300;
+  /**
+   * Φ as an oracle independent of both paths: ½(1 + erf(x/√2)) by erf's series where 1 + erf does not cancel
+   * (x > −1: 1 + erf ≥ 0.31), else ½·erfc(u), u = −x/√2, by its continued fraction run to convergence
+   * (erfc u = e^{−u²}/√π · 1/(u + ½/(u + 1/(u + (3/2)/(u + …)))), Lentz's method). `normalCdf` is not the
+   * oracle: it forms 1 − erf in the left tail and loses relative accuracy there.
+   */
+  const phi = (x: number): number => {
+    if (x > -1) return 0.5 * (1 + erf(x * Math.SQRT1_2));
+    const u = -x * Math.SQRT1_2;
+    let [f, C, D] = [u, u, 0];
+    for (let n = 1; n < 100000; n++) {
+      D = 1 / (u + (n / 2) * D);
+      C = u + n / 2 / C;
+      f *= C * D;
+      if (Math.abs(C * D - 1) < 1e-17) break;
+    }
+    return (0.5 * Math.exp(-u * u)) / Math.sqrt(Math.PI) / f;
+  };
+  it('y = x·Φ(x) and d1 = Φ + x·φ agree with an independent Φ within the derived bound, on every length', () => {
+    const rng = Rng.fromSeed(17, 'gelu');
+    for (const n of [1, 7, 8, 9, 63, 64, 65, 100, 1000, 4097]) {
+      const x = rng.fillNormal(new Float64Array(n), 3);
+      const [y, d1] = [new Float64Array(n), new Float64Array(n)];
+      k.gelu?.(x, y, d1);
+      for (let i = 0; i < n; i++) {
+        const v = x[i];
+        const cdf = phi(v);
+        const pdf = INV_SQRT_2PI * Math.exp(-0.5 * v * v);
+        expect(Math.abs(y[i] - v * cdf)).toBeLessThanOrEqual(bound(v, Math.abs(v * cdf)));
+        expect(Math.abs(d1[i] - (cdf + v * pdf))).toBeLessThanOrEqual(bound(v, cdf + Math.abs(v * pdf)));
+      }
+    }
+  });
+
+  it('without d1 gives the same y; NaN stays NaN, the tails are 0 and x; float32 rounds the double result', () => {
+    const x = Rng.fromSeed(18, 'gelu-nod1').fillNormal(new Float64Array(300), 2);
+    const [a, b, d] = [new Float64Array(300), new Float64Array(300), new Float64Array(300)];
+    k.gelu?.(x, a, d);
+    k.gelu?.(x, b, null);
+    expect(Array.from(b)).toEqual(Array.from(a));
+    const special = new Float64Array([Number.NaN, Number.POSITIVE_INFINITY, -40, 40, 0, ...new Array(70).fill(0.5)]);
+    const [sy, sd] = [new Float64Array(special.length), new Float64Array(special.length)];
+    k.gelu?.(special, sy, sd);
+    expect(Number.isNaN(sy[0]) && Number.isNaN(sd[0])).toBe(true);
+    expect([sy[1], sy[2], sy[3], sy[4]]).toEqual([Number.POSITIVE_INFINITY, -0, 40, 0]);
+    expect([sd[2], sd[3], sd[4]]).toEqual([0, 1, 0.5]);
+    const x32 = Float32Array.from(x);
+    const [y32, d32, y64, d64] = [new Float32Array(300), new Float32Array(300), new Float64Array(300), new Float64Array(300)];
+    k.gelu?.(x32, y32, d32);
+    k.gelu?.(Float64Array.from(x32), y64, d64);
+    for (let i = 0; i < 300; i++) {
+      expect(y32[i]).toBe(Math.fround(y64[i]));
+      expect(d32[i]).toBe(Math.fround(d64[i]));
+    }
+  });
+
+  it('the addon rejects mixed element types, a short output and overlapping arrays, naming the field; the backend routes mixed types to TypeScript', () => {
+    const raw = createRequire(import.meta.url)(NATIVE_ADDON_PATH) as { gelu(x: FloatArray, y: FloatArray, d: FloatArray | null): void };
+    expect(() => raw.gelu(new Float64Array(100), new Float32Array(100), null)).toThrow(/all be Float64Array or all Float32Array/);
+    expect(() => raw.gelu(new Float64Array(100), new Float64Array(99), null)).toThrow(/y has length 99 .* expected at least 100/);
+    const buf = new Float64Array(200);
+    expect(() => raw.gelu(buf.subarray(0, 100), buf.subarray(50, 150), null)).toThrow(/must not overlap/);
+    const x = Rng.fromSeed(19, 'gelu-mixed').fillNormal(new Float64Array(100));
+    const [y, ref] = [new Float32Array(100), new Float32Array(100)];
+    k.gelu?.(x, y, null);
+    geluTable(x, ref, null);
+    expect(Array.from(y)).toEqual(Array.from(ref));
   });
 });
 
