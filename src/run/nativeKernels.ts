@@ -111,6 +111,7 @@ export function loadNativeKernels(opts: { threads?: number } = {}): { kernels: N
   const a = loadAddon();
   if (!a) return { kernels: null, reason: addonReason };
   const info = a.info();
+  const addonGelu = typeof a.gelu === 'function';
   let threads = opts.threads ?? defaultThreads();
   if (!Number.isInteger(threads) || threads < 1) throw new Error(`threads: ${threads}, expected a positive integer`);
   const k: NativeKernels = {
@@ -142,7 +143,8 @@ export function loadNativeKernels(opts: { threads?: number } = {}): { kernels: N
     },
     gelu(x, y, d1) {
       const f64 = x instanceof Float64Array;
-      if (x.length < TINY_GELU || y instanceof Float64Array !== f64 || (d1 !== null && d1 instanceof Float64Array !== f64)) {
+      // an addon built before `gelu` existed (a stale native/build) has none: the TypeScript loop then
+      if (x.length < TINY_GELU || !addonGelu || y instanceof Float64Array !== f64 || (d1 !== null && d1 instanceof Float64Array !== f64)) {
         jsGelu(x, y, d1);
         return;
       }
