@@ -25,8 +25,8 @@ function expectFiguresMeasured(r: StudyResult): void {
   }
 }
 
-function expectKeyed(r: StudyResult, unkeyed: readonly string[] = []): void {
-  for (const m of r.metrics.filter((x) => !x.sanity && !unkeyed.some((u) => x.name.startsWith(u)))) {
+function expectKeyed(r: StudyResult): void {
+  for (const m of r.metrics.filter((x) => !x.sanity)) {
     expect({ metric: m.name, keyed: m.prediction !== undefined && Number.isFinite(r.prediction.scalars[m.prediction]) }).toEqual({ metric: m.name, keyed: true });
   }
 }
@@ -108,19 +108,18 @@ export async function expectFalsifiable(study: AnyStudy, wrong: WrongTheory[]): 
 
 /**
  * The quick profile at seed 0 gives `verdict` (default holds) with every control falsified and every judged
- * metric keyed (but those named in `unkeyed`, by name prefix); for a holding study, each wrong edit leaves `holds`.
+ * metric keyed; for a holding study, each wrong edit leaves `holds`.
  */
 export async function expectWrongTheoriesFail(
   study: AnyStudy,
   edits: Record<string, (pred: Observations) => Observations>,
   verdict = 'holds',
-  unkeyed: readonly string[] = [],
 ): Promise<StudyResult> {
   const r = await executeStudy(study, { profile: 'quick', seed: 0, codeVersion: 'test' });
   expect({ verdict: r.verdict, error: r.error }).toEqual({ verdict, error: undefined });
   for (const m of r.metrics) expect({ metric: m.name, finite: Number.isFinite(m.value) }).toEqual({ metric: m.name, finite: true });
   expectFiguresMeasured(r);
-  expectKeyed(r, unkeyed);
+  expectKeyed(r);
   expectControlsFalsified(r);
   if (verdict === 'holds') {
     expect(judgeEdited(study, r, (p) => p)).toBe('holds');
