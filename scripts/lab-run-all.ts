@@ -1,6 +1,9 @@
 // Runs every study (or the ids given) in its quick profile in the built lab, in Debian's chromium, and prints each
 // verdict, the time, the number of figures and any page or console error:
-//   node --import tsx scripts/lab-run-all.ts [--pages N] [id ...]
+//   node --import tsx scripts/lab-run-all.ts [--pages N] [--node] [id ...]
+// --node also runs each study's quick profile in this Node process (the CLI's kernels: native when built) after the
+// browser has finished, and prints the browser / Node ratio of wall times (issue: each within 2× of Node). Both sides
+// are wall clock on the same machine, one study at a time (with --pages 1), so run it on an otherwise idle machine.
 // The functions are also what the end-to-end test (test/lab/lab.e2e.test.ts) uses to launch chromium and to run
 // every study's page, so the two never drift apart.
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -104,9 +107,40 @@ export function formatPageRun(r: PageRun): string {
   return `${r.id.padEnd(36)} ${r.verdict.padEnd(14)} ${(r.ms / 1000).toFixed(1).padStart(6)} s  figures=${r.figures}${r.errors.length ? `  errors: ${r.errors.join(' | ').slice(0, 300)}` : ''}`;
 }
 
+/** Each study's quick profile at seed 0 in this process, wall milliseconds, with the CLI's kernels. */
+async function nodeTimes(ids: readonly string[]): Promise<Map<string, { ms: number; verdict: string }>> {
+  const { executeStudy } = await import('../src/studies/execute.ts');
+  const { STUDIES } = await import('../src/studies/registry.ts');
+  const { installBestKernels } = await import('../src/run/nativeKernels.ts');
+  const kernels = installBestKernels();
+  console.log(`Node (kernels: ${kernels.backend}):`);
+  const out = new Map<string, { ms: number; verdict: string }>();
+  for (const id of ids) {
+    const study = STUDIES.find((s) => s.id === id);
+    if (!study) throw new Error(`unknown study '${id}'`);
+    const t = Date.now();
+    const r = await executeStudy(study, { profile: 'quick', seed: 0, codeVersion: 'lab-run-all' });
+    out.set(id, { ms: Date.now() - t, verdict: r.verdict });
+  }
+  return out;
+}
+
+function formatRatios(runs: readonly PageRun[], node: Map<string, { ms: number; verdict: string }>): string[] {
+  const lines = runs.map((r) => {
+    const n = node.get(r.id);
+    const ratio = n ? r.ms / n.ms : Number.NaN;
+    return `${r.id.padEnd(36)} browser ${(r.ms / 1000).toFixed(1).padStart(6)} s  node ${((n?.ms ?? Number.NaN) / 1000).toFixed(1).padStart(6)} s (${n?.verdict ?? '?'})  ratio ${ratio.toFixed(2)}${ratio > 2 ? '  > 2' : ''}`;
+  });
+  const total = (f: (r: PageRun) => number) => runs.reduce((a, r) => a + f(r), 0);
+  const [b, n] = [total((r) => r.ms), total((r) => node.get(r.id)?.ms ?? 0)];
+  return [...lines, `${'all'.padEnd(36)} browser ${(b / 1000).toFixed(1).padStart(6)} s  node ${(n / 1000).toFixed(1).padStart(6)} s  ratio ${(b / n).toFixed(2)}`];
+}
+
 async function main(argv: string[]): Promise<number> {
   const { buildLab, serveLab } = await import('../src/cli/commands/lab.ts');
   const { STUDIES } = await import('../src/studies/registry.ts');
+  const withNode = argv.includes('--node');
+  argv = argv.filter((a) => a !== '--node');
   const at = argv.indexOf('--pages');
   const pages = at >= 0 ? Number(argv[at + 1]) : 1;
   const rest = at >= 0 ? [...argv.slice(0, at), ...argv.slice(at + 2)] : argv;
@@ -117,6 +151,7 @@ async function main(argv: string[]): Promise<number> {
   const browser = await launchChromium();
   try {
     const runs = await runStudyPages(browser.context, server.url, ids, { pages, onRun: (r) => console.log(formatPageRun(r)) });
+    if (withNode) for (const line of formatRatios(runs, await nodeTimes(ids))) console.log(line);
     return runs.filter((r) => r.verdict === 'timeout' || r.errors.length > 0).length;
   } finally {
     await browser.close();
