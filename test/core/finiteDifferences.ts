@@ -5,7 +5,7 @@
  * below the 1e-6 acceptance bound.
  */
 import { flatten, unflatten, valueAndGrad } from '../../src/core/autodiff.ts';
-import { type Tensor, noGrad, param, tensor } from '../../src/core/tensor.ts';
+import { noGrad, param, type Tensor, tensor } from '../../src/core/tensor.ts';
 
 export const FD_STEP = 1e-5;
 export const FD_REL = 1e-6;
@@ -52,4 +52,22 @@ export function fdHvp(build: Builder, ps: Tensor[], v: Float64Array): Float64Arr
   const gp = gradAt(flat.map((x, i) => x + FD_STEP * v[i]));
   const gm = gradAt(flat.map((x, i) => x - FD_STEP * v[i]));
   return gp.map((g, i) => (g - gm[i]) / (2 * FD_STEP));
+}
+
+/**
+ * ∂loss/∂arr[i] for i < count by central differences with step h, perturbing `arr` in place (each entry is restored):
+ * the oracle for hand-written gradients over plain arrays (the quanta networks, the CNN, the sweep trainer).
+ */
+export function fdOfArray(arr: { [i: number]: number; length: number }, loss: () => number, h: number, count = arr.length): Float64Array {
+  const out = new Float64Array(count);
+  for (let i = 0; i < count; i++) {
+    const v = arr[i];
+    arr[i] = v + h;
+    const up = loss();
+    arr[i] = v - h;
+    const down = loss();
+    arr[i] = v;
+    out[i] = (up - down) / (2 * h);
+  }
+  return out;
 }

@@ -10,6 +10,7 @@ import { executeStudy } from '../../src/studies/execute.ts';
 import { denseGradBuffers, denseItemLosses, denseQuantaGradient, denseQuantaLoss, makeDenseQuantaNet } from '../../src/studies/quanta-scaling/denseNet.ts';
 import { quantaScaling } from '../../src/studies/quanta-scaling/index.ts';
 import { makeLearner, populationLoss, type QuantaCode } from '../../src/studies/quanta-scaling/learners.ts';
+import { fdOfArray } from '../core/finiteDifferences.ts';
 import { editScalar, expectFalsifiableHolds, expectWrongTheoriesFail, judgeEdited } from './falsifiability.ts';
 
 const tailMass = (task: QuantaTask, w: number) => task.p.subarray(w).reduce((s, v) => s + v, 0);
@@ -40,17 +41,10 @@ describe('dense-code quanta network', () => {
       [net.b, g.b],
       [net.V, g.V],
     ] as const) {
-      for (let i = 0; i < arr.length; i++) {
-        const v = arr[i];
-        arr[i] = v + h;
-        const up = lossAt();
-        arr[i] = v - h;
-        const down = lossAt();
-        arr[i] = v;
-        // central differences: O(h²) ≈ 1e-12 truncation plus ~1e-10 rounding of the loss divided by h (no
-        // pre-activation sits within h of the kink: |z| ≫ 1e-6 for these weights)
-        expect(Math.abs((up - down) / (2 * h) - grad[i])).toBeLessThan(1e-7);
-      }
+      const fd = fdOfArray(arr, lossAt, h);
+      // central differences: O(h²) ≈ 1e-12 truncation plus ~1e-10 rounding of the loss divided by h (no
+      // pre-activation sits within h of the kink: |z| ≫ 1e-6 for these weights)
+      for (let i = 0; i < fd.length; i++) expect(Math.abs(fd[i] - grad[i])).toBeLessThan(1e-7);
     }
   });
 

@@ -13,6 +13,7 @@ import { itemLosses, makeQuantaNet, quantaGradient, quantaLoss, trainLookupOnCou
 import { randomFeatureScalingLaw } from '../../src/studies/random-feature-scaling-law.ts';
 import { eigenlearning } from '../../src/theory/eigenlearning.ts';
 import { randomFeatureTheory } from '../../src/theory/randomFeatures.ts';
+import { fdOfArray } from '../core/finiteDifferences.ts';
 import { editScalar, expectWrongTheoriesFail } from './falsifiability.ts';
 
 const powerSpectrum = (d: number, alpha: number) => Array.from({ length: d }, (_, i) => (i + 1) ** -(1 + alpha));
@@ -208,16 +209,9 @@ describe('quanta lookup network', () => {
       [net.E, gE],
       [net.V, gV],
     ] as const) {
-      for (let i = 0; i < Math.min(arr.length, 18); i++) {
-        const v = arr[i];
-        arr[i] = v + h;
-        const up = lossAt();
-        arr[i] = v - h;
-        const down = lossAt();
-        arr[i] = v;
-        // central differences: O(h²) ≈ 1e-12 truncation plus ~1e-10 rounding of the loss divided by h
-        expect(Math.abs((up - down) / (2 * h) - grad[i])).toBeLessThan(1e-7);
-      }
+      const fd = fdOfArray(arr, lossAt, h, Math.min(arr.length, 18));
+      // central differences: O(h²) ≈ 1e-12 truncation plus ~1e-10 rounding of the loss divided by h
+      for (let i = 0; i < fd.length; i++) expect(Math.abs(fd[i] - grad[i])).toBeLessThan(1e-7);
     }
   });
 
