@@ -4,7 +4,7 @@
  */
 import { kernels } from './kernels.ts';
 import type { FloatArray } from './mat.ts';
-import { type Tensor, allocLike, recycleBuffers } from './tensor.ts';
+import { allocLike, recycleBuffers, type Tensor } from './tensor.ts';
 
 /** Tensors reachable from `root` through requiresGrad edges, in topological order (inputs first). */
 export function topoOrder(root: Tensor): Tensor[] {
@@ -92,7 +92,11 @@ function recycleIntermediateAdjoints(order: Tensor[], keep: Tensor[]): void {
     t.grad = null;
     t.gradTangent = null;
   }
-  recycleBuffers(free);
+  // room for this pass's adjoints: the next pass of the same graph takes each of them back
+  recycleBuffers(
+    free,
+    free.reduce((a, b) => a + b.byteLength, 0),
+  );
 }
 
 /**

@@ -182,7 +182,12 @@ export function accGradTangent(t: Tensor, src: FloatArray): void {
 
 /** Buffers below this size live on the V8 heap and are cheap to allocate; they are not pooled. */
 const POOL_MIN_BYTES = 256;
-/** At most this many bytes wait in the pool (per thread); beyond it, released buffers are dropped. */
+/**
+ * At most this many bytes wait in the pool (per thread), or one backward pass's worth of adjoints when that is more
+ * (`recycleBuffers`' `room`): the next pass of the same graph takes them all back, and a large model's adjoints
+ * (hundreds of MiB for the bench transformer) then cost no page faults and no zero-filled allocation per step.
+ * Beyond it, released buffers are dropped. `executeStudy` empties the pool when a study ends.
+ */
 const POOL_MAX_BYTES = 64 * 2 ** 20;
 const pool = new Map<string, FloatArray[]>();
 let pooledBytes = 0;
@@ -204,11 +209,13 @@ export function zeroedLike(like: FloatArray, n: number): FloatArray {
 
 /**
  * Give buffers back for reuse by `zeroedLike`. The caller guarantees nothing reads or writes them any
- * more. A buffer given twice is kept once; detached or tiny buffers are ignored.
+ * more. A buffer given twice is kept once; detached or tiny buffers are ignored. The pool holds at most
+ * max(64 MiB, `room`) bytes.
  */
-export function recycleBuffers(buffers: Iterable<FloatArray>): void {
+export function recycleBuffers(buffers: Iterable<FloatArray>, room = POOL_MAX_BYTES): void {
+  const cap = Math.max(POOL_MAX_BYTES, room);
   for (const b of buffers) {
-    if (b.byteLength < POOL_MIN_BYTES || pooledBytes + b.byteLength > POOL_MAX_BYTES) continue;
+    if (b.byteLength < POOL_MIN_BYTES || pooledBytes + b.byteLength > cap) continue;
     const key = poolKey(b, b.length);
     let list = pool.get(key);
     if (list === undefined) {

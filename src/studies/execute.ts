@@ -5,6 +5,7 @@
  */
 import { sha256Hex, stableStringify } from '../core/hash.ts';
 import { Rng } from '../core/random.ts';
+import { clearBufferPool } from '../core/tensor.ts';
 import { detectionPower, runControls } from './falsify.ts';
 import type { AnyStudy, MeasureContext, Observations, StudyResult } from './types.ts';
 import { combineParts, evaluateMetric, judgeParts, judgeSeeds, withControls } from './verdict.ts';
@@ -155,7 +156,12 @@ async function judgeRun(study: AnyStudy, opts: ExecuteOptions, run: PreparedRun,
 
 export async function executeStudy(study: AnyStudy, opts: ExecuteOptions = {}): Promise<StudyResult> {
   const run = prepareRun(study, opts);
-  return judgeRun(study, opts, run, async () => study.measure(run.params, run.ctx));
+  try {
+    return await judgeRun(study, opts, run, async () => study.measure(run.params, run.ctx));
+  } finally {
+    // the adjoint pool may hold a whole backward pass of this study's models: give it back between studies
+    clearBufferPool();
+  }
 }
 
 /**

@@ -5,10 +5,12 @@
  */
 import { describe, expect, it } from 'vitest';
 import { valueAndGrad } from '../../src/core/autodiff.ts';
+import type { FloatArray } from '../../src/core/mat.ts';
 import * as op from '../../src/core/ops.ts';
 import { Rng } from '../../src/core/random.ts';
-import { type DType, type Tensor, clearBufferPool, param, pooledBufferBytes, recycleBuffers, tensor } from '../../src/core/tensor.ts';
-import type { FloatArray } from '../../src/core/mat.ts';
+import { clearBufferPool, type DType, param, pooledBufferBytes, recycleBuffers, type Tensor, tensor } from '../../src/core/tensor.ts';
+import { executeStudy } from '../../src/studies/execute.ts';
+import { allocates } from '../run/fixtures/memoryStudies.ts';
 
 function sameBits(a: ArrayLike<number>, b: ArrayLike<number>): boolean {
   if (a.length !== b.length) return false;
@@ -54,6 +56,29 @@ describe('adjoint buffer pool', () => {
       expect(reused.grads.some((g) => fresh.grads.includes(g))).toBe(false);
     });
   }
+
+  it('holds at most 64 MiB, or the room a caller gives (one backward pass of adjoints); executeStudy empties it', async () => {
+    clearBufferPool();
+    const big = () => new Float64Array(2 ** 22); // 32 MiB
+    recycleBuffers([big(), big(), big()]);
+    expect(pooledBufferBytes()).toBe(2 * 2 ** 25);
+    clearBufferPool();
+    recycleBuffers([big(), big(), big()], 3 * 2 ** 25);
+    expect(pooledBufferBytes()).toBe(3 * 2 ** 25);
+    await executeStudy(allocates, { profile: 'quick', seed: 0, params: { megabytes: 0 }, controls: false });
+    expect(pooledBufferBytes()).toBe(0);
+  });
+
+  it('a backward pass larger than 64 MiB leaves its adjoints pooled for the next pass', () => {
+    clearBufferPool();
+    // three intermediate adjoints of 2²² float64 each (32 MiB): 96 MiB in all
+    const W = param(new Float64Array(4).fill(0.5), [2, 2]);
+    const x = tensor(new Float64Array(2 ** 22).fill(0.1), [2 ** 21, 2]);
+    const loss = () => op.sum(op.tanh(op.tanh(op.matmul(x, W))));
+    valueAndGrad(loss, [W]);
+    expect(pooledBufferBytes()).toBeGreaterThan(64 * 2 ** 20);
+    clearBufferPool();
+  });
 
   it('keeps a buffer given twice once, and ignores tiny ones', () => {
     clearBufferPool();
