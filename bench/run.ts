@@ -49,7 +49,7 @@ import { empiricalNtkMatrix, hessianVectorProduct, valueAndGrad } from '../src/c
 import { kernels } from '../src/core/kernels.ts';
 import * as op from '../src/core/ops.ts';
 import { Rng } from '../src/core/random.ts';
-import { type DType, type Tensor, tensor } from '../src/core/tensor.ts';
+import { clearBufferPool, type DType, type Tensor, tensor } from '../src/core/tensor.ts';
 import { mlp } from '../src/nn/mlp.ts';
 import { installBestKernels, type NativeKernels } from '../src/run/nativeKernels.ts';
 import { executeStudy } from '../src/studies/execute.ts';
@@ -97,6 +97,9 @@ const oursPeakRss: Record<string, number | null> = {};
 
 /** Run one case's setup and timing with the resident-set high-water reset before it, and record the peak. */
 async function measured<T>(name: string, body: () => T | Promise<T>): Promise<T> {
+  // the adjoint pool may hold the previous case's backward pass (as executeStudy empties it between studies)
+  clearBufferPool();
+  (globalThis as { gc?: () => void }).gc?.();
   const ok = resetPeakRss();
   const out = await body();
   oursPeakRss[name] = ok ? peakRssBytes() : null;
