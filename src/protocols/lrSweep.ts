@@ -95,6 +95,24 @@ function tailLength(steps: number, tailFraction = 0.25): number {
   return Math.max(1, Math.ceil(tailFraction * steps));
 }
 
+/**
+ * The `finalLoss` that a run would have reported had it been trained for only `horizon` steps, read off its batch-loss
+ * curve: the optimizers here have no schedule and batch t depends only on the stream and t, so the first `horizon`
+ * steps of a longer run are that shorter run, step for step (the same sum in the same order, so the same number).
+ * +∞ when the run diverged within `horizon` steps; an error when `horizon` exceeds the steps it was trained for.
+ */
+export function tailLossAt(r: OnlineRunResult, horizon: number, tailFraction?: number): number {
+  // a diverged run's curve ends with the loss that stopped it: the steps before it were within bounds
+  const ok = r.diverged ? r.curve.length - 1 : r.curve.length;
+  if (!(Number.isInteger(horizon) && horizon >= 1)) throw new Error(`tailLossAt: horizon = ${horizon}, expected a positive integer`);
+  if (!r.diverged && horizon > ok) throw new Error(`tailLossAt: horizon = ${horizon}, expected ≤ ${ok} (the steps the run was trained for)`);
+  if (horizon > ok) return Number.POSITIVE_INFINITY;
+  const tail = tailLength(horizon, tailFraction);
+  let sum = 0;
+  for (let t = horizon - tail; t < horizon; t++) sum += r.curve[t];
+  return sum / tail;
+}
+
 /** Online training (fresh batches) with a learning-rate-scaled optimizer from the model's table, through `fit`. */
 export function trainOnline(o: OnlineRunOptions): OnlineRunResult {
   const tail = tailLength(o.steps, o.tailFraction);
