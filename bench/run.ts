@@ -45,6 +45,8 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { empiricalNtkMatrix, hessianVectorProduct, valueAndGrad } from '../src/core/autodiff.ts';
 import { kernels } from '../src/core/kernels.ts';
 import * as op from '../src/core/ops.ts';
@@ -95,11 +97,18 @@ function peakRssBytes(): number | null {
 /** Peak resident set per case (ours), filled by `measured`. */
 const oursPeakRss: Record<string, number | null> = {};
 
+/** A full garbage collection (V8's `gc`, exposed at run time rather than by a command-line flag). */
+const collectGarbage: () => void = (() => {
+  setFlagsFromString('--expose-gc');
+  return runInNewContext('gc') as () => void;
+})();
+
 /** Run one case's setup and timing with the resident-set high-water reset before it, and record the peak. */
 async function measured<T>(name: string, body: () => T | Promise<T>): Promise<T> {
-  // the adjoint pool may hold the previous case's backward pass (as executeStudy empties it between studies)
+  // the adjoint pool may hold the previous case's backward pass (as executeStudy empties it between studies), and
+  // the previous case's graphs wait for a collection: both would count in this case's resident set
   clearBufferPool();
-  (globalThis as { gc?: () => void }).gc?.();
+  collectGarbage();
   const ok = resetPeakRss();
   const out = await body();
   oursPeakRss[name] = ok ? peakRssBytes() : null;
