@@ -1,9 +1,10 @@
 // Runs every study (or the ids given) in its quick profile in the built lab, in Debian's chromium, and prints each
 // verdict, the time, the number of figures and any page or console error:
 //   node --import tsx scripts/lab-run-all.ts [--pages N] [--node] [id ...]
-// --node also runs each study's quick profile in this Node process (the CLI's kernels: native when built) after the
-// browser has finished, and prints the browser / Node ratio of wall times (issue: each within 2× of Node). Both sides
-// are wall clock on the same machine, one study at a time (with --pages 1), so run it on an otherwise idle machine.
+// --node also runs each study's quick profile in this Node process (the CLI's kernels: native when built; set
+// LMECH_KERNELS=wasm for the browser's backend) after the browser has finished, and prints the browser / Node ratio of
+// wall times, the page's (load, run, draw) and the Web Worker's own (the study alone). Both sides are wall clock on
+// the same machine, one study at a time (with --pages 1), so run it on an otherwise idle machine.
 // The functions are also what the end-to-end test (test/lab/lab.e2e.test.ts) uses to launch chromium and to run
 // every study's page, so the two never drift apart.
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -57,6 +58,8 @@ export interface PageRun {
   /** The verdict shown in the page, or 'timeout'. */
   verdict: string;
   ms: number;
+  /** The study's own time in the page's Web Worker (`#run-duration`), without page load and drawing; NaN if absent. */
+  workerMs: number;
   figures: number;
   /** Uncaught page errors and console errors, in order. */
   errors: string[];
@@ -81,9 +84,11 @@ export async function runStudyPage(context: BrowserContext, baseUrl: string, id:
   } catch (e) {
     errors.push(`driver: ${(e as Error).message.split('\n')[0]}`);
   }
+  const ms = Date.now() - t;
   const figures = await page.$$eval('figure.fig', (e) => e.length).catch(() => 0);
+  const workerMs = Number((await page.getAttribute('#run-duration', 'data-ms', { timeout: 1000 }).catch(() => null)) ?? Number.NaN);
   await page.close();
-  return { id, verdict, ms: Date.now() - t, figures, errors };
+  return { id, verdict, ms, workerMs, figures, errors };
 }
 
 /** Run the study pages `pages` at a time (two halves the wall time on 2 cores when Node is idle). */
@@ -104,7 +109,7 @@ export async function runStudyPages(context: BrowserContext, baseUrl: string, id
 }
 
 export function formatPageRun(r: PageRun): string {
-  return `${r.id.padEnd(36)} ${r.verdict.padEnd(14)} ${(r.ms / 1000).toFixed(1).padStart(6)} s  figures=${r.figures}${r.errors.length ? `  errors: ${r.errors.join(' | ').slice(0, 300)}` : ''}`;
+  return `${r.id.padEnd(36)} ${r.verdict.padEnd(14)} ${(r.ms / 1000).toFixed(1).padStart(6)} s (worker ${(r.workerMs / 1000).toFixed(1)} s)  figures=${r.figures}${r.errors.length ? `  errors: ${r.errors.join(" | ").slice(0, 300)}` : ""}`;
 }
 
 /** Each study's quick profile at seed 0 in this process, wall milliseconds, with the CLI's kernels. */
@@ -129,7 +134,8 @@ function formatRatios(runs: readonly PageRun[], node: Map<string, { ms: number; 
   const lines = runs.map((r) => {
     const n = node.get(r.id);
     const ratio = n ? r.ms / n.ms : Number.NaN;
-    return `${r.id.padEnd(36)} browser ${(r.ms / 1000).toFixed(1).padStart(6)} s  node ${((n?.ms ?? Number.NaN) / 1000).toFixed(1).padStart(6)} s (${n?.verdict ?? '?'})  ratio ${ratio.toFixed(2)}${ratio > 2 ? '  > 2' : ''}`;
+    const worker = n ? r.workerMs / n.ms : Number.NaN;
+    return `${r.id.padEnd(36)} browser ${(r.ms / 1000).toFixed(1).padStart(6)} s (worker ${(r.workerMs / 1000).toFixed(1)} s)  node ${((n?.ms ?? Number.NaN) / 1000).toFixed(1).padStart(6)} s (${n?.verdict ?? '?'})  ratio ${ratio.toFixed(2)}${ratio > 2 ? '  > 2' : ''} (worker ${worker.toFixed(2)})`;
   });
   const total = (f: (r: PageRun) => number) => runs.reduce((a, r) => a + f(r), 0);
   const [b, n] = [total((r) => r.ms), total((r) => node.get(r.id)?.ms ?? 0)];
