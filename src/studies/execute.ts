@@ -193,7 +193,11 @@ export async function executeStudyBatch(study: AnyStudy, opts: readonly ExecuteO
   })();
   batch.catch(() => {}); // handled per point below; avoids an unhandled rejection before the first await
   const results: StudyResult[] = [];
-  for (let i = 0; i < runs.length; i++) results.push(await judgeRun(study, opts[i], runs[i], async () => (await batch)[i]));
+  try {
+    for (let i = 0; i < runs.length; i++) results.push(await judgeRun(study, opts[i], runs[i], async () => (await batch)[i]));
+  } finally {
+    clearBufferPool(); // as executeStudy: the pool may hold a backward pass of the batch's models
+  }
   return results;
 }
 

@@ -35,6 +35,13 @@ function shrinkAlong(m: Mat, u: Float64Array, s: number): Mat {
 }
 
 /** Means given as the uncentered class means (offset by a common vector) and their mean. */
+/** The first class mean's direction: a unit vector in the span of the means. */
+function firstMeanDirection(m: Mat): Float64Array {
+  const row = Float64Array.from(m.data.subarray(0, m.cols));
+  const norm = Math.hypot(...row);
+  return row.map((v) => v / norm);
+}
+
 function asMeans(m: Mat, offset: number): { classMeans: Mat; globalMean: Float64Array } {
   return { classMeans: mat(m.rows, m.cols, m.data.map((v) => v + offset)), globalMean: new Float64Array(m.cols).fill(offset) };
 }
@@ -72,9 +79,7 @@ describe('betweenClassSpectrum', () => {
     const C = 10;
     const etf = simplexEtf(C, 16, Rng.fromSeed(3, 'nc-test'));
     expect(betweenClassEigenRatio(asMeans(etf, 0.7))).toBeCloseTo(1, 10);
-    const u = new Float64Array(16);
-    const norm = Math.hypot(...etf.data.subarray(0, 16));
-    for (let j = 0; j < 16; j++) u[j] = etf.data[j] / norm; // a unit vector in the span of the means
+    const u = firstMeanDirection(etf);
     for (const s of [0.5, 0.1, 0.01]) expect(betweenClassEigenRatio(asMeans(shrinkAlong(etf, u, s), 0.7))).toBeCloseTo(s * s, 8);
   });
 
@@ -90,9 +95,7 @@ describe('NC1 against a Σ_B that loses a dimension (the mechanism behind the C 
     const C = 10;
     const d = 16;
     const etf = simplexEtf(C, d, Rng.fromSeed(5, 'nc-test'));
-    const u = new Float64Array(d);
-    const norm = Math.hypot(...etf.data.subarray(0, d));
-    for (let j = 0; j < d; j++) u[j] = etf.data[j] / norm;
+    const u = firstMeanDirection(etf);
     const at = (s: number, noise: number) => {
       const { features, labels } = clusters(shrinkAlong(etf, u, s), 40, noise, Rng.fromSeed(9, 'nc-test'));
       const m = neuralCollapse(features, labels);

@@ -14,6 +14,7 @@ import { eigenlearningCurves } from '../../src/studies/eigenlearning-curves/inde
 import { measuredCrossing, signalPropagationStudy } from '../../src/studies/signal-propagation/index.ts';
 import { propagate, sampleProduct } from '../../src/studies/signal-propagation/propagate.ts';
 import type { AnyStudy, Observations } from '../../src/studies/types.ts';
+import { evaluateMetric } from '../../src/studies/verdict.ts';
 import { minNormRisk } from '../../src/theory/doubleDescent.ts';
 import { editScalar, expectWrongTheoriesFail } from './falsifiability.ts';
 
@@ -41,12 +42,16 @@ describe('solvable-kernel studies, quick profile: holds, controls falsified, wro
       ...pred,
       scalars: Object.fromEntries(Object.entries(pred.scalars).map(([k, v]) => [k, k.startsWith(prefix) ? f * v : v])),
     });
-    await expectWrongTheoriesFail(signalPropagationStudy as AnyStudy, {
+    const r = await expectWrongTheoriesFail(signalPropagationStudy as AnyStudy, {
       'χ₁ 10% low': chiLow,
       'variance map 10% high at every layer': scaled('q^l[', 1.1),
       'correlation map 10% low at every layer': scaled('c^l[', 0.9),
       'boundary 15% further out': editScalar('critical σ_w²', (v) => 1.15 * v),
     });
+    // a run whose χ̂₁ never crosses 1 (the crossing is then the range's end with a NaN slope) misses the boundary
+    const noCrossing = { ...r.measurement, scalars: { ...r.measurement.scalars, 'critical σ_w² (measured crossing of χ̂₁ = 1)': 4, 'd ln χ̂₁ / d ln σ_w² at the crossing': Number.NaN } };
+    const boundary = signalPropagationStudy.compare(r.prediction, noCrossing, signalPropagationStudy.schema.parse(r.provenance.params)).metrics.find((m) => m.name === 'order-to-chaos boundary σ_w²(crit)');
+    expect(boundary && evaluateMetric(boundary).pass).toBe(false);
   }, 120_000);
 });
 

@@ -541,8 +541,12 @@ export const signalPropagationStudy = defineStudy<P, PredKey>(Params, {
       {
         name: 'order-to-chaos boundary σ_w²(crit)',
         value: crossing,
-        criterion: { op: 'rel', target: q('critical σ_w²'), tol: 0.03 / slope },
-        reason: `added: where the measured χ̂₁ crosses 1 (interpolated in ln σ_w² between the bracketing networks); the 3% tolerance of χ̂₁ divided by the measured slope d ln χ̂₁/d ln σ_w² = ${slope.toFixed(3)} there`,
+        // no crossing within the probed σ_w² (slope NaN): the value is the range's end, a bound the boundary lies beyond,
+        // so the predicted boundary (inside the range: a regime check) is missed outright rather than left undecided
+        criterion: { op: 'rel', target: q('critical σ_w²'), tol: Number.isFinite(slope) ? 0.03 / slope : 0 },
+        reason: Number.isFinite(slope)
+          ? `added: where the measured χ̂₁ crosses 1 (interpolated in ln σ_w² between the bracketing networks); the 3% tolerance of χ̂₁ divided by the measured slope d ln χ̂₁/d ln σ_w² = ${slope.toFixed(3)} there`
+          : 'added: the measured χ̂₁ does not cross 1 within the probed σ_w², so the boundary lies beyond this end of the range',
         prediction: 'critical σ_w²',
       },
       {
