@@ -6,12 +6,13 @@
 import { describe, expect, it } from 'vitest';
 import { executeStudy } from '../../src/studies/execute.ts';
 import { STUDIES } from '../../src/studies/registry.ts';
+import { quickRun } from './sharedRun.ts';
 
 const FIRST_THREE = ['dln-saxe-modes', 'ntk-linearization', 'edge-of-stability'];
 
 describe.each(STUDIES.filter((s) => FIRST_THREE.includes(s.id)).map((s) => [s.id, s] as const))('%s (quick profile)', (_id, study) => {
   it('holds at default settings, with finite metrics, regime checks and provenance', async () => {
-    const r = await executeStudy(study, { profile: 'quick', seed: 0, codeVersion: 'test' });
+    const r = await quickRun(study, 0);
     const failing = r.metrics.filter((m) => !m.pass).map((m) => `${m.name}=${m.value} (${m.criterionText})`);
     const regime = r.regime.filter((c) => !c.ok).map((c) => `${c.name}: ${c.detail}`);
     expect({ verdict: r.verdict, error: r.error, failing, regime }).toEqual({ verdict: 'holds', error: undefined, failing: [], regime: [] });

@@ -8,18 +8,18 @@ import { Rng } from '../../src/core/random.ts';
 import { makeCircleTeacherTask } from '../../src/data/circle.ts';
 import { conservationLaws } from '../../src/studies/conservation-laws.ts';
 import { dlnSaddleToSaddle } from '../../src/studies/dln-saddle-to-saddle.ts';
-import { executeStudy } from '../../src/studies/execute.ts';
 import { lazyVsRich } from '../../src/studies/lazy-vs-rich.ts';
 import { silentAlignment } from '../../src/studies/silent-alignment.ts';
 import type { AnyStudy, StudyResult } from '../../src/studies/types.ts';
 import { lazyRichCrossover } from '../../src/theory/lazyCrossover.ts';
+import { quickRun } from './sharedRun.ts';
 
 const STUDIES: AnyStudy[] = [dlnSaddleToSaddle, conservationLaws, lazyVsRich, silentAlignment];
 const results = new Map<string, StudyResult>();
 
 describe.each(STUDIES.map((s) => [s.id, s] as const))('%s (quick profile)', (_id, study) => {
   it('holds at default settings, with finite metrics, regime checks and drawable figures', async () => {
-    const r = await executeStudy(study, { profile: 'quick', seed: 0, codeVersion: 'test' });
+    const r = await quickRun(study, 0);
     results.set(study.id, r);
     const failing = r.metrics.filter((m) => !m.pass).map((m) => `${m.name}=${m.value} (${m.criterionText})`);
     const regime = r.regime.filter((c) => !c.ok).map((c) => `${c.name}: ${c.detail}`);
@@ -36,7 +36,7 @@ describe.each(STUDIES.map((s) => [s.id, s] as const))('%s (quick profile)', (_id
 
 describe('lazy-vs-rich lazy-limit constant', () => {
   it('the measured C (finite width and points, GD to the loss target) is the infinite-width ‖f*‖_k/2 of its teacher', async () => {
-    const r = results.get(lazyVsRich.id) ?? (await executeStudy(lazyVsRich, { profile: 'quick', seed: 0, codeVersion: 'test' }));
+    const r = results.get(lazyVsRich.id) ?? (await quickRun(lazyVsRich, 0));
     // the run's teacher (execute.ts seeds ctx.rng with Rng.fromSeed(seed, study.id))
     const t = makeCircleTeacherTask({}, Rng.fromSeed(0, lazyVsRich.id).child('teacher'));
     const predicted = lazyRichCrossover(t.angles).lazyConstant;
@@ -49,7 +49,7 @@ describe('lazy-vs-rich lazy-limit constant', () => {
 describe('lazy-vs-rich figure', () => {
   it('draws the neuron positions at init and at the end for each trajectory α, with the teacher lines as reference', async () => {
     // the quick run of the test above (re-run only if this test is run alone)
-    const r = results.get(lazyVsRich.id) ?? (await executeStudy(lazyVsRich, { profile: 'quick', seed: 0, codeVersion: 'test' }));
+    const r = results.get(lazyVsRich.id) ?? (await quickRun(lazyVsRich, 0));
     for (const a of [0.1, 30]) {
       const fig = r.figures.find((f) => f.id === `neurons-alpha-${a}`);
       expect(fig?.mark).toBe('point');

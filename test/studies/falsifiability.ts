@@ -6,16 +6,16 @@
  * measurement, without retraining, and expect them to leave `holds`.
  */
 import { expect } from 'vitest';
-import { executeStudy } from '../../src/studies/execute.ts';
 import type { AnyStudy, Observations, StudyResult } from '../../src/studies/types.ts';
 import { evaluateMetric, judge } from '../../src/studies/verdict.ts';
+import { quickRun } from './sharedRun.ts';
 
 /** A timeout for tests that train a study's quick profile more than once. */
 export const LONG = 600_000;
 
 /** The quick profile at `seed`, with detection power. */
 export function runQuick(study: AnyStudy, seed = 0): Promise<StudyResult> {
-  return executeStudy(study, { profile: 'quick', seed, codeVersion: 'test', power: true });
+  return quickRun(study, seed, { power: true });
 }
 
 function expectFiguresMeasured(r: StudyResult): void {
@@ -48,7 +48,7 @@ export function expectHoldsResult(r: StudyResult): void {
 
 /** The quick profile at seed 0 holds (no controls or power asked). */
 export async function expectHolds(study: AnyStudy): Promise<void> {
-  expectHoldsResult(await executeStudy(study, { profile: 'quick', seed: 0, codeVersion: 'test' }));
+  expectHoldsResult(await quickRun(study, 0));
 }
 
 /** holds, every control falsified, every judged metric keyed; with power, some metric notices a 25% error. */
@@ -100,7 +100,7 @@ export interface WrongTheory {
 
 /** The quick profile at seed 0 is falsifiable: holds with its controls falsified, and each wrong theory leaves `holds`. */
 export async function expectFalsifiable(study: AnyStudy, wrong: WrongTheory[]): Promise<StudyResult> {
-  const r = await executeStudy(study, { profile: 'quick', seed: 0, codeVersion: 'test' });
+  const r = await quickRun(study, 0);
   expectFalsifiableHolds(r);
   for (const w of wrong) expect([w.name, judgeEdited(study, r, (p) => w.edit(p, r.provenance.params))]).not.toEqual([w.name, 'holds']);
   return r;
@@ -115,7 +115,7 @@ export async function expectWrongTheoriesFail(
   edits: Record<string, (pred: Observations) => Observations>,
   verdict = 'holds',
 ): Promise<StudyResult> {
-  const r = await executeStudy(study, { profile: 'quick', seed: 0, codeVersion: 'test' });
+  const r = await quickRun(study, 0);
   expect({ verdict: r.verdict, error: r.error }).toEqual({ verdict, error: undefined });
   for (const m of r.metrics) expect({ metric: m.name, finite: Number.isFinite(m.value) }).toEqual({ metric: m.name, finite: true });
   expectFiguresMeasured(r);

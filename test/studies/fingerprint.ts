@@ -6,8 +6,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { expect } from 'vitest';
-import { executeStudy } from '../../src/studies/execute.ts';
 import type { AnyStudy } from '../../src/studies/types.ts';
+import { quickRun } from './sharedRun.ts';
 
 interface Fingerprint {
   verdict: string;
@@ -25,7 +25,7 @@ export function fingerprintIds(): string[] {
 export async function expectFingerprint(study: AnyStudy): Promise<void> {
   const want = recorded.studies[study.id];
   if (!want) throw new Error(`no fingerprint recorded for '${study.id}': run scripts/record-study-fingerprints.ts --only ${study.id}`);
-  const r = await executeStudy(study, { profile: 'quick', seed: recorded.seed, codeVersion: 'fingerprint' });
+  const r = await quickRun(study, recorded.seed);
   expect(r.error).toBeUndefined();
   const got: Fingerprint = {
     verdict: r.verdict,

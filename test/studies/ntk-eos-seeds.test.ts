@@ -16,6 +16,7 @@ import { ntkLinearization } from '../../src/studies/ntk-linearization.ts';
 import type { AnyStudy } from '../../src/studies/types.ts';
 import { catapultStep, twoLayerNtk } from '../../src/theory/lazyBoundaries.ts';
 import { edgeOfStabilityOnset, flowSharpness } from '../../src/theory/stabilityOnset.ts';
+import { quickRun } from './sharedRun.ts';
 
 /** Full-batch GD on ½‖Xw − y‖² from w = 0; returns the final loss (Infinity once it blows up). */
 function linearGdLoss(X: number[][], y: number[], eta: number, steps: number): number {
@@ -135,7 +136,7 @@ const EXCEPT: Record<string, number[]> = {};
 
 describe.each([ntkLinearization, edgeOfStability].map((s) => [s.id, s] as const))('%s quick profile over seeds', (id, study) => {
   it.each(SEEDS.filter((s) => !EXCEPT[id]?.includes(s)))('seed %i: holds, and every control is falsified', { timeout: 600_000 }, async (seed) => {
-    const r = await executeStudy(study, { profile: 'quick', seed, codeVersion: 'test' });
+    const r = await quickRun(study, seed);
     const failing = r.metrics.filter((m) => !m.pass).map((m) => `${m.name}=${m.value} (${m.criterionText})`);
     const regime = r.regime.filter((c) => !c.ok).map((c) => `${c.name}: ${c.detail}`);
     expect({ verdict: r.verdict, failing, regime }).toEqual({ verdict: 'holds', failing: [], regime: [] });

@@ -12,7 +12,6 @@ import { describe, expect, it } from 'vitest';
 import type { Mat } from '../../src/core/mat.ts';
 import { Rng } from '../../src/core/random.ts';
 import { mutualKnnAlignment } from '../../src/observe/similarity.ts';
-import { executeStudy } from '../../src/studies/execute.ts';
 import {
   excessEstimate,
   gatherWindows,
@@ -26,6 +25,7 @@ import {
 import { transformerRepresentationConvergence as study } from '../../src/studies/transformer-representation-convergence/index.ts';
 import type { AnyStudy, Observations, StudyResult } from '../../src/studies/types.ts';
 import { evaluateMetric, judge } from '../../src/studies/verdict.ts';
+import { quickRun } from './sharedRun.ts';
 
 function randomMat(rows: number, cols: number, rng: Rng): Mat {
   const data = new Float64Array(rows * cols);
@@ -133,7 +133,7 @@ function verdictWith(r: StudyResult, scalars: Record<string, number>) {
 
 describe.each(process.env.LMECH_SLOW ? [0, 1, 2] : [0])('quick profile at seed %i', (seed) => {
   it('holds, every control is falsified, and wrong theories on the same measurement are not', async () => {
-    const r = await executeStudy(study as AnyStudy, { profile: 'quick', seed, codeVersion: 'test' });
+    const r = await quickRun(study as AnyStudy, seed);
     const failing = r.metrics.filter((m) => !m.pass && !m.sanity).map((m) => `${m.name}=${m.value} (${m.criterionText})`);
     const regime = r.regime.filter((c) => !c.ok).map((c) => `${c.name}: ${c.detail}`);
     expect({ verdict: r.verdict, error: r.error, failing, regime }).toEqual({ verdict: 'holds', error: undefined, failing: [], regime: [] });

@@ -9,12 +9,12 @@ import { describe, expect, it } from 'vitest';
 import { tensor } from '../../src/core/tensor.ts';
 import { adamStateOf, chain, OptimizerState, scaleByAdam, scaleByLearningRate } from '../../src/nn/optim.ts';
 import { adamEdgeOfStability } from '../../src/studies/adam-edge-of-stability/index.ts';
-import { executeStudy } from '../../src/studies/execute.ts';
 import { changePoint } from '../../src/studies/induction-heads/changepoint.ts';
 import { inductionHeads } from '../../src/studies/induction-heads/index.ts';
 import { prefixMatchingScores } from '../../src/studies/induction-heads/task.ts';
 import type { AnyStudy, Observations, StudyResult } from '../../src/studies/types.ts';
 import { evaluateMetric, judge } from '../../src/studies/verdict.ts';
+import { quickRun } from './sharedRun.ts';
 
 const steps = Array.from({ length: 201 }, (_, i) => 5 * i);
 
@@ -84,12 +84,12 @@ function expectQuickHolds(r: StudyResult): void {
 
 describe.each([0, 1])('quick profiles at seed %i', (seed) => {
   it('adam-edge-of-stability holds, its controls are falsified, and a threshold 1.5× off is not', async () => {
-    const r = await executeStudy(adamEdgeOfStability as AnyStudy, { profile: 'quick', seed, codeVersion: 'test' });
+    const r = await quickRun(adamEdgeOfStability as AnyStudy, seed);
     expectQuickHolds(r);
     expect(verdictWith(adamEdgeOfStability as AnyStudy, r, 'threshold', 1.5)).toBe('falsified');
   }, 600_000);
   it('induction-heads holds, its controls are falsified, and a halved in-context gain is not', async () => {
-    const r = await executeStudy(inductionHeads as AnyStudy, { profile: 'quick', seed, codeVersion: 'test' });
+    const r = await quickRun(inductionHeads as AnyStudy, seed);
     expectQuickHolds(r);
     expect(verdictWith(inductionHeads as AnyStudy, r, 'in-context loss', 0.5)).toBe('falsified');
     // a lag of the prefix-matching change point behind the loss's by 30% is noticed

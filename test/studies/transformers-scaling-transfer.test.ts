@@ -4,17 +4,17 @@
  * constant makes it leave `holds`; and lm-scaling-laws' held-out measurements never enter its prediction.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { executeStudy } from '../../src/studies/execute.ts';
 import { lmScalingLaws } from '../../src/studies/lm-scaling-laws/index.ts';
 import { mupTransformerTransfer } from '../../src/studies/mup-transformer-transfer/index.ts';
 import { findStudy } from '../../src/studies/registry.ts';
 import type { AnyStudy, Observations, StudyResult } from '../../src/studies/types.ts';
 import { evaluateMetric, judge } from '../../src/studies/verdict.ts';
+import { quickRun } from './sharedRun.ts';
 
 const LONG = 900_000;
 
 async function runQuick(study: AnyStudy, seed: number): Promise<StudyResult> {
-  return executeStudy(study, { profile: 'quick', seed, codeVersion: 'test' });
+  return quickRun(study, seed);
 }
 
 function expectFalsifiableHolds(r: StudyResult): void {
