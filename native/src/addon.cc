@@ -8,6 +8,8 @@
 //     a, b, c are all Float64Array or all Float32Array; throws a TypeError/RangeError on bad input.
 //   tanh(x, y): y[i] = tanh(x[i]), vectorised (elementwise.cc)
 //   gelu(x, y, d1): y[i] = x[i]·Φ(x[i]), d1[i] = Φ + x·φ (or null), vectorised (elementwise.cc)
+//   causalSoftmax(s, p, T): the causal row softmax of attention logits, exponentials vectorised (elementwise.cc)
+//   causalSoftmaxBackward(p, g, gs, T): its adjoint, accumulated into gs (elementwise.cc)
 //   symvLower(a, n, s, v, y): symmetric (lower-triangle) matrix-vector product, float64 (elementwise.cc)
 //   info(): { usable, reason, kernel, tanh, features, hardwareThreads }
 #include <node_api.h>
@@ -17,6 +19,7 @@
 #include <cstring>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "gemm.h"
 
@@ -231,6 +234,67 @@ napi_value Gelu(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+// causalSoftmax(s, p, T): row r of the T-wide rows of s, softmax over its first r mod T + 1 entries, into p (the
+// rest of the row 0) (elementwise.cc); s and p both Float64Array or both Float32Array, of one length, a multiple
+// of T, not overlapping.
+napi_value CausalSoftmax(napi_env env, napi_callback_info info) {
+  if (!unusableReason().empty()) return throwError(env, "type", "native causalSoftmax unusable: " + unusableReason());
+  size_t argc = 3;
+  napi_value argv[3];
+  if (napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr) != napi_ok) return nullptr;
+  if (argc < 3) return throwError(env, "type", "causalSoftmax: expected (s, p, T)");
+  Arr s, p;
+  if (!getArray(env, argv[0], "s", &s) || !getArray(env, argv[1], "p", &p)) return nullptr;
+  double width = 0;
+  if (napi_get_value_double(env, argv[2], &width) != napi_ok) return throwError(env, "type", "causalSoftmax: T must be a number");
+  if (s.type != p.type) return throwError(env, "type", "causalSoftmax: s and p must both be Float64Array or both Float32Array");
+  const size_t es = s.type == napi_float64_array ? 8 : 4;
+  const int64_t n = static_cast<int64_t>(width);
+  if (!(width >= 1) || static_cast<double>(n) != width || s.length % static_cast<size_t>(n) != 0 || p.length != s.length) {
+    char buf[200];
+    std::snprintf(buf, sizeof buf, "causalSoftmax: T = %g with s of length %zu and p of %zu, expected a positive integer T dividing the length of both", width, s.length, p.length);
+    return throwError(env, "range", buf);
+  }
+  if (overlaps(s, p, es)) return throwError(env, "range", "causalSoftmax: s and p must not overlap");
+  std::vector<double> scratch(2 * static_cast<size_t>(n));
+  const int64_t rows = static_cast<int64_t>(s.length) / n;
+  if (es == 8)
+    lmech_causal_softmax_f64(static_cast<const double*>(s.data), static_cast<double*>(p.data), rows, n, scratch.data());
+  else
+    lmech_causal_softmax_f32(static_cast<const float*>(s.data), static_cast<float*>(p.data), rows, n, scratch.data());
+  return nullptr;
+}
+
+// causalSoftmaxBackward(p, g, gs, T): per T-wide row r, gs_j += p_j (g_j − Σ_i p_i g_i) over its first r mod T + 1
+// entries (elementwise.cc); p, g, gs all Float64Array or all Float32Array, of one length, a multiple of T; gs must
+// not overlap p or g.
+napi_value CausalSoftmaxBackward(napi_env env, napi_callback_info info) {
+  if (!unusableReason().empty()) return throwError(env, "type", "native causalSoftmaxBackward unusable: " + unusableReason());
+  size_t argc = 4;
+  napi_value argv[4];
+  if (napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr) != napi_ok) return nullptr;
+  if (argc < 4) return throwError(env, "type", "causalSoftmaxBackward: expected (p, g, gs, T)");
+  Arr p, g, gs;
+  if (!getArray(env, argv[0], "p", &p) || !getArray(env, argv[1], "g", &g) || !getArray(env, argv[2], "gs", &gs)) return nullptr;
+  double width = 0;
+  if (napi_get_value_double(env, argv[3], &width) != napi_ok) return throwError(env, "type", "causalSoftmaxBackward: T must be a number");
+  if (p.type != g.type || gs.type != p.type) return throwError(env, "type", "causalSoftmaxBackward: p, g and gs must all be Float64Array or all Float32Array");
+  const size_t es = p.type == napi_float64_array ? 8 : 4;
+  const int64_t n = static_cast<int64_t>(width);
+  if (!(width >= 1) || static_cast<double>(n) != width || p.length % static_cast<size_t>(n) != 0 || g.length != p.length || gs.length != p.length) {
+    char buf[220];
+    std::snprintf(buf, sizeof buf, "causalSoftmaxBackward: T = %g with p, g, gs of lengths %zu, %zu, %zu, expected one length divisible by a positive integer T", width, p.length, g.length, gs.length);
+    return throwError(env, "range", buf);
+  }
+  if (overlaps(gs, p, es) || overlaps(gs, g, es)) return throwError(env, "range", "causalSoftmaxBackward: gs must not overlap p or g");
+  const int64_t rows = static_cast<int64_t>(p.length) / n;
+  if (es == 8)
+    lmech_causal_softmax_backward_f64(static_cast<const double*>(p.data), static_cast<const double*>(g.data), static_cast<double*>(gs.data), rows, n);
+  else
+    lmech_causal_softmax_backward_f32(static_cast<const float*>(p.data), static_cast<const float*>(g.data), static_cast<float*>(gs.data), rows, n);
+  return nullptr;
+}
+
 // symvLower(a, n, s, v, y): y[s..n) = A[s.., s..] v[s..) from the lower triangle of the row-major n×n a
 // (Float64Array); v and y of length ≥ n.
 napi_value SymvLower(napi_env env, napi_callback_info info) {
@@ -290,6 +354,10 @@ NAPI_MODULE_INIT() {
   napi_set_named_property(env, exports, "tanh", fn);
   napi_create_function(env, "gelu", NAPI_AUTO_LENGTH, Gelu, nullptr, &fn);
   napi_set_named_property(env, exports, "gelu", fn);
+  napi_create_function(env, "causalSoftmax", NAPI_AUTO_LENGTH, CausalSoftmax, nullptr, &fn);
+  napi_set_named_property(env, exports, "causalSoftmax", fn);
+  napi_create_function(env, "causalSoftmaxBackward", NAPI_AUTO_LENGTH, CausalSoftmaxBackward, nullptr, &fn);
+  napi_set_named_property(env, exports, "causalSoftmaxBackward", fn);
   napi_create_function(env, "symvLower", NAPI_AUTO_LENGTH, SymvLower, nullptr, &fn);
   napi_set_named_property(env, exports, "symvLower", fn);
   napi_create_function(env, "info", NAPI_AUTO_LENGTH, Info, nullptr, &fn);

@@ -202,3 +202,90 @@ extern "C" {
 void lmech_gelu_f64(const double* x, double* y, double* d1, int64_t n) { geluAny(x, y, d1, n); }
 void lmech_gelu_f32(const float* x, float* y, float* d1, int64_t n) { geluAny(x, y, d1, n); }
 }
+
+// Causal row softmax of attention logits (src/core/attention.ts, causalSoftmax): each row r of T entries is
+// replaced by the softmax of its first len = (r mod T) + 1 entries, the rest of the row set to 0. The same steps
+// as the TypeScript loop, in the same order: the maximum by `>` (NaN never wins, as there), e_j = exp(s_j − max)
+// in double, p_j = e_j stored (rounded for float32), z the sequential double sum of the e_j, then p_j = p_j / z.
+// Only the exponentials are vectorised (libmvec exp, ≤ 4 ulp of the correctly rounded value), so the result
+// differs from the TypeScript loop (V8's Math.exp) by a few ulp of double, and for float32 almost never at all.
+// V8's Math.exp costs ≈ 14 ns an element here, which made the forward softmax the largest non-product cost of
+// a transformer step; libmvec takes 8 doubles (AVX-512) or 4 (AVX2) per call.
+namespace {
+inline void expBlock8(const double* in, double* out) {
+#if defined(LMECH_LIBMVEC) && defined(__AVX512F__)
+  _mm512_storeu_pd(out, _ZGVeN8v_exp(_mm512_loadu_pd(in)));
+#elif defined(LMECH_LIBMVEC)
+  _mm256_storeu_pd(out, _ZGVdN4v_exp(_mm256_loadu_pd(in)));
+  _mm256_storeu_pd(out + 4, _ZGVdN4v_exp(_mm256_loadu_pd(in + 4)));
+#else
+  for (int h = 0; h < 8; ++h) out[h] = std::exp(in[h]);
+#endif
+}
+
+template <typename T>
+void causalSoftmaxAny(const T* s, T* p, int64_t rows, int64_t n, double* d, double* e) {
+  for (int64_t r = 0; r < rows; ++r) {
+    const T* sr = s + r * n;
+    T* pr = p + r * n;
+    const int64_t len = r % n + 1;
+    double mx = -HUGE_VAL;
+    for (int64_t j = 0; j < len; ++j)
+      if (static_cast<double>(sr[j]) > mx) mx = static_cast<double>(sr[j]);
+    for (int64_t j = 0; j < len; ++j) d[j] = static_cast<double>(sr[j]) - mx;
+    int64_t j = 0;
+    for (; j + 8 <= len; j += 8) expBlock8(d + j, e + j);
+    for (; j < len; ++j) e[j] = std::exp(d[j]);
+    double z = 0;
+    for (j = 0; j < len; ++j) {
+      pr[j] = static_cast<T>(e[j]);
+      z += e[j];
+    }
+    for (j = 0; j < len; ++j) pr[j] = static_cast<T>(static_cast<double>(pr[j]) / z);
+    for (j = len; j < n; ++j) pr[j] = 0;
+  }
+}
+}  // namespace
+
+extern "C" {
+void lmech_causal_softmax_f64(const double* s, double* p, int64_t rows, int64_t n, double* scratch) {
+  causalSoftmaxAny(s, p, rows, n, scratch, scratch + n);
+}
+void lmech_causal_softmax_f32(const float* s, float* p, int64_t rows, int64_t n, double* scratch) {
+  causalSoftmaxAny(s, p, rows, n, scratch, scratch + n);
+}
+}
+
+// The adjoint of the causal row softmax (src/core/attention.ts): per row r, c = Σ_{j<len} p_j g_j and
+// gs_j += p_j (g_j − c) for j < len = (r mod T) + 1, in double, rounded on store for float32, in the order of the
+// TypeScript loop (so the two agree bit for bit: no transcendental here, and the dot product is not reordered).
+namespace {
+// Contraction into FMAs is off here (the build's -ffp-contract=fast would round p·(g − c) + gs once, not twice).
+template <typename T>
+#if defined(__GNUC__) && !defined(__clang__)
+__attribute__((optimize("fp-contract=off")))
+#endif
+void causalSoftmaxBackwardAny(const T* p, const T* g, T* gs, int64_t rows, int64_t n) {
+#if defined(__clang__)
+#pragma clang fp contract(off)
+#endif
+  for (int64_t r = 0; r < rows; ++r) {
+    const T* pr = p + r * n;
+    const T* gr = g + r * n;
+    T* out = gs + r * n;
+    const int64_t len = r % n + 1;
+    double c = 0;
+    for (int64_t j = 0; j < len; ++j) c += static_cast<double>(pr[j]) * static_cast<double>(gr[j]);
+    for (int64_t j = 0; j < len; ++j) out[j] = static_cast<T>(static_cast<double>(out[j]) + static_cast<double>(pr[j]) * (static_cast<double>(gr[j]) - c));
+  }
+}
+}  // namespace
+
+extern "C" {
+void lmech_causal_softmax_backward_f64(const double* p, const double* g, double* gs, int64_t rows, int64_t n) {
+  causalSoftmaxBackwardAny(p, g, gs, rows, n);
+}
+void lmech_causal_softmax_backward_f32(const float* p, const float* g, float* gs, int64_t rows, int64_t n) {
+  causalSoftmaxBackwardAny(p, g, gs, rows, n);
+}
+}

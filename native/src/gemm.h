@@ -37,6 +37,13 @@ void lmech_tanh_f32(const float* x, float* y, int64_t n);
 // y[i] = x[i]·Φ(x[i]) and, when d1 is not null, d1[i] = Φ(x[i]) + x[i]·φ(x[i]) (elementwise.cc); y, d1 distinct from x.
 void lmech_gelu_f64(const double* x, double* y, double* d1, int64_t n);
 void lmech_gelu_f32(const float* x, float* y, float* d1, int64_t n);
+// Causal row softmax (elementwise.cc): rows of n entries, row r the softmax of its first r mod n + 1 entries, the
+// rest 0; s and p distinct; scratch holds 2n doubles.
+void lmech_causal_softmax_f64(const double* s, double* p, int64_t rows, int64_t n, double* scratch);
+void lmech_causal_softmax_f32(const float* s, float* p, int64_t rows, int64_t n, double* scratch);
+// Its adjoint: per row, gs_j += p_j (g_j − Σ_i p_i g_i) over the row's causal prefix; bit for bit the TypeScript loop.
+void lmech_causal_softmax_backward_f64(const double* p, const double* g, double* gs, int64_t rows, int64_t n);
+void lmech_causal_softmax_backward_f32(const float* p, const float* g, float* gs, int64_t rows, int64_t n);
 // y[s..n) = A[s.., s..]·v[s..) for symmetric A stored as its lower triangle, row-major, row stride n.
 void lmech_symv_lower_f64(const double* a, int64_t n, int64_t s, const double* v, double* y);
 }

@@ -11,6 +11,7 @@
  *
  * and `causalSelfAttention` composes them with `bmm`: per head, softmax_causal(Q Kᵀ) V.
  */
+import { kernels } from './kernels.ts';
 import type { FloatArray } from './mat.ts';
 import { bmm, gradBuf, gradTangentBuf, record } from './ops.ts';
 import { allocLike, shapeStr, Tensor } from './tensor.ts';
@@ -106,6 +107,29 @@ function softmaxPrefix(s: FloatArray, p: FloatArray, o: number, len: number, T: 
   for (let j = len; j < T; j++) p[o + j] = 0;
 }
 
+/**
+ * The forward values of `causalSoftmax` on raw arrays: rows of T entries, row r of p the softmax of the first
+ * (r mod T) + 1 entries of row r of s, the rest 0 (what a kernel's optional `causalSoftmax` replaces).
+ */
+export function causalSoftmaxRows(s: FloatArray, p: FloatArray, T: number): void {
+  const rows = T === 0 ? 0 : s.length / T;
+  for (let row = 0; row < rows; row++) softmaxPrefix(s, p, row * T, (row % T) + 1, T);
+}
+
+/** c = ⟨p, g⟩ on one row's first `len` entries, and gs += p ⊙ (g − c) there; returns c. */
+function softmaxAdjointRow(p: FloatArray, g: FloatArray, gs: FloatArray, o: number, len: number): number {
+  let c = 0;
+  for (let j = 0; j < len; j++) c += p[o + j] * g[o + j];
+  for (let j = 0; j < len; j++) gs[o + j] += p[o + j] * (g[o + j] - c);
+  return c;
+}
+
+/** The adjoint of `causalSoftmaxRows`, accumulated into gs (what a kernel's optional `causalSoftmaxBackward` replaces). */
+export function causalSoftmaxAdjointRows(p: FloatArray, g: FloatArray, gs: FloatArray, T: number): void {
+  const rows = T === 0 ? 0 : p.length / T;
+  for (let row = 0; row < rows; row++) softmaxAdjointRow(p, g, gs, row * T, (row % T) + 1);
+}
+
 /** ṗ = p ⊙ (ṡ − ⟨p, ṡ⟩) on one row's first `len` entries (the masked tail stays 0). */
 function softmaxTangentRow(p: FloatArray, st: FloatArray, out: FloatArray, o: number, len: number): void {
   let c = 0;
@@ -128,7 +152,9 @@ export function causalSoftmax(s: Tensor): Tensor {
   const T = s.shape[r - 1];
   const rows = T === 0 ? 0 : s.size / T;
   const p = allocLike(s.data, s.size);
-  for (let row = 0; row < rows; row++) softmaxPrefix(s.data, p, row * T, (row % T) + 1, T);
+  const k = kernels();
+  if (k.causalSoftmax && rows > 0) k.causalSoftmax(s.data, p, T);
+  else causalSoftmaxRows(s.data, p, T);
   const res = new Tensor(p, s.shape);
   let pdot: FloatArray | null = null;
   if (s.tangent !== null) {
@@ -144,13 +170,16 @@ export function causalSoftmax(s: Tensor): Tensor {
     const gt = res.gradTangent;
     const gs = gradBuf(s);
     const gts = gt !== null || pdot !== null ? gradTangentBuf(s) : null;
+    if (gts === null) {
+      const k = kernels();
+      if (k.causalSoftmaxBackward && rows > 0) k.causalSoftmaxBackward(p, g, gs, T);
+      else causalSoftmaxAdjointRows(p, g, gs, T);
+      return;
+    }
     for (let row = 0; row < rows; row++) {
       const o = row * T;
       const len = (row % T) + 1;
-      let c = 0;
-      for (let j = 0; j < len; j++) c += p[o + j] * g[o + j];
-      for (let j = 0; j < len; j++) gs[o + j] += p[o + j] * (g[o + j] - c);
-      if (gts === null) continue;
+      const c = softmaxAdjointRow(p, g, gs, o, len);
       let cdot = 0;
       for (let j = 0; j < len; j++) cdot += (pdot !== null ? pdot[o + j] * g[o + j] : 0) + (gt !== null ? p[o + j] * gt[o + j] : 0);
       for (let j = 0; j < len; j++) {

@@ -28,6 +28,19 @@ export interface Kernels {
    */
   gelu?(x: FloatArray, y: FloatArray, d1: FloatArray | null): void;
   /**
+   * Optional: the causal row softmax of attention logits: s and p hold rows of T entries (one element type,
+   * distinct arrays, equal lengths, a multiple of T); row r of p is the softmax of the first (r mod T) + 1
+   * entries of row r of s, the rest 0. A backend without it leaves this to the loop of core/attention.ts
+   * (`causalSoftmaxRows`); one with it may differ from that loop by a few ulp (its exponentials).
+   */
+  causalSoftmax?(s: FloatArray, p: FloatArray, T: number): void;
+  /**
+   * Optional: the adjoint of `causalSoftmax`, accumulated: per row, c = Σ_j p_j g_j over the causal prefix and
+   * gs_j += p_j (g_j − c) there (p, g, gs of one element type and length; gs distinct from p and g). Bit for bit
+   * the loop of core/attention.ts (`causalSoftmaxAdjointRows`): no transcendental, and the same order of operations.
+   */
+  causalSoftmaxBackward?(p: FloatArray, g: FloatArray, gs: FloatArray, T: number): void;
+  /**
    * Optional: y[s..n) = A[s.., s..]·v[s..) for the symmetric n×n float64 A stored as its lower triangle (row-major);
    * the level-2 half of the Householder tridiagonalization. Same arithmetic as `symvLower` in linalg up to
    * summation order.

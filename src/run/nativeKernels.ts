@@ -13,6 +13,7 @@ import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { isMainThread } from 'node:worker_threads';
+import { causalSoftmaxAdjointRows, causalSoftmaxRows } from '../core/attention.ts';
 import { geluTable as jsGelu } from '../core/fused.ts';
 import { jsKernels, KERNEL_BACKENDS, type Kernels, setKernels } from '../core/kernels.ts';
 import type { FloatArray } from '../core/mat.ts';
@@ -40,6 +41,9 @@ interface NativeAddon {
   gemm(transA: boolean, transB: boolean, m: number, n: number, k: number, a: FloatArray, b: FloatArray, c: FloatArray, accumulate: boolean, threads: number): void;
   tanh(x: FloatArray, y: FloatArray): void;
   gelu(x: FloatArray, y: FloatArray, d1: FloatArray | null): void;
+  /** absent from an addon built before it existed */
+  causalSoftmax?(s: FloatArray, p: FloatArray, T: number): void;
+  causalSoftmaxBackward?(p: FloatArray, g: FloatArray, gs: FloatArray, T: number): void;
   symvLower(a: Float64Array, n: number, s: number, v: Float64Array, y: Float64Array): void;
   info(): NativeInfo;
 }
@@ -112,6 +116,8 @@ export function loadNativeKernels(opts: { threads?: number } = {}): { kernels: N
   if (!a) return { kernels: null, reason: addonReason };
   const info = a.info();
   const addonGelu = typeof a.gelu === 'function';
+  const addonSoftmax = a.causalSoftmax?.bind(a);
+  const addonSoftmaxBackward = a.causalSoftmaxBackward?.bind(a);
   let threads = opts.threads ?? defaultThreads();
   if (!Number.isInteger(threads) || threads < 1) throw new Error(`threads: ${threads}, expected a positive integer`);
   const k: NativeKernels = {
@@ -149,6 +155,16 @@ export function loadNativeKernels(opts: { threads?: number } = {}): { kernels: N
         return;
       }
       a.gelu(x, y, d1);
+    },
+    causalSoftmax(s, p, T) {
+      // short inputs (a call costs ≈ 0.3 µs) and a stale addon without the kernel: the TypeScript loop
+      if (s.length < TINY_GELU || !addonSoftmax || s instanceof Float64Array !== p instanceof Float64Array) causalSoftmaxRows(s, p, T);
+      else addonSoftmax(s, p, T);
+    },
+    causalSoftmaxBackward(p, g, gs, T) {
+      const f64 = p instanceof Float64Array;
+      if (p.length < TINY_GELU || !addonSoftmaxBackward || g instanceof Float64Array !== f64 || gs instanceof Float64Array !== f64) causalSoftmaxAdjointRows(p, g, gs, T);
+      else addonSoftmaxBackward(p, g, gs, T);
     },
     symvLower(m, n, s, v, y) {
       a.symvLower(m, n, s, v, y);

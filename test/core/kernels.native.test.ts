@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import { afterEach, describe, expect, it } from 'vitest';
+import { causalSoftmaxAdjointRows, causalSoftmaxRows } from '../../src/core/attention.ts';
 import { geluTable } from '../../src/core/fused.ts';
 import { KERNEL_BACKENDS, kernels, setKernels } from '../../src/core/kernels.ts';
 import type { FloatArray } from '../../src/core/mat.ts';
@@ -303,6 +304,130 @@ describe.skipIf(!native)('native GELU (libmvec erfc and exp)', () => {
     k.gelu?.(x, y, null);
     geluTable(x, ref, null);
     expect(Array.from(y)).toEqual(Array.from(ref));
+  });
+});
+
+describe.skipIf(!native)('native causal softmax', () => {
+  const k = native as NonNullable<typeof native>;
+  const EPS = 2 ** -52;
+  /**
+   * The oracle, independent of both paths (no maximum subtracted, no running sum): p_j = 1 / Σ_{i<len} e^{s_i − s_j}.
+   * Bound (relative, per entry): each path rounds s_i − max (|s|·ε relative in its exponential), evaluates e^x within
+   * 4 ulp (libmvec; V8's within 1), sums len positive terms (len·ε) and divides (ε); the oracle the same with
+   * twice the argument. So (8 + 4·max|s| + 2·len)·ε, with max|s| ≤ 12 here: about 1e-13 for len = 128.
+   */
+  const oracle = (s: Float64Array, o: number, len: number, j: number): number => {
+    let z = 0;
+    for (let i = 0; i < len; i++) z += Math.exp(s[o + i] - s[o + j]);
+    return 1 / z;
+  };
+  it('each row is the softmax of its causal prefix (the oracle within the derived bound), zeros after it', () => {
+    const rng = Rng.fromSeed(23, 'causal-softmax');
+    for (const T of [1, 3, 8, 9, 17, 128]) {
+      const rows = 2 * T + 1;
+      const s = rng.fillNormal(new Float64Array(rows * T), 4);
+      for (let i = 0; i < s.length; i++) s[i] = Math.max(-12, Math.min(12, s[i]));
+      const p = new Float64Array(rows * T).fill(Number.NaN);
+      k.causalSoftmax?.(s, p, T);
+      for (let r = 0; r < rows; r++) {
+        const len = (r % T) + 1;
+        for (let j = 0; j < T; j++) {
+          const got = p[r * T + j];
+          if (j >= len) expect(got).toBe(0);
+          else expect(Math.abs(got - oracle(s, r * T, len, j))).toBeLessThanOrEqual((8 + 4 * 12 + 2 * len) * EPS * oracle(s, r * T, len, j));
+        }
+      }
+    }
+  });
+
+  it('agrees with the TypeScript loop: float64 to the bound, float32 to one float ulp; −∞ gives 0 and NaN spreads over its row as there', () => {
+    const T = 64;
+    const s = Rng.fromSeed(24, 'causal-softmax-ts').fillNormal(new Float64Array(3 * T * T), 3);
+    s[5 * T + 2] = Number.NEGATIVE_INFINITY;
+    s[70 * T + 1] = Number.NaN;
+    const [a, b] = [new Float64Array(s.length), new Float64Array(s.length)];
+    k.causalSoftmax?.(s, a, T);
+    causalSoftmaxRows(s, b, T);
+    expect(a[5 * T + 2]).toBe(0);
+    for (let i = 0; i < s.length; i++) {
+      if (Number.isNaN(b[i])) expect(a[i]).toBeNaN();
+      else expect(Math.abs(a[i] - b[i])).toBeLessThanOrEqual(200 * EPS * Math.abs(b[i]));
+    }
+    expect(Array.from(a.subarray(70 * T, 70 * T + 7)).every(Number.isNaN)).toBe(true);
+    const s32 = Float32Array.from(s);
+    const [c, d] = [new Float32Array(s.length), new Float32Array(s.length)];
+    k.causalSoftmax?.(s32, c, T);
+    causalSoftmaxRows(s32, d, T);
+    for (let i = 0; i < s.length; i++) {
+      if (Number.isNaN(d[i])) expect(c[i]).toBeNaN();
+      else expect(Math.abs(c[i] - d[i])).toBeLessThanOrEqual(2 ** -23 * Math.abs(d[i]));
+    }
+  });
+
+  it('the adjoint equals the TypeScript loop bit for bit (float64 and float32), accumulating into gs', () => {
+    const T = 33;
+    const rng = Rng.fromSeed(25, 'causal-softmax-adjoint');
+    for (const dtype of ['f64', 'f32'] as const) {
+      const s = make(rng, dtype, 4 * T * T);
+      const p = dtype === 'f64' ? new Float64Array(s.length) : new Float32Array(s.length);
+      causalSoftmaxRows(s, p, T);
+      const g = make(rng, dtype, s.length);
+      const start = make(rng, dtype, s.length);
+      const [a, b] = [start.slice(), start.slice()];
+      k.causalSoftmaxBackward?.(p, g, a, T);
+      causalSoftmaxAdjointRows(p, g, b, T);
+      expect(a).toEqual(b);
+      expect(a).not.toEqual(start);
+    }
+  });
+
+  it('causal self-attention gives the same value, gradient and Hessian-vector product on the native backend as on the portable one', async () => {
+    const { causalSelfAttention } = await import('../../src/core/attention.ts');
+    const { hessianVectorProduct, valueAndGrad } = await import('../../src/core/autodiff.ts');
+    const op = await import('../../src/core/ops.ts');
+    const { param, tensor } = await import('../../src/core/tensor.ts');
+    const shape = { batch: 2, context: 16, heads: 2 };
+    const rng = Rng.fromSeed(26, 'attention-native');
+    const [q, kk, v] = [0, 1, 2].map(() => param(rng.fillNormal(new Float64Array(32 * 8)), [32, 8], 'f64'));
+    const w = tensor(rng.fillNormal(new Float64Array(32 * 8)), [32, 8], 'f64');
+    const dir = [0, 1, 2].map(() => rng.fillNormal(new Float64Array(32 * 8)));
+    const loss = () => op.sum(op.mul(causalSelfAttention(q, kk, v, shape), w));
+    // the gradient alone (no tangents: the native adjoint) and with the Hessian-vector product (the tangent rules)
+    const run = () => ({ ...hessianVectorProduct(loss, [q, kk, v], dir), plain: valueAndGrad(loss, [q, kk, v]).grads });
+    const portable = run();
+    const prev = setKernels(k);
+    let fast: ReturnType<typeof run>;
+    try {
+      fast = run();
+    } finally {
+      setKernels(prev);
+    }
+    // logits [4, 16, 16] (1024 entries): above the size at which the backend calls the addon. The values differ
+    // only by the exponentials' few ulp, carried through O(1) products: 1e-12 relative leaves a wide margin.
+    const close = (a: ArrayLike<number>, b: ArrayLike<number>) => {
+      let scale = 0;
+      for (let i = 0; i < b.length; i++) scale = Math.max(scale, Math.abs(b[i]));
+      for (let i = 0; i < b.length; i++) expect(Math.abs(a[i] - b[i])).toBeLessThanOrEqual(1e-12 * scale);
+    };
+    close([fast.value], [portable.value]);
+    for (let i = 0; i < 3; i++) {
+      close(fast.grads[i], portable.grads[i]);
+      close(fast.plain[i], portable.plain[i]);
+      close(fast.hvp[i], portable.hvp[i]);
+    }
+  });
+
+  it('the addon rejects mixed element types, a width that does not divide the length and overlapping arrays (forward and adjoint), naming the field', () => {
+    const raw = createRequire(import.meta.url)(NATIVE_ADDON_PATH) as { causalSoftmax(s: FloatArray, p: FloatArray, T: number): void };
+    expect(() => raw.causalSoftmax(new Float64Array(64), new Float32Array(64), 8)).toThrow(/must both be Float64Array or both Float32Array/);
+    expect(() => raw.causalSoftmax(new Float64Array(64), new Float64Array(64), 7)).toThrow(/T = 7 with s of length 64/);
+    expect(() => raw.causalSoftmax(new Float64Array(64), new Float64Array(56), 8)).toThrow(/p of 56/);
+    const buf = new Float64Array(128);
+    expect(() => raw.causalSoftmax(buf.subarray(0, 64), buf.subarray(32, 96), 8)).toThrow(/must not overlap/);
+    const bw = raw as unknown as { causalSoftmaxBackward(p: FloatArray, g: FloatArray, gs: FloatArray, T: number): void };
+    expect(() => bw.causalSoftmaxBackward(new Float32Array(64), new Float64Array(64), new Float32Array(64), 8)).toThrow(/all be Float64Array or all Float32Array/);
+    expect(() => bw.causalSoftmaxBackward(new Float64Array(64), new Float64Array(64), new Float64Array(48), 8)).toThrow(/lengths 64, 64, 48/);
+    expect(() => bw.causalSoftmaxBackward(buf.subarray(0, 64), new Float64Array(64), buf.subarray(32, 96), 8)).toThrow(/gs must not overlap/);
   });
 });
 
