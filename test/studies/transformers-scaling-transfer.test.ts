@@ -74,6 +74,15 @@ describe('mup-transformer-transfer (quick)', () => {
       s['SP η* drift (grid steps)'] = 4;
     })).toBe('falsified');
   });
+  it('wider-is-better allows exactly one exception among the judged learning rates (6 of 7 passes, 5 of 7 does not)', () => {
+    const passes = (ok: number, judged: number) => {
+      const measurement = { ...r0.measurement, scalars: { ...r0.measurement.scalars, 'mup wider-is-better fraction': ok / judged, 'mup wider-is-better judged learning rates': judged } };
+      const m = mupTransformerTransfer.compare(r0.prediction, measurement, r0.provenance.params as never).metrics.find((x) => x.name.startsWith('μP wider-is-better'));
+      return m === undefined ? undefined : evaluateMetric(m).pass;
+    };
+    // 6/7 and the bound 1 − 1/7 differ by an ulp: the bound must be formed so that one exception is exactly allowed
+    expect([passes(7, 7), passes(6, 7), passes(5, 7), passes(9, 10), passes(8, 10)]).toEqual([true, true, false, true, false]);
+  });
 });
 
 describe('lm-scaling-laws (quick)', () => {

@@ -305,7 +305,9 @@ export const mupTransformerTransfer = defineStudy<P, PredKey>(Params, {
       {
         name: 'μP wider-is-better fraction of learning rates',
         value: s['mup wider-is-better fraction'],
-        criterion: { op: '>=', bound: (q['μP wider-is-better fraction'] ?? Number.NaN) - 1 / judged },
+        // (q·n − 1)/n, not q − 1/n: for q = 1 this is (n − 1)/n, the same double as the measured fraction (n − 1)/n
+        // with one exception, which q − 1/n exceeds by an ulp (6/7 < 1 − 1/7 in floating point)
+        criterion: { op: '>=', bound: ((q['μP wider-is-better fraction'] ?? Number.NaN) * judged - 1) / judged },
         reason: `at every learning rate but at most one where no width diverged (${judged} of them), the loss does not rise with width beyond 2 standard errors of the tail means (finite-sample noise; one exception allowed: the family-wise chance of a 2-SE flip over that many comparisons)`,
         prediction: 'μP wider-is-better fraction',
       },
