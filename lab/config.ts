@@ -66,6 +66,12 @@ export interface LabConfigOptions {
   outDir?: string;
   /** Vite's log level (default 'info'). */
   logLevel?: 'info' | 'warn' | 'error' | 'silent';
+  /**
+   * Build for profiling (scripts/lab-profile-worker.ts): unminified, with source maps, so a CPU profile of the
+   * worker shows the toolkit's own function names and maps back to src/ file:line. Off by default: the production
+   * build stays minified and map-free.
+   */
+  profiling?: boolean;
 }
 
 export function labConfig(opts: LabConfigOptions = {}): UserConfig {
@@ -82,6 +88,8 @@ export function labConfig(opts: LabConfigOptions = {}): UserConfig {
       outDir: opts.outDir ?? resolve(LAB_ROOT, 'dist'),
       emptyOutDir: true,
       target: 'es2022',
+      minify: !opts.profiling,
+      sourcemap: opts.profiling === true,
       // vega (lazy-loaded, its own chunk) is ~1 MB minified; that is expected
       chunkSizeWarningLimit: 2000,
       reportCompressedSize: false,

@@ -6,7 +6,7 @@ import wabtInit from 'wabt';
 
 const wabt = await wabtInit();
 const watUrl = new URL('../src/core/wasm/gemm.wat', import.meta.url);
-const mod = wabt.parseWat('gemm.wat', readFileSync(watUrl, 'utf8'), { simd: true });
+const mod = wabt.parseWat('gemm.wat', readFileSync(watUrl, 'utf8'), { simd: true, bulk_memory: true });
 mod.validate();
 const { buffer } = mod.toBinary({});
 const b64 = Buffer.from(buffer).toString('base64');

@@ -77,7 +77,7 @@ export interface ValueAndGrad {
  * After a backward pass whose graph the caller never sees again: hand the adjoints of the op outputs
  * (not of leaves, not of `keep`) to the buffer pool and clear them, so the next pass reuses them.
  */
-function recycleIntermediateAdjoints(order: Tensor[], keep: Tensor[]): void {
+function recycleIntermediateAdjoints(order: Tensor[], keep: Tensor[]): number {
   const kept = new Set<unknown>();
   for (const p of keep) {
     kept.add(p);
@@ -93,10 +93,33 @@ function recycleIntermediateAdjoints(order: Tensor[], keep: Tensor[]): void {
     t.gradTangent = null;
   }
   // room for this pass's adjoints: the next pass of the same graph takes each of them back
-  recycleBuffers(
-    free,
-    free.reduce((a, b) => a + b.byteLength, 0),
-  );
+  const bytes = free.reduce((a, b) => a + b.byteLength, 0);
+  recycleBuffers(free, bytes);
+  return bytes;
+}
+
+const EMPTY_F32 = new Float32Array(0);
+const EMPTY_F64 = new Float64Array(0);
+
+/**
+ * After `valueAndGrad`, whose graph the caller never sees again: hand the values of the op outputs to the buffer
+ * pool too, so the next step's forward pass reuses them. A value that shares its array with a leaf (a reshape of
+ * an input or a parameter) is kept. The loss closure must not keep an intermediate tensor past the call: its value
+ * is gone (an empty array), so a late read fails loudly rather than seeing the next step's numbers.
+ */
+function recycleIntermediateValues(order: Tensor[], adjointBytes: number): void {
+  const leaves = new Set<FloatArray>();
+  for (const t of order) if (t.backwardFn === null) leaves.add(t.data);
+  const free: FloatArray[] = [];
+  for (const t of order) {
+    if (t.backwardFn === null || leaves.has(t.data)) continue;
+    free.push(t.data);
+    // the tensor no longer owns a value: a closure that kept it reads an empty array (NaN, or a size error in
+    // an op) instead of whatever the next step writes into the recycled buffer
+    t.data = t.data instanceof Float32Array ? EMPTY_F32 : EMPTY_F64;
+  }
+  // room for one pass's adjoints and values (not pooled bytes + these: sizes never asked for again would pile up)
+  recycleBuffers(free, adjointBytes + free.reduce((a, b) => a + b.byteLength, 0));
 }
 
 /**
@@ -111,8 +134,10 @@ export function valueAndGrad(loss: () => Tensor, params: Tensor[]): ValueAndGrad
   const order = topoOrder(L);
   backward(L, undefined, undefined, order);
   const grads = params.map((p) => p.grad ?? allocLike(p.data, p.size));
-  recycleIntermediateAdjoints(order, params);
-  return { value: L.data[0], grads };
+  const adjointBytes = recycleIntermediateAdjoints(order, params);
+  const value = L.data[0];
+  recycleIntermediateValues(order, adjointBytes);
+  return { value, grads };
 }
 
 export interface HessianVectorProduct extends ValueAndGrad {

@@ -3,7 +3,8 @@
  * linear memory — A transposed to k×m′ and B to k×n′ with m′, n′ padded to the register-block size —
  * so one full-block kernel serves every transpose combination; C is copied back (or accumulated).
  * Packing costs O(mk + kn + mn) against the O(mnk) product; below `SMALL_WORK` multiply-adds the
- * plain TypeScript kernel is used instead, since copying would dominate.
+ * plain TypeScript kernel is used instead, since copying would dominate. The packing, transposes and the
+ * accumulation run in the module too (gemm.wat): JS only copies whole operands in and out with TypedArray.set.
  */
 import type { Kernels } from './kernels.ts';
 import { jsKernels } from './kernelsJs.ts';
@@ -26,9 +27,14 @@ interface GemmExports {
   memory: WebAssembly.Memory;
   gemm_f64(mp: number, np: number, k: number, a: number, b: number, c: number): void;
   gemm_f32(mp: number, np: number, k: number, a: number, b: number, c: number): void;
+  copy_rows(src: number, srcStride: number, dst: number, dstStride: number, rows: number, len: number): void;
+  transpose64(src: number, rows: number, cols: number, dst: number, ld: number): void;
+  transpose32(src: number, rows: number, cols: number, dst: number, ld: number): void;
+  add64(dst: number, src: number, ls: number, m: number, n: number): void;
+  add32(dst: number, src: number, ls: number, m: number, n: number): void;
 }
 
-/** Instantiate synchronously (the module is ~1 KB, under every browser's sync-compile limit). Null if SIMD is unsupported. */
+/** Instantiate synchronously (the module is ~2 KB, under every browser's sync-compile limit). Null if SIMD is unsupported. */
 export function createWasmKernels(): Kernels | null {
   let ex: GemmExports;
   try {
@@ -47,6 +53,15 @@ export function createWasmKernels(): Kernels | null {
       f32 = new Float32Array(mem.buffer);
     }
   };
+  /** Copy the first `len` elements of `src` into the module's memory at byte offset `off` (one TypedArray.set). */
+  const stage = (buf: FloatArray, src: FloatArray, len: number, off: number) => {
+    buf.set(src.length === len ? src : src.subarray(0, len), off / (buf === f32 ? 4 : 8));
+  };
+  /** rows×cols at byte `src` → its transpose at byte `dst`, rows padded with zeros to `ld` (bit copies). */
+  const transpose = (single: boolean, src: number, rows: number, cols: number, dst: number, ld: number) => {
+    if (single) ex.transpose32(src, rows, cols, dst, ld);
+    else ex.transpose64(src, rows, cols, dst, ld);
+  };
   return {
     name: 'wasm-simd',
     gemm(transA, transB, m, n, k, a, b, c, accumulate) {
@@ -59,41 +74,36 @@ export function createWasmKernels(): Kernels | null {
       const mp = (m + 3) & ~3;
       const np = Math.ceil(n / bw) * bw;
       const es = single ? 4 : 8;
+      // byte offsets: packed A (k×mp), packed B (k×np), the product (mp×np), and a staging area for one raw operand
       const aOff = 0;
       const bOff = aOff + mp * k * es;
       const cOff = bOff + k * np * es;
-      ensure(cOff + mp * np * es);
+      const rawOff = cOff + mp * np * es;
+      ensure(rawOff + Math.max(m * k, k * n, m * n) * es);
       const buf: FloatArray = single ? f32 : f64;
-      // pack A as Aᵀ: row p holds A[0..m, p], padded with zeros to mp
-      const ab = aOff / es;
-      for (let p = 0; p < k; p++) {
-        const r = ab + p * mp;
-        if (transA) for (let i = 0; i < m; i++) buf[r + i] = a[p * m + i];
-        else for (let i = 0; i < m; i++) buf[r + i] = a[i * k + p];
-        for (let i = m; i < mp; i++) buf[r + i] = 0;
-      }
-      // pack B as k rows of np
-      const bb = bOff / es;
-      if (!transB && np === n) buf.set(b.subarray(0, k * n), bb);
+      // Every copy below is TypedArray.set (a memcpy, or an exact widening when the operands are not all float32)
+      // or a bit copy in WASM, no element loop in JS: in the lab's worker those loops were a large share of gemm (issue 17).
+      stage(buf, a, m * k, rawOff);
+      if (transA) ex.copy_rows(rawOff, m * es, aOff, mp * es, k, m * es); // Aᵀ is stored: rows of m, padded to mp
+      else transpose(single, rawOff, m, k, aOff, mp);
+      if (!transB && np === n) stage(buf, b, k * n, bOff);
       else {
-        for (let p = 0; p < k; p++) {
-          const r = bb + p * np;
-          if (transB) for (let j = 0; j < n; j++) buf[r + j] = b[j * k + p];
-          else for (let j = 0; j < n; j++) buf[r + j] = b[p * n + j];
-          for (let j = n; j < np; j++) buf[r + j] = 0;
-        }
+        stage(buf, b, k * n, rawOff);
+        if (transB) transpose(single, rawOff, n, k, bOff, np);
+        else ex.copy_rows(rawOff, n * es, bOff, np * es, k, n * es);
       }
       if (single) ex.gemm_f32(mp, np, k, aOff, bOff, cOff);
       else ex.gemm_f64(mp, np, k, aOff, bOff, cOff);
-      const cb = cOff / es;
       if (accumulate) {
-        for (let i = 0; i < m; i++) {
-          const src = cb + i * np;
-          const dst = i * n;
-          for (let j = 0; j < n; j++) c[dst + j] += buf[src + j];
-        }
-      } else if (np === n) c.set(buf.subarray(cb, cb + m * n));
-      else for (let i = 0; i < m; i++) c.set(buf.subarray(cb + i * np, cb + i * np + n), i * n);
+        // C + product in WASM, the one addition the JS loop `c[x] += p[y]` made (see add64 / add32 in gemm.wat)
+        stage(buf, c, m * n, rawOff);
+        if (single) ex.add32(rawOff, cOff, np, m, n);
+        else ex.add64(rawOff, cOff, np, m, n);
+        c.set(buf.subarray(rawOff / es, rawOff / es + m * n));
+        return;
+      }
+      if (np !== n) ex.copy_rows(cOff, np * es, cOff, n * es, m, n * es); // drop the padding columns in place
+      c.set(buf.subarray(cOff / es, cOff / es + m * n));
     },
   };
 }

@@ -77,12 +77,15 @@ export class Tensor {
   }
 }
 
+/** A zero-filled array: from the buffer pool (below) when one of that type and length waits there, else new. */
 export function alloc(dtype: DType, n: number): FloatArray {
-  return dtype === 'f32' ? new Float32Array(n) : new Float64Array(n);
+  return pooledOr(dtype === 'f32', n) ?? (dtype === 'f32' ? new Float32Array(n) : new Float64Array(n));
 }
 
+/** A zero-filled array of `a`'s element type: from the buffer pool when one waits there, else new. */
 export function allocLike(a: FloatArray, n = a.length): FloatArray {
-  return a instanceof Float32Array ? new Float32Array(n) : new Float64Array(n);
+  const f32 = a instanceof Float32Array;
+  return pooledOr(f32, n) ?? (f32 ? new Float32Array(n) : new Float64Array(n));
 }
 
 /** A constant tensor (no gradient). */
@@ -176,9 +179,11 @@ export function accGradTangent(t: Tensor, src: FloatArray): void {
 //
 // Each training step allocates the same adjoint buffers again (one per op output), and at small sizes
 // allocating a typed array (off-heap store, zero-fill, GC bookkeeping) costs more than the op itself.
-// `valueAndGrad` hands the adjoints of its intermediate tensors back here once the step's gradients are
-// out, and the next backward pass takes them, zero-filled, instead of allocating: the arithmetic is the
-// same on a buffer of +0s, so every result is bit for bit what a fresh buffer gives.
+// `valueAndGrad` hands the adjoints and the values of its intermediate tensors back here once the step's
+// gradients are out, and the next step's ops (`alloc`, `allocLike`) take them, zero-filled, instead of
+// allocating: the arithmetic is the same on a buffer of +0s, so every result is bit for bit what a fresh buffer
+// gives. In Chromium a fresh typed array also costs page faults on its first touch (its allocator hands out
+// decommitted memory where Node's malloc reuses freed pages): most of the lab worker's gap to Node (issue 17).
 
 /** Buffers below this size live on the V8 heap and are cheap to allocate; they are not pooled. */
 const POOL_MIN_BYTES = 256;
@@ -199,9 +204,14 @@ function poolKey(a: FloatArray | DType, n: number): string {
 
 /** A zero-filled array of `n` elements of `like`'s type: from the pool when one is there, else new. */
 export function zeroedLike(like: FloatArray, n: number): FloatArray {
-  const list = pool.get(poolKey(like, n));
-  const b = list?.pop();
-  if (b === undefined) return allocLike(like, n);
+  return allocLike(like, n);
+}
+
+/** A pooled buffer of that type and length, zero-filled, or undefined when none waits. */
+function pooledOr(f32: boolean, n: number): FloatArray | undefined {
+  if (pooledBytes === 0) return undefined;
+  const b = pool.get(poolKey(f32 ? 'f32' : 'f64', n))?.pop();
+  if (b === undefined) return undefined;
   pooledBytes -= b.byteLength;
   b.fill(0);
   return b;

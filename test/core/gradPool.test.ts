@@ -26,12 +26,15 @@ function twoLayerNet(dtype: DType, act: (t: Tensor) => Tensor) {
   const x = tensor(rng.child('x').fillNormal(new Float64Array(32 * 6)), [32, 6], dtype);
   const y = tensor(rng.child('y').fillNormal(new Float64Array(32 * 3)), [32, 3], dtype);
   const hidden: Tensor[] = [];
+  /** the hidden layer's value array as each pass built it (the tensor gives it up when valueAndGrad returns) */
+  const hiddenBuffers: FloatArray[] = [];
   const loss = () => {
     const h = act(op.add(op.matmul(x, W1), b1));
     hidden.push(h);
+    hiddenBuffers.push(h.data);
     return op.mse(op.matmul(h, W2), y);
   };
-  return { params: [W1, b1, W2], loss, hidden };
+  return { params: [W1, b1, W2], loss, hidden, hiddenBuffers };
 }
 
 describe('adjoint buffer pool', () => {
@@ -85,6 +88,57 @@ describe('adjoint buffer pool', () => {
     const b = new Float64Array(64);
     recycleBuffers([b, b, new Float64Array(4)]);
     expect(pooledBufferBytes()).toBe(64 * 8);
+  });
+});
+
+describe('intermediate value recycling', () => {
+  /** Three SGD steps; `fresh` empties the pool before each, so every op allocates new zeroed arrays. */
+  function train(dtype: DType, fresh: boolean): { values: number[]; params: FloatArray[]; reused: boolean } {
+    const net = twoLayerNet(dtype, op.relu);
+    clearBufferPool();
+    const values: number[] = [];
+    for (let t = 0; t < 3; t++) {
+      if (fresh) clearBufferPool();
+      const { value, grads } = valueAndGrad(net.loss, net.params);
+      values.push(value);
+      for (let i = 0; i < grads.length; i++) for (let j = 0; j < grads[i].length; j++) net.params[i].data[j] -= 0.05 * grads[i][j];
+    }
+    // the second step's hidden layer was built in a buffer the first step gave back
+    const reused = net.hiddenBuffers.slice(1).some((b) => b === net.hiddenBuffers[0]);
+    return { values, params: net.params.map((p) => p.data.slice()), reused };
+  }
+
+  for (const dtype of ['f64', 'f32'] as const) {
+    it(`reuses the forward values of one step in the next, with the bits of fresh buffers (${dtype})`, () => {
+      const pooled = train(dtype, false);
+      const fresh = train(dtype, true);
+      expect(pooled.reused).toBe(true);
+      expect(fresh.reused).toBe(false);
+      expect(sameBits(pooled.values, fresh.values)).toBe(true);
+      for (let i = 0; i < fresh.params.length; i++) expect(sameBits(pooled.params[i], fresh.params[i])).toBe(true);
+    });
+  }
+
+  it('an intermediate kept past valueAndGrad has no value left (an empty array), so a late read cannot see the next step', () => {
+    const net = twoLayerNet('f64', op.tanh);
+    clearBufferPool();
+    valueAndGrad(net.loss, net.params);
+    expect(net.hiddenBuffers[0].length).toBe(32 * 40);
+    expect(net.hidden[0].data.length).toBe(0);
+    expect(Number.isNaN(net.hidden[0].data[0] * 1)).toBe(true);
+    clearBufferPool();
+  });
+
+  it('keeps a value that shares its array with a leaf (a reshape of a parameter)', () => {
+    clearBufferPool();
+    const W = param(Float64Array.from({ length: 64 }, (_, i) => i / 64), [8, 8]);
+    const before = W.data.slice();
+    valueAndGrad(() => op.sum(op.square(op.reshape(W, [64]))), [W]);
+    // anything of W's size allocated now must not be W's own array
+    const next = op.add(tensor(new Float64Array(64), [64]), 1);
+    expect(next.data).not.toBe(W.data);
+    expect(sameBits(W.data, before)).toBe(true);
+    clearBufferPool();
   });
 });
 

@@ -26,7 +26,7 @@ import { CliError, intFlag } from '../errors.ts';
 
 /** The part of lab/config.ts this command uses (typed here: a type import would pull lab/ into the dist build). */
 interface LabConfigModule {
-  labConfig(opts: { outDir: string; logLevel: 'info' | 'warn' | 'error' | 'silent' }): UserConfig;
+  labConfig(opts: { outDir: string; logLevel: 'info' | 'warn' | 'error' | 'silent'; profiling?: boolean }): UserConfig;
 }
 
 export const LAB_DIR = fileURLToPath(new URL('../../../lab/', import.meta.url));
@@ -108,6 +108,8 @@ export interface BuildLabOptions {
   force?: boolean;
   /** Vite's output: 'warn' (default) or 'info'. */
   logLevel?: 'info' | 'warn' | 'error' | 'silent';
+  /** Unminified with source maps, for CPU profiles of the worker (lab/config.ts `profiling`); implies a rebuild. */
+  profiling?: boolean;
 }
 
 export interface BuildLabResult {
@@ -122,7 +124,8 @@ export interface BuildLabResult {
 export async function buildLab(opts: BuildLabOptions = {}): Promise<BuildLabResult> {
   const outDir = resolve(opts.outDir ?? DEFAULT_LAB_OUT);
   const digest = labSourceDigest();
-  const stale = opts.force ? 'rebuild requested' : labStaleReason(outDir, digest);
+  // a profiling build must never pass for (or be taken as) the production one: it always rebuilds, stamp-free
+  const stale = opts.force || opts.profiling ? 'rebuild requested' : labStaleReason(outDir, digest);
   if (!stale) return { outDir, built: false, reason: '', ms: 0 };
   const t0 = Date.now();
   let vite: typeof import('vite');
@@ -138,8 +141,8 @@ export async function buildLab(opts: BuildLabOptions = {}): Promise<BuildLabResu
   const tmp = `${outDir}.tmp-${process.pid}`;
   rmSync(tmp, { recursive: true, force: true });
   try {
-    await vite.build({ ...labConfig({ outDir: tmp, logLevel: opts.logLevel ?? 'warn' }), configFile: false });
-    writeFileSync(join(tmp, STAMP), JSON.stringify({ digest, builtAt: new Date().toISOString() }));
+    await vite.build({ ...labConfig({ outDir: tmp, logLevel: opts.logLevel ?? 'warn', profiling: opts.profiling }), configFile: false });
+    if (!opts.profiling) writeFileSync(join(tmp, STAMP), JSON.stringify({ digest, builtAt: new Date().toISOString() }));
   } catch (e) {
     rmSync(tmp, { recursive: true, force: true });
     throw new CliError(`the lab build failed: ${(e as Error).message}`, 1);

@@ -115,4 +115,120 @@
       (local.set $i (i32.add (local.get $i) (i32.const 4)))
       (br $iloop)))
   )
+
+  ;; Packing and copy-back helpers, so that the JS side of src/core/kernelsWasm.ts only moves whole operands in and
+  ;; out with TypedArray.set (a memcpy). They copy bits (no arithmetic) except add64/add32, which do the one
+  ;; addition C[i, j] + P[i, j] that the JS loop `c[x] += p[y]` did (float32: a single addition of two floats is
+  ;; the same rounded in double then to float as in float; Figueroa 1995, "When is double rounding innocuous?").
+
+  ;; copy_rows: rows of `len` bytes from src (stride ls bytes) to dst (stride ld bytes, ld >= len), bytes
+  ;; [len, ld) of each dst row zeroed. memory.copy is a memmove, so compacting in place (dst <= src, ld <= ls) is safe.
+  (func (export "copy_rows") (param $src i32) (param $ls i32) (param $dst i32) (param $ld i32) (param $rows i32) (param $len i32)
+    (block $end (loop $row
+      (br_if $end (i32.eqz (local.get $rows)))
+      (memory.copy (local.get $dst) (local.get $src) (local.get $len))
+      (memory.fill (i32.add (local.get $dst) (local.get $len)) (i32.const 0) (i32.sub (local.get $ld) (local.get $len)))
+      (local.set $src (i32.add (local.get $src) (local.get $ls)))
+      (local.set $dst (i32.add (local.get $dst) (local.get $ld)))
+      (local.set $rows (i32.sub (local.get $rows) (i32.const 1)))
+      (br $row)))
+  )
+
+  ;; transpose64: src is rows x cols of 8-byte elements (row-major, contiguous); dst[c*ld + r] = src[r*cols + c]
+  ;; for r < rows, and dst[c*ld + r] = 0 for rows <= r < ld (ld in elements).
+  (func (export "transpose64") (param $src i32) (param $rows i32) (param $cols i32) (param $dst i32) (param $ld i32)
+    (local $r i32) (local $c i32) (local $s i32) (local $d i32) (local $lb i32)
+    (local.set $lb (i32.shl (local.get $ld) (i32.const 3)))
+    (local.set $c (i32.const 0))
+    (block $cend (loop $cloop
+      (br_if $cend (i32.ge_u (local.get $c) (local.get $cols)))
+      (local.set $s (i32.add (local.get $src) (i32.shl (local.get $c) (i32.const 3))))
+      (local.set $d (i32.add (local.get $dst) (i32.mul (local.get $c) (local.get $lb))))
+      (local.set $r (local.get $rows))
+      (block $rend (loop $rloop
+        (br_if $rend (i32.eqz (local.get $r)))
+        (i64.store (local.get $d) (i64.load (local.get $s)))
+        (local.set $s (i32.add (local.get $s) (i32.shl (local.get $cols) (i32.const 3))))
+        (local.set $d (i32.add (local.get $d) (i32.const 8)))
+        (local.set $r (i32.sub (local.get $r) (i32.const 1)))
+        (br $rloop)))
+      (memory.fill (local.get $d) (i32.const 0) (i32.shl (i32.sub (local.get $ld) (local.get $rows)) (i32.const 3)))
+      (local.set $c (i32.add (local.get $c) (i32.const 1)))
+      (br $cloop)))
+  )
+
+  ;; transpose32: the same for 4-byte elements.
+  (func (export "transpose32") (param $src i32) (param $rows i32) (param $cols i32) (param $dst i32) (param $ld i32)
+    (local $r i32) (local $c i32) (local $s i32) (local $d i32) (local $lb i32)
+    (local.set $lb (i32.shl (local.get $ld) (i32.const 2)))
+    (local.set $c (i32.const 0))
+    (block $cend (loop $cloop
+      (br_if $cend (i32.ge_u (local.get $c) (local.get $cols)))
+      (local.set $s (i32.add (local.get $src) (i32.shl (local.get $c) (i32.const 2))))
+      (local.set $d (i32.add (local.get $dst) (i32.mul (local.get $c) (local.get $lb))))
+      (local.set $r (local.get $rows))
+      (block $rend (loop $rloop
+        (br_if $rend (i32.eqz (local.get $r)))
+        (i32.store (local.get $d) (i32.load (local.get $s)))
+        (local.set $s (i32.add (local.get $s) (i32.shl (local.get $cols) (i32.const 2))))
+        (local.set $d (i32.add (local.get $d) (i32.const 4)))
+        (local.set $r (i32.sub (local.get $r) (i32.const 1)))
+        (br $rloop)))
+      (memory.fill (local.get $d) (i32.const 0) (i32.shl (i32.sub (local.get $ld) (local.get $rows)) (i32.const 2)))
+      (local.set $c (i32.add (local.get $c) (i32.const 1)))
+      (br $cloop)))
+  )
+
+  ;; add64: dst[i*n + j] += src[i*ls + j] for i < m, j < n (f64; ls in elements), two lanes at a time.
+  (func (export "add64") (param $dst i32) (param $src i32) (param $ls i32) (param $m i32) (param $n i32)
+    (local $j i32) (local $d i32) (local $s i32) (local $n2 i32)
+    (local.set $n2 (i32.and (local.get $n) (i32.const -2)))
+    (block $iend (loop $iloop
+      (br_if $iend (i32.eqz (local.get $m)))
+      (local.set $j (i32.const 0))
+      (local.set $d (local.get $dst))
+      (local.set $s (local.get $src))
+      (block $vend (loop $vloop
+        (br_if $vend (i32.ge_u (local.get $j) (local.get $n2)))
+        (v128.store (local.get $d) (f64x2.add (v128.load (local.get $d)) (v128.load (local.get $s))))
+        (local.set $d (i32.add (local.get $d) (i32.const 16)))
+        (local.set $s (i32.add (local.get $s) (i32.const 16)))
+        (local.set $j (i32.add (local.get $j) (i32.const 2)))
+        (br $vloop)))
+      (if (i32.lt_u (local.get $j) (local.get $n))
+        (then (f64.store (local.get $d) (f64.add (f64.load (local.get $d)) (f64.load (local.get $s))))))
+      (local.set $dst (i32.add (local.get $dst) (i32.shl (local.get $n) (i32.const 3))))
+      (local.set $src (i32.add (local.get $src) (i32.shl (local.get $ls) (i32.const 3))))
+      (local.set $m (i32.sub (local.get $m) (i32.const 1)))
+      (br $iloop)))
+  )
+
+  ;; add32: the same in f32, four lanes at a time.
+  (func (export "add32") (param $dst i32) (param $src i32) (param $ls i32) (param $m i32) (param $n i32)
+    (local $j i32) (local $d i32) (local $s i32) (local $n4 i32)
+    (local.set $n4 (i32.and (local.get $n) (i32.const -4)))
+    (block $iend (loop $iloop
+      (br_if $iend (i32.eqz (local.get $m)))
+      (local.set $j (i32.const 0))
+      (local.set $d (local.get $dst))
+      (local.set $s (local.get $src))
+      (block $vend (loop $vloop
+        (br_if $vend (i32.ge_u (local.get $j) (local.get $n4)))
+        (v128.store (local.get $d) (f32x4.add (v128.load (local.get $d)) (v128.load (local.get $s))))
+        (local.set $d (i32.add (local.get $d) (i32.const 16)))
+        (local.set $s (i32.add (local.get $s) (i32.const 16)))
+        (local.set $j (i32.add (local.get $j) (i32.const 4)))
+        (br $vloop)))
+      (block $tend (loop $tloop
+        (br_if $tend (i32.ge_u (local.get $j) (local.get $n)))
+        (f32.store (local.get $d) (f32.add (f32.load (local.get $d)) (f32.load (local.get $s))))
+        (local.set $d (i32.add (local.get $d) (i32.const 4)))
+        (local.set $s (i32.add (local.get $s) (i32.const 4)))
+        (local.set $j (i32.add (local.get $j) (i32.const 1)))
+        (br $tloop)))
+      (local.set $dst (i32.add (local.get $dst) (i32.shl (local.get $n) (i32.const 2))))
+      (local.set $src (i32.add (local.get $src) (i32.shl (local.get $ls) (i32.const 2))))
+      (local.set $m (i32.sub (local.get $m) (i32.const 1)))
+      (br $iloop)))
+  )
 )
