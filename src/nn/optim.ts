@@ -261,10 +261,19 @@ export function applyUpdates(params: Arrays, updates: Arrays): void {
 
 /**
  * The gradients as the float64 update buffers a chain rewrites: float64 gradients are used as they are
- * (the autodiff core hands each step fresh arrays), float32 ones are widened (exactly).
+ * (the autodiff core hands each step fresh arrays), float32 ones are widened (exactly) into `reuse[i]` when it
+ * has the right length (then kept there for the next step), else into a new array. Widening into a fresh array
+ * every step was a third of a float32 Adam step's time in the lab's worker, where new memory costs page faults.
  */
-export function updateBuffers(grads: Arrays): Float64Array[] {
-  return grads.map((g) => (g instanceof Float64Array ? g : Float64Array.from(g)));
+export function updateBuffers(grads: Arrays, reuse: Float64Array[] = []): Float64Array[] {
+  return grads.map((g, i) => {
+    if (g instanceof Float64Array) return g;
+    // the buffer of the previous step when the caller keeps one (no transform keeps `updates` past its update)
+    const b = reuse[i]?.length === g.length ? reuse[i] : new Float64Array(g.length);
+    b.set(g);
+    reuse[i] = b;
+    return b;
+  });
 }
 
 /**
@@ -274,6 +283,8 @@ export function updateBuffers(grads: Arrays): Float64Array[] {
 export class OptimizerState {
   private state: unknown = undefined;
   private started = false;
+  /** float64 copies of float32 gradients, one per parameter, reused step after step */
+  private readonly widened: Float64Array[] = [];
   constructor(public transform: Optimizer) {}
 
   step(params: Arrays, grads: Arrays): void {
@@ -281,7 +292,7 @@ export class OptimizerState {
       this.state = this.transform.init(params);
       this.started = true;
     }
-    const u = updateBuffers(grads);
+    const u = updateBuffers(grads, this.widened);
     this.state = this.transform.update(u, this.state, params);
     applyUpdates(params, u);
   }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { OptimizerState, optimizerFromConfig } from '../../src/nn/optim.ts';
+import { adam, OptimizerState, optimizerFromConfig, updateBuffers } from '../../src/nn/optim.ts';
 
 /** One optimizer step on two parameter tensors with multipliers `scales`; returns the new parameters. */
 function oneStep(config: Parameters<typeof optimizerFromConfig>[0], scales: number[], theta: number[][], grads: number[][]): number[][] {
@@ -50,5 +50,34 @@ describe('AdamW weight decay: scaled by the per-layer multiplier or independent 
 
   it('independentDecay with another optimizer is an error naming the field and the kind', () => {
     expect(() => optimizerFromConfig({ kind: 'adam', lr, weightDecay: wd, independentDecay: true })).toThrow("optimizer.independentDecay: true with kind 'adam'; expected kind 'adamw'");
+  });
+});
+
+describe('OptimizerState widens float32 gradients into buffers it keeps', () => {
+  it('gives the parameters of fresh buffers bit for bit over several Adam steps, and reuses one buffer per parameter', () => {
+    const grads = (t: number) => [Float32Array.from({ length: 50 }, (_, j) => Math.sin(t + j)), Float32Array.from({ length: 7 }, (_, j) => Math.cos(t * j))];
+    const start = () => [Float32Array.from({ length: 50 }, (_, j) => j / 50), Float32Array.from({ length: 7 }, (_, j) => -j)];
+    const [kept, fresh] = [start(), start()];
+    const opt = new OptimizerState(adam(1e-2));
+    const ref = adam(1e-2);
+    let refState = ref.init(fresh);
+    const seen = new Set<Float64Array>();
+    for (let t = 0; t < 5; t++) {
+      const reuse: Float64Array[] = [];
+      opt.step(kept, grads(t));
+      // the reference widens into new arrays every step, as before
+      const u = updateBuffers(grads(t));
+      refState = ref.update(u, refState, fresh);
+      for (let i = 0; i < fresh.length; i++) for (let j = 0; j < fresh[i].length; j++) fresh[i][j] += u[i][j];
+      for (const b of updateBuffers(grads(t), reuse)) seen.add(b);
+      expect(reuse.length).toBe(2);
+    }
+    expect(kept.map((p) => Array.from(p))).toEqual(fresh.map((p) => Array.from(p)));
+    // updateBuffers with a reuse list fills it; the same list a second time hands back the same arrays
+    const reuse: Float64Array[] = [];
+    const first = updateBuffers(grads(0), reuse);
+    expect(updateBuffers(grads(1), reuse)).toEqual(updateBuffers(grads(1)));
+    expect(updateBuffers(grads(2), reuse)[0]).toBe(first[0]);
+    expect(seen.size).toBe(10);
   });
 });
