@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { coreStudies, STUDIES } from '../studies/registry.ts';
 import { PILLARS } from '../studies/types.ts';
+import { registerNativeBackend } from '../run/nativeKernels.ts';
 import { registerCoordCheck } from './commands/coordCheck.ts';
 import { registerDoctor } from './commands/doctor.ts';
 import { fitCommand } from './commands/fit.ts';
@@ -81,6 +82,8 @@ export function buildProgram(): Command {
 }
 
 export async function main(argv: string[]): Promise<void> {
+  // `LMECH_KERNELS=native` can name the native backend (commands that train in this process: coord-check, ...)
+  registerNativeBackend();
   const program = buildProgram();
   program.exitOverride();
   for (const c of program.commands) c.exitOverride();

@@ -1,5 +1,6 @@
 /**
- * The code version that goes into every run id: `<package version>+<12 hex of sha256 over src/>`.
+ * The code version that goes into every run id: `<package version>+<12 hex of sha256 over src/>`, and
+ * `+kernels=<name>` when `LMECH_KERNELS` picks a backend other than the portable default (`kernelsTag`).
  *
  * The digest covers every file under `src/` (relative path and contents, sorted by path), so any
  * change to the toolkit's code gives new run ids and a stored result from older code is never
@@ -54,6 +55,15 @@ function packageVersion(): string {
 
 /** `<package version>+<first 12 hex of the src/ digest>`, e.g. `0.1.0+3fa29c0d51be`. Computed once per process. */
 export function codeVersion(): string {
-  if (cached === undefined) cached = `${packageVersion()}+${sourceDigest().slice(0, 12)}`;
+  if (cached === undefined) cached = `${packageVersion()}+${sourceDigest().slice(0, 12)}${kernelsTag(process.env.LMECH_KERNELS)}`;
   return cached;
+}
+
+/**
+ * `+kernels=<name>` when `LMECH_KERNELS` picks a backend other than the portable default (wasm): the native and
+ * TypeScript kernels round differently (their own summation orders, FMA, libmvec), so their runs must not share
+ * run ids (and cache entries) with the default's, which are bit for bit the browser lab's.
+ */
+export function kernelsTag(env: string | undefined): string {
+  return env === undefined || env === '' || env === 'wasm' ? '' : `+kernels=${env}`;
 }

@@ -4,9 +4,11 @@
  * GotoBLAS/BLIS scheme, vectorised for the host CPU, threaded over the cores for large products).
  * `core` stays browser-safe: this module only registers the backend with `core/kernels.ts`.
  *
- * `installBestKernels()` is what the CLI, worker threads and the test setup call at startup:
+ * `installBestKernels()` is what the bench and the profiling scripts call at startup:
  * `LMECH_KERNELS=js|wasm|native` picks a backend explicitly; otherwise the native one if it was built
- * and runs on this CPU, else the default (WebAssembly SIMD, else TypeScript).
+ * and runs on this CPU, else the default (WebAssembly SIMD, else TypeScript). Studies run on the portable
+ * default unless `LMECH_KERNELS` says otherwise (`runKernels`): the CLI and its worker threads only register the
+ * native backend so that `LMECH_KERNELS=native` can pick it.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -15,7 +17,7 @@ import { fileURLToPath } from 'node:url';
 import { isMainThread } from 'node:worker_threads';
 import { causalSoftmaxAdjointRows, causalSoftmaxRows } from '../core/attention.ts';
 import { geluTable as jsGelu } from '../core/fused.ts';
-import { jsKernels, KERNEL_BACKENDS, type Kernels, setKernels } from '../core/kernels.ts';
+import { jsKernels, KERNEL_BACKENDS, type Kernels, kernels, setKernels } from '../core/kernels.ts';
 import type { FloatArray } from '../core/mat.ts';
 
 /** Where scripts/build-native.mjs puts the addon, its status and its log. */
@@ -171,6 +173,22 @@ export function loadNativeKernels(opts: { threads?: number } = {}): { kernels: N
     },
   };
   return { kernels: k, reason: `${info.kernel}; ${threads} thread${threads === 1 ? '' : 's'} for large products` };
+}
+
+/**
+ * The backend that studies, sweeps and maps run on in this process (what `lmech run` uses): the portable default
+ * (WebAssembly SIMD), bit for bit what the browser lab computes, unless `LMECH_KERNELS` names another one. The
+ * native backend is faster but rounds differently (FMA, its own summation order, libmvec), so it is opt-in
+ * (`LMECH_KERNELS=native`) and its runs carry `+kernels=native` in their code version (src/run/codeVersion.ts).
+ */
+export function runKernels(): KernelChoice {
+  registerNativeBackend();
+  const env = process.env.LMECH_KERNELS || undefined;
+  const k = kernels();
+  const n = loadNativeKernels();
+  if (env) return { backend: k.name, reason: `LMECH_KERNELS=${env}`, ...(k.name === 'native' ? {} : { nativeUnavailable: n.kernels ? `not chosen (LMECH_KERNELS=${env})` : n.reason }) };
+  const why = n.kernels ? 'built and usable; opt in with LMECH_KERNELS=native' : n.reason;
+  return { backend: k.name, reason: 'the portable default: bit for bit the browser lab', nativeUnavailable: why };
 }
 
 /** Make `native` a backend name that `LMECH_KERNELS` and the kernel tests can pick. */

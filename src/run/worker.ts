@@ -10,6 +10,10 @@ import { getHeapStatistics } from 'node:v8';
 import type { MessagePort } from 'node:worker_threads';
 import { type ExecuteOptions, executeStudy, executeStudyBatch, type Profile } from '../studies/execute.ts';
 import type { AnyStudy, StudyResult } from '../studies/types.ts';
+import { registerNativeBackend } from './nativeKernels.ts';
+
+// `LMECH_KERNELS=native` can name the native backend in this thread (the portable one stays the default)
+registerNativeBackend();
 
 /** What the coordinator sends to a worker. Everything here is structured-cloneable. */
 export interface WorkerTask {

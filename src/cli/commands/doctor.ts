@@ -7,7 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { availableParallelism, cpus } from 'node:os';
 import type { Command } from 'commander';
 import { KERNEL_BACKENDS, type Kernels } from '../../core/kernels.ts';
-import { NATIVE_ADDON_PATH, NATIVE_LOG_PATH, type NativeKernels, installBestKernels, loadNativeKernels, readBuildStatus } from '../../run/nativeKernels.ts';
+import { NATIVE_ADDON_PATH, NATIVE_LOG_PATH, type NativeKernels, loadNativeKernels, readBuildStatus, runKernels } from '../../run/nativeKernels.ts';
 
 /** The CPU's vector-relevant features, from /proc/cpuinfo (Linux); null elsewhere. */
 function cpuFlags(): string[] | null {
@@ -50,7 +50,7 @@ export interface DoctorReport {
 }
 
 export function doctorReport(opts: { bench?: boolean } = {}): DoctorReport {
-  const choice = installBestKernels();
+  const choice = runKernels();
   const native = loadNativeKernels();
   const built = existsSync(NATIVE_ADDON_PATH);
   const report: DoctorReport = {
