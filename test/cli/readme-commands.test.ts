@@ -46,6 +46,10 @@ const REWRITES: { why: string; apply: (args: string[]) => string[] }[] = [
     },
   },
   { why: '--bootstrap 200 costs minutes for chinchilla on a loaded 2-core machine; 20 resamples exercise the same code', apply: (a) => a.map((v, i) => (a[i - 1] === '--bootstrap' ? '20' : v)) },
+  {
+    why: '`run --all --quick` is the whole quick catalog, 7–8 minutes of this file inside npm test; the fingerprint tests run every study of it (same profile, seed 0) and check its numbers bit for bit, and `--all` differs from `--core` only in the registry filter, so the core suite stands in (LMECH_SLOW=1 runs the line as written)',
+    apply: (a) => (!process.env.LMECH_SLOW && a[0] === 'run' && a.includes('--all') ? a.map((v) => (v === '--all' ? '--core' : v)) : a),
+  },
 ];
 
 /** Flags whose value is a file the command writes, not one it reads. */
