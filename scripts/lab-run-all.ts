@@ -86,7 +86,8 @@ export async function runStudyPage(context: BrowserContext, baseUrl: string, id:
   }
   const ms = Date.now() - t;
   const figures = await page.$$eval('figure.fig', (e) => e.length).catch(() => 0);
-  const workerMs = Number((await page.getAttribute('#run-duration', 'data-ms', { timeout: 1000 }).catch(() => null)) ?? Number.NaN);
+  // the provenance row is drawn with the results, a moment after the verdict: under load that took over a second
+  const workerMs = Number((await page.getAttribute('#run-duration', 'data-ms', { timeout: 15_000 }).catch(() => null)) ?? Number.NaN);
   await page.close();
   return { id, verdict, ms, workerMs, figures, errors };
 }
