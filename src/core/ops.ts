@@ -8,7 +8,7 @@
 import { kernels } from './kernels.ts';
 import type { FloatArray } from './mat.ts';
 import { INV_SQRT_2PI, SQRT1_2, erf as erfScalar, normalCdf } from './special.ts';
-import { Tensor, alloc, allocLike, isGradEnabled, sameShape, shapeStr, zeroedLike } from './tensor.ts';
+import { Tensor, alloc, allocLike, isGradEnabled, sameShape, shapeStr } from './tensor.ts';
 
 // ---- helpers ----------------------------------------------------------------------------------
 
@@ -31,12 +31,12 @@ function record(out: Tensor, parents: Tensor[], op: string, backward: () => void
 
 /** t.grad, zeros if absent (so kernels can accumulate into it); recycled from the pool when it can be. */
 function gradBuf(t: Tensor): FloatArray {
-  if (t.grad === null) t.grad = zeroedLike(t.data, t.size);
+  if (t.grad === null) t.grad = allocLike(t.data, t.size);
   return t.grad;
 }
 
 function gradTangentBuf(t: Tensor): FloatArray {
-  if (t.gradTangent === null) t.gradTangent = zeroedLike(t.data, t.size);
+  if (t.gradTangent === null) t.gradTangent = allocLike(t.data, t.size);
   return t.gradTangent;
 }
 

@@ -202,11 +202,6 @@ function poolKey(a: FloatArray | DType, n: number): string {
   return `${f32 ? 'f32' : 'f64'}:${n}`;
 }
 
-/** A zero-filled array of `n` elements of `like`'s type: from the pool when one is there, else new. */
-export function zeroedLike(like: FloatArray, n: number): FloatArray {
-  return allocLike(like, n);
-}
-
 /** A pooled buffer of that type and length, zero-filled, or undefined when none waits. */
 function pooledOr(f32: boolean, n: number): FloatArray | undefined {
   if (pooledBytes === 0) return undefined;
@@ -218,7 +213,7 @@ function pooledOr(f32: boolean, n: number): FloatArray | undefined {
 }
 
 /**
- * Give buffers back for reuse by `zeroedLike`. The caller guarantees nothing reads or writes them any
+ * Give buffers back for reuse by `alloc` and `allocLike`. The caller guarantees nothing reads or writes them any
  * more. A buffer given twice is kept once; detached or tiny buffers are ignored. The pool holds at most
  * max(64 MiB, `room`) bytes.
  */

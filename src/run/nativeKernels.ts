@@ -63,8 +63,11 @@ const TINY_WORK = 512;
 /** Below this many elements tanh stays in JS (see `tanh` below). */
 const TINY_TANH = 32;
 
-/** Below this many elements GELU stays in the TypeScript loop (core/fused.ts), whose cost per element is ≈ 1/10 of a call into the addon. */
-const TINY_GELU = 64;
+/**
+ * Below this many elements GELU and the causal softmax stay in their TypeScript loops (core/fused.ts,
+ * core/attention.ts), whose cost per element is ≈ 1/10 of a call into the addon.
+ */
+const TINY_ELEMENTWISE = 64;
 
 let addon: NativeAddon | null | undefined;
 let addonReason = '';
@@ -152,20 +155,20 @@ export function loadNativeKernels(opts: { threads?: number } = {}): { kernels: N
     gelu(x, y, d1) {
       const f64 = x instanceof Float64Array;
       // an addon built before `gelu` existed (a stale native/build) has none: the TypeScript loop then
-      if (x.length < TINY_GELU || !addonGelu || y instanceof Float64Array !== f64 || (d1 !== null && d1 instanceof Float64Array !== f64)) {
+      if (x.length < TINY_ELEMENTWISE || !addonGelu || y instanceof Float64Array !== f64 || (d1 !== null && d1 instanceof Float64Array !== f64)) {
         jsGelu(x, y, d1);
         return;
       }
       a.gelu(x, y, d1);
     },
     causalSoftmax(s, p, T) {
-      // short inputs (a call costs ≈ 0.3 µs) and a stale addon without the kernel: the TypeScript loop
-      if (s.length < TINY_GELU || !addonSoftmax || s instanceof Float64Array !== p instanceof Float64Array) causalSoftmaxRows(s, p, T);
+      // short inputs and a stale addon without the kernel: the TypeScript loop
+      if (s.length < TINY_ELEMENTWISE || !addonSoftmax || s instanceof Float64Array !== p instanceof Float64Array) causalSoftmaxRows(s, p, T);
       else addonSoftmax(s, p, T);
     },
     causalSoftmaxBackward(p, g, gs, T) {
       const f64 = p instanceof Float64Array;
-      if (p.length < TINY_GELU || !addonSoftmaxBackward || g instanceof Float64Array !== f64 || gs instanceof Float64Array !== f64) causalSoftmaxAdjointRows(p, g, gs, T);
+      if (p.length < TINY_ELEMENTWISE || !addonSoftmaxBackward || g instanceof Float64Array !== f64 || gs instanceof Float64Array !== f64) causalSoftmaxAdjointRows(p, g, gs, T);
       else addonSoftmaxBackward(p, g, gs, T);
     },
     symvLower(m, n, s, v, y) {

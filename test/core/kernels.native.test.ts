@@ -343,6 +343,7 @@ describe.skipIf(!native)('native causal softmax', () => {
   it('agrees with the TypeScript loop: float64 to the bound, float32 to one float ulp; −∞ gives 0 and NaN spreads over its row as there', () => {
     const T = 64;
     const s = Rng.fromSeed(24, 'causal-softmax-ts').fillNormal(new Float64Array(3 * T * T), 3);
+    const maxAbs = s.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
     s[5 * T + 2] = Number.NEGATIVE_INFINITY;
     s[70 * T + 1] = Number.NaN;
     const [a, b] = [new Float64Array(s.length), new Float64Array(s.length)];
@@ -351,7 +352,8 @@ describe.skipIf(!native)('native causal softmax', () => {
     expect(a[5 * T + 2]).toBe(0);
     for (let i = 0; i < s.length; i++) {
       if (Number.isNaN(b[i])) expect(a[i]).toBeNaN();
-      else expect(Math.abs(a[i] - b[i])).toBeLessThanOrEqual(200 * EPS * Math.abs(b[i]));
+      // each path within the oracle's bound of the exact value (V8's exp within 1 ulp, libmvec's within 4): twice it
+      else expect(Math.abs(a[i] - b[i])).toBeLessThanOrEqual(2 * (8 + 4 * maxAbs + 2 * T) * EPS * Math.abs(b[i]));
     }
     expect(Array.from(a.subarray(70 * T, 70 * T + 7)).every(Number.isNaN)).toBe(true);
     const s32 = Float32Array.from(s);
