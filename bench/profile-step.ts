@@ -5,7 +5,7 @@
  * (process.cpuUsage), one thread (native kernels with 1 thread when built).
  *   forward   = the loss closure (graph building: matmul, bias add, tanh, mse)
  *   backward  = the rest of valueAndGrad (topological order, adjoints, buffer recycling)
- *   optimizer = the SGD update loop
+ *   optimizer = the SGD update loop, and the gradients handed back to the buffer pool as `fit` does
  * Allocation: a second, untimed pass counts the typed arrays one step creates (Float64Array/Float32Array
  * swapped for counting subclasses), and the cost of allocating that many arrays of those sizes alone
  * (and collecting them) is timed in the same process: that is the allocation + GC share of the step.
@@ -15,6 +15,7 @@ import * as op from '../src/core/ops.ts';
 import { Rng } from '../src/core/random.ts';
 import { type Tensor, tensor } from '../src/core/tensor.ts';
 import { mlp } from '../src/nn/mlp.ts';
+import { releaseGradients } from '../src/nn/train.ts';
 import { installBestKernels } from '../src/run/nativeKernels.ts';
 
 const width = Number(process.argv[2] ?? 32);
@@ -50,6 +51,7 @@ function step(): void {
     const g = grads[i];
     for (let j = 0; j < d.length; j++) d[j] -= lr * g[j];
   }
+  releaseGradients(ps, grads); // as the trainer (`fit`) does after its update
   if (timed) {
     phase.backward += t1 - t0;
     phase.optimizer += cpu() - t1;

@@ -53,6 +53,7 @@ import * as op from '../src/core/ops.ts';
 import { Rng } from '../src/core/random.ts';
 import { clearBufferPool, type DType, type Tensor, tensor } from '../src/core/tensor.ts';
 import { mlp } from '../src/nn/mlp.ts';
+import { releaseGradients } from '../src/nn/train.ts';
 import { installBestKernels, type NativeKernels } from '../src/run/nativeKernels.ts';
 import { executeStudy } from '../src/studies/execute.ts';
 import { mupLrTransfer } from '../src/studies/mup-lr-transfer.ts';
@@ -150,6 +151,7 @@ function sgdCase(sizes: number[], batch: number, dtype: DType, kind: 'mse' | 'ce
       const g = grads[i];
       for (let j = 0; j < d.length; j++) d[j] -= lr * g[j];
     }
+    releaseGradients(ps, grads); // as the trainer (`fit`) does after its update
   };
   return { step, loss, params: ps };
 }

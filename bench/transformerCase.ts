@@ -8,6 +8,7 @@ import { valueAndGrad } from '../src/core/autodiff.ts';
 import { Rng } from '../src/core/random.ts';
 import { type DType, type Tensor, tensor } from '../src/core/tensor.ts';
 import { adam, OptimizerState } from '../src/nn/optim.ts';
+import { releaseGradients } from '../src/nn/train.ts';
 import { transformer } from '../src/nn/transformer.ts';
 
 export const TRANSFORMER_BENCH = { vocab: 96, dModel: 128, layers: 4, heads: 4, context: 128, batch: 32 } as const;
@@ -31,11 +32,13 @@ export function transformerCase(dtype: DType = 'f32', size: Partial<typeof TRANS
   const params = net.params();
   const opt = new OptimizerState(adam(1e-3));
   const loss = () => net.loss(tokens);
-  const update = (grads: (Float32Array | Float64Array)[]) =>
+  const update = (grads: (Float32Array | Float64Array)[]) => {
     opt.step(
       params.map((p) => p.data),
       grads,
     );
+    releaseGradients(params, grads); // as the trainer (`fit`) does after its update
+  };
   const step = () => update(valueAndGrad(loss, params).grads);
   return { loss, params, update, step };
 }

@@ -14,7 +14,7 @@
 import { kernels } from './kernels.ts';
 import type { FloatArray } from './mat.ts';
 import { bmm, gradBuf, gradTangentBuf, record } from './ops.ts';
-import { allocLike, shapeStr, Tensor } from './tensor.ts';
+import { allocLike, allocLikeForWrite, shapeStr, Tensor } from './tensor.ts';
 
 // ---- permute ------------------------------------------------------------------------------------
 
@@ -74,13 +74,22 @@ export function permuteAs(x: Tensor, view: readonly number[], axes: readonly num
   if (size(view) !== x.size || size(outShape) !== x.size)
     throw new Error(`permute: cannot view ${shapeStr(x.shape)} as ${shapeStr(view)} and return ${shapeStr(outShape)}: the element counts differ`);
   const idx = permuteIndex(view, axes);
+  // trailing axes the permutation keeps in place move as contiguous runs (the head split's d_head): copy runs
+  let run = 1;
+  for (let d = r - 1; d >= 0 && axes[d] === d; d--) run *= view[d];
   const gather = (src: FloatArray): FloatArray => {
-    const out = allocLike(src, idx.length);
-    for (let i = 0; i < idx.length; i++) out[i] = src[idx[i]];
+    const out = allocLikeForWrite(src, idx.length);
+    for (let o = 0; o < idx.length; o += run) {
+      const b = idx[o];
+      for (let j = 0; j < run; j++) out[o + j] = src[b + j];
+    }
     return out;
   };
   const scatterInto = (dst: FloatArray, src: FloatArray): void => {
-    for (let i = 0; i < idx.length; i++) dst[idx[i]] += src[i];
+    for (let o = 0; o < idx.length; o += run) {
+      const b = idx[o];
+      for (let j = 0; j < run; j++) dst[b + j] += src[o + j];
+    }
   };
   const res = new Tensor(gather(x.data), outShape);
   if (x.tangent !== null) res.tangent = gather(x.tangent);
@@ -151,7 +160,7 @@ export function causalSoftmax(s: Tensor): Tensor {
   if (r < 2 || s.shape[r - 1] !== s.shape[r - 2]) throw new Error(`causalSoftmax: logits shape ${shapeStr(s.shape)}, expected [.., T, T]`);
   const T = s.shape[r - 1];
   const rows = T === 0 ? 0 : s.size / T;
-  const p = allocLike(s.data, s.size);
+  const p = allocLikeForWrite(s.data, s.size); // masked entries are written 0 too
   const k = kernels();
   if (k.causalSoftmax && rows > 0) k.causalSoftmax(s.data, p, T);
   else causalSoftmaxRows(s.data, p, T);

@@ -102,17 +102,27 @@ const EMPTY_F32 = new Float32Array(0);
 const EMPTY_F64 = new Float64Array(0);
 
 /**
- * After `valueAndGrad`, whose graph the caller never sees again: hand the values of the op outputs to the buffer
- * pool too, so the next step's forward pass reuses them. A value that shares its array with a leaf (a reshape of
- * an input or a parameter) is kept. The loss closure must not keep an intermediate tensor past the call: its value
- * is gone (an empty array), so a late read fails loudly rather than seeing the next step's numbers.
+ * After `valueAndGrad` or `hessianVectorProduct`, whose graph the caller never sees again: hand the values (with the
+ * forward tangents and the arrays each op saved for its backward rule) of the op outputs to the buffer pool too, so the next pass's forward reuses them. A value or
+ * tangent that shares its array with a leaf (a reshape of an input, of a parameter or of the caller's direction v)
+ * is kept. The loss closure must not keep an intermediate tensor past the call: its value is gone (an empty
+ * array), so a late read fails loudly rather than seeing the next pass's numbers.
  */
 function recycleIntermediateValues(order: Tensor[], adjointBytes: number): void {
   const leaves = new Set<FloatArray>();
-  for (const t of order) if (t.backwardFn === null) leaves.add(t.data);
+  for (const t of order) {
+    if (t.backwardFn !== null) continue;
+    leaves.add(t.data);
+    if (t.tangent !== null) leaves.add(t.tangent);
+  }
   const free: FloatArray[] = [];
   for (const t of order) {
-    if (t.backwardFn === null || leaves.has(t.data)) continue;
+    if (t.backwardFn === null) continue;
+    if (t.tangent !== null && !leaves.has(t.tangent)) free.push(t.tangent);
+    t.tangent = null;
+    if (t.saved !== null) free.push(...t.saved);
+    t.saved = null;
+    if (leaves.has(t.data)) continue;
     free.push(t.data);
     // the tensor no longer owns a value: a closure that kept it reads an empty array (NaN, or a size error in
     // an op) instead of whatever the next step writes into the recycled buffer
@@ -134,9 +144,8 @@ export function valueAndGrad(loss: () => Tensor, params: Tensor[]): ValueAndGrad
   const order = topoOrder(L);
   backward(L, undefined, undefined, order);
   const grads = params.map((p) => p.grad ?? allocLike(p.data, p.size));
-  const adjointBytes = recycleIntermediateAdjoints(order, params);
   const value = L.data[0];
-  recycleIntermediateValues(order, adjointBytes);
+  recycleIntermediateValues(order, recycleIntermediateAdjoints(order, params));
   return { value, grads };
 }
 
@@ -160,12 +169,14 @@ export function hessianVectorProduct(loss: () => Tensor, params: Tensor[], v: Fl
   try {
     const L = loss();
     if (L.size !== 1) throw new Error(`hessianVectorProduct: loss must be a scalar, got shape [${L.shape.join(', ')}]`);
-    backward(L);
-    return {
-      value: L.data[0],
-      grads: params.map((p) => p.grad ?? allocLike(p.data, p.size)),
-      hvp: params.map((p) => p.gradTangent ?? allocLike(p.data, p.size)),
-    };
+    const order = topoOrder(L);
+    backward(L, undefined, undefined, order);
+    const grads = params.map((p) => p.grad ?? allocLike(p.data, p.size));
+    const hvp = params.map((p) => p.gradTangent ?? allocLike(p.data, p.size));
+    const value = L.data[0];
+    // Lanczos and the flows call this many times on one graph's shape: the next pass takes these buffers back
+    recycleIntermediateValues(order, recycleIntermediateAdjoints(order, params));
+    return { value, grads, hvp };
   } finally {
     for (const p of params) p.tangent = null;
   }
@@ -203,9 +214,23 @@ export function unflatten(flat: Float64Array, params: Tensor[]): FloatArray[] {
   return out;
 }
 
-/** The Hessian of `loss` as an implicit symmetric operator on flat vectors (for Lanczos/Hutchinson). */
+/**
+ * The Hessian of `loss` as an implicit symmetric operator on flat vectors (for Lanczos/Hutchinson). Lanczos calls it
+ * tens of times per measurement: the direction, gradient and H·v blocks of each call go back to the buffer pool once
+ * flattened (the parameters' `.grad` and `.gradTangent` are cleared, since they were those blocks).
+ */
 export function hessianOperator(loss: () => Tensor, params: Tensor[]): (v: Float64Array) => Float64Array {
-  return (v) => flatten(hessianVectorProduct(loss, params, unflatten(v, params)).hvp);
+  return (v) => {
+    const blocks = unflatten(v, params);
+    const r = hessianVectorProduct(loss, params, blocks);
+    const hv = flatten(r.hvp);
+    for (const p of params) {
+      p.grad = null;
+      p.gradTangent = null;
+    }
+    recycleBuffers([...blocks, ...r.grads, ...r.hvp]);
+    return hv;
+  };
 }
 
 // ---- Jacobians --------------------------------------------------------------------------------
@@ -281,7 +306,7 @@ export function layerTaps(f: () => Tensor, params: Tensor[], batch: number, outp
       }
     }
   }
-  if (uses.some((u) => u !== 1)) {
+  if (uses.some((u) => u !== 1) || !biasTapsReadable(order)) {
     tapOut.clear();
     return null;
   }
@@ -297,6 +322,18 @@ export function layerTaps(f: () => Tensor, params: Tensor[], batch: number, outp
   return taps;
 }
 const tapOut = new Map<number, Tensor>();
+
+/**
+ * A bias tap reads the adjoint of an `add` output after the whole backward pass. The add hands its adjoint to its
+ * first operand as that operand's own (ops.ts, shared rather than copied), so the tap reads it intact only when that
+ * operand has no other consumer to accumulate into it later.
+ */
+function biasTapsReadable(order: Tensor[]): boolean {
+  const consumers = new Map<Tensor, number>();
+  for (const t of order) for (const p of t.parents) consumers.set(p, (consumers.get(p) ?? 0) + 1);
+  for (const t of tapOut.values()) if (t.op === 'add' && (consumers.get(t.parents[0]) ?? 0) > 1) return false;
+  return true;
+}
 
 /** Per-example gradients [B][P] (flat, parameter order) from layer taps, or by Jacobian rows as a fallback. */
 export function perExampleGradients(f: () => Tensor, params: Tensor[], batch: number, outputIndex?: number): Float64Array[] {

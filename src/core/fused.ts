@@ -10,7 +10,7 @@ import { kernels } from './kernels.ts';
 import type { FloatArray } from './mat.ts';
 import { gradBuf, gradTangentBuf, record } from './ops.ts';
 import { INV_SQRT_2PI, normalCdf } from './special.ts';
-import { allocLike, isGradEnabled, shapeStr, Tensor } from './tensor.ts';
+import { allocLike, allocLikeForWrite, isGradEnabled, shapeStr, Tensor } from './tensor.ts';
 
 // ---- Φ(x) by table + Taylor step -------------------------------------------------------------------
 
@@ -72,14 +72,16 @@ const INV_720 = 1 / 720;
 export function fusedGelu(a: Tensor): Tensor {
   const n = a.size;
   const x = a.data;
-  const y = allocLike(x, n);
+  // the kernel (or the table) writes every element of y and d1
+  const y = allocLikeForWrite(x, n);
   const keep = a.tangent !== null || (isGradEnabled() && a.requiresGrad);
-  const d1 = keep ? allocLike(x, n) : null;
+  const d1 = keep ? allocLikeForWrite(x, n) : null;
   // a backend's vectorised GELU (the native one: libmvec erfc and exp) when it has one
   const k = kernels();
   if (k.gelu) k.gelu(x, y, d1);
   else geluTable(x, y, d1);
   const res = new Tensor(y, a.shape);
+  if (d1 !== null) res.saved = [d1];
   const at = a.tangent;
   if (at !== null && d1 !== null) {
     const t = allocLike(x, n);
@@ -114,7 +116,7 @@ interface NormSaved {
 }
 
 function normForward(x: FloatArray, xt: FloatArray | null, rows: number, n: number, eps: number): NormSaved {
-  const xhat = allocLike(x, rows * n);
+  const xhat = allocLikeForWrite(x, rows * n);
   const rstd = new Float64Array(rows);
   const xhatDot = xt !== null ? new Float64Array(rows * n) : null;
   const aRow = xt !== null ? new Float64Array(rows) : null;
@@ -160,11 +162,12 @@ export function fusedLayerNorm(x: Tensor, gamma: Tensor, beta: Tensor, eps = 1e-
   for (const [name, t] of [['gamma', gamma], ['beta', beta]] as const)
     if (t.size !== n) throw new Error(`fusedLayerNorm: ${name} shape ${shapeStr(t.shape)}, expected [${n}] (the last axis of ${shapeStr(x.shape)})`);
   const rows = x.size / n;
-  const y = allocLike(x.data, x.size);
+  const y = allocLikeForWrite(x.data, x.size);
   const s = normForward(x.data, x.tangent, rows, n, eps);
   const gd = gamma.data;
   const bd = beta.data;
   const res = new Tensor(y, x.shape);
+  res.saved = [s.xhat];
   if (x.tangent !== null || gamma.tangent !== null || beta.tangent !== null) res.tangent = normTangent(s, gamma, beta, rows, n);
   for (let r = 0; r < rows; r++) for (let j = 0, o = r * n; j < n; j++) y[o + j] = gd[j] * s.xhat[o + j] + bd[j];
   return record(res, [x, gamma, beta], 'layerNorm', () => {
@@ -198,6 +201,17 @@ function normParamGrads(s: NormSaved, g: FloatArray, gt: FloatArray | null, tm: 
   const tg = tm && gamma.requiresGrad ? gradTangentBuf(gamma) : null;
   const tb = tm && beta.requiresGrad ? gradTangentBuf(beta) : null;
   const xd = s.xhatDot;
+  if (tg === null && tb === null && gg !== null && gb !== null) {
+    // the gradient alone (a training step): the same sums without the per-element tests
+    const xhat = s.xhat;
+    for (let r = 0; r < rows; r++)
+      for (let j = 0, o = r * n; j < n; j++) {
+        const gi = g[o + j];
+        gg[j] += gi * xhat[o + j];
+        gb[j] += gi;
+      }
+    return;
+  }
   for (let r = 0; r < rows; r++)
     for (let j = 0, o = r * n; j < n; j++) {
       const i = o + j;

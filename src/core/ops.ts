@@ -8,7 +8,7 @@
 import { kernels } from './kernels.ts';
 import type { FloatArray } from './mat.ts';
 import { INV_SQRT_2PI, SQRT1_2, erf as erfScalar, normalCdf } from './special.ts';
-import { Tensor, alloc, allocLike, isGradEnabled, sameShape, shapeStr } from './tensor.ts';
+import { Tensor, alloc, allocForWrite, allocLike, allocLikeForWrite, isGradEnabled, recycleBuffers, sameShape, shapeStr } from './tensor.ts';
 
 // ---- helpers ----------------------------------------------------------------------------------
 
@@ -135,7 +135,7 @@ function addSub(a: Tensor, b: Tensor, sign: 1 | -1): Tensor {
   const ia = broadcastIndex(a.shape, shape);
   const ib = broadcastIndex(b.shape, shape);
   const n = shape.reduce((x, y) => x * y, 1);
-  const y = alloc(dtypeOf(a, b), n);
+  const y = allocForWrite(dtypeOf(a, b), n);
   const ad = a.data;
   const bd = b.data;
   const rowB = ia === null && ib !== null && isTrailing(b.shape, shape) ? b.size : 0;
@@ -159,7 +159,10 @@ function addSub(a: Tensor, b: Tensor, sign: 1 | -1): Tensor {
   if (a.tangent !== null || b.tangent !== null) {
     const t = allocLike(y, n);
     if (a.tangent !== null) scatterGather(t, a.tangent, ia, 1);
-    if (b.tangent !== null) scatterGather(t, b.tangent, ib, sign);
+    if (b.tangent !== null) {
+      if (rowB > 0) rowBroadcastAdd(t, b.tangent, rowB, sign);
+      else scatterGather(t, b.tangent, ib, sign);
+    }
     res.tangent = t;
   }
   return record(res, [a, b], sign === 1 ? 'add' : 'sub', () => {
@@ -167,8 +170,14 @@ function addSub(a: Tensor, b: Tensor, sign: 1 | -1): Tensor {
     if (g === null) return;
     const gt = res.gradTangent;
     if (a.requiresGrad) {
-      scatterAdd(gradBuf(a), g, ia);
-      if (gt !== null) scatterAdd(gradTangentBuf(a), gt, ia);
+      // ḡa = ḡ exactly: a first adjoint of a's shape is ḡ itself, shared rather than copied (nothing reads res's
+      // adjoint after this rule; b's is taken below before any later rule accumulates into a's)
+      if (ia === null && a.grad === null && a !== b) a.grad = g;
+      else scatterAdd(gradBuf(a), g, ia);
+      if (gt !== null) {
+        if (ia === null && a.gradTangent === null && a !== b) a.gradTangent = gt;
+        else scatterAdd(gradTangentBuf(a), gt, ia);
+      }
     }
     if (b.requiresGrad) {
       if (rowB > 0) {
@@ -202,6 +211,14 @@ function rowSumAdd(dst: FloatArray, src: FloatArray, w: number, sign: number): v
   }
 }
 
+/** dst[row·w + j] += sign · src[j]: a bias row's tangent broadcast along the leading axes (scatterGather's row case). */
+function rowBroadcastAdd(dst: FloatArray, src: FloatArray, w: number, sign: number): void {
+  for (let o = 0; o < dst.length; o += w) {
+    if (sign === 1) for (let j = 0; j < w; j++) dst[o + j] += src[j];
+    else for (let j = 0; j < w; j++) dst[o + j] -= src[j];
+  }
+}
+
 /** dst[i] += scale * src[idx[i]] (gather-accumulate along a broadcast). */
 function scatterGather(dst: FloatArray, src: FloatArray, idx: Int32Array | null, scale: number): void {
   if (idx === null) for (let i = 0; i < dst.length; i++) dst[i] += scale * src[i];
@@ -216,7 +233,7 @@ export function mul(a: Tensor, bIn: Tensor | number): Tensor {
   const ia = broadcastIndex(a.shape, shape);
   const ib = broadcastIndex(b.shape, shape);
   const n = shape.reduce((x, y) => x * y, 1);
-  const y = alloc(dtypeOf(a, b), n);
+  const y = allocForWrite(dtypeOf(a, b), n);
   const ad = a.data;
   const bd = b.data;
   if (ia === null && ib === null) for (let i = 0; i < n; i++) y[i] = ad[i] * bd[i];
@@ -278,7 +295,7 @@ export function div(a: Tensor, bIn: Tensor | number): Tensor {
 /** c · a for a constant c. */
 export function scale(a: Tensor, c: number): Tensor {
   const n = a.size;
-  const y = allocLike(a.data, n);
+  const y = allocLikeForWrite(a.data, n);
   const ad = a.data;
   for (let i = 0; i < n; i++) y[i] = c * ad[i];
   const res = new Tensor(y, a.shape);
@@ -303,7 +320,7 @@ export function neg(a: Tensor): Tensor {
 /** a + c for a constant c. */
 export function addScalar(a: Tensor, c: number): Tensor {
   const n = a.size;
-  const y = allocLike(a.data, n);
+  const y = allocLikeForWrite(a.data, n);
   const ad = a.data;
   for (let i = 0; i < n; i++) y[i] = ad[i] + c;
   const res = new Tensor(y, a.shape);
@@ -337,7 +354,7 @@ export function reshape(a: Tensor, shape: readonly number[]): Tensor {
 }
 
 function transposeData(src: FloatArray, r: number, c: number): FloatArray {
-  const out = allocLike(src, r * c);
+  const out = allocLikeForWrite(src, r * c);
   for (let i = 0; i < r; i++) for (let j = 0; j < c; j++) out[j * r + i] = src[i * c + j];
   return out;
 }
@@ -364,7 +381,7 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
   const [k2, n] = b.shape;
   if (k !== k2) throw new Error(`matmul: inner dimensions differ: ${shapeStr(a.shape)} × ${shapeStr(b.shape)}`);
   const K = kernels();
-  const y = alloc(dtypeOf(a, b), m * n);
+  const y = allocForWrite(dtypeOf(a, b), m * n); // the gemm overwrites it
   K.gemm(false, false, m, n, k, a.data, b.data, y, false);
   const res = new Tensor(y, [m, n]);
   if (a.tangent !== null || b.tangent !== null) {
@@ -420,14 +437,15 @@ interface UnarySpec {
 function unary(spec: UnarySpec, a: Tensor): Tensor {
   const n = a.size;
   const x = a.data;
-  const y = allocLike(x, n);
+  const y = allocLikeForWrite(x, n); // every spec's f, d1 and d2 write each element
   spec.f(x, y);
   const res = new Tensor(y, a.shape);
   let d1: FloatArray | null = null;
   const getD1 = (): FloatArray => {
     if (d1 === null) {
-      d1 = allocLike(x, n);
+      d1 = allocLikeForWrite(x, n);
       spec.d1(x, y, d1);
+      res.saved = [d1];
     }
     return d1;
   };
@@ -456,9 +474,10 @@ function unary(spec: UnarySpec, a: Tensor): Tensor {
       const gta = gradTangentBuf(a);
       if (gt !== null) for (let i = 0; i < n; i++) gta[i] += gt[i] * d[i];
       if (needD2 && spec.d2 && at !== null) {
-        const d2 = allocLike(x, n);
+        const d2 = allocLikeForWrite(x, n);
         spec.d2(x, y, d2);
         for (let i = 0; i < n; i++) gta[i] += g[i] * d2[i] * at[i];
+        recycleBuffers([d2]); // a temporary of this rule alone: the next op's allocation takes it back
       }
     }
   });
@@ -968,7 +987,7 @@ export function bmm(a: Tensor, b: Tensor): Tensor {
   if (nb !== nb2) throw new Error(`bmm: batch sizes differ: ${shapeStr(a.shape)} × ${shapeStr(b.shape)}, expected the same leading K`);
   if (k !== k2) throw new Error(`bmm: inner dimensions differ: ${shapeStr(a.shape)} × ${shapeStr(b.shape)}`);
   const K = kernels();
-  const y = alloc(dtypeOf(a, b), nb * m * n);
+  const y = allocForWrite(dtypeOf(a, b), nb * m * n); // every slice's gemm overwrites its block
   const sa = m * k;
   const sb = k * n;
   const sc = m * n;
@@ -1075,7 +1094,7 @@ export function addBatchedBias(z: Tensor, b: Tensor): Tensor {
   if (z.ndim !== 3 || b.ndim !== 3 || b.shape[0] !== z.shape[0] || b.shape[1] !== 1 || b.shape[2] !== z.shape[2])
     throw new Error(`addBatchedBias: shapes ${shapeStr(z.shape)} and ${shapeStr(b.shape)}, expected [K,m,n] and [K,1,n]`);
   const [nb, m, n] = z.shape;
-  const y = alloc(dtypeOf(z, b), z.size);
+  const y = allocForWrite(dtypeOf(z, b), z.size);
   const zd = z.data;
   const bd = b.data;
   for (let s = 0; s < nb; s++) {

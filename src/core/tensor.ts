@@ -36,6 +36,11 @@ export class Tensor {
   parents: Tensor[] = [];
   /** Propagates this tensor's grad/gradTangent to its parents. */
   backwardFn: BackwardFn | null = null;
+  /**
+   * Arrays the creating op's backward rule reads besides values (GELU's f′, LayerNorm's x̂), owned by that op alone:
+   * they go to the buffer pool with the values once the graph is done (autodiff.ts), or null.
+   */
+  saved: FloatArray[] | null = null;
   /** Name of the creating op, for debugging and per-example taps. */
   op = 'leaf';
 
@@ -80,6 +85,20 @@ export class Tensor {
 /** A zero-filled array: from the buffer pool (below) when one of that type and length waits there, else new. */
 export function alloc(dtype: DType, n: number): FloatArray {
   return pooledOr(dtype === 'f32', n) ?? (dtype === 'f32' ? new Float32Array(n) : new Float64Array(n));
+}
+
+/**
+ * An array for a caller that writes every element before reading any (a gemm that does not accumulate, an
+ * elementwise forward): from the pool *without* zero-filling it, else new. A pooled array holds stale numbers
+ * until then, so never use it for an accumulator.
+ */
+export function allocForWrite(dtype: DType, n: number): FloatArray {
+  return pooledOr(dtype === 'f32', n, false) ?? (dtype === 'f32' ? new Float32Array(n) : new Float64Array(n));
+}
+
+/** `allocForWrite` of `a`'s element type. */
+export function allocLikeForWrite(a: FloatArray, n = a.length): FloatArray {
+  return allocForWrite(a instanceof Float32Array ? 'f32' : 'f64', n);
 }
 
 /** A zero-filled array of `a`'s element type: from the buffer pool when one waits there, else new. */
@@ -202,13 +221,13 @@ function poolKey(a: FloatArray | DType, n: number): string {
   return `${f32 ? 'f32' : 'f64'}:${n}`;
 }
 
-/** A pooled buffer of that type and length, zero-filled, or undefined when none waits. */
-function pooledOr(f32: boolean, n: number): FloatArray | undefined {
+/** A pooled buffer of that type and length, zero-filled unless `zero` is false, or undefined when none waits. */
+function pooledOr(f32: boolean, n: number, zero = true): FloatArray | undefined {
   if (pooledBytes === 0) return undefined;
   const b = pool.get(poolKey(f32 ? 'f32' : 'f64', n))?.pop();
   if (b === undefined) return undefined;
   pooledBytes -= b.byteLength;
-  b.fill(0);
+  if (zero) b.fill(0);
   return b;
 }
 

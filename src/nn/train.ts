@@ -17,7 +17,7 @@
  */
 import { valueAndGrad } from '../core/autodiff.ts';
 import type { FloatArray } from '../core/mat.ts';
-import type { Tensor } from '../core/tensor.ts';
+import { recycleBuffers, type Tensor } from '../core/tensor.ts';
 import { type Optimizer, OptimizerState } from './optim.ts';
 
 /** When to evaluate: every n steps, at the listed steps, or when the predicate says so. */
@@ -39,7 +39,10 @@ export interface FitOptions<B> {
   evalAt?: EvalSchedule;
   /** parameters after `step` updates; return 'stop' to end the run */
   onEval?: (step: number) => unknown;
-  /** the loss of step t's batch, before its update; return 'stop' to end the run */
+  /**
+   * the loss of step t's batch, before its update; return 'stop' to end the run. `grads` are valid during the call
+   * only: the update rewrites them and the next step's pass reuses their arrays (copy what must outlive it)
+   */
   onStep?: (step: number, loss: number, grads: FloatArray[]) => unknown;
   divergence?: DivergenceRule;
   signal?: AbortSignal;
@@ -75,6 +78,16 @@ export function isEvalStep(schedule: EvalSchedule | undefined, step: number): bo
   return schedule.includes(step);
 }
 
+/**
+ * After the update nothing reads a step's gradients (float64 ones were rewritten into the update itself): their
+ * arrays go to the buffer pool, so the next step's gradients take them back instead of allocating (PyTorch's
+ * caching allocator does the same for its `.grad`s).
+ */
+export function releaseGradients(params: Tensor[], grads: FloatArray[]): void {
+  for (const p of params) p.grad = null;
+  recycleBuffers(grads);
+}
+
 export function fit<B = undefined>(o: FitOptions<B>): FitResult {
   if (!(Number.isInteger(o.steps) && o.steps >= 0)) throw new Error(`fit: steps = ${o.steps}, expected a non-negative integer`);
   const opt = o.optimizer instanceof OptimizerState ? o.optimizer : new OptimizerState(o.optimizer);
@@ -95,6 +108,7 @@ export function fit<B = undefined>(o: FitOptions<B>): FitResult {
     }
     const stepStop = o.onStep?.(t, value, grads) === 'stop';
     opt.step(arrays, grads);
+    releaseGradients(o.params, grads);
     result.steps = t;
     if (o.onEval && (evalNow(t) || t === o.steps || stepStop) && o.onEval(t) === 'stop') return { ...result, stopped: true };
     if (stepStop) return { ...result, stopped: true };

@@ -5,10 +5,10 @@
  */
 import { describe, expect, it } from 'vitest';
 import { causalSelfAttention, causalSoftmax, embedding, mergeHeads, permute, splitHeads } from '../../src/core/attention.ts';
-import { flatten, hessianVectorProduct, unflatten, valueAndGrad } from '../../src/core/autodiff.ts';
+import { backward, flatten, hessianVectorProduct, unflatten, valueAndGrad } from '../../src/core/autodiff.ts';
 import * as op from '../../src/core/ops.ts';
 import { Rng } from '../../src/core/random.ts';
-import { type Tensor, noGrad, param, tensor } from '../../src/core/tensor.ts';
+import { noGrad, param, type Tensor, tensor } from '../../src/core/tensor.ts';
 import { type Builder, FD_REL, fdGrad, fdHvp, relErr } from './finiteDifferences.ts';
 
 function rand(rng: Rng, shape: number[], lo = -1, hi = 1): Tensor {
@@ -65,6 +65,37 @@ describe('attention ops: values', () => {
     for (let i = 0; i < 2; i++) for (let j = 0; j < 3; j++) for (let k = 0; k < 4; k++) expect(y.data[j * 8 + k * 2 + i]).toBe(a.data[i * 12 + j * 4 + k]);
     const back = noGrad(() => permute(y, [2, 0, 1]));
     expect(Array.from(back.data)).toEqual(Array.from(a.data));
+  });
+
+  it('permute keeping trailing axes in place (copied as contiguous runs) equals the index formula, with its adjoint', () => {
+    const rng = Rng.fromSeed(5);
+    const shape = [2, 3, 4, 5];
+    const a = param(rand(rng, shape).data, shape);
+    // [B, T, H, D] → [B, H, T, D], the head split: runs of D = 5; and a permutation that keeps the last two axes
+    for (const axes of [
+      [0, 2, 1, 3],
+      [1, 0, 2, 3],
+    ]) {
+      const w = rand(rng, axes.map((d) => shape[d]));
+      a.grad = null;
+      const y = permute(a, axes);
+      const L = op.sum(op.mul(y, w));
+      backward(L);
+      const strides = [60, 20, 5, 1];
+      const outShape = axes.map((d) => shape[d]);
+      const outStrides = [outShape[1] * outShape[2] * outShape[3], outShape[2] * outShape[3], outShape[3], 1];
+      for (let f = 0; f < a.size; f++) {
+        // the input index whose axis axes[k] is the output's k-th coordinate
+        const coord = axes.map((_, k) => Math.floor(f / outStrides[k]) % outShape[k]);
+        let src = 0;
+        axes.forEach((d, k) => {
+          src += coord[k] * strides[d];
+        });
+        expect(y.data[f]).toBe(a.data[src]);
+        // ∂L/∂a at src is the weight at f (each element read once)
+        expect(a.grad?.[src]).toBe(w.data[f]);
+      }
+    }
   });
 
   it('causalSoftmax rows are distributions over j ≤ i and equal the prefix softmax', () => {

@@ -228,6 +228,23 @@ describe('autodiff oracle: whole models', () => {
     const rows = jacobianRows(f, [w1, w2]);
     for (let i = 0; i < 4; i++) expect(relErr(g[i], rows[i])).toBeLessThan(1e-14);
   });
+
+  it('a bias add whose pre-bias input feeds another op too gives exact per-example gradients (the shared adjoint)', () => {
+    const rng2 = Rng.fromSeed(9);
+    const w = param(rng2.fillNormal(new Float64Array(4 * 3)), [4, 3]);
+    const b = param(rng2.fillNormal(new Float64Array(3)), [3]);
+    const u = param(rng2.fillNormal(new Float64Array(3)), [3, 1]);
+    const xb = tensor(rng2.fillNormal(new Float64Array(5 * 4)), [5, 4]);
+    // z = X W feeds the bias add and a skip branch: the add's adjoint, shared with z, then grows by the skip's
+    const f = () => {
+      const z = op.matmul(xb, w);
+      // (the skip listed first, so the reverse pass reaches the bias add before the skip's tanh)
+      return op.matmul(op.add(op.tanh(z), op.tanh(op.add(z, b))), u);
+    };
+    const g = perExampleGradients(f, [w, b, u], 5);
+    const rows = jacobianRows(f, [w, b, u]);
+    for (let i = 0; i < 5; i++) expect(relErr(g[i], rows[i])).toBeLessThan(1e-14);
+  });
 });
 
 describe('float32', () => {

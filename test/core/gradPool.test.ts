@@ -1,14 +1,14 @@
 /**
  * Performance-only changes in the engine must not move a bit: the adjoint buffer pool (recycled adjoints
  * come back zero-filled) and the fused activation backward (no f′ buffer) give exactly the numbers of
- * fresh buffers and of the two-pass rule. Compared with Object.is per element, so -0 and NaN count.
+ * fresh buffers and of the two-pass rule, for gradients and Hessian-vector products alike. Compared with Object.is per element, so -0 and NaN count.
  */
 import { describe, expect, it } from 'vitest';
-import { valueAndGrad } from '../../src/core/autodiff.ts';
+import { hessianOperator, hessianVectorProduct, valueAndGrad } from '../../src/core/autodiff.ts';
 import type { FloatArray } from '../../src/core/mat.ts';
 import * as op from '../../src/core/ops.ts';
 import { Rng } from '../../src/core/random.ts';
-import { clearBufferPool, type DType, param, pooledBufferBytes, recycleBuffers, type Tensor, tensor } from '../../src/core/tensor.ts';
+import { alloc, clearBufferPool, type DType, param, pooledBufferBytes, recycleBuffers, type Tensor, tensor } from '../../src/core/tensor.ts';
 import { executeStudy } from '../../src/studies/execute.ts';
 import { allocates } from '../run/fixtures/memoryStudies.ts';
 
@@ -138,6 +138,69 @@ describe('intermediate value recycling', () => {
     const next = op.add(tensor(new Float64Array(64), [64]), 1);
     expect(next.data).not.toBe(W.data);
     expect(sameBits(W.data, before)).toBe(true);
+    clearBufferPool();
+  });
+});
+
+describe('Hessian-vector product recycling', () => {
+  function direction(params: Tensor[], dtype: DType): FloatArray[] {
+    return params.map((p, i) => {
+      const v = Rng.fromSeed(11, 'hvp-pool', i).fillNormal(new Float64Array(p.size));
+      return dtype === 'f32' ? Float32Array.from(v) : v;
+    });
+  }
+
+  for (const dtype of ['f64', 'f32'] as const) {
+    it(`gives the same value, gradient and H·v bits from recycled (NaN-poisoned) buffers as from fresh ones (${dtype})`, () => {
+      const net = twoLayerNet(dtype, op.tanh);
+      const v = direction(net.params, dtype);
+      const vBefore = v.map((b) => b.slice());
+      clearBufferPool();
+      const fresh = hessianVectorProduct(net.loss, net.params, v);
+      expect(pooledBufferBytes()).toBeGreaterThan(0);
+      expect(net.hidden[0].data.length).toBe(0);
+      // the caller's direction is never pooled or written
+      for (let i = 0; i < v.length; i++) expect(sameBits(v[i], vBefore[i])).toBe(true);
+      const poison: FloatArray[] = [];
+      for (const n of [32 * 40, 32 * 3, 6 * 40, 40 * 3, 40])
+        for (let k = 0; k < 6; k++) poison.push((dtype === 'f32' ? new Float32Array(n) : new Float64Array(n)).fill(Number.NaN));
+      recycleBuffers(poison);
+      const reused = hessianVectorProduct(net.loss, net.params, v);
+      expect(reused.value).toBe(fresh.value);
+      for (let i = 0; i < fresh.hvp.length; i++) {
+        expect(fresh.hvp[i].some((x) => x !== 0)).toBe(true);
+        expect(sameBits(reused.grads[i], fresh.grads[i])).toBe(true);
+        expect(sameBits(reused.hvp[i], fresh.hvp[i])).toBe(true);
+      }
+      expect(reused.hvp.some((h) => fresh.hvp.includes(h) || fresh.grads.includes(h))).toBe(false);
+      clearBufferPool();
+    });
+  }
+
+  it('keeps a forward tangent that is the direction itself (a reshape of a parameter carries v as its tangent)', () => {
+    clearBufferPool();
+    const W = param(Float64Array.from({ length: 64 }, (_, i) => i / 64), [8, 8]);
+    const v = [Float64Array.from({ length: 64 }, (_, i) => 1 - i / 32)];
+    const before = v[0].slice();
+    const r = hessianVectorProduct(() => op.sum(op.square(op.tanh(op.reshape(W, [64])))), [W], v);
+    // drain every pooled array of that size: none may be v's (taking it would zero it)
+    const taken = Array.from({ length: 16 }, () => alloc('f64', 64));
+    expect(taken.includes(v[0])).toBe(false);
+    expect(sameBits(v[0], before)).toBe(true);
+    expect(r.hvp[0].some((x) => x !== 0)).toBe(true);
+    clearBufferPool();
+  });
+
+  it('hessianOperator recycles its blocks and clears the parameters\' adjoints, with the bits of a fresh pool', () => {
+    const net = twoLayerNet('f64', op.tanh);
+    const n = net.params.reduce((a, p) => a + p.size, 0);
+    const u = Rng.fromSeed(12, 'hvp-op').fillNormal(new Float64Array(n));
+    const H = hessianOperator(net.loss, net.params);
+    clearBufferPool();
+    const first = H(u);
+    expect(net.params.every((p) => p.grad === null && p.gradTangent === null)).toBe(true);
+    const second = H(u);
+    expect(sameBits(first, second)).toBe(true);
     clearBufferPool();
   });
 });
