@@ -10,7 +10,7 @@ import { kernels } from './kernels.ts';
 import type { FloatArray } from './mat.ts';
 import { gradBuf, gradTangentBuf, record } from './ops.ts';
 import { INV_SQRT_2PI, normalCdf } from './special.ts';
-import { allocLike, allocLikeForWrite, isGradEnabled, shapeStr, Tensor } from './tensor.ts';
+import { allocForWrite, allocLike, allocLikeForWrite, isGradEnabled, shapeStr, Tensor } from './tensor.ts';
 
 // ---- Φ(x) by table + Taylor step -------------------------------------------------------------------
 
@@ -118,7 +118,7 @@ interface NormSaved {
 function normForward(x: FloatArray, xt: FloatArray | null, rows: number, n: number, eps: number): NormSaved {
   const xhat = allocLikeForWrite(x, rows * n);
   const rstd = new Float64Array(rows);
-  const xhatDot = xt !== null ? new Float64Array(rows * n) : null;
+  const xhatDot = xt !== null ? (allocForWrite('f64', rows * n) as Float64Array) : null; // every row writes its x̂̇
   const aRow = xt !== null ? new Float64Array(rows) : null;
   for (let r = 0; r < rows; r++) {
     const o = r * n;
@@ -167,7 +167,7 @@ export function fusedLayerNorm(x: Tensor, gamma: Tensor, beta: Tensor, eps = 1e-
   const gd = gamma.data;
   const bd = beta.data;
   const res = new Tensor(y, x.shape);
-  res.saved = [s.xhat];
+  res.saved = s.xhatDot !== null ? [s.xhat, s.xhatDot] : [s.xhat];
   if (x.tangent !== null || gamma.tangent !== null || beta.tangent !== null) res.tangent = normTangent(s, gamma, beta, rows, n);
   for (let r = 0; r < rows; r++) for (let j = 0, o = r * n; j < n; j++) y[o + j] = gd[j] * s.xhat[o + j] + bd[j];
   return record(res, [x, gamma, beta], 'layerNorm', () => {

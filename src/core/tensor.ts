@@ -198,8 +198,8 @@ export function accGradTangent(t: Tensor, src: FloatArray): void {
 //
 // Each training step allocates the same adjoint buffers again (one per op output), and at small sizes
 // allocating a typed array (off-heap store, zero-fill, GC bookkeeping) costs more than the op itself.
-// `valueAndGrad` hands the adjoints and the values of its intermediate tensors back here once the step's
-// gradients are out, and the next step's ops (`alloc`, `allocLike`) take them, zero-filled, instead of
+// `valueAndGrad` and `hessianVectorProduct` hand the arrays of their intermediate tensors back here once the
+// step's gradients are out, and the next step's ops (`alloc`, `allocLike`) take them, zero-filled, instead of
 // allocating: the arithmetic is the same on a buffer of +0s, so every result is bit for bit what a fresh buffer
 // gives. In Chromium a fresh typed array also costs page faults on its first touch (its allocator hands out
 // decommitted memory where Node's malloc reuses freed pages): most of the lab worker's gap to Node (issue 17).
@@ -207,14 +207,16 @@ export function accGradTangent(t: Tensor, src: FloatArray): void {
 /** Buffers below this size live on the V8 heap and are cheap to allocate; they are not pooled. */
 const POOL_MIN_BYTES = 256;
 /**
- * At most this many bytes wait in the pool (per thread), or one backward pass's worth of adjoints when that is more
- * (`recycleBuffers`' `room`): the next pass of the same graph takes them all back, and a large model's adjoints
- * (hundreds of MiB for the bench transformer) then cost no page faults and no zero-filled allocation per step.
+ * At most this many bytes wait in the pool (per thread), or the largest pass's worth of adjoints and values when
+ * that is more (`recycleBuffers`' `room`, its high-water mark since the pool was emptied): the next pass of the same
+ * graph takes them all back, and a large model's arrays (hundreds of MiB for the bench transformer) then cost no page
+ * faults and no zero-filled allocation per step.
  * Beyond it, released buffers are dropped. `executeStudy` empties the pool when a study ends.
  */
 const POOL_MAX_BYTES = 64 * 2 ** 20;
 const pool = new Map<string, FloatArray[]>();
 let pooledBytes = 0;
+let roomHighWater = 0;
 
 function poolKey(a: FloatArray | DType, n: number): string {
   const f32 = typeof a === 'string' ? a === 'f32' : a instanceof Float32Array;
@@ -234,10 +236,14 @@ function pooledOr(f32: boolean, n: number, zero = true): FloatArray | undefined 
 /**
  * Give buffers back for reuse by `alloc` and `allocLike`. The caller guarantees nothing reads or writes them any
  * more. A buffer given twice is kept once; detached or tiny buffers are ignored. The pool holds at most
- * max(64 MiB, `room`) bytes.
+ * max(64 MiB, the largest `room` given since it was last emptied) bytes.
  */
 export function recycleBuffers(buffers: Iterable<FloatArray>, room = POOL_MAX_BYTES): void {
-  const cap = Math.max(POOL_MAX_BYTES, room);
+  // the largest room asked for since the pool was last emptied: a loop that alternates passes of two sizes (training
+  // steps and the Hessian-vector products of a sharpness measurement) keeps the larger pass's buffers instead of
+  // dropping them at every smaller one and page-faulting them back
+  roomHighWater = Math.max(roomHighWater, room);
+  const cap = Math.max(POOL_MAX_BYTES, roomHighWater);
   for (const b of buffers) {
     if (b.byteLength < POOL_MIN_BYTES || pooledBytes + b.byteLength > cap) continue;
     const key = poolKey(b, b.length);
@@ -256,6 +262,7 @@ export function recycleBuffers(buffers: Iterable<FloatArray>, room = POOL_MAX_BY
 export function clearBufferPool(): void {
   pool.clear();
   pooledBytes = 0;
+  roomHighWater = 0;
 }
 
 /** Bytes now waiting in this thread's pool (for tests and the profiler). */

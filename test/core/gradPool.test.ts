@@ -72,6 +72,20 @@ describe('adjoint buffer pool', () => {
     expect(pooledBufferBytes()).toBe(0);
   });
 
+  it('keeps room for the largest pass since it was emptied, so a smaller pass in between does not drop it', () => {
+    clearBufferPool();
+    const big = () => new Float64Array(2 ** 22); // 32 MiB
+    // a Hessian-vector product's worth (96 MiB), then a gradient pass's (32 MiB) given while 64 MiB still wait
+    recycleBuffers([big(), big(), big()], 3 * 2 ** 25);
+    alloc('f64', 2 ** 22);
+    recycleBuffers([big()], 2 ** 25);
+    expect(pooledBufferBytes()).toBe(3 * 2 ** 25);
+    clearBufferPool();
+    recycleBuffers([big(), big(), big()], 2 ** 25);
+    expect(pooledBufferBytes()).toBe(2 * 2 ** 25);
+    clearBufferPool();
+  });
+
   it('a backward pass larger than 64 MiB leaves its adjoints pooled for the next pass', () => {
     clearBufferPool();
     // three intermediate adjoints of 2²² float64 each (32 MiB): 96 MiB in all
