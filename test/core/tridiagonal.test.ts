@@ -7,6 +7,7 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { KERNEL_BACKENDS, type Kernels, kernels, setKernels } from '../../src/core/kernels.ts';
+import { tridiagonalEigDC } from '../../src/core/linalg/divideConquer.ts';
 import { applyReflectorsLeft, tridiagonalize } from '../../src/core/linalg/tridiagonal.ts';
 import { eigh, eigvalsh } from '../../src/core/linalg.ts';
 import { Rng } from '../../src/core/random.ts';
@@ -248,6 +249,43 @@ describe.each(backends)('blocked tridiagonalization and back-transformation (%s 
       let r = 0;
       for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) r += (aq[i * n + j] - q[i * n + j] * values[j]) ** 2;
       expect(Math.sqrt(r)).toBeLessThanOrEqual(50 * n * EPS * frob(a));
+    });
+  }
+});
+
+describe('divide and conquer on structured tridiagonals (merges that deflate most of a half, scratch reused)', () => {
+  /** ‖T V − V Λ‖_F for the tridiagonal (d, e) and the rows of vt as eigenvectors. */
+  function residual(d: Float64Array, e: Float64Array, values: Float64Array, vt: Float64Array): number {
+    const n = d.length;
+    let r = 0;
+    for (let i = 0; i < n; i++) {
+      const v = vt.subarray(i * n, (i + 1) * n);
+      for (let j = 0; j < n; j++) {
+        const tv = d[j] * v[j] + (j > 0 ? e[j - 1] * v[j - 1] : 0) + (j < n - 1 ? e[j] * v[j + 1] : 0);
+        r += (tv - values[i] * v[j]) ** 2;
+      }
+    }
+    return Math.sqrt(r);
+  }
+
+  const n = 150;
+  const cases: [string, (i: number) => number, (i: number) => number][] = [
+    // the left half is a multiple of the identity with no coupling: all but one of its columns deflate
+    ['identity left half, coupled right half', (i) => (i < 75 ? 1 : Math.cos(i)), (i) => (i < 74 ? 0 : 0.5)],
+    // glued Wilkinson matrices: pairs of nearly equal eigenvalues (Givens deflation of close poles)
+    ['glued Wilkinson W₂₁⁺', (i) => Math.abs((i % 21) - 10), (i) => ((i + 1) % 21 === 0 ? 1e-8 : 1)],
+    ['zero couplings everywhere but a few', (i) => (i % 7) * 0.5, (i) => (i % 37 === 0 ? 1 : 0)],
+  ];
+  for (const [label, di, ei] of cases) {
+    it(`${label}: residual and orthogonality at rounding level`, () => {
+      const d = Float64Array.from({ length: n }, (_, i) => di(i));
+      const e = Float64Array.from({ length: n }, (_, i) => (i < n - 1 ? ei(i) : 0));
+      const { values, vt } = tridiagonalEigDC(d.slice(), e.slice());
+      const norm = Math.max(...Array.from(d, Math.abs)) + 2 * Math.max(...Array.from(e, Math.abs));
+      for (let i = 1; i < n; i++) expect(values[i]).toBeGreaterThanOrEqual(values[i - 1]);
+      // backward stable (dstedc): residual ≤ c·n·ε·‖T‖ and orthogonality ≤ c·n·ε, c as in the eigh tests above
+      expect(residual(d, e, values, vt)).toBeLessThanOrEqual(50 * n * EPS * norm * Math.sqrt(n));
+      expect(orthError(vt, n)).toBeLessThanOrEqual(50 * n * EPS);
     });
   }
 });

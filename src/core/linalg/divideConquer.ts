@@ -87,12 +87,10 @@ export function tridiagonalEigDC(d0: Float64Array, e0: Float64Array): Tridiagona
  */
 class MergeScratch {
   private bufs: Float64Array[] = Array.from({ length: 6 }, () => new Float64Array(0));
-  /** Slot `i` as an array of exactly `len` elements, zero-filled. */
-  zeroed(i: number, len: number): Float64Array {
+  /** Slot `i` as an array of exactly `len` elements, holding whatever the last merge left: the caller writes it all. */
+  slot(i: number, len: number): Float64Array {
     if (this.bufs[i].length < len) this.bufs[i] = new Float64Array(len);
-    const v = this.bufs[i].subarray(0, len);
-    v.fill(0);
-    return v;
+    return this.bufs[i].subarray(0, len);
   }
 }
 
@@ -147,9 +145,16 @@ function mergeSetup(left: TridiagonalEigen, right: TridiagonalEigen, n1: number,
   for (let c = 0; c < n1; c++) z[c] = left.vt[c * n1 + n1 - 1] * s2;
   for (let c = 0; c < n2; c++) z[n1 + c] = sigma * right.vt[c * n2] * s2;
   // rows of Q̂ᵀ (columns of Q̂) as full-length vectors
-  const qh = ws.zeroed(0, m * m);
-  for (let c = 0; c < n1; c++) qh.set(left.vt.subarray(c * n1, c * n1 + n1), c * m);
-  for (let c = 0; c < n2; c++) qh.set(right.vt.subarray(c * n2, c * n2 + n2), (n1 + c) * m + n1);
+  // (block diagonal: each row is its child's eigenvector and zeros in the other child's columns)
+  const qh = ws.slot(0, m * m);
+  for (let c = 0; c < n1; c++) {
+    qh.set(left.vt.subarray(c * n1, c * n1 + n1), c * m);
+    qh.fill(0, c * m + n1, (c + 1) * m);
+  }
+  for (let c = 0; c < n2; c++) {
+    qh.fill(0, (n1 + c) * m, (n1 + c) * m + n1);
+    qh.set(right.vt.subarray(c * n2, c * n2 + n2), (n1 + c) * m + n1);
+  }
   const type = new Int8Array(m);
   for (let c = 0; c < m; c++) type[c] = c < n1 ? TOP : BOTTOM;
   // ascending order of D (merge of two sorted lists)
@@ -234,7 +239,7 @@ function secularPairs(D: Float64Array, z: Float64Array, qh: Float64Array, type: 
   const m = D.length;
   const k = nd.length;
   const lambda = new Float64Array(k);
-  const halves = [ws.zeroed(1, k * n1), ws.zeroed(5, k * n2)];
+  const halves = [ws.slot(1, k * n1), ws.slot(5, k * n2)];
   if (k > 0) {
     const dl = new Float64Array(k);
     const zl = new Float64Array(k);
@@ -257,7 +262,7 @@ function secularPairs(D: Float64Array, z: Float64Array, qh: Float64Array, type: 
       zh[j] = (zl[j] >= 0 ? 1 : -1) * Math.sqrt(Math.max(p, 0));
     }
     // eigenvectors of D + ρ ẑ ẑᵀ: u_i ∝ ẑ_j / (d_j − λ_i), with d_j − λ_i = (d_j − d_org(i)) − τ_i
-    const ut = ws.zeroed(4, k * k);
+    const ut = ws.slot(4, k * k);
     for (let i = 0; i < k; i++) {
       const o = dl[org[i]];
       const ti = tau[i];
@@ -282,15 +287,18 @@ function secularPairs(D: Float64Array, z: Float64Array, qh: Float64Array, type: 
       const cols = part === 0 ? n1 : n2;
       const c0 = part === 0 ? 0 : n1;
       const ns = sel.length;
-      if (ns === 0) continue; // that half of the new rows stays zero
+      if (ns === 0) {
+        halves[part].fill(0); // that half of the new rows is zero
+        continue;
+      }
       // a = Uᵀ restricted to the selected columns, stored transposed (ns × k) for a copy-only pack; the
       // product lands in a contiguous half, so gemmView's result copy is a plain block copy
-      const a = ws.zeroed(2, ns * k);
+      const a = ws.slot(2, ns * k);
       for (let i = 0; i < k; i++) {
         const ri = i * k;
         for (let t = 0; t < ns; t++) a[t * k + i] = ut[ri + sel[t]];
       }
-      const b = ws.zeroed(3, ns * cols);
+      const b = ws.slot(3, ns * cols);
       for (let t = 0; t < ns; t++) b.set(qh.subarray(nd[sel[t]] * m + c0, nd[sel[t]] * m + c0 + cols), t * cols);
       gemmView(k, cols, ns, 1, { data: a, off: 0, rs: 1, cs: k }, { data: b, off: 0, rs: cols, cs: 1 }, { data: halves[part], off: 0, rs: cols }, false);
     }
