@@ -84,7 +84,7 @@ export class Tensor {
 
 /** A zero-filled array: from the buffer pool (below) when one of that type and length waits there, else new. */
 export function alloc(dtype: DType, n: number): FloatArray {
-  return pooledOr(dtype === 'f32', n) ?? (dtype === 'f32' ? new Float32Array(n) : new Float64Array(n));
+  return tracked(pooledOr(dtype === 'f32', n) ?? (dtype === 'f32' ? new Float32Array(n) : new Float64Array(n)));
 }
 
 /**
@@ -93,7 +93,7 @@ export function alloc(dtype: DType, n: number): FloatArray {
  * until then, so never use it for an accumulator.
  */
 export function allocForWrite(dtype: DType, n: number): FloatArray {
-  return pooledOr(dtype === 'f32', n, false) ?? (dtype === 'f32' ? new Float32Array(n) : new Float64Array(n));
+  return tracked(pooledOr(dtype === 'f32', n, false) ?? (dtype === 'f32' ? new Float32Array(n) : new Float64Array(n)));
 }
 
 /** `allocForWrite` of `a`'s element type. */
@@ -104,7 +104,7 @@ export function allocLikeForWrite(a: FloatArray, n = a.length): FloatArray {
 /** A zero-filled array of `a`'s element type: from the buffer pool when one waits there, else new. */
 export function allocLike(a: FloatArray, n = a.length): FloatArray {
   const f32 = a instanceof Float32Array;
-  return pooledOr(f32, n) ?? (f32 ? new Float32Array(n) : new Float64Array(n));
+  return tracked(pooledOr(f32, n) ?? (f32 ? new Float32Array(n) : new Float64Array(n)));
 }
 
 /** A constant tensor (no gradient). */
@@ -166,6 +166,35 @@ export function noGrad<T>(f: () => T): T {
   } finally {
     gradEnabled = prev;
   }
+}
+
+/** The arrays handed out inside each active `noGradScalar`, innermost last. */
+const allocScopes: FloatArray[][] = [];
+
+function tracked(a: FloatArray): FloatArray {
+  if (allocScopes.length > 0) allocScopes[allocScopes.length - 1].push(a);
+  return a;
+}
+
+/**
+ * The value of a scalar built without gradients (a loss evaluated between training steps), with every array its ops
+ * allocated handed back to the buffer pool once it is read: an evaluation inside a training loop then neither drains
+ * the pool the next step's backward pass draws on nor leaves garbage. `f` must keep nothing it builds (no tensor
+ * stored outside it): those arrays are reused. Arrays that existed before (data, parameters) are never touched.
+ */
+export function noGradScalar(f: () => Tensor): number {
+  const scope: FloatArray[] = [];
+  allocScopes.push(scope);
+  let value: number;
+  try {
+    const t = noGrad(f);
+    if (t.size !== 1) throw new Error(`noGradScalar: expected a scalar, got shape [${t.shape.join(', ')}]`);
+    value = t.data[0];
+  } finally {
+    allocScopes.pop();
+  }
+  recycleBuffers(scope, scope.reduce((a, b) => a + b.byteLength, 0));
+  return value;
 }
 
 export function isGradEnabled(): boolean {

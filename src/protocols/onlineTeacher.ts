@@ -19,7 +19,7 @@
 import * as op from '../core/ops.ts';
 import type { Rng } from '../core/random.ts';
 import { mean } from '../core/stats.ts';
-import { noGrad, type Tensor } from '../core/tensor.ts';
+import { noGradScalar, type Tensor } from '../core/tensor.ts';
 import { type TeacherTask, tanhIndexTeacher } from '../data/teacher.ts';
 import { ExampleStream, type TeacherBatch, type TeacherEvalSet } from '../data/teacherStream.ts';
 import { type Mlp, mlp } from '../nn/mlp.ts';
@@ -49,7 +49,7 @@ export function perExampleHalfSquaredError(net: Model, b: TeacherBatch): Tensor 
 
 /** Excess population loss ½·mean (f − f*)² on the evaluation set. */
 export function excessLoss(net: Model, ev: TeacherEvalSet): number {
-  return noGrad(() => 0.5 * op.mse(net.forward(ev.x), ev.yClean).data[0]);
+  return 0.5 * noGradScalar(() => op.mse(net.forward(ev.x), ev.yClean));
 }
 
 export interface CurveRunOptions {

@@ -46,7 +46,7 @@ import { z } from 'zod';
 import * as op from '../core/ops.ts';
 import type { Rng } from '../core/random.ts';
 import { logLogSlope, norm } from '../core/stats.ts';
-import { noGrad, param, type Tensor, tensor } from '../core/tensor.ts';
+import { noGradScalar, param, type Tensor, tensor } from '../core/tensor.ts';
 import { makeCircleTeacherTask } from '../data/circle.ts';
 import { makeGaussianMixtureTask } from '../data/mixture.ts';
 import { DeepLinearNet, deepLinearRandom, linearRegressionLoss, whitenedMoments } from '../nn/deepLinear.ts';
@@ -243,7 +243,7 @@ function reluRun(p: P, eta: number, rng: Rng, x: Tensor, y: Tensor, signal?: Abo
       }
     },
   });
-  const finalLoss = noGrad(() => loss().item());
+  const finalLoss = noGradScalar(loss);
   return { eta, drift: norm(q.map((v, i) => v - q0[i])), worstIdentity: worst, finalLoss, integral, times, driftPath, kappa: kappa.kappa, kappaTol: kappa.resolution };
 }
 
@@ -308,7 +308,7 @@ function softmaxRun(p: P, weightDecay: number, rng: Rng, signal?: AbortSignal): 
   const order = rng.child('batches');
   const xAll = data.x.data;
   const fullX = tensor(xAll, [p.softmaxSamples, p.softmaxDim]);
-  const fullLoss = () => noGrad(() => op.softmaxCrossEntropy(net.forward(fullX), data.y).item());
+  const fullLoss = () => noGradScalar(() => op.softmaxCrossEntropy(net.forward(fullX), data.y));
   const loss0 = fullLoss();
   const steps: number[] = [0];
   const ratioW: number[] = [1];

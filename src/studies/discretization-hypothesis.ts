@@ -50,8 +50,8 @@
  */
 import { z } from 'zod';
 import type { Rng } from '../core/random.ts';
-import { noGrad } from '../core/tensor.ts';
 import { logLogSlope } from '../core/stats.ts';
+import { noGrad, noGradScalar } from '../core/tensor.ts';
 import { type TeacherBatch as Batch, teacherBatch } from '../data/teacherStream.ts';
 import { optimizerFromConfig } from '../nn/optim.ts';
 import { fit } from '../nn/train.ts';
@@ -108,9 +108,9 @@ function gdRun(p: P, width: number, eta: number, steps: number, data: { train: B
       curve.push(value);
     },
   });
-  curve.push(noGrad(() => halfMse(net, data.train).item()));
+  curve.push(noGradScalar(() => halfMse(net, data.train)));
   const out = noGrad(() => net.forward(data.test.x));
-  return { curve, test: Float64Array.from(out.data), testLoss: noGrad(() => halfMse(net, data.test).item()), rises };
+  return { curve, test: Float64Array.from(out.data), testLoss: noGradScalar(() => halfMse(net, data.test)), rises };
 }
 
 function rmsDistance(a: ArrayLike<number>, b: ArrayLike<number>): number {

@@ -61,7 +61,7 @@ import { z } from 'zod';
 import * as op from '../core/ops.ts';
 import { Rng } from '../core/random.ts';
 import { logLogSlope, median } from '../core/stats.ts';
-import { noGrad, type Tensor, tensor } from '../core/tensor.ts';
+import { noGradScalar, type Tensor, tensor } from '../core/tensor.ts';
 import { makeCircleTeacherTask } from '../data/circle.ts';
 import { sgd } from '../nn/optim.ts';
 import { fit } from '../nn/train.ts';
@@ -184,7 +184,7 @@ function trainToLoss(p: P, s: TwoLayerStudent, loss: () => Tensor, eta: number, 
     signal: ctx.signal,
     onEval: (t) => {
       // the loss at θ after t updates, read before the next update so that the run stops on it
-      const value = noGrad(() => loss().item());
+      const value = noGradScalar(loss);
       out.t = t;
       if (t === 0) out.first = value;
       if (value > prev * (1 + 1e-12)) out.rises++;

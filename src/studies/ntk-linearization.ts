@@ -72,7 +72,7 @@ import { stableStringify } from '../core/hash.ts';
 import { eigh } from '../core/linalg.ts';
 import * as op from '../core/ops.ts';
 import { logLogSlope, norm, variance } from '../core/stats.ts';
-import { noGrad, tensor } from '../core/tensor.ts';
+import { noGrad, noGradScalar, tensor } from '../core/tensor.ts';
 import { mlp } from '../nn/mlp.ts';
 import { sgd } from '../nn/optim.ts';
 import { fit } from '../nn/train.ts';
@@ -269,7 +269,7 @@ function trainAndCompare(p: P, d: RunData, init: AtInit, net: ReturnType<typeof 
       if (t === 1) firstLoss = value;
     },
   });
-  const lastLoss = noGrad(() => loss().item());
+  const lastLoss = noGradScalar(loss);
   const fT = noGrad(() => net.forward(xAll)).data;
   const KT = empiricalNtkMatrix(() => net.forward(xAll), ps, N);
   let gapNum = 0;

@@ -8,7 +8,7 @@ import { hessianOperator, hessianVectorProduct, valueAndGrad } from '../../src/c
 import type { FloatArray } from '../../src/core/mat.ts';
 import * as op from '../../src/core/ops.ts';
 import { Rng } from '../../src/core/random.ts';
-import { alloc, clearBufferPool, type DType, param, pooledBufferBytes, recycleBuffers, type Tensor, tensor } from '../../src/core/tensor.ts';
+import { alloc, clearBufferPool, type DType, noGrad, noGradScalar, param, pooledBufferBytes, recycleBuffers, type Tensor, tensor } from '../../src/core/tensor.ts';
 import { executeStudy } from '../../src/studies/execute.ts';
 import { allocates } from '../run/fixtures/memoryStudies.ts';
 
@@ -153,6 +153,48 @@ describe('intermediate value recycling', () => {
     expect(next.data).not.toBe(W.data);
     expect(sameBits(W.data, before)).toBe(true);
     clearBufferPool();
+  });
+});
+
+describe('noGradScalar', () => {
+  it('gives the value of the scalar and hands every array its ops allocated back to the pool, never a leaf', () => {
+    const net = twoLayerNet('f64', op.tanh);
+    const leafArrays = net.params.map((p) => p.data);
+    const before = leafArrays.map((a) => a.slice());
+    clearBufferPool();
+    const expected = noGrad(() => net.loss().item());
+    clearBufferPool();
+    const value = noGradScalar(net.loss);
+    expect(Object.is(value, expected)).toBe(true);
+    // the hidden layer's array (allocated inside) is pooled: the next array of its size is that one
+    expect(pooledBufferBytes()).toBeGreaterThan(0);
+    const hidden = net.hiddenBuffers[net.hiddenBuffers.length - 1];
+    const taken = Array.from({ length: 8 }, () => alloc('f64', 32 * 40));
+    expect(taken.includes(hidden)).toBe(true);
+    // parameters (and anything else that existed before) are neither pooled nor written
+    const all = Array.from({ length: 8 }, () => alloc('f64', 6 * 40)).concat(Array.from({ length: 8 }, () => alloc('f64', 40 * 3)));
+    expect(all.some((a) => leafArrays.includes(a))).toBe(false);
+    for (let i = 0; i < leafArrays.length; i++) expect(sameBits(leafArrays[i], before[i])).toBe(true);
+    clearBufferPool();
+  });
+
+  it('a training loop that evaluates between steps gives the bits of one that does not pool the evaluations', () => {
+    const run = (pooled: boolean) => {
+      const net = twoLayerNet('f64', op.relu);
+      clearBufferPool();
+      const losses: number[] = [];
+      for (let t = 0; t < 4; t++) {
+        losses.push(pooled ? noGradScalar(net.loss) : noGrad(() => net.loss().item()));
+        const { grads } = valueAndGrad(net.loss, net.params);
+        for (let i = 0; i < grads.length; i++) for (let j = 0; j < grads[i].length; j++) net.params[i].data[j] -= 0.05 * grads[i][j];
+      }
+      return losses;
+    };
+    expect(sameBits(run(true), run(false))).toBe(true);
+  });
+
+  it('rejects a non-scalar, naming its shape', () => {
+    expect(() => noGradScalar(() => tensor(new Float64Array(6), [2, 3]))).toThrow(/expected a scalar, got shape \[2, 3\]/);
   });
 });
 
