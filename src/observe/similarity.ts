@@ -14,7 +14,10 @@
  *     representations, whereas the biased one is O(1/n) positive.
  * - Linear CKA in feature space: for the linear kernel and column-centered X, Y,
  *   CKA = ‖YᵀX‖²_F / (‖XᵀX‖_F ‖YᵀY‖_F) (Kornblith et al. 2019, eq. 5 / "dot-product-based similarity"); this costs
- *   O(n d₁ d₂) instead of O(n²(d₁ + d₂)) and equals the biased linear CKA exactly.
+ *   O(n d₁ d₂) instead of O(n²(d₁ + d₂)) and equals the biased linear CKA exactly. With `unbiased` it is the
+ *   debiased linear CKA (the unbiased HSIC above in feature space; Murphy, Zylberberg & Fyshe 2024, "Correcting
+ *   biased centered kernel alignment measures in biological and artificial neural networks", on why the biased
+ *   one overstates the similarity of high-dimensional representations sampled on few examples).
  * - Mutual k-nearest-neighbour alignment (Huh, Cheung, Wang & Isola 2024, "The Platonic Representation Hypothesis"):
  *   the mean over examples i of |N_k^X(i) ∩ N_k^Y(i)| / k, where N_k(i) are the k nearest other examples. For
  *   independent representations it is ≈ k/(n−1) (hypergeometric mean); identical neighbourhoods give 1.
@@ -200,18 +203,51 @@ export function cka(x: Mat, y: Mat, opts: CkaOptions = {}): number {
 }
 
 /**
- * Linear CKA computed in feature space, for n ≫ d: after centering the columns of X and Y,
- * CKA = ‖YᵀX‖²_F / (‖XᵀX‖_F ‖YᵀY‖_F) (Kornblith et al. 2019). Identical to `cka(X, Y)` (biased, linear).
+ * The unbiased linear HSIC (Song et al. 2012 eq. 5, as in `hsic`) of column-centered X, Y in feature space, O(n d₁ d₂).
+ * K = XXᵀ with K1 = 0 after centering, so with k_i = ‖x_i‖² and l_i = ‖y_i‖² (the diagonals): tr(K̃L̃) = ‖YᵀX‖²_F − Σk_i l_i,
+ * 1ᵀK̃1 = −Σk_i, K̃1 = −k and 1ᵀK̃L̃1 = Σk_i l_i. The estimator is unchanged by a shift of either representation (a
+ * U-statistic of differences), so centering first loses nothing and keeps the float error small.
  */
-export function linearCkaFeatureSpace(x: Mat, y: Mat): number {
-  checkPair(x, y, 2);
+function unbiasedLinearHsicCentered(xc: Mat, yc: Mat, crossSq: number): number {
+  const n = xc.rows;
+  const sq = (m: Mat, i: number) => {
+    let s = 0;
+    for (let j = 0; j < m.cols; j++) s += m.data[i * m.cols + j] ** 2;
+    return s;
+  };
+  let kl = 0;
+  let sk = 0;
+  let sl = 0;
+  for (let i = 0; i < n; i++) {
+    const k = sq(xc, i);
+    const l = sq(yc, i);
+    kl += k * l;
+    sk += k;
+    sl += l;
+  }
+  return (crossSq - kl + (sk * sl) / ((n - 1) * (n - 2)) - (2 / (n - 2)) * kl) / (n * (n - 3));
+}
+
+/**
+ * Linear CKA computed in feature space, for n ≫ d: after centering the columns of X and Y,
+ * CKA = ‖YᵀX‖²_F / (‖XᵀX‖_F ‖YᵀY‖_F) (Kornblith et al. 2019). Identical to `cka(X, Y)` (biased, linear); with
+ * `unbiased` identical to `cka(X, Y, { unbiased: true })` (needs n ≥ 4).
+ */
+export function linearCkaFeatureSpace(x: Mat, y: Mat, opts: { unbiased?: boolean } = {}): number {
+  checkPair(x, y, opts.unbiased ? 4 : 2);
   const xc = centerColumns(x);
   const yc = centerColumns(y);
   const xx = frobeniusSq(crossProduct(xc, xc));
   const yy = frobeniusSq(crossProduct(yc, yc));
+  const xy = frobeniusSq(crossProduct(yc, xc));
   if (!(xx > 0)) throw new Error('X: all columns are constant after centering; CKA is undefined');
   if (!(yy > 0)) throw new Error('Y: all columns are constant after centering; CKA is undefined');
-  return frobeniusSq(crossProduct(yc, xc)) / Math.sqrt(xx * yy);
+  if (!opts.unbiased) return xy / Math.sqrt(xx * yy);
+  const kk = unbiasedLinearHsicCentered(xc, xc, xx);
+  const ll = unbiasedLinearHsicCentered(yc, yc, yy);
+  if (!(kk > 0)) throw new Error(`X: unbiased HSIC(K, K) = ${kk}; expected > 0 (too few examples for the unbiased estimator)`);
+  if (!(ll > 0)) throw new Error(`Y: unbiased HSIC(L, L) = ${ll}; expected > 0 (too few examples for the unbiased estimator)`);
+  return unbiasedLinearHsicCentered(xc, yc, xy) / Math.sqrt(kk * ll);
 }
 
 export type KnnMetric = 'cosine' | 'euclidean';

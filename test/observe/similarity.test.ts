@@ -160,6 +160,25 @@ describe('CKA', () => {
     expect(ckaFromKernels(linearKernel(a), linearKernel(noisy))).toBeCloseTo(cka(a, noisy), 14);
   });
 
+  it('feature-space debiased linear CKA equals the kernel form of the unbiased HSIC, uncentered inputs too', () => {
+    const r = Rng.fromSeed(15, 'fs-unbiased');
+    const a = gaussian(40, 6, r.child('a'));
+    const mixed = matmul(a, gaussian(6, 4, r.child('w')));
+    const noise = r.child('n').fillNormal(new Float64Array(160), 1);
+    // a shift of each column: the kernel form sees the raw XXᵀ, the feature form centers first (the U-statistic is shift-invariant)
+    const shifted = mat(
+      40,
+      4,
+      mixed.data.map((v, i) => v + noise[i] + 3 * ((i % 4) - 1.5)),
+    );
+    const unbiased = linearCkaFeatureSpace(a, shifted, { unbiased: true });
+    // the kernel form sums n² products, the feature form d₁d₂ ones: float rounding only
+    expect(unbiased).toBeCloseTo(cka(a, shifted, { unbiased: true }), 10);
+    // and it differs from the biased estimate (the correction is not a no-op on 40 examples)
+    expect(Math.abs(unbiased - linearCkaFeatureSpace(a, shifted))).toBeGreaterThan(1e-3);
+    expect(() => linearCkaFeatureSpace(gaussian(3, 2, r.child('s')), gaussian(3, 2, r.child('t')), { unbiased: true })).toThrow(/X: has 3 rows, expected at least 4/);
+  });
+
   it('rejects mismatched or degenerate input, naming the field', () => {
     expect(() => cka(mat(5, 2), mat(4, 2))).toThrow(/Y: has 4 rows/);
     expect(() => cka(mat(5, 2, new Float64Array(10).fill(1)), gaussian(5, 2, Rng.fromSeed(1)))).toThrow(/X: HSIC/);

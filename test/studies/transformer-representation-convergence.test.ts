@@ -6,13 +6,17 @@
  *   the permutation trend of a perfectly monotone alignment;
  * - the quick profile holds at seed 0 (seeds 0–2 with LMECH_SLOW=1), every control is falsified, and wrong theories judged on
  *   the same measurement (alignment falling with width; a performance trend stronger than any permutation
- *   can show) leave `holds`.
+ *   can show) leave `holds`; a measurement without the mutual k-NN trends is falsified, while linear CKA's trends
+ *   are reported, not judged (the study header says why), and its excess over the nulls is judged;
+ * - the share of Σλ² in the top principal directions (the weight linear CKA gives them) on an exact spectrum.
  */
 import { describe, expect, it } from 'vitest';
 import type { Mat } from '../../src/core/mat.ts';
 import { Rng } from '../../src/core/random.ts';
-import { mutualKnnAlignment } from '../../src/observe/similarity.ts';
+import { randomOrthonormalColumns } from '../../src/core/stats.ts';
+import { linearCkaFeatureSpace, mutualKnnAlignment } from '../../src/observe/similarity.ts';
 import {
+  bootstrapLinearCka,
   excessEstimate,
   gatherWindows,
   knnOverlapByWindow,
@@ -20,6 +24,7 @@ import {
   pairRankTrend,
   representation,
   slopeEstimate,
+  topPrincipalShare,
   windowResamples,
 } from '../../src/studies/transformer-representation-convergence/alignment.ts';
 import { transformerRepresentationConvergence as study } from '../../src/studies/transformer-representation-convergence/index.ts';
@@ -51,6 +56,15 @@ describe('alignment statistics (oracles)', () => {
     expect(al.cka).toBeCloseTo(1, 12);
     expect(al.knn).toBe(1);
     for (const v of [...al.ckaBoot, ...al.knnBoot]) expect(v).toBeCloseTo(1, 12);
+  });
+
+  it('the bootstrap CKA from per-window moments is linear CKA of the gathered rows, repeated windows and offsets too', () => {
+    const shifted = { ...b, data: b.data.map((v, i) => v + 4 * ((i % 7) - 3)) };
+    const draws = [...windowResamples(12, 6, rng.child('draws')), Int32Array.from([5, 5, 5, 0, 1, 2, 3, 4, 6, 7, 8, 9])];
+    const boot = bootstrapLinearCka(a, shifted, T, draws);
+    // the same sums in another order and with the centering split off: float rounding only
+    draws.forEach((r, i) => expect(boot[i]).toBeCloseTo(linearCkaFeatureSpace(gatherWindows(a, r, T), gatherWindows(shifted, r, T)), 11));
+    expect(bootstrapLinearCka(a, shifted, T, [])).toHaveLength(0);
   });
 
   it('gatherWindows takes the rows of the drawn windows in order', () => {
@@ -103,6 +117,28 @@ describe('alignment statistics (oracles)', () => {
     expect(e.z).toBeCloseTo(0.25 / e.seTokens, 10);
   });
 
+  it('the top principal share is Σ_top s⁴ / Σ s⁴ for orthogonal directions of spreads s, in any rotation and offset', () => {
+    // n = 64 rows, columns cos(2π(j+1)i/n): zero mean and exactly orthogonal, each of squared norm n/2; scaled by s_j,
+    // rotated by a random orthogonal Q and shifted, so the covariance eigenvalues are (n/2)s_j² in an unknown basis
+    const n = 64;
+    const s = [3, 1, 2, 0.5];
+    const d = s.length;
+    const q = randomOrthonormalColumns(d, d, Rng.fromSeed(21));
+    const x = { rows: n, cols: d, data: new Float64Array(n * d) };
+    for (let i = 0; i < n; i++)
+      for (let c = 0; c < d; c++) {
+        let v = 5;
+        for (let j = 0; j < d; j++) v += s[j] * Math.cos((2 * Math.PI * (j + 1) * i) / n) * q[j * d + c];
+        x.data[i * d + c] = v;
+      }
+    const s4 = s.map((v) => v ** 4);
+    const total = s4.reduce((a, b) => a + b, 0);
+    expect(topPrincipalShare(x, 1)).toBeCloseTo(81 / total, 10);
+    expect(topPrincipalShare(x, 2)).toBeCloseTo((81 + 16) / total, 10);
+    expect(topPrincipalShare(x, d)).toBeCloseTo(1, 12);
+    expect(() => topPrincipalShare(x, 0)).toThrow(/k: expected a positive integer, got 0/);
+  });
+
   it('an alignment that is a monotone function of the pair’s mean score: ρ = 1, above every permutation but ties', () => {
     // powers of two: every pair sum is distinct, so there are no ties in ranks
     const score = [1, 2, 4, 8, 16, 32];
@@ -125,9 +161,10 @@ describe('alignment statistics (oracles)', () => {
   });
 });
 
-function verdictWith(r: StudyResult, scalars: Record<string, number>) {
+function verdictWith(r: StudyResult, scalars: Record<string, number>, measured: Record<string, number> = {}) {
   const pred: Observations = { ...r.prediction, scalars: { ...r.prediction.scalars, ...scalars } };
-  const cmp = study.compare(pred as never, r.measurement, r.provenance.params as never);
+  const meas: Observations = { ...r.measurement, scalars: { ...r.measurement.scalars, ...measured } };
+  const cmp = study.compare(pred as never, meas as never, r.provenance.params as never);
   return judge(cmp.metrics.map(evaluateMetric), cmp.regime);
 }
 
@@ -147,5 +184,20 @@ describe.each(process.env.LMECH_SLOW ? [0, 1, 2] : [0])('quick profile at seed %
     expect(verdictWith(r, { 'width trend z: lo': Number.NEGATIVE_INFINITY, 'width trend z: hi': -2 })).toBe('falsified');
     // a changed constant: a performance trend above 99.9% of its permutations (the quick run has 499 of them, far fewer models)
     expect(verdictWith(r, { 'performance trend quantile: lo': 0.999 })).toBe('falsified');
+    // the trends are judged on mutual k-NN: a flat k-NN width trend, or one with no performance trend, falsifies ...
+    expect(verdictWith(r, {}, { 'mutual kNN width trend z': 0 })).toBe('falsified');
+    expect(verdictWith(r, {}, { 'mutual kNN performance trend quantile': 0.5 })).toBe('falsified');
+    // ... while linear CKA's trends are reported beside them, not judged (the header: its top principal directions
+    // carry most of its weight and align at every width), and its excess over the nulls is judged
+    const ckaTrends = r.metrics.filter((m) => m.name.startsWith('CKA:') && m.name.includes('trend'));
+    expect(ckaTrends.map((m) => m.sanity)).toEqual([true, true]);
+    expect(verdictWith(r, {}, { 'CKA width trend z': 0, 'CKA performance trend quantile': 0.5 })).toBe('holds');
+    expect(verdictWith(r, {}, { 'CKA excess over init z': 0 })).toBe('falsified');
+    // the reported diagnostics of that choice are in the measurement, at every width
+    for (const w of r.provenance.params.widths as number[]) {
+      expect(r.measurement.scalars[`final top-3 share of Σλ²@${w}`]).toBeGreaterThan(0);
+      expect(r.measurement.scalars[`CKA debiased trained@${w}`]).toBeGreaterThan(0);
+      expect(r.measurement.scalars[`CKA debiased trained@${w}`]).toBeLessThanOrEqual(1);
+    }
   }, 900_000);
 });

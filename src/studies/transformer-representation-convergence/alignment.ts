@@ -8,13 +8,15 @@
  * bootstrap over windows (a block bootstrap, Künsch 1989): each resample draws W windows with replacement,
  * the same draws for every pair and every representation (a paired bootstrap, so differences between two
  * alignments of the same tokens get the error of the difference). Linear CKA is recomputed on the
- * resampled rows. Mutual k-NN is the mean over tokens of |N_k^A(i) ∩ N_k^B(i)|/k; its resample is the mean
+ * resampled rows (from per-window moments: the same number at 1/T of the cost). Mutual k-NN is the mean
+ * over tokens of |N_k^A(i) ∩ N_k^B(i)|/k; its resample is the mean
  * of the resampled windows' means with the neighbour sets held fixed (the error of averaging over tokens,
  * conditional on the neighbour graphs).
  */
 import type { Mat } from '../../core/mat.ts';
 import type { Rng } from '../../core/random.ts';
 import { linearSlope, mean, std } from '../../core/stats.ts';
+import { centerColumns, crossProduct, squaredSingularValues } from '../../observe/matrix.ts';
 import { spearman } from '../../observe/rankCorrelation.ts';
 import { knnIndices, linearCkaFeatureSpace } from '../../observe/similarity.ts';
 
@@ -31,6 +33,8 @@ export function representation(x: Mat, k: number): Representation {
 /** Alignment of a pair on all tokens, and under each bootstrap resample of the windows. */
 export interface PairAlignment {
   cka: number;
+  /** debiased linear CKA on all tokens (reported: the finite-sample bias of `cka`) */
+  ckaDebiased: number;
   knn: number;
   ckaBoot: Float64Array;
   knnBoot: Float64Array;
@@ -64,11 +68,76 @@ export function knnOverlapByWindow(a: Int32Array[], b: Int32Array[], seqLen: num
   return out;
 }
 
+/** Per window w: the column sums of X_w and the cross-products X_wᵀY_w (each a flat row-major array). */
+function windowMoments(x: Mat, y: Mat, seqLen: number): { sum: Float64Array[]; cross: Float64Array[] } {
+  const windows = x.rows / seqLen;
+  const block = (m: Mat, w: number): Mat => ({ rows: seqLen, cols: m.cols, data: m.data.subarray(w * seqLen * m.cols, (w + 1) * seqLen * m.cols) });
+  const ones: Mat = { rows: seqLen, cols: 1, data: new Float64Array(seqLen).fill(1) };
+  return {
+    sum: Array.from({ length: windows }, (_, w) => crossProduct(ones, block(x, w)).data),
+    cross: Array.from({ length: windows }, (_, w) => crossProduct(block(x, w), block(y, w)).data),
+  };
+}
+
+/** ‖Σ_w∈r X_wᵀY_w − s_x s_yᵀ/n‖²_F with s = Σ_w∈r (column sums of window w), n = |r|·T: the centered cross-product of the drawn rows. */
+function centeredCrossSq(mx: { sum: Float64Array[] }, my: { sum: Float64Array[] }, mxy: { cross: Float64Array[] }, r: ArrayLike<number>, seqLen: number): number {
+  const p = mx.sum[0].length;
+  const q = my.sum[0].length;
+  const c = new Float64Array(p * q);
+  const sx = new Float64Array(p);
+  const sy = new Float64Array(q);
+  for (let i = 0; i < r.length; i++) {
+    const w = r[i];
+    for (let t = 0; t < c.length; t++) c[t] += mxy.cross[w][t];
+    for (let t = 0; t < p; t++) sx[t] += mx.sum[w][t];
+    for (let t = 0; t < q; t++) sy[t] += my.sum[w][t];
+  }
+  const n = r.length * seqLen;
+  let out = 0;
+  for (let u = 0; u < p; u++) for (let v = 0; v < q; v++) out += (c[u * q + v] - (sx[u] * sy[v]) / n) ** 2;
+  return out;
+}
+
+/**
+ * Linear CKA of the rows of the windows drawn in each resample, equal to `linearCkaFeatureSpace` on
+ * `gatherWindows` of both (the oracle test), from per-window moments: O(W·d²) per resample instead of O(W·T·d²).
+ * Each side is centered on all m tokens first (CKA is shift-invariant) so that the resample means are small and the
+ * subtraction in `centeredCrossSq` loses no digits.
+ */
+export function bootstrapLinearCka(a: Mat, b: Mat, seqLen: number, resamples: readonly Int32Array[]): Float64Array {
+  if (resamples.length === 0) return new Float64Array(0);
+  const x = centerColumns(a);
+  const y = centerColumns(b);
+  const xx = windowMoments(x, x, seqLen);
+  const yy = windowMoments(y, y, seqLen);
+  const xy = windowMoments(x, y, seqLen);
+  return Float64Array.from(resamples, (r) => centeredCrossSq(xx, yy, xy, r, seqLen) / Math.sqrt(centeredCrossSq(xx, xx, xx, r, seqLen) * centeredCrossSq(yy, yy, yy, r, seqLen)));
+}
+
 export function pairAlignment(a: Representation, b: Representation, seqLen: number, resamples: readonly Int32Array[]): PairAlignment {
   const byWindow = knnOverlapByWindow(a.knn, b.knn, seqLen);
-  const ckaBoot = Float64Array.from(resamples, (r) => linearCkaFeatureSpace(gatherWindows(a.x, r, seqLen), gatherWindows(b.x, r, seqLen)));
+  const ckaBoot = bootstrapLinearCka(a.x, b.x, seqLen, resamples);
   const knnBoot = Float64Array.from(resamples, (r) => mean(Array.from(r, (w) => byWindow[w])));
-  return { cka: linearCkaFeatureSpace(a.x, b.x), knn: mean(byWindow), ckaBoot, knnBoot };
+  return { cka: linearCkaFeatureSpace(a.x, b.x), ckaDebiased: linearCkaFeatureSpace(a.x, b.x, { unbiased: true }), knn: mean(byWindow), ckaBoot, knnBoot };
+}
+
+/**
+ * The share of Σλ² held by the top `k` principal directions of x (λ: eigenvalues of the centered covariance): the
+ * weight linear CKA gives them. Kornblith et al. 2019 write linear CKA as Σ_ij λ_i μ_j ⟨u_i, v_j⟩² / √(Σλ_i² Σμ_j²), each
+ * pair of principal directions weighted by the product of their variances, so a few high-variance directions can
+ * decide it (Ding, Denain & Steinhardt 2021: CKA barely moves when low-variance principal components are removed).
+ */
+export function topPrincipalShare(x: Mat, k: number): number {
+  if (!Number.isInteger(k) || k < 1) throw new Error(`k: expected a positive integer, got ${k}`);
+  const ev = squaredSingularValues(centerColumns(x));
+  let top = 0;
+  let all = 0;
+  ev.forEach((v, i) => {
+    all += v * v;
+    if (i < k) top += v * v;
+  });
+  if (!(all > 0)) throw new Error('x: all columns are constant after centering; no principal directions');
+  return top / all;
 }
 
 /** A statistic of a list of pair values, its bootstrap replicates, and the spread across pairs. */
