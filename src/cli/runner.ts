@@ -5,7 +5,8 @@ import { StoreLockedError, openStore } from '../run/store.ts';
 import type { StudyResult } from '../studies/types.ts';
 import { CliError } from './errors.ts';
 
-export async function executeTasks(tasks: Task[], opts: { storeDir: string; workers?: number; quiet?: boolean; force?: boolean }): Promise<StudyResult[]> {
+/** `batch`: batched jobs (RunOptions.batch), e.g. a study's seeds in one job where it batches seeds. */
+export async function executeTasks(tasks: Task[], opts: { storeDir: string; workers?: number; quiet?: boolean; force?: boolean; batch?: boolean }): Promise<StudyResult[]> {
   const store = await openStore(opts.storeDir).catch((e: unknown) => {
     if (e instanceof StoreLockedError) throw new CliError(e.message);
     throw e;
@@ -19,7 +20,7 @@ export async function executeTasks(tasks: Task[], opts: { storeDir: string; work
   };
   process.on('SIGINT', onSigint);
   try {
-    return await runAll(tasks, { store, workers: opts.workers, force: opts.force, signal: abort.signal, onEvent: (e) => progress.onEvent(e) });
+    return await runAll(tasks, { store, workers: opts.workers, force: opts.force, batch: opts.batch, signal: abort.signal, onEvent: (e) => progress.onEvent(e) });
   } catch (e) {
     if (abort.signal.aborted) throw new CliError('interrupted; finished runs are stored and will be reused on the next run', 130);
     throw e;

@@ -26,8 +26,8 @@ import { type Model, denseLrScales, denseParams, parameterCount } from './model.
 /** A dense layer of K stacked networks: W is [K, fanIn, fanOut], b is [K, 1, fanOut] (broadcast over the batch rows) or null. */
 export type BatchedDenseLayer = DenseLayer;
 
-/** Copy slice k (of `per` elements) of each array into the slice of a fresh stack (same storage type). */
-function stack(parts: FloatArray[], shape: readonly number[]): Tensor {
+/** Copy slice k (of `per` elements) of each array into the slice of a fresh stack (same storage type), as a leaf. */
+export function stack(parts: FloatArray[], shape: readonly number[]): Tensor {
   const per = parts[0].length;
   const out = parts[0] instanceof Float32Array ? new Float32Array(per * parts.length) : new Float64Array(per * parts.length);
   parts.forEach((p, k) => out.set(p, k * per));

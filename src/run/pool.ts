@@ -71,7 +71,8 @@ export interface RunOptions {
   /**
    * Batched points (issue 16; default false): runs still to do that differ only along their study's `batchAxes`
    * (same study, profile, seed and other parameters) go to one worker job of at most `MAX_BATCH` points, measured
-   * by the study's `measureBatch`; each result is still saved and yielded on its own, under its own run id.
+   * by the study's `measureBatch`; each result is still saved and yielded on its own, under its own run id. For a
+   * study with `batchSeeds` (issue 17) runs that differ in seed share a job too (`lmech run --seeds N`).
    * Ignored with `backend` (Redis jobs stay one run each).
    */
   batch?: boolean;
@@ -113,12 +114,17 @@ export async function planRuns(tasks: readonly Task[], opts: Pick<RunOptions, 's
   });
 }
 
-/** What runs `run` may share a batched job with (see RunOptions.batch); undefined if its study does not batch. */
+/**
+ * What runs `run` may share a batched job with (see RunOptions.batch); undefined if its study does not batch. The
+ * seed is part of the key unless the study batches seeds (`Study.batchSeeds`, issue 17): then the seeds of one
+ * setting share a job.
+ */
 function batchKey(run: PlannedRun): string | undefined {
-  const axes = run.study.batchAxes;
-  if (!axes?.length || !run.study.measureBatch) return undefined;
+  const axes = run.study.batchAxes ?? [];
+  const seeds = run.study.batchSeeds === true;
+  if ((!axes.length && !seeds) || !run.study.measureBatch) return undefined;
   const rest = Object.fromEntries(Object.entries(run.params).filter(([k]) => !axes.includes(k)));
-  return stableStringify({ study: run.study.id, profile: run.task.profile, seed: run.task.seed, rest });
+  return stableStringify({ study: run.study.id, profile: run.task.profile, ...(seeds ? {} : { seed: run.task.seed }), rest });
 }
 
 /**

@@ -27,17 +27,23 @@
  * 2·s, and the depth-2 exponent at every depth (discriminated by L = 3); both falsified at seeds 0–9 of the
  * quick profile. Best detection threshold (quick, seed 0): ≈ 0.2% (the L = 3 curve on its rate; the slowest
  * mode's half-time) — the learning-rate dependence is not varied (one η per run; τ = η·steps is the clock).
+ *
+ * Seeds (issue 17): `measureBatch` trains the seeds of one setting as one stacked model (`trainSeeds`: [K, r, c]
+ * weights, `op.bmm` chain products), each seed's numbers those of `measure` bit for bit, so `lmech run --seeds N`
+ * runs them as one job (`batchSeeds`).
  */
 import { z } from 'zod';
+import { stableStringify } from '../core/hash.ts';
 import * as op from '../core/ops.ts';
 import type { Rng } from '../core/random.ts';
 import { randomOrthonormalColumns } from '../core/stats.ts';
 import { param, type Tensor, tensor } from '../core/tensor.ts';
+import { stack } from '../nn/batchedMlp.ts';
 import { sgd } from '../nn/optim.ts';
 import { fit } from '../nn/train.ts';
 import { rk45 } from '../theory/ode.ts';
 import { saxeModeStrengths } from '../theory/saxe.ts';
-import { type Control, defineStudy, type MetricSpec, type Observations, type RegimeCheck, type Scalars, type Series } from './types.ts';
+import { type Control, defineStudy, type MeasureContext, type MetricSpec, type Observations, type RegimeCheck, type Scalars, type Series } from './types.ts';
 
 const Params = z.object({
   dim: z.number().int().min(2).max(64).default(8),
@@ -97,24 +103,19 @@ interface RunResult {
   u0: number[];
 }
 
-function train(
-  p: P,
-  depth: number,
-  init: 'aligned' | 'random',
-  rng: Rng,
-  U: Float64Array,
-  V: Float64Array,
-  T: Tensor,
-  progress: (f: number) => void,
-  emit: (t: number, u: number[]) => void,
-  signal: AbortSignal | undefined,
-): RunResult {
+/** The layer shapes of a depth-L chain: W_1: h×d, W_l: h×h, W_L: d×h (column convention f(x) = W_L⋯W_1 x). */
+function layerShapes(p: P, depth: number): [number, number][] {
+  const shapes: [number, number][] = [];
+  for (let l = 0; l < depth; l++) shapes.push([l === depth - 1 ? p.dim : p.hidden, l === 0 ? p.dim : p.hidden]);
+  return shapes;
+}
+
+/** The initial weights of one run (aligned balanced or small random) and its effective initial strengths u₀. */
+function initialWeights(p: P, depth: number, init: 'aligned' | 'random', rng: Rng, U: Float64Array, V: Float64Array): { W: Tensor[]; u0: number[] } {
   const d = p.dim;
   const h = p.hidden;
   const k = p.singularValues.length;
-  // W_1: h×d, W_l: h×h, W_L: d×h (column convention f(x) = W_L⋯W_1 x)
-  const shapes: [number, number][] = [];
-  for (let l = 0; l < depth; l++) shapes.push([l === depth - 1 ? d : h, l === 0 ? d : h]);
+  const shapes = layerShapes(p, depth);
   let W: Tensor[];
   if (init === 'aligned') {
     // balanced: every layer carries a = u₀^{1/L} on each mode, chained through orthonormal R_l (h×k)
@@ -128,12 +129,6 @@ function train(
   } else {
     W = shapes.map(([r, c], l) => param(rng.child('W', l).fillNormal(new Float64Array(r * c), p.randomInit), [r, c]));
   }
-  const product = () => {
-    let P = W[0];
-    for (let l = 1; l < depth; l++) P = op.matmul(W[l], P);
-    return P;
-  };
-  const loss = () => op.scale(op.sum(op.square(op.sub(product(), T))), 0.5);
   // effective initial strengths: exact for aligned init; growing linear mode for random init (L = 2)
   const u0: number[] = [];
   if (init === 'aligned') for (let mu = 0; mu < k; mu++) u0.push(p.alignedInit);
@@ -153,6 +148,30 @@ function train(
       u0.push(n2 / 4);
     }
   }
+  return { W, u0 };
+}
+
+function train(
+  p: P,
+  depth: number,
+  init: 'aligned' | 'random',
+  rng: Rng,
+  U: Float64Array,
+  V: Float64Array,
+  T: Tensor,
+  progress: (f: number) => void,
+  emit: (t: number, u: number[]) => void,
+  signal: AbortSignal | undefined,
+): RunResult {
+  const d = p.dim;
+  const k = p.singularValues.length;
+  const { W, u0 } = initialWeights(p, depth, init, rng, U, V);
+  const product = () => {
+    let P = W[0];
+    for (let l = 1; l < depth; l++) P = op.matmul(W[l], P);
+    return P;
+  };
+  const loss = () => op.scale(op.sum(op.square(op.sub(product(), T))), 0.5);
   const tauMax = horizon(p, depth);
   const steps = Math.ceil(tauMax / p.eta);
   const every = Math.max(1, Math.floor(steps / p.samples));
@@ -174,6 +193,60 @@ function train(
     },
   });
   return { times, modes, u0 };
+}
+
+/** One seed's share of a batched run: its target's singular vectors, its target and its initial weights. */
+interface SeedRun {
+  U: Float64Array;
+  V: Float64Array;
+  T: Tensor;
+  W: Tensor[];
+  u0: number[];
+  progress: (f: number) => void;
+  emit: (t: number, u: number[]) => void;
+}
+
+/**
+ * `train` for K seeds at once (issue 17): layer l of every seed stacked into one [K, r, c] leaf, the chain product
+ * by `op.bmm` (slice k is seed k's `op.matmul` bit for bit), the targets stacked likewise. The loss is the sum of
+ * the K seeds' losses, so each slice's gradient is its own run's (the adjoint of every elementwise op and of the
+ * sum is per element), and SGD updates elementwise: each slice follows its separate run exactly. Only the loss
+ * value fit watches for divergence is the sum; a diverged batch returns undefined (the caller re-runs apart).
+ */
+function trainSeeds(p: P, depth: number, runs: readonly SeedRun[], signal: AbortSignal | undefined): RunResult[] | undefined {
+  const d = p.dim;
+  const k = p.singularValues.length;
+  const K = runs.length;
+  const W = layerShapes(p, depth).map(([r, c], l) => stack(runs.map((s) => s.W[l].data), [K, r, c]));
+  const T = stack(runs.map((s) => s.T.data), [K, d, d]);
+  const product = () => {
+    let P = W[0];
+    for (let l = 1; l < depth; l++) P = op.bmm(W[l], P);
+    return P;
+  };
+  const loss = () => op.scale(op.sum(op.square(op.sub(product(), T))), 0.5);
+  const steps = Math.ceil(horizon(p, depth) / p.eta);
+  const every = Math.max(1, Math.floor(steps / p.samples));
+  const out: RunResult[] = runs.map((s) => ({ times: [], modes: Array.from({ length: k }, () => []), u0: s.u0 }));
+  const r = fit({
+    params: W,
+    loss,
+    optimizer: sgd(p.eta),
+    steps,
+    evalAt: every,
+    signal,
+    onEval: (t) => {
+      const P = product().data as Float64Array;
+      runs.forEach((s, i) => {
+        const u = modeStrengths(P.subarray(i * d * d, (i + 1) * d * d), d, s.U, s.V, k);
+        out[i].times.push(t * p.eta);
+        u.forEach((v, mu) => out[i].modes[mu].push(v));
+        s.emit(t * p.eta, u);
+        s.progress(t / steps);
+      });
+    },
+  });
+  return r.diverged ? undefined : out;
 }
 
 function logistic(s: number, u0: number, t: number): number {
@@ -240,6 +313,67 @@ const controls: Control<P, PredKey>[] = [
   },
 ];
 
+type Job = { init: 'aligned' | 'random'; depth: number };
+const jobsOf = (p: P): Job[] => [...p.depths.map((depth) => ({ init: 'aligned' as const, depth })), { init: 'random', depth: 2 }];
+const jobProgress = (ctx: MeasureContext, jobs: Job[], ji: number) => (f: number) => ctx.progress((ji + f) / jobs.length, `${jobs[ji].init} L=${jobs[ji].depth}`);
+/** live points for the lab: the same series (name, group) the result will hold */
+const jobEmit = (p: P, ctx: MeasureContext, job: Job) => (t: number, u: number[]) => u.forEach((y, mu) => ctx.emit?.({ name: cfg(job.init, job.depth), group: grp(p.singularValues[mu]), x: t, y }));
+
+/** A seed's target T = U diag(s) Vᵀ with its random orthonormal U, V. */
+function target(p: P, rng: Rng): { U: Float64Array; V: Float64Array; T: Tensor } {
+  const d = p.dim;
+  const k = p.singularValues.length;
+  if (k > d || k > p.hidden) throw new Error(`singularValues: ${k} modes need dim and hidden ≥ ${k} (dim=${d}, hidden=${p.hidden})`);
+  const U = randomOrthonormalColumns(d, k, rng.child('U'));
+  const V = randomOrthonormalColumns(d, k, rng.child('V'));
+  return { U, V, T: tensor(outer(U, d, V, d, p.singularValues), [d, d]) };
+}
+
+/** A job's measured curves (and, for the random init, its u₀ and the logistic drawn from it) into `out`. */
+function recordJob(p: P, job: Job, r: RunResult, out: Observations): void {
+  p.singularValues.forEach((s, mu) => {
+    out.series.push({ name: cfg(job.init, job.depth), group: grp(s), kind: 'measured', x: r.times, y: r.modes[mu] });
+    if (job.init === 'random') {
+      out.scalars[`u0 random ${grp(s)}`] = r.u0[mu];
+      // the prediction drawn over the random-init run uses the effective u₀ of the actual init
+      out.series.push({ name: cfg('random', 2), group: grp(s), kind: 'predicted', x: r.times, y: r.times.map((t) => logistic(s, r.u0[mu], t)) });
+    }
+  });
+}
+
+/** The measurement at one seed: each job (aligned init per depth, random init at depth 2) trained by `train`. */
+function measureOne(p: P, ctx: MeasureContext): Observations {
+  const { U, V, T } = target(p, ctx.rng);
+  const out: Observations = { scalars: {}, series: [] };
+  const jobs = jobsOf(p);
+  jobs.forEach((job, ji) => {
+    const r = train(p, job.depth, job.init, ctx.rng.child(job.init, job.depth), U, V, T, jobProgress(ctx, jobs, ji), jobEmit(p, ctx, job), ctx.signal);
+    recordJob(p, job, r, out);
+  });
+  return out;
+}
+
+/**
+ * `measure` at the same parameters for several seeds (`ctxs`), each job's seeds trained together by `trainSeeds`;
+ * equal to `measure` per seed bit for bit. A batch that diverges is measured seed by seed instead.
+ */
+function measureSeeds(p: P, ctxs: readonly MeasureContext[]): Observations[] {
+  if (ctxs.length === 1) return [measureOne(p, ctxs[0])];
+  const targets = ctxs.map((ctx) => target(p, ctx.rng));
+  const outs: Observations[] = ctxs.map(() => ({ scalars: {}, series: [] }));
+  const jobs = jobsOf(p);
+  for (const [ji, job] of jobs.entries()) {
+    const runs = ctxs.map((ctx, i): SeedRun => {
+      const { U, V, T } = targets[i];
+      return { U, V, T, ...initialWeights(p, job.depth, job.init, ctx.rng.child(job.init, job.depth), U, V), progress: jobProgress(ctx, jobs, ji), emit: jobEmit(p, ctx, job) };
+    });
+    const rs = trainSeeds(p, job.depth, runs, ctxs[0].signal);
+    if (!rs) return ctxs.map((ctx) => measureOne(p, ctx));
+    rs.forEach((r, i) => recordJob(p, job, r, outs[i]));
+  }
+  return outs;
+}
+
 export const dlnSaxeModes = defineStudy<P, PredKey>(Params, {
   id: 'dln-saxe-modes',
   catalog: 1,
@@ -274,40 +408,28 @@ export const dlnSaxeModes = defineStudy<P, PredKey>(Params, {
     return { scalars, series };
   },
 
-  measure(p, ctx) {
-    const d = p.dim;
-    const k = p.singularValues.length;
-    if (k > d || k > p.hidden) throw new Error(`singularValues: ${k} modes need dim and hidden ≥ ${k} (dim=${d}, hidden=${p.hidden})`);
-    const U = randomOrthonormalColumns(d, k, ctx.rng.child('U'));
-    const V = randomOrthonormalColumns(d, k, ctx.rng.child('V'));
-    const T = tensor(outer(U, d, V, d, p.singularValues), [d, d]);
-    const series: Series[] = [];
-    const scalars: Record<string, number> = {};
-    const jobs: { init: 'aligned' | 'random'; depth: number }[] = [...p.depths.map((depth) => ({ init: 'aligned' as const, depth })), { init: 'random', depth: 2 }];
-    jobs.forEach((job, ji) => {
-      const r = train(
-        p,
-        job.depth,
-        job.init,
-        ctx.rng.child(job.init, job.depth),
-        U,
-        V,
-        T,
-        (f) => ctx.progress((ji + f) / jobs.length, `${job.init} L=${job.depth}`),
-        // live points for the lab: the same series (name, group) the result will hold
-        (t, u) => u.forEach((y, mu) => ctx.emit?.({ name: cfg(job.init, job.depth), group: grp(p.singularValues[mu]), x: t, y })),
-        ctx.signal,
-      );
-      p.singularValues.forEach((s, mu) => {
-        series.push({ name: cfg(job.init, job.depth), group: grp(s), kind: 'measured', x: r.times, y: r.modes[mu] });
-        if (job.init === 'random') {
-          scalars[`u0 random ${grp(s)}`] = r.u0[mu];
-          // the prediction drawn over the random-init run uses the effective u₀ of the actual init
-          series.push({ name: cfg('random', 2), group: grp(s), kind: 'predicted', x: r.times, y: r.times.map((t) => logistic(s, r.u0[mu], t)) });
-        }
-      });
+  measure: measureOne,
+
+  // seeds (and any points that share every parameter) train as one stacked model; see trainSeeds
+  batchAxes: [], // the seed is the only batch axis
+  batchSeeds: true,
+  measureBatch(ps, ctxs) {
+    const groups = new Map<string, number[]>();
+    ps.forEach((p, i) => {
+      const key = stableStringify(p);
+      groups.set(key, [...(groups.get(key) ?? []), i]);
     });
-    return { scalars, series };
+    const out: Observations[] = new Array(ps.length);
+    for (const idx of groups.values()) {
+      const ms = measureSeeds(
+        ps[idx[0]],
+        idx.map((i) => ctxs[i]),
+      );
+      idx.forEach((i, j) => {
+        out[i] = ms[j];
+      });
+    }
+    return out;
   },
 
   compare(pred, meas, p) {

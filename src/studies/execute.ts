@@ -169,7 +169,7 @@ export async function executeStudy(study: AnyStudy, opts: ExecuteOptions = {}): 
  * each point exactly as `executeStudy` does. `opts[i]` is point i's options (its parameters, seed, progress);
  * results are in the same order. Each point gets its own context (rng `Rng.fromSeed(seed, study.id)`, as
  * `executeStudy` builds it), and by the contract of `measureBatch` its numbers are those of `executeStudy`, bit for
- * bit; only `provenance.durationMs` differs (a point's time includes the batch's). If `measureBatch` throws, or
+ * bit; only `provenance.durationMs` differs (a point's time is its share of the batch's). If `measureBatch` throws, or
  * returns the wrong number of measurements, every point gets verdict `error` with that message. A study without
  * `measureBatch` is measured point by point. Bad parameters throw (a ParamError) before anything runs.
  */
@@ -180,6 +180,7 @@ export async function executeStudyBatch(study: AnyStudy, opts: readonly ExecuteO
     for (const o of opts) out.push(await executeStudy(study, o));
     return out;
   }
+  const started = Date.now();
   const runs = opts.map((o) => prepareRun(study, o));
   // Settled once and shared: every point awaits the same batch (a rejection is seen by each point's judgeRun).
   const batch = (async () => {
@@ -198,7 +199,10 @@ export async function executeStudyBatch(study: AnyStudy, opts: readonly ExecuteO
   } finally {
     clearBufferPool(); // as executeStudy: the pool may hold a backward pass of the batch's models
   }
-  return results;
+  // each point's time is its share of the batch (the points shared one measurement), so durations still sum to the
+  // time spent, as they do for points measured one by one
+  const share = (Date.now() - started) / results.length;
+  return results.map((r) => ({ ...r, provenance: { ...r.provenance, durationMs: share } }));
 }
 
 /** How many seeds a profile runs by default: the study's declaration, else one. */

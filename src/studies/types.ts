@@ -222,9 +222,19 @@ export interface Study<P extends Record<string, unknown> = Record<string, unknow
   boundary?: (params: P) => PredictedBoundary[];
   /**
    * Batched points (validity maps, issue 16): the parameter keys along which points that agree on every other
-   * parameter (and on seed and profile) may be measured together by `measureBatch`. Declared together with it.
+   * parameter (and on seed and profile, unless `batchSeeds`) may be measured together by `measureBatch`. Declared
+   * together with it.
    */
   batchAxes?: readonly string[];
+  /**
+   * Batched seeds (issue 17, multi-seed cost): `measureBatch` also accepts points that differ in seed, e.g. by
+   * training the seeds' networks as one stacked model (`op.bmm` over [K, …] weights). The runner then leaves the
+   * seed out of the batch key, so `lmech run <id> --seeds N` measures the N seeds in one job (in chunks that keep
+   * every worker busy). Declared together with `measureBatch` and `batchAxes` (`[]` when the seed is the only
+   * axis). The rule above is unchanged: each seed's measurement equals `measure` at that seed bit for bit, and gets
+   * its own run id.
+   */
+  batchSeeds?: boolean;
   /**
    * Measure several points at once, sharing what does not depend on the `batchAxes` (an init, a kernel at init).
    * `ctxs[i]` is point i's own context, exactly as `measure` would get it. The rule (tested per study):

@@ -125,11 +125,15 @@ describe('batched map points', () => {
     }
   }, 60_000);
 
-  it('mapBatches: on only where the study batches along a mapped axis', async () => {
+  it('mapBatches: on only where the study batches along a mapped axis, or batches seeds and the map has several', async () => {
     const { batchingStudy, plainStudy } = await import('./fixtures/batchStudy.ts');
+    const { seedStudy } = await import('./fixtures/seedBatchStudy.ts');
     expect(mapBatches(batchingStudy, spec())).toBe(true);
-    expect(mapBatches(batchingStudy, { axes: [{ key: 'width', values: WIDTHS, log: true }] })).toBe(false);
+    const widthOnly = { axes: [{ key: 'width', values: WIDTHS, log: true }], seeds: [0, 1] };
+    expect(mapBatches(batchingStudy, widthOnly)).toBe(false);
     expect(mapBatches(plainStudy, spec())).toBe(false);
+    expect(mapBatches(seedStudy, widthOnly)).toBe(true);
+    expect(mapBatches(seedStudy, { ...widthOnly, seeds: [0] })).toBe(false);
   });
 });
 

@@ -61,6 +61,16 @@ describe('executeStudyBatch', () => {
     expect(batched[1].measurement.scalars.value).not.toBe(batched[2].measurement.scalars.value);
   });
 
+  it('gives each point its share of the batch as its duration: equal, summing to at most the time the batch took', async () => {
+    const opts = [{ params: { eta: 0.5 } }, { params: { eta: 1 } }, { params: { eta: 2 } }, { params: { eta: 4 } }];
+    const t0 = Date.now();
+    const batched = await executeStudyBatch(fixture([]), opts);
+    const elapsed = Date.now() - t0;
+    const d = batched.map((r) => r.provenance.durationMs);
+    expect(new Set(d).size).toBe(1);
+    expect(d.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(elapsed);
+  });
+
   it('a throwing measureBatch gives every point the error executeStudy gives for a throwing measure', async () => {
     const study = fixture([]);
     const opts = [{ params: { eta: 1, mode: 'throw' } }, { params: { eta: 2, mode: 'throw' } }];

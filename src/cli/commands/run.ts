@@ -23,6 +23,8 @@ export interface RunFlags {
   force?: boolean;
   seeds?: string;
   power?: boolean;
+  /** false with `--no-batch` (commander's negated option; true otherwise) */
+  batch?: boolean;
 }
 
 /** `key=value` overrides; the value is parsed as JSON when it is valid JSON, else kept as a string. */
@@ -103,6 +105,7 @@ export function registerRun(program: Command): void {
     .option('--out <dir>', 'also write the HTML report (index.html and PNG figures) to this directory')
     .option('--param <key=value...>', 'override a parameter of the selected studies (JSON values), repeatable')
     .option('--force', 're-run even if a stored result exists')
+    .option('--no-batch', 'run every seed as its own job, even where the study trains its seeds as one batched model')
     .option('--json', 'print one JSON object last: {"studies":[...]}')
     .option('--strict', 'exit 1 unless every verdict is holds')
     .action(async (ids: string[], flags: RunFlags) => {
@@ -133,7 +136,7 @@ export function registerRun(program: Command): void {
           seed: sd,
         })),
       );
-      const flat = await executeTasks(tasks, { storeDir: resolve(flags.store ?? './lmech-data'), workers, quiet: flags.json === true, force: flags.force === true });
+      const flat = await executeTasks(tasks, { storeDir: resolve(flags.store ?? './lmech-data'), workers, quiet: flags.json === true, force: flags.force === true, batch: flags.batch !== false });
       const peakHeap: (number | null)[] = [];
       const results: StudyResult[] = [];
       let at = 0;

@@ -35,17 +35,19 @@ export interface MapRunOptions {
   yes?: boolean;
   maxPoints?: number;
   /**
-   * Batched points (see RunOptions.batch). Default: on when the study declares `batchAxes` and `measureBatch` and
-   * one of the map's axes is among the `batchAxes` (otherwise nothing could be grouped); false turns it off.
+   * Batched points (see RunOptions.batch). Default: on when the study declares `measureBatch` and one of the map's
+   * axes is among its `batchAxes`, or it batches seeds and the map has several (otherwise nothing could be grouped);
+   * false turns it off.
    * Batched and unbatched points give the same numbers and share run ids (the `measureBatch` contract).
    */
   batch?: boolean;
 }
 
-/** Whether a map batches its points by default: the study batches along one of the map's axes. */
-export function mapBatches(study: AnyStudy, spec: Pick<MapSpec, 'axes'>): boolean {
+/** Whether a map batches its points by default: the study batches along one of the map's axes, or its seeds. */
+export function mapBatches(study: AnyStudy, spec: Pick<MapSpec, 'axes' | 'seeds'>): boolean {
   const axes = study.batchAxes ?? [];
-  return study.measureBatch !== undefined && spec.axes.some((a) => axes.includes(a.key));
+  const seeds = study.batchSeeds === true && spec.seeds.length > 1;
+  return study.measureBatch !== undefined && (seeds || spec.axes.some((a) => axes.includes(a.key)));
 }
 
 /** The study a map names, from the registry and the extra modules. */
