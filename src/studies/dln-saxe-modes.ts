@@ -28,9 +28,10 @@
  * quick profile. Best detection threshold (quick, seed 0): ≈ 0.2% (the L = 3 curve on its rate; the slowest
  * mode's half-time) — the learning-rate dependence is not varied (one η per run; τ = η·steps is the clock).
  *
- * Seeds (issue 17): `measureBatch` trains the seeds of one setting as one stacked model (`trainSeeds`: [K, r, c]
- * weights, `op.bmm` chain products), each seed's numbers those of `measure` bit for bit, so `lmech run --seeds N`
- * runs them as one job (`batchSeeds`).
+ * Seeds (issue 17): training is `trainSeeds`, one stacked model for the seeds of one setting ([K, r, c] weights,
+ * `op.bmm` chain products; `measure` is a batch of one), each seed's numbers those of a separate run bit for bit
+ * (the fingerprint, recorded with plain matrix products, checks K = 1; a test checks K = 5 against K = 1), so
+ * `lmech run --seeds N` runs them as one job (`batchSeeds`).
  */
 import { z } from 'zod';
 import { stableStringify } from '../core/hash.ts';
@@ -151,50 +152,6 @@ function initialWeights(p: P, depth: number, init: 'aligned' | 'random', rng: Rn
   return { W, u0 };
 }
 
-function train(
-  p: P,
-  depth: number,
-  init: 'aligned' | 'random',
-  rng: Rng,
-  U: Float64Array,
-  V: Float64Array,
-  T: Tensor,
-  progress: (f: number) => void,
-  emit: (t: number, u: number[]) => void,
-  signal: AbortSignal | undefined,
-): RunResult {
-  const d = p.dim;
-  const k = p.singularValues.length;
-  const { W, u0 } = initialWeights(p, depth, init, rng, U, V);
-  const product = () => {
-    let P = W[0];
-    for (let l = 1; l < depth; l++) P = op.matmul(W[l], P);
-    return P;
-  };
-  const loss = () => op.scale(op.sum(op.square(op.sub(product(), T))), 0.5);
-  const tauMax = horizon(p, depth);
-  const steps = Math.ceil(tauMax / p.eta);
-  const every = Math.max(1, Math.floor(steps / p.samples));
-  const times: number[] = [];
-  const modes: number[][] = Array.from({ length: k }, () => []);
-  fit({
-    params: W,
-    loss,
-    optimizer: sgd(p.eta),
-    steps,
-    evalAt: every,
-    signal,
-    onEval: (t) => {
-      const u = modeStrengths(product().data as Float64Array, d, U, V, k);
-      times.push(t * p.eta);
-      u.forEach((v, mu) => modes[mu].push(v));
-      emit(t * p.eta, u);
-      progress(t / steps);
-    },
-  });
-  return { times, modes, u0 };
-}
-
 /** One seed's share of a batched run: its target's singular vectors, its target and its initial weights. */
 interface SeedRun {
   U: Float64Array;
@@ -207,13 +164,14 @@ interface SeedRun {
 }
 
 /**
- * `train` for K seeds at once (issue 17): layer l of every seed stacked into one [K, r, c] leaf, the chain product
- * by `op.bmm` (slice k is seed k's `op.matmul` bit for bit), the targets stacked likewise. The loss is the sum of
- * the K seeds' losses, so each slice's gradient is its own run's (the adjoint of every elementwise op and of the
- * sum is per element), and SGD updates elementwise: each slice follows its separate run exactly. Only the loss
- * value fit watches for divergence is the sum; a diverged batch returns undefined (the caller re-runs apart).
+ * GD on the chain W_L ⋯ W_1 toward each seed's target, for K seeds at once (issue 17; one seed is K = 1): layer l
+ * of every seed stacked into one [K, r, c] leaf, the chain product by `op.bmm` (slice k is a separate run's
+ * product, bit for bit), the targets stacked likewise. The loss is the sum of the K seeds' losses, so each slice's
+ * gradient is its own run's (the adjoint of every elementwise op and of the sum is per element), and SGD updates
+ * elementwise: each slice follows its separate run exactly. Only the loss fit watches for divergence is the sum:
+ * when it diverges the results stop there (`diverged`), and a batch of several seeds is re-run apart.
  */
-function trainSeeds(p: P, depth: number, runs: readonly SeedRun[], signal: AbortSignal | undefined): RunResult[] | undefined {
+function trainSeeds(p: P, depth: number, runs: readonly SeedRun[], signal: AbortSignal | undefined): { results: RunResult[]; diverged: boolean } {
   const d = p.dim;
   const k = p.singularValues.length;
   const K = runs.length;
@@ -246,7 +204,7 @@ function trainSeeds(p: P, depth: number, runs: readonly SeedRun[], signal: Abort
       });
     },
   });
-  return r.diverged ? undefined : out;
+  return { results: out, diverged: r.diverged !== null };
 }
 
 function logistic(s: number, u0: number, t: number): number {
@@ -341,14 +299,14 @@ function recordJob(p: P, job: Job, r: RunResult, out: Observations): void {
   });
 }
 
-/** The measurement at one seed: each job (aligned init per depth, random init at depth 2) trained by `train`. */
+/** The measurement at one seed: each job (aligned init per depth, random init at depth 2) trained by `trainSeeds`. */
 function measureOne(p: P, ctx: MeasureContext): Observations {
   const { U, V, T } = target(p, ctx.rng);
   const out: Observations = { scalars: {}, series: [] };
   const jobs = jobsOf(p);
   jobs.forEach((job, ji) => {
-    const r = train(p, job.depth, job.init, ctx.rng.child(job.init, job.depth), U, V, T, jobProgress(ctx, jobs, ji), jobEmit(p, ctx, job), ctx.signal);
-    recordJob(p, job, r, out);
+    const run: SeedRun = { U, V, T, ...initialWeights(p, job.depth, job.init, ctx.rng.child(job.init, job.depth), U, V), progress: jobProgress(ctx, jobs, ji), emit: jobEmit(p, ctx, job) };
+    recordJob(p, job, trainSeeds(p, job.depth, [run], ctx.signal).results[0], out);
   });
   return out;
 }
@@ -368,8 +326,8 @@ function measureSeeds(p: P, ctxs: readonly MeasureContext[]): Observations[] {
       return { U, V, T, ...initialWeights(p, job.depth, job.init, ctx.rng.child(job.init, job.depth), U, V), progress: jobProgress(ctx, jobs, ji), emit: jobEmit(p, ctx, job) };
     });
     const rs = trainSeeds(p, job.depth, runs, ctxs[0].signal);
-    if (!rs) return ctxs.map((ctx) => measureOne(p, ctx));
-    rs.forEach((r, i) => recordJob(p, job, r, outs[i]));
+    if (rs.diverged) return ctxs.map((ctx) => measureOne(p, ctx));
+    rs.results.forEach((r, i) => recordJob(p, job, r, outs[i]));
   }
   return outs;
 }
