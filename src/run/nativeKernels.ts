@@ -180,7 +180,8 @@ export function loadNativeKernels(opts: { threads?: number } = {}): { kernels: N
 
 /**
  * The backend that studies, sweeps and maps run on in this process (what `lmech run` uses): the portable default
- * (WebAssembly SIMD), bit for bit what the browser lab computes, unless `LMECH_KERNELS` names another one. The
+ * (WebAssembly SIMD), the kernels the browser lab uses, unless `LMECH_KERNELS` names another one (the lab's engine
+ * also calls the browser's Math.exp and Math.log, which may round differently from Node's: see the README). The
  * native backend is faster but rounds differently (FMA, its own summation order, libmvec), so it is opt-in
  * (`LMECH_KERNELS=native`) and its runs carry `+kernels=native` in their code version (src/run/codeVersion.ts).
  */
@@ -191,7 +192,7 @@ export function runKernels(): KernelChoice {
   const n = loadNativeKernels();
   if (env) return { backend: k.name, reason: `LMECH_KERNELS=${env}`, ...(k.name === 'native' ? {} : { nativeUnavailable: n.kernels ? `not chosen (LMECH_KERNELS=${env})` : n.reason }) };
   const why = n.kernels ? 'built and usable; opt in with LMECH_KERNELS=native' : n.reason;
-  return { backend: k.name, reason: 'the portable default: bit for bit the browser lab', nativeUnavailable: why };
+  return { backend: k.name, reason: 'the portable default: the browser lab\'s kernels', nativeUnavailable: why };
 }
 
 /** Make `native` a backend name that `LMECH_KERNELS` and the kernel tests can pick. */
