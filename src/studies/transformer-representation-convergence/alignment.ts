@@ -68,29 +68,34 @@ export function knnOverlapByWindow(a: Int32Array[], b: Int32Array[], seqLen: num
   return out;
 }
 
-/** Per window w: the column sums of X_w and the cross-products X_wᵀY_w (each a flat row-major array). */
-function windowMoments(x: Mat, y: Mat, seqLen: number): { sum: Float64Array[]; cross: Float64Array[] } {
-  const windows = x.rows / seqLen;
-  const block = (m: Mat, w: number): Mat => ({ rows: seqLen, cols: m.cols, data: m.data.subarray(w * seqLen * m.cols, (w + 1) * seqLen * m.cols) });
+/** The rows of window w of m (T consecutive rows). */
+function windowBlock(m: Mat, w: number, seqLen: number): Mat {
+  return { rows: seqLen, cols: m.cols, data: m.data.subarray(w * seqLen * m.cols, (w + 1) * seqLen * m.cols) };
+}
+
+/** Per window w: the column sums of X_w (each a flat array). */
+function windowSums(x: Mat, seqLen: number): Float64Array[] {
   const ones: Mat = { rows: seqLen, cols: 1, data: new Float64Array(seqLen).fill(1) };
-  return {
-    sum: Array.from({ length: windows }, (_, w) => crossProduct(ones, block(x, w)).data),
-    cross: Array.from({ length: windows }, (_, w) => crossProduct(block(x, w), block(y, w)).data),
-  };
+  return Array.from({ length: x.rows / seqLen }, (_, w) => crossProduct(ones, windowBlock(x, w, seqLen)).data);
+}
+
+/** Per window w: the cross-products X_wᵀY_w (each a flat row-major array). */
+function windowCross(x: Mat, y: Mat, seqLen: number): Float64Array[] {
+  return Array.from({ length: x.rows / seqLen }, (_, w) => crossProduct(windowBlock(x, w, seqLen), windowBlock(y, w, seqLen)).data);
 }
 
 /** ‖Σ_w∈r X_wᵀY_w − s_x s_yᵀ/n‖²_F with s = Σ_w∈r (column sums of window w), n = |r|·T: the centered cross-product of the drawn rows. */
-function centeredCrossSq(mx: { sum: Float64Array[] }, my: { sum: Float64Array[] }, mxy: { cross: Float64Array[] }, r: ArrayLike<number>, seqLen: number): number {
-  const p = mx.sum[0].length;
-  const q = my.sum[0].length;
+function centeredCrossSq(sumX: Float64Array[], sumY: Float64Array[], cross: Float64Array[], r: ArrayLike<number>, seqLen: number): number {
+  const p = sumX[0].length;
+  const q = sumY[0].length;
   const c = new Float64Array(p * q);
   const sx = new Float64Array(p);
   const sy = new Float64Array(q);
   for (let i = 0; i < r.length; i++) {
     const w = r[i];
-    for (let t = 0; t < c.length; t++) c[t] += mxy.cross[w][t];
-    for (let t = 0; t < p; t++) sx[t] += mx.sum[w][t];
-    for (let t = 0; t < q; t++) sy[t] += my.sum[w][t];
+    for (let t = 0; t < c.length; t++) c[t] += cross[w][t];
+    for (let t = 0; t < p; t++) sx[t] += sumX[w][t];
+    for (let t = 0; t < q; t++) sy[t] += sumY[w][t];
   }
   const n = r.length * seqLen;
   let out = 0;
@@ -108,10 +113,9 @@ export function bootstrapLinearCka(a: Mat, b: Mat, seqLen: number, resamples: re
   if (resamples.length === 0) return new Float64Array(0);
   const x = centerColumns(a);
   const y = centerColumns(b);
-  const xx = windowMoments(x, x, seqLen);
-  const yy = windowMoments(y, y, seqLen);
-  const xy = windowMoments(x, y, seqLen);
-  return Float64Array.from(resamples, (r) => centeredCrossSq(xx, yy, xy, r, seqLen) / Math.sqrt(centeredCrossSq(xx, xx, xx, r, seqLen) * centeredCrossSq(yy, yy, yy, r, seqLen)));
+  const [sx, sy] = [windowSums(x, seqLen), windowSums(y, seqLen)];
+  const [xx, yy, xy] = [windowCross(x, x, seqLen), windowCross(y, y, seqLen), windowCross(x, y, seqLen)];
+  return Float64Array.from(resamples, (r) => centeredCrossSq(sx, sy, xy, r, seqLen) / Math.sqrt(centeredCrossSq(sx, sx, xx, r, seqLen) * centeredCrossSq(sy, sy, yy, r, seqLen)));
 }
 
 export function pairAlignment(a: Representation, b: Representation, seqLen: number, resamples: readonly Int32Array[]): PairAlignment {
