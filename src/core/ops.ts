@@ -786,23 +786,49 @@ export function sumAxis(a: Tensor, axis: number, keepdims = false): Tensor {
   if (ax < 0 || ax >= r) throw new Error(`sumAxis: axis ${axis} out of range for shape ${shapeStr(a.shape)}`);
   const kept = a.shape.map((d, i) => (i === ax ? 1 : d));
   const outShape = keepdims ? kept : a.shape.filter((_, i) => i !== ax);
-  // For each input element, the index of the output element it adds into.
-  const idx = broadcastIndex(kept, a.shape);
   const outSize = kept.reduce((x, y) => x * y, 1);
+  // a as [outer, len, inner]: each output element sums `len` entries `inner` apart, in increasing order (the order
+  // the index scatter would add them in, so the same bits without its index array)
+  const len = a.shape[ax];
+  const inner = a.shape.slice(ax + 1).reduce((x, y) => x * y, 1);
   const y = allocLike(a.data, outSize);
-  scatterAdd(y, a.data, idx);
+  sumStrided(y, a.data, outSize, len, inner);
   const res = new Tensor(y, outShape);
   if (a.tangent !== null) {
     const t = allocLike(a.data, outSize);
-    scatterAdd(t, a.tangent, idx);
+    sumStrided(t, a.tangent, outSize, len, inner);
     res.tangent = t;
   }
   return record(res, [a], 'sumAxis', () => {
     const g = res.grad;
     if (g === null) return;
-    scatterGather(gradBuf(a), g, idx, 1);
-    if (res.gradTangent !== null) scatterGather(gradTangentBuf(a), res.gradTangent, idx, 1);
+    spreadStrided(gradBuf(a), g, outSize, len, inner);
+    if (res.gradTangent !== null) spreadStrided(gradTangentBuf(a), res.gradTangent, outSize, len, inner);
   });
+}
+
+/** y[o, i] += Σ_l x[o, l, i] (x as [outer, len, inner], y as [outer, inner] of `size` entries), l in increasing order. */
+function sumStrided(y: FloatArray, x: FloatArray, size: number, len: number, inner: number): void {
+  const outer = inner === 0 ? 0 : size / inner;
+  for (let o = 0; o < outer; o++) {
+    const yo = o * inner;
+    for (let l = 0; l < len; l++) {
+      const xo = (o * len + l) * inner;
+      for (let i = 0; i < inner; i++) y[yo + i] += x[xo + i];
+    }
+  }
+}
+
+/** x[o, l, i] += g[o, i]: sumStrided's adjoint (g of `size` entries). */
+function spreadStrided(x: FloatArray, g: FloatArray, size: number, len: number, inner: number): void {
+  const outer = inner === 0 ? 0 : size / inner;
+  for (let o = 0; o < outer; o++) {
+    const go = o * inner;
+    for (let l = 0; l < len; l++) {
+      const xo = (o * len + l) * inner;
+      for (let i = 0; i < inner; i++) x[xo + i] += g[go + i];
+    }
+  }
 }
 
 export function meanAxis(a: Tensor, axis: number, keepdims = false): Tensor {

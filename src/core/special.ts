@@ -67,3 +67,53 @@ export function normalPdf(x: number): number {
 export function normalCdf(x: number): number {
   return 0.5 * erfc(-x * SQRT1_2);
 }
+
+/**
+ * Student's t distribution function P(T ≤ t) for integer ν ≥ 1 degrees of freedom, from the finite series of
+ * Abramowitz & Stegun 26.7.3–26.7.4 for A(t|ν) = P(|T| ≤ t) with θ = arctan(t/√ν):
+ *   ν even: A = sin θ [1 + ½cos²θ + (1·3)/(2·4)cos⁴θ + ⋯ + (1·3⋯(ν−3))/(2·4⋯(ν−2)) cos^{ν−2}θ]
+ *   ν odd:  A = (2/π)(θ + sin θ [cos θ + (2/3)cos³θ + ⋯ + (2·4⋯(ν−3))/(1·3⋯(ν−2)) cos^{ν−2}θ])  (A = 2θ/π at ν = 1)
+ * Exact up to rounding (ν/2 positive terms, no cancellation).
+ */
+export function studentTCdf(t: number, nu: number): number {
+  if (!(Number.isInteger(nu) && nu >= 1)) throw new Error(`studentTCdf: nu = ${nu}, expected an integer ≥ 1 (degrees of freedom)`);
+  if (Number.isNaN(t)) return Number.NaN;
+  const theta = Math.atan(Math.abs(t) / Math.sqrt(nu));
+  const s = Math.sin(theta);
+  const c2 = Math.cos(theta) ** 2;
+  let a: number;
+  if (nu % 2 === 0) {
+    let term = 1;
+    let sum = 1;
+    for (let k = 2; k <= nu - 2; k += 2) {
+      term *= ((k - 1) / k) * c2;
+      sum += term;
+    }
+    a = s * sum;
+  } else {
+    let term = Math.cos(theta);
+    let sum = nu > 1 ? term : 0;
+    for (let k = 3; k <= nu - 2; k += 2) {
+      term *= ((k - 1) / k) * c2;
+      sum += term;
+    }
+    a = (2 / Math.PI) * (theta + s * sum);
+  }
+  return t >= 0 ? 0.5 + 0.5 * a : 0.5 - 0.5 * a;
+}
+
+/** The q-quantile of Student's t with integer ν ≥ 1 degrees of freedom: `studentTCdf` inverted by bisection. */
+export function studentTQuantile(q: number, nu: number): number {
+  if (!(q > 0 && q < 1)) throw new Error(`studentTQuantile: q = ${q}, expected a probability in (0, 1)`);
+  if (q < 0.5) return -studentTQuantile(1 - q, nu);
+  let lo = 0;
+  let hi = 1;
+  while (studentTCdf(hi, nu) < q) hi *= 2;
+  // 200 halvings reach adjacent doubles long before they run out
+  for (let i = 0; i < 200 && hi - lo > 4e-16 * hi; i++) {
+    const mid = 0.5 * (lo + hi);
+    if (studentTCdf(mid, nu) < q) lo = mid;
+    else hi = mid;
+  }
+  return 0.5 * (lo + hi);
+}

@@ -5,6 +5,7 @@
  * src/observe/rankCorrelation.ts; fits with intervals in src/theory/fit.
  */
 import { Rng } from './random.ts';
+import { studentTQuantile } from './special.ts';
 
 /** Arithmetic mean (NaN for none). */
 export function mean(v: ArrayLike<number>): number {
@@ -138,6 +139,20 @@ export function wilsonInterval(k: number, n: number, z = 1.959963984540054): { l
   const centre = (p + z2 / (2 * n)) / den;
   const half = (z * Math.sqrt((p * (1 - p)) / n + z2 / (4 * n * n))) / den;
   return { lo: Math.max(0, centre - half), hi: Math.min(1, centre + half), p };
+}
+
+/**
+ * Two-sided Student-t confidence interval for the mean of i.i.d. values (Student 1908): mean ± t_{(1+level)/2, n−1}·s/√n
+ * with s the sample standard deviation. NaN bounds for fewer than two values.
+ */
+export function tInterval(values: readonly number[], level = 0.95): { mean: number; se: number; lo: number; hi: number; df: number } {
+  if (!(level > 0 && level < 1)) throw new Error(`tInterval: level = ${level}, expected a probability in (0, 1)`);
+  const n = values.length;
+  const m = mean(values);
+  if (n < 2) return { mean: m, se: Number.NaN, lo: Number.NaN, hi: Number.NaN, df: n - 1 };
+  const se = std(values) / Math.sqrt(n);
+  const half = studentTQuantile((1 + level) / 2, n - 1) * se;
+  return { mean: m, se, lo: m - half, hi: m + half, df: n - 1 };
 }
 
 /**

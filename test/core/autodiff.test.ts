@@ -135,6 +135,7 @@ describe('autodiff oracle: every op', () => {
   checkOp('sum/mean', ([a]) => readout(op.add(op.sum(op.tanh(a)), op.mean(op.square(a))), 'sum'), [[3, 2]]);
   checkOp('sumAxis/meanAxis', ([a]) => readout(op.add(op.sumAxis(op.tanh(a), 0), op.meanAxis(op.square(a), 0)), 'sa'), [[3, 4]]);
   checkOp('sumAxis keepdims', ([a]) => readout(op.sub(a, op.meanAxis(a, -1, true)), 'sak'), [[3, 4]]);
+  checkOp('sumAxis middle axis of a 3-D tensor', ([a]) => readout(op.sumAxis(op.tanh(a), 1), 'sam'), [[2, 3, 4]], { lo: -2, hi: 2 });
   checkOp('mse', ([a]) => op.mse(op.tanh(a), tensor([0.1, -0.2, 0.3, 0.4, -0.5, 0.6], [2, 3])), [[2, 3]]);
   checkOp('softmax cross-entropy (labels)', ([a]) => op.softmaxCrossEntropy(a, Int32Array.of(2, 0, 1)), [[3, 4]], { lo: -2, hi: 2 });
   checkOp('softmax cross-entropy (soft targets)', ([a]) => op.softmaxCrossEntropy(a, tensor([0.2, 0.3, 0.5, 0.6, 0.1, 0.3], [2, 3])), [[2, 3]], { lo: -2, hi: 2 });
@@ -163,6 +164,31 @@ function mlpParams(rng: Rng, sizes: number[]): Tensor[] {
   }
   return ps;
 }
+
+describe('sumAxis values', () => {
+  it('equal a naive sum along each axis of a 3-D tensor, bit for bit, with and without keepdims', () => {
+    const shape = [3, 4, 5];
+    const data = Rng.fromSeed(9, 'sum-axis').fillNormal(new Float64Array(60));
+    for (let ax = 0; ax < 3; ax++) {
+      const got = op.sumAxis(tensor(data, shape), ax);
+      const kept = op.sumAxis(tensor(data, shape), ax, true);
+      const outShape = shape.filter((_, i) => i !== ax);
+      expect(got.shape).toEqual(outShape);
+      expect(kept.shape).toEqual(shape.map((d, i) => (i === ax ? 1 : d)));
+      // the naive sum, starting at 0 and adding along the axis in increasing order
+      const want = new Float64Array(got.size);
+      for (let i = 0; i < 3; i++)
+        for (let j = 0; j < 4; j++)
+          for (let k = 0; k < 5; k++) {
+            const idx = [i, j, k];
+            const rest = idx.filter((_, d) => d !== ax);
+            want[rest[0] * outShape[1] + rest[1]] += data[(i * 4 + j) * 5 + k];
+          }
+      expect(Array.from(got.data)).toEqual(Array.from(want));
+      expect(Array.from(kept.data)).toEqual(Array.from(want));
+    }
+  });
+});
 
 describe('autodiff oracle: whole models', () => {
   const rng = Rng.fromSeed(11);
