@@ -46,10 +46,28 @@
  *      half of the edge phase is excluded because the onset overshoot and catapult of (a) are outside the
  *      central flow's assumption of a steady, small oscillation (Cohen et al. 2025 also see this transient);
  *      during it the relative error reaches 15–30% on this net. We report the whole-phase error too.
- *      Where GD's edge phase runs into the interpolation tail (the loss → 0, GF's sharpening slowing), GD can
- *      drift just below 2/η or re-cross it in catapults, neither of which the central flow describes; the
- *      criterion is then falsified, and that is reported as it is (a finding about this net, not a setting
- *      that missed the edge: every regime check below passes there).
+ *      What fails where (c) fails. The prediction L(θ_CF) + ½σ²S has two parts (Cohen et al. 2025: GD = a central
+ *      path plus an oscillation of variance σ² along the top eigenvector), reported separately per window: the
+ *      central path, L(θ_CF) against the loss at GD's second-order midpoints w̄_t = (θ_{t−1} + 2θ_t + θ_{t+1})/4
+ *      (they cancel the period-2 oscillation; Cohen et al.'s code compares the flow with the same midpoints), and
+ *      the oscillation, ½σ²S against GD's L − L(w̄) (their ratio is 1 when GD's E[x²] = σ²). The flow itself is
+ *      not the cause: its Heun step is converged in dt (halving dt leaves the prediction unchanged), the quick
+ *      profile's failures have a single eigenvalue at the edge (`max active constraints`; tracking two there
+ *      changes nothing), its ∇S matches a finite difference of λ_max (test/theory/stabilityFlows.test.ts), its
+ *      Ritz value matches a fresh Lanczos run along the flow, and GD's central path does sit at
+ *      S(w̄) = 2/η (`GD central-path S/(2/η) late median`). GD's own iterates read slightly below or above 2/η
+ *      because the checkpoints sample one parity of the period-2 oscillation; that is not GD leaving the edge.
+ *      The failing part is the oscillation. GD's edge phase on this small net is a train of self-stabilization
+ *      cycles (Damian, Nichani & Lee 2023): S overshoots 2/η while the oscillation regrows from almost nothing,
+ *      then a burst drives S back below. σ² predicts the cycle average of x², but one cycle lasts about one
+ *      averaging window, so a window's oscillation energy ranges from a small fraction to a multiple of ½σ²S
+ *      (`late oscillation ratio min/max`); late in the run that energy is most of the loss (the fit nears
+ *      interpolation), so the window's relative error is large. At other seeds GD's oscillation relaxes toward
+ *      σ² from below over longer than the run, or the central path itself drifts from GD's
+ *      (`late central-path max rel error`). These are limits of the central flow as a window-by-window
+ *      description of this net's GD, and (c) is reported falsified there as it is. The loss averaged over the
+ *      whole late half (`late-phase loss rel error`, more cycles per average) is reported, not judged: adopting
+ *      it after seeing the per-window failures would be a post-hoc criterion.
  * GD runs through the trainer `fit`; the three flows are this study's own integrators (their point is to be
  * compared with GD), stepped by RK4 and Heun with abort checks between steps.
  *
@@ -61,16 +79,20 @@
  * Deviation from the catalog's set-up: the net is smaller (64 examples, width 16) than catalog 15's,
  * because the central flow costs several Hessian-vector products per step; the claims are about
  * dynamics near the edge, which this net shows cleanly. The quick profile tracks one eigenpair in the
- * central flow (the default tracks two; on this net only one eigenvalue ever reaches the edge, see the
- * scalar `max active constraints`).
+ * central flow (the default tracks two). Mostly one eigenvalue reaches the edge (the scalar `max active
+ * constraints`); where two do (late in some default runs at ρ = 2), the flow's diagonal Σ (a deviation from
+ * Cohen et al.'s PSD matrix, src/theory/stabilityFlows.ts) is in play.
  *
  * Falsifiability (issue 13). GD's sharpness is judged against the predicted edge η·S = 2, two-sided ([0.95, 1.2]):
  * at the edge, not below it. Gradient flow does not depend on η, so how far it sharpens describes the landscape,
  * not the law: it sets η and is checked only as the setting. Controls: GD's edge at 1.6/η and at 2.5/η.
+ * Both profiles judge over five seeds (Wilson lower bound of the fraction holding ≥ 0.4): since (c) fails at most
+ * single seeds, a single seed's `holds` would depend on which seed was drawn; over five the verdict is never a
+ * `holds` that the law does not earn (`lmech run central-flow --quick --seeds 1` still runs one seed).
  */
 import { z } from 'zod';
 import * as op from '../core/ops.ts';
-import { distance, mean } from '../core/stats.ts';
+import { distance, mean, median } from '../core/stats.ts';
 import { type Tensor, tensor } from '../core/tensor.ts';
 import { mlp } from '../nn/mlp.ts';
 import { sgd } from '../nn/optim.ts';
@@ -116,6 +138,11 @@ type Key = `${
   | 'late loss max rel error'
   | 'late loss mean rel error'
   | 'late ‖∇L‖² max rel error'
+  | 'late central-path max rel error'
+  | 'late oscillation ratio min'
+  | 'late oscillation ratio max'
+  | 'late-phase loss rel error'
+  | 'GD central-path S/(2/η) late median'
   | 'whole-edge loss max rel error'
   | 'GD max S/(2/η) second half'
   | 'η'
@@ -198,6 +225,8 @@ interface GdRun {
   /** sharpness and parameters at the checkpoints */
   S: number[];
   theta: Float64Array[];
+  /** parameters after every step 0..steps (for GD's central path, `centralPath`) */
+  path: Float64Array[];
 }
 
 /** Full-batch GD θ ← θ − η∇L from θ₀, every step's loss and squared gradient norm recorded. */
@@ -207,6 +236,7 @@ function runGd(su: Setup): GdRun {
   const gradSq = new Float64Array(steps + 1);
   const S: number[] = [];
   const theta: Float64Array[] = [];
+  const path: Float64Array[] = [];
   const record = (t: number, value: number, grads: ArrayLike<number>[]) => {
     loss[t] = value;
     let q = 0;
@@ -221,7 +251,11 @@ function runGd(su: Setup): GdRun {
     steps,
     evalAt: (t) => isCheckpoint.has(t),
     signal: ctx.signal,
-    onStep: (t, value, grads) => record(t - 1, value, grads),
+    // before step t's update the parameters are θ_{t−1}
+    onStep: (t, value, grads) => {
+      record(t - 1, value, grads);
+      path.push(flatParams(ps));
+    },
     onEval: (t) => {
       const th = flatParams(ps);
       const { value, g: grad } = obj.grad(th);
@@ -237,7 +271,8 @@ function runGd(su: Setup): GdRun {
   });
   const diverged = r.diverged ? r.diverged.step - 1 : r.stopped ? r.steps : -1;
   if (diverged >= 0) throw new Error(`central-flow: GD diverged at step ${diverged} (${g}); lower etas`);
-  return { loss, gradSq, S, theta };
+  path.push(theta[theta.length - 1]);
+  return { loss, gradSq, S, theta, path };
 }
 
 interface FlowRun {
@@ -309,9 +344,10 @@ function runModifiedFlow(su: Setup, gd: GdRun, gf: FlowRun): ModifiedFlowRun {
 interface CentralFlowRun {
   /** the checkpoint the central flow branches from gradient flow */
   branch: number;
-  /** predicted time-averaged loss and ‖∇L‖² at every GD step from the branch on (NaN before) */
+  /** predicted time-averaged loss and ‖∇L‖², and the loss L(θ_CF) itself, at every GD step from the branch on (NaN before) */
   predLoss: Float64Array;
   predGradSq: Float64Array;
+  value: Float64Array;
   /** at the checkpoints: top two eigenvalues, Σσᵢ², parameters */
   S: number[];
   S2: number[];
@@ -330,6 +366,7 @@ function runCentralFlow(su: Setup, gf: FlowRun): CentralFlowRun {
     branch,
     predLoss: new Float64Array(steps + 1).fill(Number.NaN),
     predGradSq: new Float64Array(steps + 1).fill(Number.NaN),
+    value: new Float64Array(steps + 1).fill(Number.NaN),
     S: gf.S.slice(0, branch + 1),
     S2: new Array<number>(branch + 1).fill(Number.NaN),
     sigma2: new Array<number>(branch + 1).fill(0),
@@ -346,6 +383,7 @@ function runCentralFlow(su: Setup, gf: FlowRun): CentralFlowRun {
     if (!Number.isFinite(e.value) || !Number.isFinite(e.predictedLoss)) throw new Error(`central-flow: the central flow left the finite range at τ = ${t * eta} (${g})`);
     out.predLoss[t] = e.predictedLoss;
     out.predGradSq[t] = e.predictedGradNormSq;
+    out.value[t] = e.value;
     out.maxActive = Math.max(out.maxActive, e.sigma2.filter((s) => s > 0).length);
     if (k > branch) {
       out.theta.push(thetaNow);
@@ -402,8 +440,78 @@ function curves(su: Setup, gd: GdRun, gf: FlowRun, igr: ModifiedFlowRun, cf: Cen
   return series;
 }
 
+/** First step of the second half of the edge phase (from GD's first checkpoint at η·S ≥ 2 to the end), or null. */
+function lateStart(su: Setup, gd: GdRun): number | null {
+  const firstCross = gd.S.findIndex((s) => s >= su.thr);
+  return firstCross >= 0 ? Math.round((su.checkpoints[firstCross] + su.steps) / 2) : null;
+}
+
+/** GD's central path over the late phase (see `centralPath`). */
+interface CentralPath {
+  /** loss at the midpoints at every step of [from, steps) (NaN elsewhere) */
+  loss: Float64Array;
+  /** their sharpness at the checkpoints in [from, steps), in units of 2/η */
+  S: number[];
+}
+
+/**
+ * GD's central path: the second-order midpoints w̄_t = (θ_{t−1} + 2θ_t + θ_{t+1})/4, which cancel a period-2
+ * oscillation exactly and keep a linear drift (the 'midpoint' iterates that Cohen et al. 2025's code compares with
+ * the central flow). Their loss at every step of [from, steps) (NaN elsewhere), and their sharpness at the
+ * checkpoints there in units of 2/η.
+ */
+function centralPath(su: Setup, gd: GdRun, from: number): CentralPath {
+  const { p, eta, obj, thr, steps, checkpoints, ctx } = su;
+  const loss = new Float64Array(steps + 1).fill(Number.NaN);
+  const S: number[] = [];
+  const isCheckpoint = new Set(checkpoints);
+  for (let t = Math.max(1, from); t < steps; t++) {
+    const [a, b, c] = [gd.path[t - 1], gd.path[t], gd.path[t + 1]];
+    const mid = new Float64Array(b.length);
+    for (let i = 0; i < mid.length; i++) mid[i] = (a[i] + 2 * b[i] + c[i]) / 4;
+    loss[t] = obj.grad(mid).value;
+    if (isCheckpoint.has(t)) S.push(obj.top(mid, 1, ctx.rng.child('gd-midpoint-lanczos', eta, t), p.lanczosIters).values[0] / thr);
+  }
+  return { loss, S };
+}
+
+/**
+ * Criterion (c)'s error split into the central flow's two predictions, per window [i0, i1): the loss of the central
+ * path, L(θ_CF) against GD's midpoint loss L(w̄) (relative error), and the oscillation's share of the loss, GD's
+ * L − L(w̄) against the predicted ½σ²S = prediction − L(θ_CF) (ratio; 1 where GD oscillates with E[x²] = σ²).
+ */
+export function splitLossError(
+  windows: readonly [number, number][],
+  series: { gd: Float64Array; midpoint: Float64Array; predicted: Float64Array; flow: Float64Array },
+): { pathMaxRelError: number; oscillationRatioMin: number; oscillationRatioMax: number } {
+  if (!windows.length) throw new Error('splitLossError: windows is empty, expected at least one [i0, i1) window');
+  const path: number[] = [];
+  const ratio: number[] = [];
+  for (const [i0, i1] of windows) {
+    const mid = meanOf(series.midpoint, i0, i1);
+    const flow = meanOf(series.flow, i0, i1);
+    path.push(Math.abs(flow - mid) / mid);
+    ratio.push((meanOf(series.gd, i0, i1) - mid) / (meanOf(series.predicted, i0, i1) - flow));
+  }
+  return { pathMaxRelError: Math.max(...path), oscillationRatioMin: Math.min(...ratio), oscillationRatioMax: Math.max(...ratio) };
+}
+
+/** The late-phase decomposition of criterion (c) (reported): see `centralPath` and `splitLossError`. */
+function lateDecomposition(su: Setup, gd: GdRun, cf: CentralFlowRun, mid: CentralPath, late: [number, number][], from: number): Scalars<Key> {
+  const { g, steps } = su;
+  const split = splitLossError(late, { gd: gd.loss, midpoint: mid.loss, predicted: cf.predLoss, flow: cf.value });
+  const gdMean = meanOf(gd.loss, from, steps);
+  return {
+    [`late central-path max rel error ${g}`]: split.pathMaxRelError,
+    [`late oscillation ratio min ${g}`]: split.oscillationRatioMin,
+    [`late oscillation ratio max ${g}`]: split.oscillationRatioMax,
+    [`late-phase loss rel error ${g}`]: Math.abs(meanOf(cf.predLoss, from, steps) - gdMean) / gdMean,
+    [`GD central-path S/(2/η) late median ${g}`]: mid.S.length ? median(mid.S) : Number.NaN,
+  };
+}
+
 /** The scalars `compare` reads: the edge crossing, the IGR ratio and the windowed central-flow errors (criterion c). */
-function edgeScalars(su: Setup, gd: GdRun, gf: FlowRun, igr: ModifiedFlowRun, cf: CentralFlowRun): Scalars<Key> {
+function edgeScalars(su: Setup, gd: GdRun, gf: FlowRun, igr: ModifiedFlowRun, cf: CentralFlowRun, mid: CentralPath | null): Scalars<Key> {
   const { p, eta, g, thr, steps, checkpoints } = su;
   const firstCross = gd.S.findIndex((s) => s >= thr);
   const cx = checkpoints.map((t) => t * eta);
@@ -417,7 +525,8 @@ function edgeScalars(su: Setup, gd: GdRun, gf: FlowRun, igr: ModifiedFlowRun, cf
   const last = gd.theta[gd.theta.length - 1];
   scalars[`final distance GD–CF / GD–GF ${g}`] = distance(last, cf.theta[cf.theta.length - 1]) / distance(last, gf.theta[gf.theta.length - 1]);
   // criterion (c): windows over the second half of the edge phase, and over the whole phase (reported)
-  if (firstCross >= 0) {
+  const from = lateStart(su, gd);
+  if (firstCross >= 0 && from !== null) {
     const tc = checkpoints[firstCross];
     const width = Math.max(1, Math.round(p.averagingWindow / eta));
     const relErrs = (bs: [number, number][], a: Float64Array, b: Float64Array) =>
@@ -425,7 +534,7 @@ function edgeScalars(su: Setup, gd: GdRun, gf: FlowRun, igr: ModifiedFlowRun, cf
         const ga = meanOf(a, i0, i1);
         return Math.abs(meanOf(b, i0, i1) - ga) / ga;
       });
-    const late = blocks(Math.round((tc + steps) / 2), steps, width);
+    const late = blocks(from, steps, width);
     const whole = blocks(tc, steps, width);
     scalars[`late windows ${g}`] = late.length;
     if (late.length) {
@@ -433,6 +542,7 @@ function edgeScalars(su: Setup, gd: GdRun, gf: FlowRun, igr: ModifiedFlowRun, cf
       scalars[`late loss max rel error ${g}`] = Math.max(...e);
       scalars[`late loss mean rel error ${g}`] = mean(e);
       scalars[`late ‖∇L‖² max rel error ${g}`] = Math.max(...relErrs(late, gd.gradSq, cf.predGradSq));
+      if (mid) Object.assign(scalars, lateDecomposition(su, gd, cf, mid, late, from));
     }
     if (whole.length) scalars[`whole-edge loss max rel error ${g}`] = Math.max(...relErrs(whole, gd.loss, cf.predLoss));
     const half = gd.S.slice(Math.floor(gd.S.length / 2));
@@ -450,7 +560,44 @@ function runOne(p: P, ratio: number, gf: FlowRun, ctx: MeasureContext, done: num
   const gd = runGd(su);
   const igr = runModifiedFlow(su, gd, gf);
   const cf = runCentralFlow(su, gf);
-  return { series: curves(su, gd, gf, igr, cf), scalars: edgeScalars(su, gd, gf, igr, cf) };
+  const from = lateStart(su, gd);
+  const mid = from === null ? null : centralPath(su, gd, from);
+  return { series: [...curves(su, gd, gf, igr, cf), ...oscillationCurves(su, gd, cf, mid)], scalars: edgeScalars(su, gd, gf, igr, cf, mid) };
+}
+
+/**
+ * GD's oscillation energy L − L(w̄) against the central flow's ½σ²S = prediction − L(θ_CF), averaged over each
+ * checkpoint interval of the late phase: the part of criterion (c) that fails on this net (header).
+ */
+function oscillationCurves(su: Setup, gd: GdRun, cf: CentralFlowRun, mid: CentralPath | null): Series[] {
+  if (!mid) return [];
+  const { eta, g, checkpoints } = su;
+  const x: number[] = [];
+  const yGd: number[] = [];
+  const yCf: number[] = [];
+  for (let k = 1; k < checkpoints.length; k++) {
+    const [i0, i1] = [checkpoints[k - 1], checkpoints[k]];
+    const m = meanOf(mid.loss, i0, i1);
+    if (!Number.isFinite(m)) continue;
+    x.push(((i0 + i1) / 2) * eta);
+    yGd.push(meanOf(gd.loss, i0, i1) - m);
+    yCf.push(meanOf(cf.predLoss, i0, i1) - meanOf(cf.value, i0, i1));
+  }
+  return [
+    { name: 'oscillation energy', group: `GD ${g}`, kind: 'measured', x, y: yGd },
+    { name: 'oscillation energy', group: `central flow ${g}`, kind: 'predicted', x, y: yCf },
+  ];
+}
+
+/** Criterion (c)'s description: the error, and where it comes from (the header's 'What fails where (c) fails'). */
+function centralFlowLossDescription(sc: Scalars<Key>, g: Group, window: number): string {
+  const f = (k: Key, digits = 3) => (sc[k] ?? Number.NaN).toFixed(digits);
+  return (
+    `largest relative error over ${window}-τ windows; whole edge phase (incl. onset transient): ${f(`whole-edge loss max rel error ${g}`)}. ` +
+    `Split per window: central path L(θ_CF) vs GD's midpoints L(w̄) off by ≤ ${f(`late central-path max rel error ${g}`)}; ` +
+    `GD's oscillation energy L − L(w̄) = [${f(`late oscillation ratio min ${g}`, 2)}, ${f(`late oscillation ratio max ${g}`, 2)}] × the predicted ½σ²S ` +
+    `(S(w̄) = ${f(`GD central-path S/(2/η) late median ${g}`)}·2/η). Whole late half as one window (reported): ${f(`late-phase loss rel error ${g}`)}`
+  );
 }
 
 /**
@@ -487,8 +634,9 @@ export const centralFlow = defineStudy<P, PredKey, Key>(Params, {
   core: false,
   quick: { edgeRatios: [1.6], tau: 100, measurements: 30, trackedEigenpairs: 1 },
   controls,
-  // five seeds fit the default's budget now that one gradient flow serves both step sizes
-  seeds: { default: 5, threshold: 0.4 },
+  // five seeds fit the default's budget now that one gradient flow serves both step sizes. The quick profile is a
+  // five-seed verdict too: (c) fails at most single seeds (header), so one seed's `holds` would say more than the law does
+  seeds: { default: 5, quick: 5, threshold: 0.4 },
 
   predict() {
     // η·S = 2: the stability limit of GD on the local quadratic model (Cohen et al. 2021)
@@ -566,7 +714,7 @@ export const centralFlow = defineStudy<P, PredKey, Key>(Params, {
         value: sc[`late loss max rel error ${g}`] ?? Number.NaN,
         criterion: { op: '<=', bound: pred.scalars['central-flow loss error (bound)'] ?? Number.NaN },
         reason: 'catalog stretch: the central flow tracks GD’s time-averaged loss within 5% (second half of the edge phase; see header)',
-        description: `largest relative error over ${p.averagingWindow}-τ windows; whole edge phase (incl. onset transient): ${(sc[`whole-edge loss max rel error ${g}`] ?? Number.NaN).toFixed(3)}`,
+        description: centralFlowLossDescription(sc, g, p.averagingWindow),
         prediction: 'central-flow loss error (bound)',
       });
     }
@@ -590,6 +738,15 @@ export const centralFlow = defineStudy<P, PredKey, Key>(Params, {
         y: { label: 'train MSE', log: true },
         series: [{ name: 'time-averaged train loss' }, { name: 'train loss' }],
         caption: 'GD loss averaged over each checkpoint interval (solid) and sampled at checkpoints; dashed: the central flow’s prediction of the time average; reference: gradient flow.',
+      },
+      {
+        id: 'oscillation',
+        title: 'Oscillation energy at the edge: GD’s L − L(w̄) vs the central flow’s ½σ²S',
+        x: { label: 'time τ = η·step' },
+        y: { label: 'loss above the central path' },
+        series: [{ name: 'oscillation energy' }],
+        caption:
+          'Second half of the edge phase, averaged over each checkpoint interval. w̄ = GD’s second-order midpoints (θ_{t−1} + 2θ_t + θ_{t+1})/4. The central flow predicts the average over GD’s self-stabilization cycles; a cycle that lasts about one averaging window makes GD’s curve swing around the prediction.',
       },
       {
         id: 'grad-norm',
