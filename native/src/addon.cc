@@ -10,7 +10,9 @@
 //   gelu(x, y, d1): y[i] = x[i]·Φ(x[i]), d1[i] = Φ + x·φ (or null), vectorised (elementwise.cc)
 //   causalSoftmax(s, p, T): the causal row softmax of attention logits, exponentials vectorised (elementwise.cc)
 //   causalSoftmaxBackward(p, g, gs, T): its adjoint, accumulated into gs (elementwise.cc)
-//   symvLower(a, n, s, v, y): symmetric (lower-triangle) matrix-vector product, float64 (elementwise.cc)
+//   symvLower(a, n, s, v, y[, threads]): symmetric (lower-triangle) matrix-vector product, float64 (linalg.cc)
+//   panelSubtract / panelDots / syr2kLower: the panel corrections and the trailing update of the blocked
+//     tridiagonalization, float64 (linalg.cc)
 //   info(): { usable, reason, kernel, tanh, features, hardwareThreads }
 #include <node_api.h>
 
@@ -295,19 +297,20 @@ napi_value CausalSoftmaxBackward(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
-// symvLower(a, n, s, v, y): y[s..n) = A[s.., s..] v[s..) from the lower triangle of the row-major n×n a
-// (Float64Array); v and y of length ≥ n.
+// symvLower(a, n, s, v, y[, threads]): y[s..n) = A[s.., s..] v[s..) from the lower triangle of the row-major n×n a
+// (Float64Array); v and y of length ≥ n; threads (default 1) > 1 splits the rows over the products' pool (linalg.cc).
 napi_value SymvLower(napi_env env, napi_callback_info info) {
   if (!unusableReason().empty()) return throwError(env, "type", "native symvLower unusable: " + unusableReason());
-  size_t argc = 5;
-  napi_value argv[5];
+  size_t argc = 6;
+  napi_value argv[6];
   if (napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr) != napi_ok) return nullptr;
-  if (argc < 5) return throwError(env, "type", "symvLower: expected (a, n, s, v, y)");
+  if (argc < 5) return throwError(env, "type", "symvLower: expected (a, n, s, v, y[, threads])");
   Arr a, v, y;
-  int64_t n, s;
+  int64_t n, s, threads = 1;
   if (!getArray(env, argv[0], "a", &a) || !getDim(env, argv[1], "n", &n) || !getDim(env, argv[2], "s", &s) ||
       !getArray(env, argv[3], "v", &v) || !getArray(env, argv[4], "y", &y))
     return nullptr;
+  if (argc >= 6 && !getDim(env, argv[5], "threads", &threads)) return nullptr;
   if (a.type != napi_float64_array || v.type != napi_float64_array || y.type != napi_float64_array)
     return throwError(env, "type", "symvLower: a, v and y must be Float64Array");
   if (static_cast<double>(a.length) < static_cast<double>(n) * n || static_cast<int64_t>(v.length) < n ||
@@ -317,7 +320,115 @@ napi_value SymvLower(napi_env env, napi_callback_info info) {
                   v.length, y.length, static_cast<long long>(s), static_cast<long long>(n));
     return throwError(env, "range", buf);
   }
-  lmech_symv_lower_f64(static_cast<const double*>(a.data), n, s, static_cast<const double*>(v.data), static_cast<double*>(y.data));
+  if (n > 0 && (overlaps(y, a, 8) || overlaps(y, v, 8))) return throwError(env, "range", "symvLower: y shares memory with a or v, expected a separate output array");
+  lmech_symv_lower_f64(static_cast<const double*>(a.data), n, s, static_cast<const double*>(v.data), static_cast<double*>(y.data),
+                       static_cast<int>(threads > 64 ? 64 : threads));
+  return nullptr;
+}
+
+// syr2kLower(w, n, r0, k, x, y[, threads]): the trailing update of the blocked tridiagonalization (linalg.cc),
+// w[(r0 + i)·n + r0 + j] += Σ_{p<k} x[i·k + p]·y[j·k + p] for j ≤ i < n − r0; all Float64Array, w separate from x and y.
+napi_value Syr2kLower(napi_env env, napi_callback_info info) {
+  if (!unusableReason().empty()) return throwError(env, "type", "native syr2kLower unusable: " + unusableReason());
+  size_t argc = 7;
+  napi_value argv[7];
+  if (napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr) != napi_ok) return nullptr;
+  if (argc < 6) return throwError(env, "type", "syr2kLower: expected (w, n, r0, k, x, y[, threads])");
+  Arr w, x, y;
+  int64_t n, r0, k, threads = 1;
+  if (!getArray(env, argv[0], "w", &w) || !getDim(env, argv[1], "n", &n) || !getDim(env, argv[2], "r0", &r0) ||
+      !getDim(env, argv[3], "k", &k) || !getArray(env, argv[4], "x", &x) || !getArray(env, argv[5], "y", &y))
+    return nullptr;
+  if (argc >= 7 && !getDim(env, argv[6], "threads", &threads)) return nullptr;
+  if (w.type != napi_float64_array || x.type != napi_float64_array || y.type != napi_float64_array)
+    return throwError(env, "type", "syr2kLower: w, x and y must be Float64Array");
+  const double m = r0 <= n ? static_cast<double>(n - r0) : 0;
+  if (r0 > n || static_cast<double>(w.length) < static_cast<double>(n) * n || static_cast<double>(x.length) < m * k ||
+      static_cast<double>(y.length) < m * k) {
+    char buf[220];
+    std::snprintf(buf, sizeof buf, "syr2kLower: lengths w=%zu x=%zu y=%zu with n=%lld r0=%lld k=%lld, expected w ≥ n², x, y ≥ (n − r0)·k and r0 ≤ n",
+                  w.length, x.length, y.length, static_cast<long long>(n), static_cast<long long>(r0), static_cast<long long>(k));
+    return throwError(env, "range", buf);
+  }
+  if (m * k > 0 && (overlaps(w, x, 8) || overlaps(w, y, 8))) return throwError(env, "range", "syr2kLower: w shares memory with x or y, expected separate arrays");
+  lmech_syr2k_lower_f64(static_cast<double*>(w.data), n, r0, k, static_cast<const double*>(x.data), static_cast<const double*>(y.data),
+                        static_cast<int>(threads > 64 ? 64 : threads));
+  return nullptr;
+}
+
+// The arguments shared by panelSubtract and panelDots: (x, xo, lo, n, vt, wt, j, c1, c2), all arrays Float64Array;
+// the kernel reads x[xo + i] for i in [lo, n), rows t < j of vt and wt (stride n), c1[t] and c2[t].
+struct PanelArgs {
+  Arr x, vt, wt, c1, c2;
+  int64_t xo, lo, n, j;
+};
+
+bool getPanelArgs(napi_env env, napi_callback_info info, const char* fn, const char* names, PanelArgs* p) {
+  size_t argc = 9;
+  napi_value argv[9];
+  if (napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr) != napi_ok) return false;
+  if (argc < 9) {
+    throwError(env, "type", std::string(fn) + ": expected " + names);
+    return false;
+  }
+  if (!getArray(env, argv[0], "x", &p->x) || !getDim(env, argv[1], "xo", &p->xo) || !getDim(env, argv[2], "lo", &p->lo) ||
+      !getDim(env, argv[3], "n", &p->n) || !getArray(env, argv[4], "vt", &p->vt) || !getArray(env, argv[5], "wt", &p->wt) ||
+      !getDim(env, argv[6], "j", &p->j) || !getArray(env, argv[7], "c1", &p->c1) || !getArray(env, argv[8], "c2", &p->c2))
+    return false;
+  const Arr* arrs[5] = {&p->x, &p->vt, &p->wt, &p->c1, &p->c2};
+  for (const Arr* q : arrs)
+    if (q->type != napi_float64_array) {
+      throwError(env, "type", std::string(fn) + ": every array must be a Float64Array");
+      return false;
+    }
+  const double need[5] = {static_cast<double>(p->xo) + p->n, static_cast<double>(p->j) * p->n, static_cast<double>(p->j) * p->n,
+                          static_cast<double>(p->j), static_cast<double>(p->j)};
+  if (p->lo > p->n || static_cast<double>(p->x.length) < need[0] || static_cast<double>(p->vt.length) < need[1] ||
+      static_cast<double>(p->wt.length) < need[2] || static_cast<double>(p->c1.length) < need[3] || static_cast<double>(p->c2.length) < need[4]) {
+    char buf[260];
+    std::snprintf(buf, sizeof buf, "%s: lengths x=%zu vt=%zu wt=%zu c=%zu,%zu with xo=%lld lo=%lld n=%lld j=%lld, expected x ≥ xo + n, vt, wt ≥ j·n, c ≥ j and lo ≤ n",
+                  fn, p->x.length, p->vt.length, p->wt.length, p->c1.length, p->c2.length, static_cast<long long>(p->xo),
+                  static_cast<long long>(p->lo), static_cast<long long>(p->n), static_cast<long long>(p->j));
+    throwError(env, "range", buf);
+    return false;
+  }
+  // from here on each array describes only the part the kernel touches (for the overlap checks): x[xo + lo, xo + n),
+  // the first j rows of vt and wt, the first j entries of c1 and c2
+  p->x.data = static_cast<double*>(p->x.data) + p->xo + p->lo;
+  p->x.length = static_cast<size_t>(p->n - p->lo);
+  p->vt.length = p->wt.length = static_cast<size_t>(p->j * p->n);
+  p->c1.length = p->c2.length = static_cast<size_t>(p->j);
+  return true;
+}
+
+// panelSubtract(x, xo, lo, n, vt, wt, j, cv, cw): x[xo + i] −= Σ_{t<j} (cv[t]·vt[t·n + i] + cw[t]·wt[t·n + i]) for
+// i in [lo, n); x must not overlap vt, wt, cv or cw.
+napi_value PanelSubtract(napi_env env, napi_callback_info info) {
+  if (!unusableReason().empty()) return throwError(env, "type", "native panelSubtract unusable: " + unusableReason());
+  PanelArgs p;
+  if (!getPanelArgs(env, info, "panelSubtract", "(x, xo, lo, n, vt, wt, j, cv, cw)", &p)) return nullptr;
+  if (p.x.length > 0 && p.j > 0 && (overlaps(p.x, p.vt, 8) || overlaps(p.x, p.wt, 8) || overlaps(p.x, p.c1, 8) || overlaps(p.x, p.c2, 8)))
+    return throwError(env, "range", "panelSubtract: x[xo + lo .. xo + n) shares memory with the rows of vt, wt or with cv, cw, expected separate ranges");
+  double* x = static_cast<double*>(p.x.data) - p.lo;  // indexed from lo
+  lmech_panel_subtract_f64(x, p.lo, p.n, static_cast<const double*>(p.vt.data), static_cast<const double*>(p.wt.data), p.j,
+                           static_cast<const double*>(p.c1.data), static_cast<const double*>(p.c2.data));
+  return nullptr;
+}
+
+// panelDots(v, vo, lo, n, vt, wt, j, sa, sb): sa[t] = Σ_{i∈[lo,n)} wt[t·n + i]·v[vo + i], sb[t] the same with vt,
+// for t < j; sa and sb must not overlap v, vt or wt.
+napi_value PanelDots(napi_env env, napi_callback_info info) {
+  if (!unusableReason().empty()) return throwError(env, "type", "native panelDots unusable: " + unusableReason());
+  PanelArgs p;
+  if (!getPanelArgs(env, info, "panelDots", "(v, vo, lo, n, vt, wt, j, sa, sb)", &p)) return nullptr;
+  const Arr& sa = p.c1;
+  const Arr& sb = p.c2;
+  if (p.j > 0 && ((p.x.length > 0 && (overlaps(sa, p.x, 8) || overlaps(sb, p.x, 8))) || overlaps(sa, p.vt, 8) || overlaps(sa, p.wt, 8) ||
+                  overlaps(sb, p.vt, 8) || overlaps(sb, p.wt, 8) || overlaps(sa, sb, 8)))
+    return throwError(env, "range", "panelDots: sa and sb must be separate from each other and from v, vt and wt");
+  const double* v = static_cast<const double*>(p.x.data) - p.lo;  // indexed from lo
+  lmech_panel_dots_f64(v, p.lo, p.n, static_cast<const double*>(p.vt.data), static_cast<const double*>(p.wt.data), p.j,
+                       static_cast<double*>(sa.data), static_cast<double*>(sb.data));
   return nullptr;
 }
 
@@ -360,6 +471,12 @@ NAPI_MODULE_INIT() {
   napi_set_named_property(env, exports, "causalSoftmaxBackward", fn);
   napi_create_function(env, "symvLower", NAPI_AUTO_LENGTH, SymvLower, nullptr, &fn);
   napi_set_named_property(env, exports, "symvLower", fn);
+  napi_create_function(env, "panelSubtract", NAPI_AUTO_LENGTH, PanelSubtract, nullptr, &fn);
+  napi_set_named_property(env, exports, "panelSubtract", fn);
+  napi_create_function(env, "panelDots", NAPI_AUTO_LENGTH, PanelDots, nullptr, &fn);
+  napi_set_named_property(env, exports, "panelDots", fn);
+  napi_create_function(env, "syr2kLower", NAPI_AUTO_LENGTH, Syr2kLower, nullptr, &fn);
+  napi_set_named_property(env, exports, "syr2kLower", fn);
   napi_create_function(env, "info", NAPI_AUTO_LENGTH, Info, nullptr, &fn);
   napi_set_named_property(env, exports, "info", fn);
   return exports;

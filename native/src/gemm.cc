@@ -521,9 +521,44 @@ static void gemm(bool transA, bool transB, int64_t m, int64_t n, int64_t k, cons
   gemmSerial<T>(m, n, k, a, ars, acs, b, brs, bcs, c, n, accumulate);
 }
 
+// A parallel loop over independent chunks on the same pool (linalg.cc's threaded symv): each chunk runs
+// exactly once, on whichever thread takes it, so a chunk's result never depends on the thread that ran it.
+struct ForJob {
+  void (*fn)(void*, int64_t);
+  void* arg;
+  int64_t chunks;
+  std::atomic<int64_t> next{0};
+};
+
+static void runFor(void* p, int) {
+  ForJob& j = *static_cast<ForJob*>(p);
+  for (int64_t c; (c = j.next.fetch_add(1, std::memory_order_relaxed)) < j.chunks;) j.fn(j.arg, c);
+}
+
 }  // namespace
 
 extern "C" {
+
+void lmech_gemm_f64_strided(int64_t m, int64_t n, int64_t k, const double* a, int64_t ars, int64_t acs, const double* b, int64_t brs,
+                            int64_t bcs, double* c, int64_t ldc, bool accumulate) {
+  gemmSerial<double>(m, n, k, a, ars, acs, b, brs, bcs, c, ldc, accumulate);
+}
+
+void lmech_parallel_for(int threads, int64_t chunks, void (*fn)(void*, int64_t), void* arg) {
+  ForJob job;
+  job.fn = fn;
+  job.arg = arg;
+  job.chunks = chunks;
+  // the products' back-off applies here too: while helpers are late, everything runs on the calling thread
+  if (threads > 1 && chunks > 1 && nowNs() >= g_soloUntilNs.load(std::memory_order_relaxed)) {
+    double waitShare = 0;
+    if (pool().run(static_cast<int>(std::min<int64_t>(threads, chunks)) - 1, &runFor, &job, &waitShare)) {
+      noteHelpers(waitShare);
+      return;
+    }
+  }
+  runFor(&job, 0);
+}
 
 int lmech_gemm_features(void) {
   int f = 0;

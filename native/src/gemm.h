@@ -44,6 +44,26 @@ void lmech_causal_softmax_f32(const float* s, float* p, int64_t rows, int64_t n,
 // Its adjoint: per row, gs_j += p_j (g_j − Σ_i p_i g_i) over the row's causal prefix; bit for bit the TypeScript loop.
 void lmech_causal_softmax_backward_f64(const double* p, const double* g, double* gs, int64_t rows, int64_t n);
 void lmech_causal_softmax_backward_f32(const float* p, const float* g, float* gs, int64_t rows, int64_t n);
-// y[s..n) = A[s.., s..]·v[s..) for symmetric A stored as its lower triangle, row-major, row stride n.
-void lmech_symv_lower_f64(const double* a, int64_t n, int64_t s, const double* v, double* y);
+// Runs fn(arg, c) once for every c in [0, chunks), on the calling thread and up to threads − 1 helpers of the
+// products' pool (gemm.cc), chunks taken dynamically; returns when all are done. Chunks must be independent.
+void lmech_parallel_for(int threads, int64_t chunks, void (*fn)(void*, int64_t), void* arg);
+
+// One thread's C[m×n] (row stride ldc) (+)= op(A)·op(B), op(A)(i,p) = a[i·ars + p·acs], op(B)(p,j) = b[p·brs + j·bcs]:
+// the packed kernel of lmech_gemm_f64 (never the system BLAS), rounding each element as that does.
+void lmech_gemm_f64_strided(int64_t m, int64_t n, int64_t k, const double* a, int64_t ars, int64_t acs, const double* b, int64_t brs,
+                            int64_t bcs, double* c, int64_t ldc, bool accumulate);
+
+// Linear algebra kernels (linalg.cc), float64, row-major with row stride n.
+// y[s..n) = A[s.., s..]·v[s..) for symmetric A stored as its lower triangle; large ones are cut into row chunks of
+// equal triangle area, summed in a fixed order and shared over `threads`: the bits depend on neither.
+void lmech_symv_lower_f64(const double* a, int64_t n, int64_t s, const double* v, double* y, int threads);
+// The trailing update of the blocked tridiagonalization: C[i][j] += Σ_{p<k} X[i·k + p]·Y[j·k + p] for j ≤ i < m, with C at
+// w + r0·(n + 1) (row stride n, m = n − r0); entries above the diagonal in the same row block may change too. Row blocks
+// are shared over `threads`; each entry is computed by one kernel call whatever the thread count (same bits).
+void lmech_syr2k_lower_f64(double* w, int64_t n, int64_t r0, int64_t k, const double* x, const double* y, int threads);
+// x[i] −= Σ_{t<j} (cv[t]·V[t·n + i] + cw[t]·W[t·n + i]) for i in [lo, n) (V, W: j rows of stride n).
+void lmech_panel_subtract_f64(double* x, int64_t lo, int64_t n, const double* vt, const double* wt, int64_t j, const double* cv,
+                              const double* cw);
+// sa[t] = Σ_{i∈[lo,n)} W[t·n + i]·v[i] and sb[t] = Σ_{i∈[lo,n)} V[t·n + i]·v[i] for t < j.
+void lmech_panel_dots_f64(const double* v, int64_t lo, int64_t n, const double* vt, const double* wt, int64_t j, double* sa, double* sb);
 }

@@ -46,6 +46,23 @@ export interface Kernels {
    * summation order.
    */
   symvLower?(a: Float64Array, n: number, s: number, v: Float64Array, y: Float64Array): void;
+  /**
+   * Optional: x[xo + i] −= Σ_{t<j} (cv[t]·vt[t·n + i] + cw[t]·wt[t·n + i]) for i in [lo, n), all float64, x separate
+   * from the other arrays: the panel correction of the blocked tridiagonalization (dlatrd's dgemv calls). Same
+   * arithmetic as `subtractPanel` in linalg/tridiagonal.ts up to rounding (FMA).
+   */
+  panelSubtract?(x: Float64Array, xo: number, lo: number, n: number, vt: Float64Array, wt: Float64Array, j: number, cv: Float64Array, cw: Float64Array): void;
+  /**
+   * Optional: sa[t] = Σ_{i∈[lo,n)} wt[t·n + i]·v[vo + i] and sb[t] = Σ_{i∈[lo,n)} vt[t·n + i]·v[vo + i] for t < j, all
+   * float64, sa and sb separate from the rest. Same arithmetic as `panelDots` in linalg/tridiagonal.ts up to summation order.
+   */
+  panelDots?(v: Float64Array, vo: number, lo: number, n: number, vt: Float64Array, wt: Float64Array, j: number, sa: Float64Array, sb: Float64Array): void;
+  /**
+   * Optional: the trailing update of the blocked tridiagonalization, in place on the row-major n×n float64 w:
+   * w[(r0 + i)·n + r0 + j] += Σ_{p<k} x[i·k + p]·y[j·k + p] for j ≤ i < n − r0 (x, y: (n − r0)×k, separate from w);
+   * entries above the diagonal of rows ≥ r0 may change too. Each entry rounds as one `gemm` with `accumulate` would.
+   */
+  syr2kLower?(w: Float64Array, n: number, r0: number, k: number, x: Float64Array, y: Float64Array): void;
 }
 
 let active: Kernels | null = null;

@@ -46,7 +46,11 @@ interface NativeAddon {
   /** absent from an addon built before it existed */
   causalSoftmax?(s: FloatArray, p: FloatArray, T: number): void;
   causalSoftmaxBackward?(p: FloatArray, g: FloatArray, gs: FloatArray, T: number): void;
-  symvLower(a: Float64Array, n: number, s: number, v: Float64Array, y: Float64Array): void;
+  symvLower(a: Float64Array, n: number, s: number, v: Float64Array, y: Float64Array, threads?: number): void;
+  /** absent from an addon built before they existed */
+  panelSubtract?(x: Float64Array, xo: number, lo: number, n: number, vt: Float64Array, wt: Float64Array, j: number, cv: Float64Array, cw: Float64Array): void;
+  panelDots?(v: Float64Array, vo: number, lo: number, n: number, vt: Float64Array, wt: Float64Array, j: number, sa: Float64Array, sb: Float64Array): void;
+  syr2kLower?(w: Float64Array, n: number, r0: number, k: number, x: Float64Array, y: Float64Array, threads: number): void;
   info(): NativeInfo;
 }
 
@@ -123,6 +127,9 @@ export function loadNativeKernels(opts: { threads?: number } = {}): { kernels: N
   const addonGelu = typeof a.gelu === 'function';
   const addonSoftmax = a.causalSoftmax?.bind(a);
   const addonSoftmaxBackward = a.causalSoftmaxBackward?.bind(a);
+  const addonPanelSubtract = a.panelSubtract?.bind(a);
+  const addonPanelDots = a.panelDots?.bind(a);
+  const addonSyr2k = a.syr2kLower?.bind(a);
   let threads = opts.threads ?? defaultThreads();
   if (!Number.isInteger(threads) || threads < 1) throw new Error(`threads: ${threads}, expected a positive integer`);
   const k: NativeKernels = {
@@ -172,8 +179,13 @@ export function loadNativeKernels(opts: { threads?: number } = {}): { kernels: N
       else addonSoftmaxBackward(p, g, gs, T);
     },
     symvLower(m, n, s, v, y) {
-      a.symvLower(m, n, s, v, y);
+      // an addon built before symvLower took a thread count ignores the sixth argument (one thread)
+      a.symvLower(m, n, s, v, y, threads);
     },
+    // a stale addon without the panel kernels leaves these undefined, and tridiagonal.ts runs its own loops
+    ...(addonPanelSubtract ? { panelSubtract: addonPanelSubtract } : {}),
+    ...(addonPanelDots ? { panelDots: addonPanelDots } : {}),
+    ...(addonSyr2k ? { syr2kLower: (w: Float64Array, n: number, r0: number, kk: number, x: Float64Array, y: Float64Array) => addonSyr2k(w, n, r0, kk, x, y, threads) } : {}),
   };
   return { kernels: k, reason: `${info.kernel}; ${threads} thread${threads === 1 ? '' : 's'} for large products` };
 }

@@ -3,7 +3,8 @@ import { Worker } from 'node:worker_threads';
 import { afterEach, describe, expect, it } from 'vitest';
 import { causalSoftmaxAdjointRows, causalSoftmaxRows } from '../../src/core/attention.ts';
 import { geluTable } from '../../src/core/fused.ts';
-import { KERNEL_BACKENDS, kernels, setKernels } from '../../src/core/kernels.ts';
+import { jsKernels, KERNEL_BACKENDS, kernels, setKernels } from '../../src/core/kernels.ts';
+import { symvLower } from '../../src/core/linalg/tridiagonal.ts';
 import type { FloatArray } from '../../src/core/mat.ts';
 import { Rng } from '../../src/core/random.ts';
 import { erf, INV_SQRT_2PI } from '../../src/core/special.ts';
@@ -457,6 +458,186 @@ describe.skipIf(!native)('native symvLower and eigh on the native backend', () =
         // sums of n products in a different order: |error| ≤ n·ε·Σ|a_ij v_j|
         expect(Math.abs(y[i] - ref)).toBeLessThanOrEqual(n * Number.EPSILON * mag);
       }
+    }
+  });
+
+  it('symvLower on 1 and 2 threads agrees with the TypeScript loop and gives the same bits on both', () => {
+    const k = native as NonNullable<typeof native>;
+    const rng = Rng.fromSeed(12, 'symv-threads');
+    const saved = k.threads;
+    try {
+      // odd sizes, s > 0, trailing blocks below and above the 256-row split threshold, a tail of 1–3 rows after the 4-row blocks
+      for (const [n, s] of [
+        [67, 1],
+        [301, 3],
+        [517, 130],
+        [1003, 9],
+      ] as const) {
+        const a = rng.fillNormal(new Float64Array(n * n));
+        const v = rng.fillNormal(new Float64Array(n));
+        const yJs = new Float64Array(n).fill(Number.NaN);
+        const prev = setKernels(jsKernels);
+        try {
+          symvLower(a, n, s, v, yJs); // the TypeScript loop (the JS backend has no symvLower)
+        } finally {
+          setKernels(prev);
+        }
+        const out: Float64Array[] = [];
+        for (const threads of [1, 2, 2]) {
+          k.threads = threads;
+          const y = new Float64Array(n).fill(Number.NaN);
+          k.symvLower?.(a, n, s, v, y);
+          out.push(y);
+        }
+        for (let i = s; i < n; i++) {
+          let mag = 0;
+          for (let j = s; j < n; j++) mag += Math.abs((j <= i ? a[i * n + j] : a[j * n + i]) * v[j]);
+          // each result is a sum of m = n − s products in its own order: |error| ≤ m·ε·Σ|a_ij v_j| (Higham §3.1),
+          // so two of them differ by at most twice that
+          const bound = 2 * (n - s) * Number.EPSILON * mag;
+          expect(Math.abs(out[0][i] - yJs[i]), `n=${n} s=${s} i=${i} 1 thread`).toBeLessThanOrEqual(bound);
+          expect(Math.abs(out[1][i] - yJs[i]), `n=${n} s=${s} i=${i} 2 threads`).toBeLessThanOrEqual(bound);
+        }
+        // the chunks depend on the size only: one and two threads, and repeated calls, give the same bits
+        expect(Array.from(out[1]), `n=${n} s=${s}: two threads, same bits as one`).toEqual(Array.from(out[0]));
+        expect(Array.from(out[2]), `n=${n} s=${s}: two-thread result repeats bit for bit`).toEqual(Array.from(out[1]));
+        for (let i = 0; i < s; i++) expect(Number.isNaN(out[1][i]), `y[${i}] below s untouched`).toBe(true);
+      }
+    } finally {
+      k.threads = saved;
+    }
+  });
+
+  it('panelSubtract and panelDots agree with the dense sums (odd lengths, lo > 0, x and the panel in one array)', () => {
+    const k = native as NonNullable<typeof native>;
+    const rng = Rng.fromSeed(13, 'panel');
+    for (const [n, lo, j] of [
+      [37, 5, 1],
+      [131, 40, 7],
+      [301, 3, 32],
+    ] as const) {
+      // the layout of tridiagonalize: x is row j of wt itself (its rows below j are the panel)
+      const vt = rng.fillNormal(new Float64Array((j + 1) * n));
+      const wt = rng.fillNormal(new Float64Array((j + 1) * n));
+      const cv = rng.fillNormal(new Float64Array(j));
+      const cw = rng.fillNormal(new Float64Array(j));
+      const xo = j * n;
+      const before = wt.slice();
+      k.panelSubtract?.(wt, xo, lo, n, vt, wt, j, cv, cw);
+      for (let i = 0; i < n; i++) {
+        if (i < lo) {
+          expect(wt[xo + i], `x[${i}] below lo untouched`).toBe(before[xo + i]);
+          continue;
+        }
+        let ref = before[xo + i];
+        let mag = Math.abs(ref);
+        for (let t = 0; t < j; t++) {
+          ref -= cv[t] * vt[t * n + i] + cw[t] * wt[t * n + i];
+          mag += Math.abs(cv[t] * vt[t * n + i]) + Math.abs(cw[t] * wt[t * n + i]);
+        }
+        // 3j roundings (two products and a subtraction per panel row, FMA or not) on each side: ≤ 2·3j·ε·Σ|terms|
+        expect(Math.abs(wt[xo + i] - ref), `subtract n=${n} j=${j} i=${i}`).toBeLessThanOrEqual(6 * j * Number.EPSILON * mag);
+      }
+      const v = rng.fillNormal(new Float64Array(n + 3));
+      const sa = new Float64Array(j).fill(Number.NaN);
+      const sb = new Float64Array(j).fill(Number.NaN);
+      k.panelDots?.(v, 3, lo, n, vt, wt, j, sa, sb);
+      for (let t = 0; t < j; t++) {
+        let ra = 0;
+        let rb = 0;
+        let ma = 0;
+        let mb = 0;
+        for (let i = lo; i < n; i++) {
+          ra += wt[t * n + i] * v[3 + i];
+          rb += vt[t * n + i] * v[3 + i];
+          ma += Math.abs(wt[t * n + i] * v[3 + i]);
+          mb += Math.abs(vt[t * n + i] * v[3 + i]);
+        }
+        // dot products of n − lo terms in two summation orders: ≤ 2(n − lo)·ε·Σ|terms|
+        expect(Math.abs(sa[t] - ra), `dots sa n=${n} t=${t}`).toBeLessThanOrEqual(2 * (n - lo) * Number.EPSILON * ma);
+        expect(Math.abs(sb[t] - rb), `dots sb n=${n} t=${t}`).toBeLessThanOrEqual(2 * (n - lo) * Number.EPSILON * mb);
+      }
+    }
+  });
+
+  it('syr2kLower updates the lower triangle in place with the same bits as a gemm on the copied rows (1 and 2 threads)', () => {
+    const k = native as NonNullable<typeof native>;
+    const rng = Rng.fromSeed(14, 'syr2k');
+    const saved = k.threads;
+    try {
+      // m = n − r0 below, at and above one 128-row chunk; k = 2·jb as in tridiagonalize (jb = 32, and a short last panel)
+      for (const [n, r0, kk] of [
+        [40, 7, 6],
+        [301, 33, 64],
+        [400, 2, 64],
+      ] as const) {
+        const m = n - r0;
+        const w0 = rng.fillNormal(new Float64Array(n * n));
+        const x = rng.fillNormal(new Float64Array(m * kk));
+        const y = rng.fillNormal(new Float64Array(m * kk));
+        // reference: C = rows r0.. of w (columns r0..), C += X Yᵀ by the same kernel's gemm, copied back below the diagonal
+        const c = new Float64Array(m * m);
+        for (let i = 0; i < m; i++) c.set(w0.subarray((r0 + i) * n + r0, (r0 + i + 1) * n), i * m);
+        k.gemm(false, true, m, m, kk, x, y, c, true);
+        for (const threads of [1, 2]) {
+          k.threads = threads;
+          const w = w0.slice();
+          k.syr2kLower?.(w, n, r0, kk, x, y);
+          for (let i = 0; i < n; i++)
+            for (let j = 0; j <= i; j++) {
+              const want = i >= r0 && j >= r0 ? c[(i - r0) * m + j - r0] : w0[i * n + j];
+              if (w[i * n + j] !== want) expect(w[i * n + j], `n=${n} r0=${r0} threads=${threads} (${i}, ${j})`).toBe(want);
+            }
+          // rows above r0 are not touched at all
+          expect(Array.from(w.subarray(0, r0 * n))).toEqual(Array.from(w0.subarray(0, r0 * n)));
+        }
+      }
+    } finally {
+      k.threads = saved;
+    }
+  });
+
+  it('symvLower, panelSubtract, panelDots and syr2kLower reject bad arguments with the field, the value and what was expected', () => {
+    const raw = createRequire(import.meta.url)(NATIVE_ADDON_PATH) as {
+      symvLower(a: Float64Array, n: number, s: number, v: Float64Array, y: Float64Array, threads?: number): void;
+      panelSubtract(x: Float64Array, xo: number, lo: number, n: number, vt: Float64Array, wt: Float64Array, j: number, cv: Float64Array, cw: Float64Array): void;
+      panelDots(v: Float64Array, vo: number, lo: number, n: number, vt: Float64Array, wt: Float64Array, j: number, sa: Float64Array, sb: Float64Array): void;
+    };
+    const f = (len: number) => new Float64Array(len);
+    expect(() => raw.symvLower(f(16), 4, 0, f(4), f(4), -1)).toThrow(/threads = -1, expected a non-negative integer/);
+    const shared = f(32);
+    expect(() => raw.symvLower(f(16), 4, 0, shared.subarray(0, 4), shared.subarray(2, 6))).toThrow(/y shares memory/);
+    expect(() => raw.panelSubtract(f(10), 2, 0, 10, f(20), f(20), 2, f(2), f(2))).toThrow(/x=10 .* xo=2 .* expected x ≥ xo \+ n/);
+    expect(() => raw.panelSubtract(f(10), 0, 11, 10, f(20), f(20), 2, f(2), f(2))).toThrow(/lo=11 .* lo ≤ n/);
+    expect(() => raw.panelSubtract(f(10), 0, 0, 10, f(20), f(19), 2, f(2), f(2))).toThrow(/wt=19/);
+    expect(() => raw.panelSubtract(shared.subarray(0, 10), 0, 0, 10, shared.subarray(5, 25), f(20), 2, f(2), f(2))).toThrow(/shares memory/);
+    expect(() => raw.panelDots(f(10), 0, 0, 10, f(20), f(20), 2, f(1), f(2))).toThrow(/c=1,2/);
+    expect(() => raw.panelDots(f(10), 0, 0, 10, f(20), f(20), 2, shared.subarray(0, 2), shared.subarray(1, 3))).toThrow(/sa and sb must be separate/);
+    expect(() => raw.panelDots(f(10), 0, 0, 10, f(20), f(20), 2, new Float32Array(2) as unknown as Float64Array, f(2))).toThrow(/every array must be a Float64Array/);
+    const r2 = raw as unknown as { syr2kLower(w: Float64Array, n: number, r0: number, k: number, x: Float64Array, y: Float64Array): void };
+    expect(() => r2.syr2kLower(f(16), 4, 5, 2, f(8), f(8))).toThrow(/r0=5 .* r0 ≤ n/);
+    expect(() => r2.syr2kLower(f(16), 4, 1, 2, f(5), f(8))).toThrow(/x=5 .* x, y ≥ \(n − r0\)·k/);
+    expect(() => r2.syr2kLower(shared.subarray(0, 16), 4, 0, 2, shared.subarray(10, 18), f(8))).toThrow(/w shares memory with x or y/);
+  });
+
+  it('eigh on the native backend gives the same bits on 1 and 2 threads (n = 300: split symv, threaded trailing update and products)', async () => {
+    const { eigh } = await import('../../src/core/linalg.ts');
+    const k = native as NonNullable<typeof native>;
+    const prev = setKernels(k);
+    const saved = k.threads;
+    try {
+      const n = 300;
+      const a = Rng.fromSeed(15, 'eigh-threads').fillNormal(new Float64Array(n * n));
+      for (let i = 0; i < n; i++) for (let j = 0; j < i; j++) a[j * n + i] = a[i * n + j];
+      const runs = [1, 2].map((threads) => {
+        k.threads = threads;
+        return eigh({ rows: n, cols: n, data: a });
+      });
+      expect(Array.from(runs[1].values)).toEqual(Array.from(runs[0].values));
+      expect(Array.from(runs[1].vectors.data)).toEqual(Array.from(runs[0].vectors.data));
+    } finally {
+      k.threads = saved;
+      setKernels(prev);
     }
   });
 

@@ -3,7 +3,8 @@
  * `tridiagonalize` against an unblocked two-sided Householder reduction written out densely here (GVL
  * Alg. 8.3.1 with the same sign convention), and the compact-WY back-transformation `applyReflectorsLeft`
  * against applying the reflectors one at a time. Sizes straddle the panel (32), the WY block (64), the row
- * block of the trailing GEMM (256) and the native symv threshold (64 rows), on every kernel backend here.
+ * block of the trailing GEMM (256), the native symv threshold (64 rows) and its two-thread split (256 rows), on every
+ * kernel backend here.
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { KERNEL_BACKENDS, type Kernels, kernels, setKernels } from '../../src/core/kernels.ts';
@@ -123,6 +124,9 @@ for (const name of ['js', 'wasm']) {
 }
 const native = loadNativeKernels({ threads: 1 }).kernels;
 if (native) backends.push(['native', native]);
+// two threads: the threaded symv (≥ 256 trailing rows, so n = 300 reaches it) and the products' pool
+const native2 = loadNativeKernels({ threads: 2 }).kernels;
+if (native2) backends.push(['native, 2 threads', native2]);
 const original = kernels();
 afterAll(() => {
   setKernels(original);

@@ -47,7 +47,7 @@ export function tridiagonalEigDC(d0: Float64Array, e0: Float64Array): Tridiagona
   }
   // Split into unreduced blocks where |e_i| ≤ ε·sqrt(|d_i d_{i+1}|) (dstedc's test; a perturbation of at most ε‖T‖).
   const values = new Float64Array(n);
-  const ws = new MergeScratch();
+  const ws = new MergeScratch(n);
   let lo = 0;
   for (let i = 0; i < n; i++) {
     const end = i === n - 1 || Math.abs(e[i]) <= EPS * Math.sqrt(Math.abs(d[i])) * Math.sqrt(Math.abs(d[i + 1]));
@@ -81,12 +81,20 @@ export function tridiagonalEigDC(d0: Float64Array, e0: Float64Array): Tridiagona
 }
 
 /**
- * Temporaries of `merge` (Q̂ᵀ, the two halves of the new eigenvector rows, the GEMM operands, the secular
- * eigenvectors), reused from one merge to the next of one `tridiagonalEigDC` call: merges run one at a time
- * (children finish first), and a fresh m² array pays a page fault per 4 KiB page on first touch.
+ * Temporaries of `merge` (Q̂ᵀ and the two GEMM operands), reused from one merge to the next of one
+ * `tridiagonalEigDC` call: merges run one at a time (children finish first), and a fresh m² array pays a page
+ * fault per 4 KiB page on first touch. Each slot is allocated once at the largest size a merge of an n-row block
+ * can ask for, rather than grown merge by merge (which would touch 4/3 of that memory): pages that no merge
+ * writes are never touched, so reserving them costs nothing.
  */
 class MergeScratch {
-  private bufs: Float64Array[] = Array.from({ length: 6 }, () => new Float64Array(0));
+  private bufs: Float64Array[];
+  constructor(n: number) {
+    const n2 = n - (n >> 1);
+    // Q̂ᵀ (m²); Uᵀ on the selected columns (ns·k ≤ m²); the selected rows of Q̂ᵀ (ns·cols ≤ m·n₂)
+    const sizes = n > LEAF ? [n * n, n * n, n * n2] : [0, 0, 0];
+    this.bufs = sizes.map((len) => new Float64Array(len));
+  }
   /** Slot `i` as an array of exactly `len` elements, holding whatever the last merge left: the caller writes it all. */
   slot(i: number, len: number): Float64Array {
     if (this.bufs[i].length < len) this.bufs[i] = new Float64Array(len);
@@ -232,14 +240,13 @@ function deflate(D: Float64Array, z: Float64Array, qh: Float64Array, type: Int8A
 }
 
 /**
- * Eigenpairs of the non-deflated part: secular roots λ and the new eigenvector rows, as their top (k × n₁,
- * columns 0..n₁) and bottom (k × n₂, columns n₁..m) halves.
+ * Eigenpairs of the non-deflated part: returns the secular roots λ and writes the new eigenvector rows into rows
+ * 0..k of `out` (m × m), their columns 0..n₁ and n₁..m by one product each.
  */
-function secularPairs(D: Float64Array, z: Float64Array, qh: Float64Array, type: Int8Array, nd: readonly number[], r: number, n1: number, n2: number, ws: MergeScratch) {
+function secularPairs(D: Float64Array, z: Float64Array, qh: Float64Array, type: Int8Array, nd: readonly number[], r: number, n1: number, ws: MergeScratch, out: Float64Array): Float64Array {
   const m = D.length;
   const k = nd.length;
   const lambda = new Float64Array(k);
-  const halves = [ws.slot(1, k * n1), ws.slot(5, k * n2)];
   if (k > 0) {
     const dl = new Float64Array(k);
     const zl = new Float64Array(k);
@@ -262,20 +269,9 @@ function secularPairs(D: Float64Array, z: Float64Array, qh: Float64Array, type: 
       zh[j] = (zl[j] >= 0 ? 1 : -1) * Math.sqrt(Math.max(p, 0));
     }
     // eigenvectors of D + ρ ẑ ẑᵀ: u_i ∝ ẑ_j / (d_j − λ_i), with d_j − λ_i = (d_j − d_org(i)) − τ_i
-    const ut = ws.slot(4, k * k);
-    for (let i = 0; i < k; i++) {
-      const o = dl[org[i]];
-      const ti = tau[i];
-      const ri = i * k;
-      let s = 0;
-      for (let j = 0; j < k; j++) {
-        const x = zh[j] / (dl[j] - o - ti);
-        ut[ri + j] = x;
-        s += x * x;
-      }
-      const inv = 1 / Math.sqrt(s);
-      for (let j = 0; j < k; j++) ut[ri + j] *= inv;
-    }
+    const pole = new Float64Array(k);
+    for (let i = 0; i < k; i++) pole[i] = dl[org[i]];
+    const inv = secularNorms(dl, zh, pole, tau);
     // new eigenvector rows = Uᵀ · (selected rows of Q̂ᵀ), split by column type so that the zero
     // blocks of Q̂ are skipped (top columns 0..n₁ use TOP/DENSE rows, bottom ones DENSE/BOTTOM rows)
     for (const part of [0, 1]) {
@@ -284,26 +280,50 @@ function secularPairs(D: Float64Array, z: Float64Array, qh: Float64Array, type: 
         const ty = type[nd[j]];
         if (part === 0 ? ty !== BOTTOM : ty !== TOP) sel.push(j);
       }
-      const cols = part === 0 ? n1 : n2;
+      const cols = part === 0 ? n1 : m - n1;
       const c0 = part === 0 ? 0 : n1;
       const ns = sel.length;
       if (ns === 0) {
-        halves[part].fill(0); // that half of the new rows is zero
+        for (let i = 0; i < k; i++) out.fill(0, i * m + c0, i * m + c0 + cols); // that half of the new rows is zero
         continue;
       }
-      // a = Uᵀ restricted to the selected columns, stored transposed (ns × k) for a copy-only pack; the
-      // product lands in a contiguous half, so gemmView's result copy is a plain block copy
-      const a = ws.slot(2, ns * k);
-      for (let i = 0; i < k; i++) {
-        const ri = i * k;
-        for (let t = 0; t < ns; t++) a[t * k + i] = ut[ri + sel[t]];
-      }
-      const b = ws.slot(3, ns * cols);
+      // a = Uᵀ restricted to the selected columns, stored transposed (ns × k) for a copy-only pack
+      const a = ws.slot(1, ns * k);
+      for (let t = 0; t < ns; t++) secularColumn(sel[t], dl, zh, pole, tau, inv, a, t * k);
+      const b = ws.slot(2, ns * cols);
       for (let t = 0; t < ns; t++) b.set(qh.subarray(nd[sel[t]] * m + c0, nd[sel[t]] * m + c0 + cols), t * cols);
-      gemmView(k, cols, ns, 1, { data: a, off: 0, rs: 1, cs: k }, { data: b, off: 0, rs: cols, cs: 1 }, { data: halves[part], off: 0, rs: cols }, false);
+      gemmView(k, cols, ns, 1, { data: a, off: 0, rs: 1, cs: k }, { data: b, off: 0, rs: cols, cs: 1 }, { data: out, off: c0, rs: m }, false);
     }
   }
-  return { lambda, top: halves[0], bottom: halves[1] };
+  return lambda;
+}
+
+/**
+ * 1/‖u_i‖ for the unnormalized secular eigenvectors u_i[j] = ẑ_j / ((d_j − pole_i) − τ_i), i < k (k² divisions, no
+ * k×k array: the entries are recomputed, bit for bit, by `secularColumn`).
+ */
+function secularNorms(dl: Float64Array, zh: Float64Array, pole: Float64Array, tau: Float64Array): Float64Array {
+  const k = dl.length;
+  const inv = new Float64Array(k);
+  for (let i = 0; i < k; i++) {
+    const o = pole[i];
+    const ti = tau[i];
+    let s = 0;
+    for (let j = 0; j < k; j++) {
+      const x = zh[j] / (dl[j] - o - ti);
+      s += x * x;
+    }
+    inv[i] = 1 / Math.sqrt(s);
+  }
+  return inv;
+}
+
+/** out[off + i] = U[j][i] = the j-th entry of the i-th unit secular eigenvector, for i < k (one contiguous row of Uᵀ). */
+function secularColumn(j: number, dl: Float64Array, zh: Float64Array, pole: Float64Array, tau: Float64Array, inv: Float64Array, out: Float64Array, off: number): void {
+  const k = dl.length;
+  const z = zh[j];
+  const d = dl[j];
+  for (let i = 0; i < k; i++) out[off + i] = (z / (d - pole[i] - tau[i])) * inv[i];
 }
 
 function merge(left: TridiagonalEigen, right: TridiagonalEigen, n1: number, n2: number, rho: number, sigma: number, ws: MergeScratch): TridiagonalEigen {
@@ -312,24 +332,36 @@ function merge(left: TridiagonalEigen, right: TridiagonalEigen, n1: number, n2: 
   const r = 2 * rho; // z has unit norm (see mergeSetup), so ρ doubles
   const { nd, defl } = deflate(D, z, qh, type, perm, r);
   const k = nd.length;
-  const { lambda, top, bottom } = secularPairs(D, z, qh, type, nd, r, n1, n2, ws);
+  // the new secular rows land in rows 0..k of the result (no separate k×m array), then move to their sorted places
+  const vt = new Float64Array(m * m);
+  const lambda = secularPairs(D, z, qh, type, nd, r, n1, ws, vt);
   // merge the secular eigenpairs (ascending) with the deflated ones (sorted here)
   defl.sort((x, y) => D[x] - D[y]);
   const values = new Float64Array(m);
-  const vt = new Float64Array(m * m);
+  const place = new Int32Array(k); // sorted position of secular row a (increasing, ≥ a)
   let a = 0;
   let b = 0;
   for (let t = 0; t < m; t++) {
     if (b >= defl.length || (a < k && lambda[a] <= D[defl[b]])) {
       values[t] = lambda[a];
-      vt.set(top.subarray(a * n1, a * n1 + n1), t * m);
-      vt.set(bottom.subarray(a * n2, a * n2 + n2), t * m + n1);
+      place[a] = t;
       a++;
     } else {
       values[t] = D[defl[b]];
-      vt.set(qh.subarray(defl[b] * m, defl[b] * m + m), t * m);
       b++;
     }
+  }
+  // last row first: place[a] ≥ a and increasing, so every row is read before anything overwrites it
+  for (let q = k - 1; q >= 0; q--) if (place[q] !== q) vt.copyWithin(place[q] * m, q * m, q * m + m);
+  b = 0;
+  a = 0;
+  for (let t = 0; t < m; t++) {
+    if (a < k && place[a] === t) {
+      a++;
+      continue;
+    }
+    vt.set(qh.subarray(defl[b] * m, defl[b] * m + m), t * m);
+    b++;
   }
   return { values, vt };
 }

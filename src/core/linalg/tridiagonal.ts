@@ -103,11 +103,23 @@ export function symvLower(a: Float64Array, n: number, s: number, v: Float64Array
 const PANEL = 32;
 
 /**
+ * Panel corrections with fewer than this many (row, panel row) pairs stay in the loops below: a call into the
+ * native addon costs ≈ 0.3 µs (the crossover measured for its gemm, src/run/nativeKernels.ts), a few hundred
+ * of their multiply-adds; only the first steps of the last panels are that small.
+ */
+const PANEL_NATIVE_MIN = 256;
+
+/**
  * x[xo + i] −= Σ_{t<j} (cv[t]·V[t][i] + cw[t]·W[t][i]) for i in [lo, n), with V, W the panel rows
  * (vt, wt: row t at t·n). One pass over x per four panel rows, so x is read and written j/4 times
  * rather than j times (the Level-2 remainder of dlatrd's dgemv calls, in plain TypeScript).
  */
 function subtractPanel(x: Float64Array, xo: number, lo: number, n: number, vt: Float64Array, wt: Float64Array, j: number, cv: Float64Array, cw: Float64Array): void {
+  const k = kernels();
+  if (k.panelSubtract && j * (n - lo) >= PANEL_NATIVE_MIN) {
+    k.panelSubtract(x, xo, lo, n, vt, wt, j, cv, cw);
+    return;
+  }
   let t = 0;
   for (; t + 3 < j; t += 4) {
     const r0 = t * n;
@@ -142,6 +154,11 @@ function subtractPanel(x: Float64Array, xo: number, lo: number, n: number, vt: F
 
 /** sa[t] = Σ_{i≥lo} W[t][i]·v[vo + i] and sb[t] = Σ_{i≥lo} V[t][i]·v[vo + i] for t < j (four rows per pass over v). */
 function panelDots(v: Float64Array, vo: number, lo: number, n: number, vt: Float64Array, wt: Float64Array, j: number, sa: Float64Array, sb: Float64Array): void {
+  const k = kernels();
+  if (k.panelDots && j * (n - lo) >= PANEL_NATIVE_MIN) {
+    k.panelDots(v, vo, lo, n, vt, wt, j, sa, sb);
+    return;
+  }
   let t = 0;
   for (; t + 1 < j; t += 2) {
     const r0 = t * n;
@@ -264,7 +281,8 @@ const TRAIL_ROWS = 256;
 /**
  * Trailing update A[r0:, r0:] −= V Wᵀ + W Vᵀ (the rank-2·jb update of dsytrd) on the lower block
  * triangle, as GEMMs on the active kernel: C ← C + X Yᵀ with X = −[V W], Y = [W V] packed m × 2jb,
- * one row block of C copied out and back (the kernel takes contiguous operands only). The strict upper
+ * one row block of C copied out and back (the kernel takes contiguous operands only), or in place by a
+ * backend's `syr2kLower` (the native one: the same products without the copies, threaded). The strict upper
  * part of rows ≥ r0 receives values that are never read (row c is overwritten with v_c in panelStep).
  */
 function trailingUpdate(w: Float64Array, n: number, r0: number, jb: number, p: PanelWork): void {
@@ -284,6 +302,11 @@ function trailingUpdate(w: Float64Array, n: number, r0: number, jb: number, p: P
     }
   }
   const K = kernels();
+  if (K.syr2kLower) {
+    // the backend updates the triangle in place (no row-block copies); each entry rounds as the gemm below would
+    K.syr2kLower(w, n, r0, kk, xs.subarray(0, m * kk), ys.subarray(0, m * kk));
+    return;
+  }
   for (let i0 = 0; i0 < m; i0 += TRAIL_ROWS) {
     const h = Math.min(TRAIL_ROWS, m - i0);
     const width = i0 + h;
@@ -322,7 +345,8 @@ export function tridiagonalize(w: Float64Array, n: number, beta: Float64Array): 
     cb: new Float64Array(nb),
     xs: new Float64Array(2 * nb * n),
     ys: new Float64Array(2 * nb * n),
-    cbuf: new Float64Array(Math.min(TRAIL_ROWS, n) * n),
+    // only the copy path of trailingUpdate needs it (a backend with syr2kLower updates in place)
+    cbuf: new Float64Array(kernels().syr2kLower ? 0 : Math.min(TRAIL_ROWS, n) * n),
   };
   for (let k = 0; k < n - 2; k += nb) {
     const jb = Math.min(nb, n - 2 - k);
