@@ -35,6 +35,17 @@ function gradBuf(t: Tensor): FloatArray {
   return t.grad;
 }
 
+/**
+ * For a product that can either overwrite or accumulate (a gemm): t's adjoint and whether to accumulate into it.
+ * A first contribution gets an unzeroed array to overwrite (no zero-fill pass; the same bits as 0 + C, since the
+ * kernels start each sum from +0), a later one the existing adjoint to add to.
+ */
+function gradTarget(t: Tensor): { buf: FloatArray; accumulate: boolean } {
+  if (t.grad !== null) return { buf: t.grad, accumulate: true };
+  t.grad = allocLikeForWrite(t.data, t.size);
+  return { buf: t.grad, accumulate: false };
+}
+
 function gradTangentBuf(t: Tensor): FloatArray {
   if (t.gradTangent === null) t.gradTangent = allocLike(t.data, t.size);
   return t.gradTangent;
@@ -397,7 +408,8 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
     const gt = res.gradTangent;
     if (a.requiresGrad) {
       // ḡA = G Bᵀ ; ġA = Ġ Bᵀ + G Ḃᵀ
-      K.gemm(false, true, m, k, n, g, b.data, gradBuf(a), true);
+      const ta = gradTarget(a);
+      K.gemm(false, true, m, k, n, g, b.data, ta.buf, ta.accumulate);
       if (gt !== null || b.tangent !== null) {
         const buf = gradTangentBuf(a);
         if (gt !== null) K.gemm(false, true, m, k, n, gt, b.data, buf, true);
@@ -406,7 +418,8 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
     }
     if (b.requiresGrad) {
       // ḡB = Aᵀ G ; ġB = Ȧᵀ G + Aᵀ Ġ
-      K.gemm(true, false, k, n, m, a.data, g, gradBuf(b), true);
+      const tb = gradTarget(b);
+      K.gemm(true, false, k, n, m, a.data, g, tb.buf, tb.accumulate);
       if (gt !== null || a.tangent !== null) {
         const buf = gradTangentBuf(b);
         if (gt !== null) K.gemm(true, false, k, n, m, a.data, gt, buf, true);
@@ -1038,7 +1051,8 @@ export function bmm(a: Tensor, b: Tensor): Tensor {
     const gt = res.gradTangent;
     if (a.requiresGrad) {
       // ḡA = G Bᵀ ; ġA = Ġ Bᵀ + G Ḃᵀ
-      each(false, true, m, k, n, g, sc, b.data, sb, gradBuf(a), sa, true);
+      const ta = gradTarget(a);
+      each(false, true, m, k, n, g, sc, b.data, sb, ta.buf, sa, ta.accumulate);
       if (gt !== null || b.tangent !== null) {
         const buf = gradTangentBuf(a);
         if (gt !== null) each(false, true, m, k, n, gt, sc, b.data, sb, buf, sa, true);
@@ -1047,7 +1061,8 @@ export function bmm(a: Tensor, b: Tensor): Tensor {
     }
     if (b.requiresGrad) {
       // ḡB = Aᵀ G ; ġB = Ȧᵀ G + Aᵀ Ġ
-      each(true, false, k, n, m, a.data, sa, g, sc, gradBuf(b), sb, true);
+      const tb = gradTarget(b);
+      each(true, false, k, n, m, a.data, sa, g, sc, tb.buf, sb, tb.accumulate);
       if (gt !== null || a.tangent !== null) {
         const buf = gradTangentBuf(b);
         if (gt !== null) each(true, false, k, n, m, a.data, sa, gt, sc, buf, sb, true);
