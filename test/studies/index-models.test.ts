@@ -13,6 +13,7 @@ import { hermiteProjection } from '../../src/studies/hermite-learning-order/herm
 import { hermiteLearningOrder } from '../../src/studies/hermite-learning-order/index.ts';
 import { overlapChainEscape, sphericalOnlineSgd } from '../../src/studies/single-index-feature-learning/escapeSgd.ts';
 import { singleIndexFeatureLearning } from '../../src/studies/single-index-feature-learning/index.ts';
+import { logMedianStandardError, logSlopeStandardError } from '../../src/studies/single-index-feature-learning/slopeError.ts';
 import { reluPairMoments } from '../../src/theory/activations.ts';
 import { ridgeByValidation } from '../../src/theory/fit/ridge.ts';
 import {
@@ -80,6 +81,49 @@ describe('single-index escape machinery (study 7)', () => {
     expect(Math.abs(Math.log(median(full) / median(chain)))).toBeLessThan(0.3);
     // means of 400 draws with coefficient of variation ≈ 0.65 (measured): s.e. of the log-ratio ≈ 0.05, so 0.25 ≈ 5 s.e.
     expect(Math.abs(Math.log(mean(full) / mean(chain)))).toBeLessThan(0.25);
+  });
+
+  it('the order-statistic standard error of ln(median) matches σ√(π/2)/√n on lognormal draws', () => {
+    // ln T ~ N(0, σ²): the sample median of n draws has asymptotic standard error σ√(π/2)/√n (1/(2f(0)√n))
+    const sigma = 0.8;
+    const n = 401;
+    const R = 300;
+    const theory = (sigma * Math.sqrt(Math.PI / 2)) / Math.sqrt(n);
+    const rng = Rng.fromSeed(5, 'lognormal-median');
+    const est: number[] = [];
+    const lnMed: number[] = [];
+    for (let r = 0; r < R; r++) {
+      const draws = Array.from({ length: n }, () => Math.exp(sigma * rng.normal()));
+      est.push(logMedianStandardError(draws));
+      lnMed.push(Math.log(median(draws)));
+    }
+    const sd = (v: number[]) => Math.sqrt(v.reduce((a, x) => a + (x - mean(v)) ** 2, 0) / (v.length - 1));
+    // the replicate spread of ln(median) is the quantity estimated: its sample sd has relative s.e. 1/√(2(R−1)) ≈ 4%; 4 s.e.
+    expect(Math.abs(sd(lnMed) / theory - 1)).toBeLessThan(4 / Math.sqrt(2 * (R - 1)));
+    // the mean estimate: 4 s.e. of a mean over R replicates, plus the rank rounding of the interval (≤ 1 rank in z√n)
+    const tol = (4 * sd(est)) / Math.sqrt(R) / theory + 1 / (1.96 * Math.sqrt(n));
+    expect(Math.abs(mean(est) / theory - 1)).toBeLessThan(tol);
+  });
+
+  it('the ln(median) standard error handles censored runs and rejects bad draws', () => {
+    const base = Array.from({ length: 100 }, (_, i) => i + 1);
+    const censoredTop = [...base.slice(0, 90), ...Array(10).fill(Number.POSITIVE_INFINITY)];
+    // censored runs sort last and leave the ranks around the median unchanged while they are few
+    expect(logMedianStandardError(censoredTop)).toBe(logMedianStandardError(base));
+    const half = [...base.slice(0, 50), ...Array(50).fill(Number.POSITIVE_INFINITY)];
+    expect(logMedianStandardError(half)).toBe(Number.POSITIVE_INFINITY);
+    expect(() => logMedianStandardError([1, 2, -3])).toThrow(/values\[2\] = -3/);
+    expect(() => logMedianStandardError([1, 2])).toThrow(/at least 3/);
+    // ties: every draw 20 steps, so the interval is empty and only the rounding to whole steps is left, 1/(√12·20)
+    expect(logMedianStandardError(Array(50).fill(20), 1)).toBeCloseTo(1 / (Math.sqrt(12) * 20), 12);
+  });
+
+  it('the slope standard error is Σ wᵢ² seᵢ² of the least-squares weights', () => {
+    // xs = 1, 2, 4: u − ū = −ln 2, 0, ln 2 and Σ(u − ū)² = 2 ln² 2, so w = ∓1/(2 ln 2), 0 and the middle point drops out
+    const [a, b, c] = [0.03, 0.5, 0.04];
+    expect(logSlopeStandardError([1, 2, 4], [a, b, c])).toBeCloseTo(Math.hypot(a, c) / (2 * Math.LN2), 12);
+    expect(() => logSlopeStandardError([1, 2], [0.1])).toThrow(/same length/);
+    expect(() => logSlopeStandardError([3, 3], [0.1, 0.1])).toThrow(/not all be equal/);
   });
 
   it('chi-squared draws have mean ν and variance 2ν', () => {

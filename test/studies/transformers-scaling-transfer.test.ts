@@ -4,8 +4,10 @@
  * constant makes it leave `holds`; and lm-scaling-laws' held-out measurements never enter its prediction.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
+import { Rng } from '../../src/core/random.ts';
+import { studentTQuantile } from '../../src/core/special.ts';
 import { lmScalingLaws } from '../../src/studies/lm-scaling-laws/index.ts';
-import { mupTransformerTransfer } from '../../src/studies/mup-transformer-transfer/index.ts';
+import { mupTransformerTransfer, widerIsBetter } from '../../src/studies/mup-transformer-transfer/index.ts';
 import { findStudy } from '../../src/studies/registry.ts';
 import type { AnyStudy, Observations, StudyResult } from '../../src/studies/types.ts';
 import { evaluateMetric, judge } from '../../src/studies/verdict.ts';
@@ -56,6 +58,54 @@ describe('registry', () => {
   it('lists both studies under their catalog numbers', () => {
     expect(findStudy('lm-scaling-laws')?.catalog).toBe(34);
     expect(findStudy('mup-transformer-transfer')?.catalog).toBe(35);
+  });
+});
+
+/** Width curves from per-init log losses logs[w][i][s] (the geometric-mean loss is what marks a diverged η). */
+const curvesOf = (logs: number[][][]) => logs.map((l) => ({ logs: l, loss: l.map((xs) => Math.exp(xs.reduce((a, x) => a + x, 0) / xs.length)) }));
+
+describe('mup-transformer-transfer: the paired wider-is-better test (oracle)', () => {
+  it('flags an η exactly when the paired rise exceeds the one-sided Student-t quantile at the Markov level', () => {
+    // one η, widths 16 → 32 → 64, three inits; the rises of the second pair are m + (−1, 0, 1)·h: sample sd h, se h/√3
+    const alpha = (2 * 0.05) / (1 * 2);
+    const tq = studentTQuantile(1 - alpha, 2);
+    const h = 0.01;
+    const at = (t: number) => {
+      const m = (t * h) / Math.sqrt(3);
+      const base = [2, 2.1, 1.9].map(Math.log);
+      return widerIsBetter(curvesOf([[base], [base], [base.map((x, s) => x + m + (s - 1) * h)]])).fraction;
+    };
+    expect([at(0), at(0.98 * tq), at(1.02 * tq), at(-5 * tq)]).toEqual([1, 1, 0, 1]);
+  });
+  it('skips an η where a width diverged and reports the judged count and the level', () => {
+    const fine = [0, 0.01, -0.01];
+    const r = widerIsBetter(curvesOf([[fine, fine], [fine, [0, Number.POSITIVE_INFINITY, 0]]]));
+    expect({ judged: r.judged, fraction: r.fraction, alpha: r.alpha }).toEqual({ judged: 1, fraction: 1, alpha: 0.1 });
+  });
+  it('when wider is never worse, two or more flagged η occur at most 5% of the time, independent or fully dependent across η', () => {
+    // the quick profile's design: 7 η, 3 widths, 3 inits; null: every rise has mean 0 (the boundary of the law)
+    const trials = 2000;
+    const failRate = (shared: boolean, seed: number) => {
+      const rng = Rng.fromSeed(seed, 'wider-null');
+      let fails = 0;
+      for (let t = 0; t < trials; t++) {
+        const noise = Array.from({ length: 3 }, () => Array.from({ length: 3 }, () => rng.normal()));
+        const logs = [0, 1, 2].map((w) => Array.from({ length: 7 }, () => [0, 1, 2].map((s) => (shared ? noise[w][s] : rng.normal()))));
+        if (widerIsBetter(curvesOf(logs)).fraction < 6 / 7) fails++;
+      }
+      return fails / trials;
+    };
+    // 3 binomial standard errors of a 5% rate over 2000 trials (0.015) above the bound
+    const slack = 3 * Math.sqrt((0.05 * 0.95) / trials);
+    expect(failRate(false, 0)).toBeLessThanOrEqual(0.05 + slack);
+    expect(failRate(true, 1)).toBeLessThanOrEqual(0.05 + slack);
+  });
+  it('detects a loss that rises with width by several init-to-init spreads at every η', () => {
+    const rng = Rng.fromSeed(2, 'wider-power');
+    // a rise of 20 per-init sd per width step: the paired rises have sd √2 and se √(2/3), so t ≈ 24 against the
+    // one-sided quantile t_{1−0.1/14, 2} ≈ 8.3
+    const logs = [0, 1, 2].map((w) => Array.from({ length: 7 }, () => [0, 1, 2].map(() => 20 * w + rng.normal())));
+    expect(widerIsBetter(curvesOf(logs)).fraction).toBe(0);
   });
 });
 

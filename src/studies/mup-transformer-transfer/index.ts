@@ -10,8 +10,9 @@
  * batch is fresh text, scored before its step: an unbiased estimate of the population loss). SP (one
  * learning rate, LeCun init, logits/√d_head) against μP (src/nn/parameterization.ts `mup` with the Adam
  * table: hidden and readout η ×d₀/d, logits/d_head, zero-initialized queries and readout; base width d₀ =
- * the smallest width, where the two schemes share their learning rates). Runs of one seed share their
- * text windows across widths, schemes and learning rates (common random numbers).
+ * the smallest width, where the two schemes share their learning rates). Init s (of `seeds`, and under μP
+ * of at least `widerInits`) reads text stream s at every width, scheme and learning rate (common random
+ * numbers); the loss at one (width, η) is the geometric mean over the inits.
  *
  * Prediction. Under μP the dynamics have a width-independent limit, so η* does not move with d (drift 0)
  * and, at a fixed η, a wider model is nearer that limit and no worse ("wider is better"). Under SP with
@@ -26,14 +27,22 @@
  * known to about ±½ grid step (the grid's resolution; the parabolic vertex of src/protocols/lrSweep.ts
  * `curveOptimum` is finer but jitters by that much between seeds), so two endpoints log₂(d_max/d₀) octaves
  * apart fix the slope to ±1/log₂(d_max/d₀); (4) under μP wider is better at every learning rate where no
- * width diverged, but at most one (the catalog's "at every η", with one 2-SE noise flip allowed among the
- * comparisons): at each such η the loss does not rise from one width to the next by more than twice the
- * standard error of the two tail means (from the spread of the tail's batch losses, a finite-sample bound).
+ * width diverged, but at most one (the catalog's "at every η"), judged by a paired test over inits: at each
+ * such η and adjacent widths d < d′ the rises δ_s = log L(d′, s) − log L(d, s) of the inits s give a one-sided
+ * Student-t bound, and η is flagged when the rise is positive at level 1 − α. The pairing (init s of both widths
+ * reads the same text) cancels the batch noise; what is left is the init-to-init noise of the trajectory, which
+ * a single run cannot estimate (hence ≥ 3 inits: with 2, df = 1 and the quantile ≈ 45 makes the test toothless).
+ * α = 0.1 / (judged·(W − 1)): by Markov's inequality, P(≥ 2 flagged η) ≤ E[#flags]/2 ≤ 5% when wider is never
+ * worse, whatever the dependence between comparisons (they share inits across η, so they are correlated).
+ * The price is power: the one-sided quantile t_{1−α, K−1} is ≈ 8.3 at the quick profile's K = 3 inits (7 η, 3
+ * widths) and ≈ 6.2 at the default's K = 4 (8 η, 4 widths), so only a rise of several init-to-init spreads is flagged.
+ * The earlier criterion (a single init per width, flagged beyond 2 standard errors of the tail's batch losses)
+ * was measured to undercount the noise: the batch noise it used is common to the widths, while the init noise,
+ * a few percent of the loss at and above the optimum and larger at the grid's top, was left out, and the
+ * shared init made flags coincide across η (two at quick seed 7 of seeds 0–14, at η = 2^−7 and 2^−3).
  *
- * Measured (quick: d = 16, 32, 64, 64 steps, η = 2^−9…2^−3; 24–26 s CPU). Seed 0 / 1: μP drift 0.02 / 0.06
- * grid steps; SP optima 2^−5.2, 2^−5.9, 2^−7.4 / 2^−5.0, 2^−6.0, 2^−7.3, drift 2.19 / 2.35, slope −1.10 / −1.17;
- * μP wider is better at every judged η. Both controls falsified. Default (d = 16…128, 160 steps, η = 2^−10…2^−3;
- * 158 s CPU), seed 0: μP drift 0.17; SP optima 2^−5.5, 2^−6.2, 2^−7.5, 2^−8.8, drift 3.24, slope −1.09; holds.
+ * Profiles: quick d = 16, 32, 64, 64 steps, η = 2^−9…2^−3, 3 μP inits; default d = 16…128, 160 steps,
+ * η = 2^−10…2^−3, 4 μP inits (one SP init in both).
  * Regime: every optimum lies inside the grid (so it is measured, not censored), and the runs learned
  * (the best loss below 75% of the initial ≈ ln V).
  *
@@ -42,12 +51,12 @@
  * must fail the slope metric.
  */
 import { z } from 'zod';
-import { linearSlope, mean } from '../../core/stats.ts';
+import { linearSlope, mean, tInterval } from '../../core/stats.ts';
+import { loadStudyText } from '../../data/studyText.ts';
 import { type Transformer, transformer } from '../../nn/transformer.ts';
 import { heldOutPrompt, sampleText } from '../../protocols/lmSample.ts';
 import { trainLm } from '../../protocols/lmTraining.ts';
 import { curveOptimum, type SweepDecay } from '../../protocols/lrSweep.ts';
-import { loadStudyText } from '../../data/studyText.ts';
 import { type Control, defineStudy, type MetricSpec, type RegimeCheck, type Series } from '../types.ts';
 
 const Params = z.object({
@@ -65,6 +74,8 @@ const Params = z.object({
   log2LrMax: z.number().int().min(-24).max(4).default(-3),
   /** inits (and text streams) per (width, η), averaged geometrically */
   seeds: z.number().int().min(1).max(10).default(1),
+  /** inits of the μP sweep at least (each with its own text stream, shared across widths): wider-is-better's paired interval needs ≥ 3 */
+  widerInits: z.number().int().min(3).max(10).default(4),
   dtype: z.enum(['f32', 'f64']).default('f32'),
   /** AdamW's decoupled weight decay λ (absent: plain Adam); for the weight-decay × training-length map (Kosson et al. 2025) */
   weightDecay: z.number().min(0).max(10).optional(),
@@ -91,20 +102,16 @@ const octaves = (p: P): number => {
   return Math.log2(ws[ws.length - 1] / ws[0]);
 };
 
-/** One width's sweep of one scheme: the mean log tail loss and its standard error at each η (+∞ if any seed diverged). */
+/** One width's sweep of one scheme: at each η the geometric-mean tail loss (+∞ if any init diverged) and each init's log tail loss. */
 interface WidthCurve {
   loss: number[];
-  se: number[];
+  /** logs[i][s]: log tail loss of init s at the i-th η (init s reads text stream s at every width: paired) */
+  logs: number[][];
   initial: number;
 }
 
-/** Standard error of the tail mean of a run's batch losses (the batches are independent draws of text). */
-function tailStandardError(curve: readonly number[], tail: number): number {
-  const xs = curve.slice(-tail);
-  if (xs.length < 2) return 0;
-  const m = mean(xs);
-  return Math.sqrt(xs.reduce((s, x) => s + (x - m) ** 2, 0) / (xs.length - 1) / xs.length);
-}
+/** Inits per (width, η) of a scheme: μP trains at least `widerInits` of them for the paired wider-is-better test. */
+const initsOf = (p: P, scheme: Scheme): number => (scheme === 'mup' ? Math.max(p.seeds, p.widerInits) : p.seeds);
 
 const controls: Control<P, PredKey>[] = [
   {
@@ -135,13 +142,12 @@ interface SweepContext {
 function sweepWidth(c: SweepContext, scheme: Scheme, width: number): WidthCurve {
   const { p } = c;
   const ws = sortedWidths(p);
-  const tail = Math.max(1, Math.ceil(0.25 * p.steps));
+  const inits = initsOf(p, scheme);
   let initial = 0;
-  const out: WidthCurve = { loss: [], se: [], initial: 0 };
+  const out: WidthCurve = { loss: [], logs: [], initial: 0 };
   for (const k of lrGrid(p)) {
     const logs: number[] = [];
-    const ses: number[] = [];
-    for (let s = 0; s < p.seeds; s++) {
+    for (let s = 0; s < inits; s++) {
       const net = transformer(
         { vocab: c.vocab, context: p.seqLen, dModel: width, heads: p.heads, layers: p.layers, parameterization: scheme, optimizer: 'adam', baseWidth: ws[0], dtype: p.dtype },
         c.rng.child('init', width, s),
@@ -150,41 +156,48 @@ function sweepWidth(c: SweepContext, scheme: Scheme, width: number): WidthCurve 
       if (s === 0 && !r.diverged) c.sample?.(net, `${LABEL[scheme]} d=${width} η=2^${k}`);
       initial = Math.max(initial, r.initialLoss);
       logs.push(r.diverged ? Number.POSITIVE_INFINITY : Math.log(r.finalLoss));
-      ses.push(r.diverged ? Number.POSITIVE_INFINITY : tailStandardError(r.curve, tail) / r.finalLoss);
     }
     const loss = Math.exp(mean(logs));
     out.loss.push(loss);
-    // standard error of the geometric mean, in relative terms, from each run's tail spread
-    out.se.push(Math.sqrt(ses.reduce((a, x) => a + x * x, 0)) / p.seeds);
+    out.logs.push(logs);
     c.onRun(scheme, width, k, loss);
   }
   out.initial = initial;
   return out;
 }
 
-/** Fraction of the learning rates (where no width diverged) at which the loss never rises with width beyond 2 SE. */
-function widerIsBetter(curves: readonly WidthCurve[]): { fraction: number; judged: number; worst: string } {
-  let judged = 0;
+/**
+ * Wider is better, judged per learning rate by a paired test over inits. At each η where no run diverged and
+ * each adjacent pair of widths, the rises δ_s = log L(d′, s) − log L(d, s) of the inits s (init s of both widths
+ * reads the same text stream, so the batch noise cancels and δ_s carries the init-to-init noise) give a
+ * one-sided Student-t bound; η is flagged when the lower bound at level 1 − α is above 0 (the loss rises with
+ * width beyond its noise). α = 2·familyLevel / (judged·(W − 1)): by Markov's inequality the chance that two or
+ * more η are flagged when wider is never worse is at most E[#flags]/2 ≤ judged·(W − 1)·α/2 = familyLevel, under
+ * any dependence between the comparisons (they share inits and streams across η, so they are not independent).
+ */
+export function widerIsBetter(curves: readonly Pick<WidthCurve, 'loss' | 'logs'>[], familyLevel = 0.05): { fraction: number; judged: number; alpha: number; worst: string } {
+  const n = curves[0].loss.length;
+  const judgedAt = Array.from({ length: n }, (_, i) => i).filter((i) => curves.every((c) => Number.isFinite(c.loss[i])));
+  const judged = judgedAt.length;
+  const alpha = (2 * familyLevel) / (judged * (curves.length - 1));
   let ok = 0;
   let worst = '';
-  let worstExcess = Number.NEGATIVE_INFINITY;
-  const n = curves[0].loss.length;
-  for (let i = 0; i < n; i++) {
-    if (!curves.every((c) => Number.isFinite(c.loss[i]))) continue;
-    judged++;
+  let worstT = Number.NEGATIVE_INFINITY;
+  for (const i of judgedAt) {
     let fine = true;
     for (let w = 0; w + 1 < curves.length; w++) {
-      const rise = Math.log(curves[w + 1].loss[i] / curves[w].loss[i]);
-      const excess = rise - 2 * Math.hypot(curves[w].se[i], curves[w + 1].se[i]);
-      if (excess > 0) fine = false;
-      if (excess > worstExcess) {
-        worstExcess = excess;
-        worst = `grid point ${i}, widths #${w}→#${w + 1}: rise ${(100 * rise).toFixed(1)}%`;
+      const rises = curves[w + 1].logs[i].map((x, s) => x - curves[w].logs[i][s]);
+      const iv = tInterval(rises, 1 - 2 * alpha);
+      if (iv.lo > 0) fine = false;
+      const t = iv.mean / iv.se;
+      if (t > worstT) {
+        worstT = t;
+        worst = `grid point ${i}, widths #${w}→#${w + 1}: mean rise ${(100 * iv.mean).toFixed(1)}% ± ${(100 * iv.se).toFixed(1)}% (t = ${t.toFixed(1)}; flagged above t = ${((iv.mean - iv.lo) / iv.se).toFixed(1)})`;
       }
     }
     if (fine) ok++;
   }
-  return { fraction: judged > 0 ? ok / judged : Number.NaN, judged, worst };
+  return { fraction: judged > 0 ? ok / judged : Number.NaN, judged, alpha, worst };
 }
 
 export const mupTransformerTransfer = defineStudy<P, PredKey>(Params, {
@@ -200,7 +213,7 @@ export const mupTransformerTransfer = defineStudy<P, PredKey>(Params, {
     'Everett et al. 2024, Scaling exponents across parameterizations and optimizers (ICML; arXiv 2407.05872)',
   ],
   core: false,
-  quick: { widths: [16, 32, 64], steps: 64, log2LrMin: -9, log2LrMax: -3 },
+  quick: { widths: [16, 32, 64], steps: 64, log2LrMin: -9, log2LrMax: -3, widerInits: 3 },
   controls,
   seeds: { default: 1, threshold: 0.8 },
 
@@ -241,6 +254,7 @@ export const mupTransformerTransfer = defineStudy<P, PredKey>(Params, {
     const scalars: Record<string, number> = {};
     const series: Series[] = [];
     let initial = 0;
+    let widerNote = '';
     for (const scheme of SCHEMES) {
       const curves = ws.map((w) => sweepWidth(sweep, scheme, w));
       const optima = curves.map((c) => curveOptimum(ks, c.loss));
@@ -261,6 +275,8 @@ export const mupTransformerTransfer = defineStudy<P, PredKey>(Params, {
         const wib = widerIsBetter(curves);
         scalars['mup wider-is-better fraction'] = wib.fraction;
         scalars['mup wider-is-better judged learning rates'] = wib.judged;
+        scalars['mup wider-is-better per-comparison level'] = wib.alpha;
+        widerNote = `μP wider-is-better over ${initsOf(p, 'mup')} paired inits, one-sided level ${wib.alpha.toPrecision(2)} per comparison; largest rise: ${wib.worst}.`;
         series.push({ name: 'optimal loss', group: LABEL[scheme], kind: 'measured', x: ws, y: ws.map((w) => scalars[`mup optimal loss d=${w}`]) });
       }
     }
@@ -270,7 +286,7 @@ export const mupTransformerTransfer = defineStudy<P, PredKey>(Params, {
     const base = (s: Scheme) => 2 ** scalars[`${s} optimum log2η d=${ws[0]}`];
     series.push({ name: 'optimal learning rate', group: 'μP', kind: 'predicted', x: ws, y: ws.map(() => base('mup')) });
     series.push({ name: 'optimal learning rate', group: 'SP', kind: 'predicted', x: ws, y: ws.map((w) => (base('sp') * ws[0]) / w) });
-    return { scalars, series, notes: [`Corpus ${text.corpus.name}: ${text.train.length} training characters, vocabulary ${text.vocab}.`] };
+    return { scalars, series, notes: [`Corpus ${text.corpus.name}: ${text.train.length} training characters, vocabulary ${text.vocab}.`, widerNote] };
   },
 
   compare(pred, meas, p) {
@@ -308,7 +324,7 @@ export const mupTransformerTransfer = defineStudy<P, PredKey>(Params, {
         // (q·n − 1)/n, not q − 1/n: for q = 1 this is (n − 1)/n, the same double as the measured fraction (n − 1)/n
         // with one exception, which q − 1/n exceeds by an ulp (6/7 < 1 − 1/7 in floating point)
         criterion: { op: '>=', bound: ((q['μP wider-is-better fraction'] ?? Number.NaN) * judged - 1) / judged },
-        reason: `at every learning rate but at most one where no width diverged (${judged} of them), the loss does not rise with width beyond 2 standard errors of the tail means (finite-sample noise; one exception allowed: the family-wise chance of a 2-SE flip over that many comparisons)`,
+        reason: `at every learning rate but at most one where no width diverged (${judged} of them), the loss does not rise with width beyond its init-to-init noise: per η and adjacent widths, a one-sided paired Student-t test over ${initsOf(p, 'mup')} inits at level ${s['mup wider-is-better per-comparison level']?.toPrecision(2)} (Markov: two or more noise flags have chance ≤ 5% under any dependence between the comparisons)`,
         prediction: 'μP wider-is-better fraction',
       },
     ];

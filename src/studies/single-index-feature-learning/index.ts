@@ -39,8 +39,8 @@
  *  1. Part B is added (the catalog's formula section states the d^{max(1,k*−1)} law; its experiment tests only
  *     the net-vs-kernel gap). The slope criterion compares the measured slope with the slope of T_ODE over the
  *     same d-grid (±0.25), not with the bare exponent: at d ≤ 256 the k* = 2 law carries its log (T_ODE slope
- *     1.23 over d ∈ [32, 256]) and k* = 3 is slightly pre-asymptotic (1.93). Whether the grid is in the scaling
- *     regime at all is a regime check: the T_ODE slope within 0.3 of max(1, k*−1). Measured (default, seed 0):
+ *     1.23 over d ∈ [32, 256]) and k* = 3 is slightly pre-asymptotic (1.93). The law's bare exponent is judged
+ *     by its own metric (below). Measured (default, seed 0):
  *     slopes 1.10 / 1.25 / 1.95 against ODE slopes 1.12 / 1.23 / 1.93 for k* = 1 / 2 / 3 (quick profile, seeds 0–6:
  *     within 0.13). The medians must also lie within a factor 1.5 of T_ODE at every d (the ODE is the noise-free
  *     mean path; the random escape from m ~ d^{−1/2} shifts the median by an O(1) factor): measured ≤ 1.16
@@ -56,9 +56,18 @@
  * the median is a hitting time; m₀ = d^{−1/2} ≤ half the threshold.
  *
  * The law as a metric (issue 13). The d^{max(1,k*−1)} law used to appear only in a regime check on the ODE's slope;
- * it is now a metric on the measured slope against the predicted exponent (tolerance: the local slope excess 1/ln d
- * of d log d at k* = 2, plus 0.15), with the neighbouring exponent max(1, k*−1) + 1 and the unfloored k* − 1 as
- * controls, both falsified. Parts: A (network vs random features) and B (escape times).
+ * it is now a metric on the measured slope against the predicted exponent, with the neighbouring exponent
+ * max(1, k*−1) + 1 and the unfloored k* − 1 as controls, both falsified. Its tolerance is the sum of two derived
+ * parts. (i) The law's finite-d correction of the mean path at this grid, |ODE slope − max(1, k*−1)|: the log of
+ * d log d at k* = 2, and the start-up terms of relative order d^{−1/2} from m₀ = d^{−1/2} at k* = 1 and 3 (at
+ * k* = 3, T_ODE ∝ (√d − O(1))·d^{3/2}). (ii) 3 standard errors of the measured slope (a family-wise 5% over the six
+ * slope metrics), propagated from each median's own distribution-free order-statistic interval (./slopeError.ts).
+ * A fixed 0.15 stood here before and failed at quick seed 7 and default seed 4 (k* = 3): it omitted (i), and 0.15
+ * was about 2 slope standard errors, not the 3 a six-metric family needs. Not included, because its size is not
+ * derived: the drift of the median/mean-path ratio with d that the mean ODE omits (the random escape multiplies T
+ * by a factor ρ(d) → ρ∞ with O(d^{−1/2}) corrections); where it matters the metric fails, and that is reported as
+ * it is. Parts: A (network vs random features) and B (escape
+ * times).
  */
 import { z } from 'zod';
 import type { Mat } from '../../core/mat.ts';
@@ -73,6 +82,7 @@ import { linearMse, ridgeByValidation } from '../../theory/fit/ridge.ts';
 import { escapeOdePath, escapeOdeTime, escapeStepSize, sphereOverlapQuantile } from '../../theory/singleIndexEscape.ts';
 import { defineStudy, type Figure, type MeasureContext, type MetricSpec, type Observations, type RegimeCheck, type Scalars, type Series } from '../types.ts';
 import { overlapChainEscape, sphericalOnlineSgd } from './escapeSgd.ts';
+import { logMedianStandardError, logSlopeStandardError } from './slopeError.ts';
 
 const Params = z.object({
   /** input dimension of part A */
@@ -124,14 +134,21 @@ type PredKey =
   | 'escape time / ODE (upper factor)'
   | `ODE escape-time slope k*=${number}`
   | `asymptotic exponent k*=${number}`
+  | `finite-d slope correction k*=${number}`
   | `ODE escape time k*=${number} d=${number}`;
 const odeSlopeKey = (k: number): PredKey => `ODE escape-time slope ${grpK(k)}`;
 const exponentKey = (k: number): PredKey => `asymptotic exponent ${grpK(k)}`;
+const correctionKey = (k: number): PredKey => `finite-d slope correction ${grpK(k)}`;
 const odeTimeKey = (k: number, d: number): PredKey => `ODE escape time ${grpK(k)} d=${d}`;
 /** progress weight of one step of the overlap chain, in multiply-adds */
 const CHAIN_UNITS = 40;
 const grpN = (n: number) => `n=${n}`;
 const asymptoticExponent = (k: number) => Math.max(1, k - 1);
+/**
+ * Standard errors of the slope allowed in the law's metric: a family-wise 5% over the study's six slope metrics
+ * (Bonferroni: z = 2.87 two-sided), rounded up to 3.
+ */
+const SLOPE_Z = 3;
 
 function checkParams(p: P): void {
   if (!p.trainSizes.includes(p.catalogTrainSize)) throw new Error(`catalogTrainSize: must be one of trainSizes [${p.trainSizes.join(', ')}], got ${p.catalogTrainSize}`);
@@ -311,6 +328,7 @@ function escapeRuns(p: P, k: number, g: GridPoint, ctx: MeasureContext, work: Wo
 /** Part B at one information exponent: median escape time per d, censoring, and the log-log slope in d. */
 function measureEscapeTimes(p: P, k: number, grid: GridPoint[], ctx: MeasureContext, work: Work, out: Out): void {
   const meds: number[] = [];
+  const ses: number[] = [];
   const ds: number[] = [];
   let worstCensored = 0;
   for (const g of grid.filter((gg) => gg.k === k)) {
@@ -318,12 +336,17 @@ function measureEscapeTimes(p: P, k: number, grid: GridPoint[], ctx: MeasureCont
     const censored = hits.length ? hits.filter((h) => !Number.isFinite(h)).length / hits.length : 1;
     worstCensored = Math.max(worstCensored, censored);
     const med = median(hits);
+    // the run's own sampling error of ln(median); NaN (→ error) where no run was possible
+    const se = hits.length >= 3 ? logMedianStandardError(hits, 1) : Number.NaN;
     out.scalars[`median escape time ${grpK(k)} d=${g.d}`] = med;
+    out.scalars[`ln-median standard error ${grpK(k)} d=${g.d}`] = se;
     out.scalars[`escape runs censored ${grpK(k)} d=${g.d}`] = censored;
     ds.push(g.d);
     meds.push(med);
+    ses.push(se);
   }
   out.scalars[`measured escape-time slope ${grpK(k)}`] = logLogSlope(ds, meds);
+  out.scalars[`escape-time slope standard error ${grpK(k)}`] = ses.every((v) => v >= 0) ? logSlopeStandardError(ds, ses) : Number.NaN;
   out.scalars[`worst censored fraction ${grpK(k)}`] = worstCensored;
   out.series.push({ name: 'escape time', group: `${grpK(k)} measured (median)`, kind: 'measured', x: ds, y: meds });
 }
@@ -364,8 +387,11 @@ export const singleIndexFeatureLearning = defineStudy<P, PredKey>(Params, {
       const rows = grid.filter((g) => g.k === k);
       const ds = rows.map((g) => g.d);
       const ts = rows.map((g) => g.tOde);
-      scalars[odeSlopeKey(k)] = logLogSlope(ds, ts);
+      const odeSlope = logLogSlope(ds, ts);
+      scalars[odeSlopeKey(k)] = odeSlope;
       scalars[exponentKey(k)] = asymptoticExponent(k);
+      // the log factors and O(d^{−1/2}) start-up terms of the law at this grid, as the effective ODE computes them
+      scalars[correctionKey(k)] = odeSlope - asymptoticExponent(k);
       series.push({ name: 'escape time', group: `${grpK(k)} effective ODE`, kind: 'predicted', x: ds, y: ts });
       // d^{max(1,k−1)} through the ODE value at the largest d
       const e = asymptoticExponent(k);
@@ -441,12 +467,13 @@ export const singleIndexFeatureLearning = defineStudy<P, PredKey>(Params, {
         part: 'B',
       });
       // the law itself, d^{max(1, k*−1)}: judged on the measured slope (it used to be a regime check on the ODE)
-      const logCorrection = k === 2 ? 1 / Math.log(Math.sqrt(dmin * Math.max(...p.escapeDims))) : 0;
+      const correction = q(correctionKey(k));
+      const slopeSe = s[`escape-time slope standard error ${grpK(k)}`];
       metrics.push({
         name: `escape-time slope vs the law d^{max(1, k*−1)}, ${grpK(k)}`,
         value: slope,
-        criterion: { op: 'abs', target: q(exponentKey(k)), tol: logCorrection + 0.15 },
-        reason: `tolerance: ${k === 2 ? `the log of d log d, whose local slope exceeds 1 by 1/ln d = ${logCorrection.toFixed(2)} at the grid’s geometric-mean d, plus ` : ''}0.15 (≈ 2 slope standard errors of medians over a factor ≥ 4 in d; the pre-asymptotic offset of k* = 3 is 0.07); the neighbouring exponents are 1 apart`,
+        criterion: { op: 'abs', target: q(exponentKey(k)), tol: Math.abs(correction) + SLOPE_Z * slopeSe },
+        reason: `tolerance: the law’s finite-d correction of the mean path at this grid (log factors and start-up terms, from the effective ODE: ${correction >= 0 ? '+' : ''}${correction.toFixed(2)}) and ${SLOPE_Z} standard errors of the slope (${slopeSe.toFixed(3)}, from the order-statistic intervals of the medians of this run); the neighbouring exponents are 1 apart`,
         prediction: exponentKey(k),
         part: 'B',
       });
