@@ -237,19 +237,19 @@ export const architectureUniversality = defineStudy<P, PredKey>(Params, {
   },
 
   measure(p, ctx) {
-    const splits = new Map<number, EvalData>();
-    const split = (s: number): EvalData => splits.get(s) ?? (splits.set(s, evalData(p, s, ctx)).get(s) as EvalData);
-    const sizes = [...p.trainSizes].sort((a, b) => a - b).filter((n) => n <= split(0).train.y.length);
+    const excessRuns = Math.max(p.excessRuns, p.seeds);
+    // run s's split (each keyed by s, so the order they are drawn in does not matter)
+    const splits = Array.from({ length: excessRuns }, (_, s) => evalData(p, s, ctx));
+    const sizes = [...p.trainSizes].sort((a, b) => a - b).filter((n) => n <= splits[0].train.y.length);
     const largestN = sizes[sizes.length - 1];
     const rows: Row[] = [];
     // the runs at the largest n, each on its own split, for the linear-baseline comparison
     const largest: HeldOutRun[] = [];
     const excess: number[] = [];
-    const excessRuns = Math.max(p.excessRuns, p.seeds);
     const total = sizes.length * p.seeds + excessRuns - p.seeds;
     let done = 0;
     const run = (n: number, s: number): Row => {
-      const d = split(s);
+      const d = splits[s];
       const { row: r, probs } = oneRun(p, n, s, d, ctx);
       if (n === largestN) {
         largest.push({ probs, onehot: d.onehot });
