@@ -8,7 +8,7 @@
 #   bash scripts/example-maps.sh ntk eos         # only these (names below)
 #
 # Environment: LMECH_MAP_STORE=DIR reuses a store (a killed run resumes; default: a temp store, removed at the
-# end); LMECH_MAP_WORKERS (default 2); NTK_SEEDS (default 2), EOS_SEEDS, LAZY_SEEDS, DEPTH_SEEDS, KOSSON_SEEDS (default 1: more did not
+# end); LMECH_MAP_WORKERS (default 2); NTK_SEEDS (default 2), EOS_SEEDS, LAZY_SEEDS, DEPTH_SEEDS, KOSSON_SEEDS (default 1; NFA_SEEDS default 3: more did not
 # fit the time on 2 shared cores). Run ids carry a digest of src/, so any edit there reruns every point.
 # The grids are sized to finish in minutes each on a 2-core machine; wall times are printed per map.
 set -euo pipefail
@@ -46,6 +46,10 @@ lazy() { map lazy-vs-rich lazy-vs-rich --over lazyAlpha=0.3,1,3,10,30 --over wid
 # μP across depth: the drift of the optimal learning rate over depths, at several widths.
 depth() { map depth-mup-transfer depth-mup-transfer --over width=16:128:4:log --over 'depths=[2,3,4],[2,4,8],[2,8,32]' --seeds "${DEPTH_SEEDS:-1}"; }
 
+# The neural feature ansatz's link exponent over the initialization scale × training length: α̂ falls as the init
+# grows (≈ 0.65 at 0.2×, ≈ 0.53 at 0.5×, ≈ 0.37 at SP's 1×, quick profile), so AGOP^½ holds only in a band of scales.
+nfa() { map neural-feature-ansatz neural-feature-ansatz --over initScale=0.1,0.2,0.5,1,2 --over steps=600,1200 --metric 'exponent α̂ = log(λ₁/λ₂)(W₁ᵀW₁) / log(λ₁/λ₂)(AGOP)' --seeds "${NFA_SEEDS:-3}"; }
+
 # Kosson et al. (2025): μP with AdamW over weight decay λ × training length, with the decay scaled by μP's per-layer
 # learning rate (PyTorch's form) and independent of it. The same runs drawn twice, once per slope (μP's, then SP's,
 # whose points are cache hits).
@@ -60,12 +64,12 @@ kosson() {
 }
 
 names=("$@")
-[ ${#names[@]} -gt 0 ] || names=(ntk eos lazy depth kosson)
+[ ${#names[@]} -gt 0 ] || names=(ntk eos lazy depth kosson nfa)
 # every name checked before anything runs (a typo after a long map would waste it)
 for n in "${names[@]}"; do
   case $n in
-    ntk | eos | lazy | depth | kosson) ;;
-    *) echo "[example-maps] unknown map '$n'; expected one of: ntk eos lazy depth kosson" >&2; exit 2 ;;
+    ntk | eos | lazy | depth | kosson | nfa) ;;
+    *) echo "[example-maps] unknown map '$n'; expected one of: ntk eos lazy depth kosson nfa" >&2; exit 2 ;;
   esac
 done
 for n in "${names[@]}"; do "$n"; done
