@@ -7,6 +7,8 @@
  * Pausing: see StartMessage.control (Atomics.wait on a SharedArrayBuffer; the page falls back to
  * terminate-and-replay when it is not cross-origin isolated).
  */
+import { kernels } from '../../src/core/kernels.ts';
+import { wasmThreadPool } from '../../src/core/kernelsWasm.ts';
 import { executeStudy } from '../../src/studies/execute.ts';
 import { findStudy } from '../../src/studies/registry.ts';
 import type { AnyStudy } from '../../src/studies/types.ts';
@@ -19,6 +21,16 @@ interface WorkerScope {
 const scope = self as unknown as WorkerScope;
 
 const FLUSH_MS = 40;
+const HELPERS_TIMEOUT_MS = 2000;
+
+/**
+ * For the devtools console and test drivers: the WebAssembly GEMM's threads in this worker. They are on by default in
+ * a cross-origin isolated page with more than one core (src/core/wasmThreads.ts), and never change a result's bits.
+ */
+(self as unknown as { lmechWasmThreads: () => { threads: number; ready: boolean; products: number } }).lmechWasmThreads = () => {
+  const pool = wasmThreadPool(kernels());
+  return { threads: pool?.threads ?? 1, ready: pool?.ready() ?? false, products: pool?.products ?? 0 };
+};
 
 scope.onmessage = (ev) => {
   const msg = ev.data;
@@ -68,6 +80,9 @@ async function run(msg: StartMessage): Promise<void> {
     scope.postMessage({ type: 'prediction', prediction });
     return prediction;
   };
+  // A browser starts a worker's nested workers only while it yields, and a study's loop never does: wait (a few tens
+  // of ms) for the GEMM's helper threads here, or they would sit idle. Past the timeout the run goes single-threaded.
+  await wasmThreadPool(kernels())?.whenReady(HELPERS_TIMEOUT_MS);
   const t0 = performance.now();
   try {
     const result = await executeStudy(wrapped, {

@@ -9,9 +9,17 @@
 import type { Kernels } from './kernels.ts';
 import { jsKernels } from './kernelsJs.ts';
 import type { FloatArray } from './mat.ts';
-import { GEMM_WASM_BASE64 } from './wasm/gemmModule.ts';
+import { GEMM_WASM_BASE64, GEMM_WASM_SHARED_BASE64, GEMM_WASM_SHARED_MAX_PAGES } from './wasm/gemmModule.ts';
+import { type GemmPartExports, type WasmThreadPool, createWasmThreadPool, wasmThreadsSetting } from './wasmThreads.ts';
 
 const SMALL_WORK = 2048;
+/**
+ * Products of at least this many multiply-adds (m·n·k) are split across the threads, when there are any. Measured with
+ * bench/wasm-threads.ts on an idle 2-core machine, 2 threads: at 102³ (just above the cut) the wall time drops by
+ * 4–10%, at 128³ by 25–30%, at 512³ by 1.5× (f32) to 1.9× (f64); below it, waking the helpers and the serial packing
+ * eat the gain.
+ */
+const THREAD_WORK = 1 << 20;
 
 function decodeBase64(s: string): Uint8Array<ArrayBuffer> {
   if (typeof atob === 'function') {
@@ -23,8 +31,7 @@ function decodeBase64(s: string): Uint8Array<ArrayBuffer> {
   throw new Error('no base64 decoder available');
 }
 
-interface GemmExports {
-  memory: WebAssembly.Memory;
+interface GemmExports extends GemmPartExports {
   gemm_f64(mp: number, np: number, k: number, a: number, b: number, c: number): void;
   gemm_f32(mp: number, np: number, k: number, a: number, b: number, c: number): void;
   copy_rows(src: number, srcStride: number, dst: number, dstStride: number, rows: number, len: number): void;
@@ -34,24 +41,97 @@ interface GemmExports {
   add32(dst: number, src: number, ls: number, m: number, n: number): void;
 }
 
-/** Instantiate synchronously (the module is ~2 KB, under every browser's sync-compile limit). Null if SIMD is unsupported. */
-export function createWasmKernels(): Kernels | null {
-  let ex: GemmExports;
+/** An instantiated module: its exports and the memory they run on (its own, or the imported shared one). */
+interface Engine {
+  ex: GemmExports;
+  mem: WebAssembly.Memory;
+  /** The memory's size limit in bytes (grow beyond it fails). */
+  maxBytes: number;
+  /** Set when the products above THREAD_WORK are split across threads. */
+  pool: WasmThreadPool | null;
+}
+
+export interface WasmKernelOptions {
+  /**
+   * Threads for large products, the caller included (default: `wasmThreadsSetting()`, i.e. `LMECH_WASM_THREADS` in
+   * Node, automatic in a cross-origin isolated browser worker). 1 = the single-threaded module. Where threads cannot
+   * be set up (no SharedArrayBuffer, no workers, instantiation fails) the single-threaded module is used silently.
+   */
+  threads?: number;
+}
+
+const threadPools = new WeakMap<Kernels, WasmThreadPool>();
+
+/** The thread pool behind WebAssembly kernels from `createWasmKernels` (null: single-threaded, or not these kernels). */
+export function wasmThreadPool(k: Kernels): WasmThreadPool | null {
+  return threadPools.get(k) ?? null;
+}
+
+function ownEngine(): Engine | null {
   try {
     const mod = new WebAssembly.Module(decodeBase64(GEMM_WASM_BASE64));
-    ex = new WebAssembly.Instance(mod, {}).exports as unknown as GemmExports;
+    const ex = new WebAssembly.Instance(mod, {}).exports as unknown as GemmExports & { memory: WebAssembly.Memory };
+    return { ex, mem: ex.memory, maxBytes: 65536 * 65536, pool: null };
   } catch {
     return null;
   }
-  const mem = ex.memory;
+}
+
+/** The shared-memory module on a fresh shared memory, with `threads − 1` helpers on it; null if any piece is missing. */
+function sharedEngine(threads: number): Engine | null {
+  let pool: WasmThreadPool | null = null;
+  try {
+    const mod = new WebAssembly.Module(decodeBase64(GEMM_WASM_SHARED_BASE64));
+    const mem = new WebAssembly.Memory({ initial: 1, maximum: GEMM_WASM_SHARED_MAX_PAGES, shared: true });
+    const ex = new WebAssembly.Instance(mod, { env: { memory: mem } }).exports as unknown as GemmExports;
+    pool = createWasmThreadPool(mod, mem, threads);
+    return pool ? { ex, mem, maxBytes: GEMM_WASM_SHARED_MAX_PAGES * 65536, pool } : null;
+  } catch {
+    pool?.terminate();
+    return null;
+  }
+}
+
+/**
+ * Instantiate synchronously (the module is ~2 KB, under every browser's sync-compile limit). Null if SIMD is unsupported.
+ * With threads (see `WasmKernelOptions`), products of at least THREAD_WORK multiply-adds are split across them, with
+ * bit-identical results; helpers start in the background and products stay single-threaded until they are up.
+ */
+export function createWasmKernels(opts: WasmKernelOptions = {}): Kernels | null {
+  const threads = opts.threads ?? wasmThreadsSetting().threads;
+  const engine = (threads >= 2 ? sharedEngine(threads) : null) ?? ownEngine();
+  if (!engine) return null;
+  const k = engineKernels(engine);
+  if (engine.pool) threadPools.set(k, engine.pool);
+  return k;
+}
+
+function engineKernels(engine: Engine): Kernels {
+  const { ex, mem, pool } = engine;
   let f64 = new Float64Array(mem.buffer);
   let f32 = new Float32Array(mem.buffer);
-  const ensure = (bytes: number) => {
-    if (bytes > mem.buffer.byteLength) {
+  /** Grow the memory to `bytes`; false if it cannot (the shared memory's maximum), then the caller falls back. */
+  const ensure = (bytes: number): boolean => {
+    if (bytes <= f64.buffer.byteLength) return true;
+    if (bytes > engine.maxBytes) return false;
+    try {
       mem.grow(Math.ceil((bytes - mem.buffer.byteLength) / 65536));
-      f64 = new Float64Array(mem.buffer);
-      f32 = new Float32Array(mem.buffer);
+    } catch {
+      return false;
     }
+    f64 = new Float64Array(mem.buffer);
+    f32 = new Float32Array(mem.buffer);
+    return true;
+  };
+  let fallback: Kernels | null = null;
+  /** Products too large for the shared memory go to a single-threaded module of their own (same kernel, same bits). */
+  const large = (): Kernels => {
+    if (!fallback && pool) {
+      const own = ownEngine(); // for the single-threaded module itself there is nothing bigger to go to
+      fallback = own ? engineKernels(own) : null;
+    }
+    if (!fallback) throw new RangeError('wasm-simd: cannot grow the WebAssembly memory for this product');
+    return fallback;
   };
   /** Copy the first `len` elements of `src` into the module's memory at byte offset `off` (one TypedArray.set). */
   const stage = (buf: FloatArray, src: FloatArray, len: number, off: number) => {
@@ -79,7 +159,10 @@ export function createWasmKernels(): Kernels | null {
       const bOff = aOff + mp * k * es;
       const cOff = bOff + k * np * es;
       const rawOff = cOff + mp * np * es;
-      ensure(rawOff + Math.max(m * k, k * n, m * n) * es);
+      if (!ensure(rawOff + Math.max(m * k, k * n, m * n) * es)) {
+        large().gemm(transA, transB, m, n, k, a, b, c, accumulate);
+        return;
+      }
       const buf: FloatArray = single ? f32 : f64;
       // Every copy below is TypedArray.set (a memcpy, or an exact widening when the operands are not all float32)
       // or a bit copy in WASM, no element loop in JS: in the lab's worker those loops were a large share of gemm (issue 17).
@@ -92,7 +175,8 @@ export function createWasmKernels(): Kernels | null {
         if (transB) transpose(single, rawOff, n, k, bOff, np);
         else ex.copy_rows(rawOff, n * es, bOff, np * es, k, n * es);
       }
-      if (single) ex.gemm_f32(mp, np, k, aOff, bOff, cOff);
+      if (pool && m * n * k >= THREAD_WORK && pool.ready()) pool.gemm(ex, single, mp, np, k, aOff, bOff, cOff);
+      else if (single) ex.gemm_f32(mp, np, k, aOff, bOff, cOff);
       else ex.gemm_f64(mp, np, k, aOff, bOff, cOff);
       if (accumulate) {
         // C + product in WASM, the one addition the JS loop `c[x] += p[y]` made (see add64 / add32 in gemm.wat)

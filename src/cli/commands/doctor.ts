@@ -1,12 +1,14 @@
 /**
  * `lmech doctor`: which kernel backend is active and why — native addon built? usable on this CPU?
- * WebAssembly SIMD available? — with the CPU's vector features, cores and the Node version.
- * `--bench` times one 512×512×512 float64 product on every available backend.
+ * WebAssembly SIMD available? WebAssembly threads on (LMECH_WASM_THREADS)? — with the CPU's vector features, cores
+ * and the Node version. `--bench` times one 512×512×512 float64 product on every available backend (single-threaded).
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { availableParallelism, cpus } from 'node:os';
 import type { Command } from 'commander';
-import { KERNEL_BACKENDS, type Kernels } from '../../core/kernels.ts';
+import { KERNEL_BACKENDS, type Kernels, kernels } from '../../core/kernels.ts';
+import { createWasmKernels, wasmThreadPool } from '../../core/kernelsWasm.ts';
+import { wasmThreadsSetting } from '../../core/wasmThreads.ts';
 import { NATIVE_ADDON_PATH, NATIVE_LOG_PATH, type NativeKernels, loadNativeKernels, readBuildStatus, runKernels } from '../../run/nativeKernels.ts';
 
 /** The CPU's vector-relevant features, from /proc/cpuinfo (Linux); null elsewhere. */
@@ -43,6 +45,8 @@ export interface DoctorReport {
   active: { backend: string; reason: string };
   native: { built: boolean; usable: boolean; path: string; detail: string; threads?: number; build?: ReturnType<typeof readBuildStatus> };
   wasmSimd: boolean;
+  /** Threads of the WebAssembly GEMM: wanted by the setting, and those of the active kernels' pool (1: none). */
+  wasmThreads: { requested: number; active: number; reason: string };
   cpu: { model: string; cores: number; flags: string[] | null };
   node: { version: string; napi: string | undefined; platform: string; arch: string };
   env: Record<string, string | undefined>;
@@ -63,19 +67,34 @@ export function doctorReport(opts: { bench?: boolean } = {}): DoctorReport {
       ...(native.kernels ? { threads: (native.kernels as NativeKernels).threads } : {}),
       build: readBuildStatus(),
     },
-    wasmSimd: KERNEL_BACKENDS.wasm() !== null,
+    wasmSimd: createWasmKernels({ threads: 1 }) !== null,
+    wasmThreads: wasmThreadsReport(),
     cpu: { model: cpus()[0]?.model ?? 'unknown', cores: availableParallelism(), flags: cpuFlags() },
     node: { version: process.versions.node, napi: process.versions.napi, platform: process.platform, arch: process.arch },
-    env: { LMECH_KERNELS: process.env.LMECH_KERNELS, LMECH_NATIVE_THREADS: process.env.LMECH_NATIVE_THREADS },
+    env: { LMECH_KERNELS: process.env.LMECH_KERNELS, LMECH_NATIVE_THREADS: process.env.LMECH_NATIVE_THREADS, LMECH_WASM_THREADS: process.env.LMECH_WASM_THREADS },
   };
   if (opts.bench) {
     report.gflops = {};
     for (const name of Object.keys(KERNEL_BACKENDS)) {
-      const k = KERNEL_BACKENDS[name]();
+      // the wasm backend single-threaded: a fresh pool's helpers start in the background, mid-measurement
+      const k = name === 'wasm' ? createWasmKernels({ threads: 1 }) : KERNEL_BACKENDS[name]();
       if (k) report.gflops[name] = gflops(k);
     }
   }
   return report;
+}
+
+/** The WebAssembly threads setting, and whether the active kernels (after runKernels) run on a pool. */
+function wasmThreadsReport(): DoctorReport['wasmThreads'] {
+  const setting = wasmThreadsSetting();
+  const pool = wasmThreadPool(kernels());
+  return { requested: setting.threads, active: pool?.threads ?? 1, reason: setting.reason };
+}
+
+function wasmThreadsLine(t: DoctorReport['wasmThreads'], backend: string): string {
+  if (t.active > 1) return `WebAssembly threads: on, ${t.active} threads for large products (${t.reason})`;
+  if (t.requested > 1) return `WebAssembly threads: requested (${t.reason}) but off: ${backend === 'wasm-simd' ? 'no shared memory or workers here' : `the active backend is ${backend}`}`;
+  return `WebAssembly threads: off — ${t.reason}`;
 }
 
 function printReport(r: DoctorReport): void {
@@ -86,10 +105,11 @@ function printReport(r: DoctorReport): void {
   else out.push(`native: ${r.native.detail}${existsSync(NATIVE_LOG_PATH) ? ` (build log: ${NATIVE_LOG_PATH})` : ''}`);
   if (r.native.built && r.native.build?.built) out.push(`        built ${r.native.build.date ?? ''} for node ${r.native.build.node ?? '?'} with ${r.native.build.arch ?? '?'}`);
   out.push(`WebAssembly SIMD: ${r.wasmSimd ? 'available' : 'unavailable (TypeScript kernels are the portable fallback)'}`);
+  out.push(wasmThreadsLine(r.wasmThreads, r.active.backend));
   out.push(`cpu: ${r.cpu.model}, ${r.cpu.cores} core${r.cpu.cores === 1 ? '' : 's'}${r.cpu.flags ? `, vector features: ${r.cpu.flags.join(' ') || 'none'}` : ''}`);
   out.push(`node: ${r.node.version} (Node-API ${r.node.napi ?? '?'}), ${r.node.platform}-${r.node.arch}`);
   const env = Object.entries(r.env).filter(([, v]) => v !== undefined);
-  out.push(`environment: ${env.length ? env.map(([k, v]) => `${k}=${v}`).join(' ') : 'LMECH_KERNELS and LMECH_NATIVE_THREADS unset (automatic choice)'}`);
+  out.push(`environment: ${env.length ? env.map(([k, v]) => `${k}=${v}`).join(' ') : 'LMECH_KERNELS, LMECH_NATIVE_THREADS and LMECH_WASM_THREADS unset (automatic choice)'}`);
   if (r.gflops) out.push(`gemm 512³ f64: ${Object.entries(r.gflops).map(([k, v]) => `${k} ${v.toFixed(1)} GFLOP/s`).join(', ')}`);
   if (!r.native.usable) out.push('to build the native kernels: node scripts/build-native.mjs (needs a C++ compiler, make and python3)');
   console.log(out.join('\n'));

@@ -1,10 +1,21 @@
 (module
   (memory (export "memory") 1)
+  ;; ^ scripts/build-wasm.mjs also builds a second module from this file with that line replaced by an imported
+  ;; shared memory (src/core/wasmThreads.ts: several instances, one per thread, on the same packed operands).
   ;; Register-blocked SIMD matrix products for src/core/kernelsWasm.ts (compiled by scripts/build-wasm.mjs).
   ;; gemm_f64: C[mp x np] = Aᵀ-packed[k x mp]ᵀ · B[k x np], row-major f64, mp % 4 == 0, np % 4 == 0; 4x4 blocks of f64x2.
   ;; gemm_f32: the same in f32 with 4x8 blocks of f32x4 (np % 8 == 0).
   ;; a: packed A as k rows of mp (A[p, i] at a + (p*mp + i)*8); b: k rows of np; c: mp rows of np.
   (func (export "gemm_f64") (param $mp i32) (param $np i32) (param $k i32) (param $a i32) (param $b i32) (param $c i32)
+    (call $gemm_f64_part (local.get $mp) (local.get $np) (local.get $k) (local.get $a) (local.get $b) (local.get $c)
+      (i32.const 0) (local.get $mp) (i32.const 0) (local.get $np))
+  )
+
+  ;; gemm_f64_part: the blocks of rows [i0, i1) x columns [j0, j1) of the product only (i0, i1 multiples of 4; j0, j1
+  ;; of the block width); mp and np stay the strides of the packed operands and of C. Each block is computed by the
+  ;; same loop as in the whole product, so any partition of C among threads gives the same bits as one call.
+  (func $gemm_f64_part (export "gemm_f64_part") (param $mp i32) (param $np i32) (param $k i32) (param $a i32) (param $b i32) (param $c i32)
+    (param $i0 i32) (param $i1 i32) (param $j0 i32) (param $j1 i32)
     (local $i i32) (local $j i32) (local $p i32)
     (local $pa i32) (local $pb i32) (local $pc i32)
     (local $sa i32) (local $sb i32) (local $sc i32)
@@ -13,12 +24,12 @@
     (local $c20 v128) (local $c21 v128) (local $c30 v128) (local $c31 v128)
     (local.set $sa (i32.shl (local.get $mp) (i32.const 3)))
     (local.set $sb (i32.shl (local.get $np) (i32.const 3)))
-    (local.set $i (i32.const 0))
+    (local.set $i (local.get $i0))
     (block $iend (loop $iloop
-      (br_if $iend (i32.ge_u (local.get $i) (local.get $mp)))
-      (local.set $j (i32.const 0))
+      (br_if $iend (i32.ge_u (local.get $i) (local.get $i1)))
+      (local.set $j (local.get $j0))
       (block $jend (loop $jloop
-        (br_if $jend (i32.ge_u (local.get $j) (local.get $np)))
+        (br_if $jend (i32.ge_u (local.get $j) (local.get $j1)))
         (local.set $c00 (v128.const f64x2 0 0)) (local.set $c01 (v128.const f64x2 0 0))
         (local.set $c10 (v128.const f64x2 0 0)) (local.set $c11 (v128.const f64x2 0 0))
         (local.set $c20 (v128.const f64x2 0 0)) (local.set $c21 (v128.const f64x2 0 0))
@@ -61,6 +72,15 @@
   )
 
   (func (export "gemm_f32") (param $mp i32) (param $np i32) (param $k i32) (param $a i32) (param $b i32) (param $c i32)
+    (call $gemm_f32_part (local.get $mp) (local.get $np) (local.get $k) (local.get $a) (local.get $b) (local.get $c)
+      (i32.const 0) (local.get $mp) (i32.const 0) (local.get $np))
+  )
+
+  ;; gemm_f32_part: the blocks of rows [i0, i1) x columns [j0, j1) of the product only (i0, i1 multiples of 4; j0, j1
+  ;; of the block width); mp and np stay the strides of the packed operands and of C. Each block is computed by the
+  ;; same loop as in the whole product, so any partition of C among threads gives the same bits as one call.
+  (func $gemm_f32_part (export "gemm_f32_part") (param $mp i32) (param $np i32) (param $k i32) (param $a i32) (param $b i32) (param $c i32)
+    (param $i0 i32) (param $i1 i32) (param $j0 i32) (param $j1 i32)
     (local $i i32) (local $j i32) (local $p i32)
     (local $pa i32) (local $pb i32) (local $pc i32)
     (local $sa i32) (local $sb i32) (local $sc i32)
@@ -69,12 +89,12 @@
     (local $c20 v128) (local $c21 v128) (local $c30 v128) (local $c31 v128)
     (local.set $sa (i32.shl (local.get $mp) (i32.const 2)))
     (local.set $sb (i32.shl (local.get $np) (i32.const 2)))
-    (local.set $i (i32.const 0))
+    (local.set $i (local.get $i0))
     (block $iend (loop $iloop
-      (br_if $iend (i32.ge_u (local.get $i) (local.get $mp)))
-      (local.set $j (i32.const 0))
+      (br_if $iend (i32.ge_u (local.get $i) (local.get $i1)))
+      (local.set $j (local.get $j0))
       (block $jend (loop $jloop
-        (br_if $jend (i32.ge_u (local.get $j) (local.get $np)))
+        (br_if $jend (i32.ge_u (local.get $j) (local.get $j1)))
         (local.set $c00 (v128.const f32x4 0 0 0 0)) (local.set $c01 (v128.const f32x4 0 0 0 0))
         (local.set $c10 (v128.const f32x4 0 0 0 0)) (local.set $c11 (v128.const f32x4 0 0 0 0))
         (local.set $c20 (v128.const f32x4 0 0 0 0)) (local.set $c21 (v128.const f32x4 0 0 0 0))
