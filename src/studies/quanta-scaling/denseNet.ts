@@ -161,7 +161,7 @@ export function denseQuantaGradient(task: QuantaTask, net: DenseQuantaNet, items
   }
   const k = kernels();
   k.gemm(true, false, w, m, n, H, F, g.V, true);
-  // Z's values are read once more, for φ'(Z), as H: φ(z) > 0 exactly when z > 0, so H's sign gives the slope
+  // Z now takes the adjoints: φ'(z) is read from H instead, since φ(z) > 0 exactly when z > 0 (leak ≥ 0)
   k.gemm(false, true, n, w, m, F, V, Z, false);
   for (let q = 0; q < n; q++) {
     for (let u = 0; u < w; u++) {
