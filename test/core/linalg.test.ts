@@ -15,6 +15,7 @@ import {
   stochasticLanczosQuadrature,
   svd,
 } from '../../src/core/linalg.ts';
+import { gemmView } from '../../src/core/linalg/dense.ts';
 import { fromRows, identity, type Mat, mat, transpose } from '../../src/core/mat.ts';
 import { Rng } from '../../src/core/random.ts';
 
@@ -277,6 +278,29 @@ describe('matmul / matvec', () => {
     for (let i = 0; i < 13; i++) expect(y[i]).toBeCloseTo(yRef[i], 12);
     expect(() => matmul(a, a)).toThrow(/a.cols \(7\) must equal b.rows \(13\)/);
     expect(() => matvec(a, new Float64Array(3))).toThrow(/length 3, expected a.cols = 7/);
+  });
+
+  it('gemmView rounds a row-major, a column-major and a strided A identically (the kernel packs op(A) one way)', () => {
+    // k > 256 and n > 256 exercise the depth and column blocks; every kernel in use sums each entry in one order
+    for (const [m, n, k] of [[70, 300, 600], [37, 24, 1000], [5, 3, 2000]] as const) {
+      const rng = Rng.fromSeed(21, m);
+      const a = randn(m, k, rng.child('a'));
+      const b = randn(k, n, rng.child('b'));
+      const out = () => ({ data: new Float64Array(m * n), off: 0, rs: n });
+      const bView = { data: b.data, off: 0, rs: n, cs: 1 };
+      const rowMajor = out();
+      gemmView(m, n, k, 1, { data: a.data, off: 0, rs: k, cs: 1 }, bView, rowMajor, false);
+      const colMajor = out();
+      gemmView(m, n, k, 1, { data: transpose(a).data, off: 0, rs: 1, cs: m }, bView, colMajor, false);
+      // every other element of a buffer twice the size, at an offset: the general strided path
+      const wide = new Float64Array(2 * m * k + 3);
+      for (let i = 0; i < m * k; i++) wide[3 + 2 * i] = a.data[i];
+      const strided = out();
+      gemmView(m, n, k, 1, { data: wide, off: 3, rs: 2 * k, cs: 2 }, bView, strided, false);
+      expect(rowMajor.data).toEqual(strided.data);
+      expect(colMajor.data).toEqual(strided.data);
+      expect(frob(sub(mat(m, n, rowMajor.data), naiveMul(a, b))) / frob(mat(m, n, rowMajor.data))).toBeLessThan(100 * EPS);
+    }
   });
 });
 

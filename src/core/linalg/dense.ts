@@ -72,11 +72,19 @@ export function gemmView(m: number, n: number, k: number, alpha: number, A: View
   const cbuf = packC; // block j0 of the product lives at [m·j0, m·(j0 + nb)) as m×nb row-major
   for (let p0 = 0; p0 < k; p0 += KB) {
     const kb = Math.min(KB, k - p0);
-    // Aᵀ block: kb rows of length m
+    // the depth block of A as a contiguous operand: Aᵀ (kb rows of length m) when A is column-contiguous, A itself
+    // (m rows of length kb) when it is row-contiguous — row copies, the kernel transposes in its own packing (the
+    // kernels round both layouts identically: each packs op(A) the same way); else a tiled transpose in JS
+    const aTrans = A.rs === 1 || A.cs !== 1;
     if (A.rs === 1) {
       for (let p = 0; p < kb; p++) {
         const src = A.off + (p0 + p) * A.cs;
         at.set(ad.subarray(src, src + m), p * m);
+      }
+    } else if (!aTrans) {
+      for (let i = 0; i < m; i++) {
+        const src = A.off + i * A.rs + p0;
+        at.set(ad.subarray(src, src + kb), i * kb);
       }
     } else {
       const T = 16;
@@ -106,7 +114,7 @@ export function gemmView(m: number, n: number, k: number, alpha: number, A: View
           for (let j = 0; j < nb; j++) bb[dst + j] = bd[src + j * B.cs];
         }
       }
-      K.gemm(true, false, m, nb, kb, aview, bb.subarray(0, kb * nb), cbuf.subarray(m * j0, m * (j0 + nb)), p0 > 0);
+      K.gemm(aTrans, false, m, nb, kb, aview, bb.subarray(0, kb * nb), cbuf.subarray(m * j0, m * (j0 + nb)), p0 > 0);
     }
   }
   for (let j0 = 0; j0 < n; j0 += NB) {
