@@ -162,6 +162,41 @@ export function batchJobs(runs: readonly PlannedRun[], batch: boolean, workers =
   });
 }
 
+/**
+ * Jobs with the longest expected duration first (Graham 1969's LPT rule: on identical workers its makespan is within
+ * 4/3 of the optimum, where the task order can leave one worker alone with the last long study). `expectedMs` gives
+ * a run's expected time, or undefined when unknown; a job's is the sum over its runs. Unknown jobs go first (they
+ * may be long), and ties keep their order, so with nothing known the order is the tasks' own.
+ */
+export function longestFirst(jobs: readonly PlannedRun[][], expectedMs: (run: PlannedRun) => number | undefined): PlannedRun[][] {
+  const cost = (job: readonly PlannedRun[]): number => {
+    let sum = 0;
+    for (const r of job) {
+      const ms = expectedMs(r);
+      if (ms === undefined) return Number.POSITIVE_INFINITY;
+      sum += ms;
+    }
+    return sum;
+  };
+  return jobs
+    .map((job, i) => ({ job, i, c: cost(job) }))
+    .sort((a, b) => (a.c === b.c ? a.i - b.i : b.c - a.c))
+    .map((x) => x.job);
+}
+
+/**
+ * Expected duration of a run from the store: the median stored duration of finished runs of its study and profile
+ * (any code version and seed; runs with parameter overrides are not comparable and give none).
+ */
+export async function storedDurations(store: Store): Promise<(run: PlannedRun) => number | undefined> {
+  const rows = await store.query(
+    `SELECT study_id, profile, median(duration_ms) AS ms FROM runs WHERE status = 'done' AND profile IN ('default', 'quick') GROUP BY study_id, profile`,
+  );
+  const byKey = new Map<string, number>();
+  for (const r of rows) if (typeof r.ms === 'number' && Number.isFinite(r.ms)) byKey.set(`${r.study_id} ${r.profile}`, r.ms);
+  return (run) => (run.task.params && Object.keys(run.task.params).length > 0 ? undefined : byKey.get(`${run.study.id} ${run.task.profile}`));
+}
+
 /** A result standing in for a run whose worker died (crash, out of memory): verdict `error`. */
 export function crashResult(run: PlannedRun, version: string, error: unknown, startedAt: number): StudyResult {
   let figures: StudyResult['figures'] = [];
@@ -263,7 +298,8 @@ export async function* runStudies(tasks: readonly Task[], opts: RunOptions = {})
 
   const requested = opts.backend ? 1 : (opts.workers ?? availableParallelism());
   if (!(Number.isInteger(requested) && requested >= 1)) throw new Error(`workers: got ${requested}, expected an integer >= 1`);
-  const jobs = batchJobs(toRun, opts.batch === true && !opts.backend, requested);
+  const batched = batchJobs(toRun, opts.batch === true && !opts.backend, requested);
+  const jobs = opts.store && !opts.backend && requested > 1 ? longestFirst(batched, await storedDurations(opts.store)) : batched;
   const workers = opts.backend ? 0 : Math.max(1, Math.min(requested, jobs.length));
   const inProcess = workers === 1;
   emit({ type: 'plan', total, cached: hits.length, toRun: toRun.length, workers: toRun.length === 0 ? 0 : workers, inProcess });

@@ -5,7 +5,7 @@ import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { codeVersion, sourceDigest } from '../../src/run/codeVersion.ts';
-import { type RunEvent, type Task, planRuns, runAll, runStudies } from '../../src/run/pool.ts';
+import { longestFirst, type RunEvent, storedDurations, type Task, planRuns, runAll, runStudies } from '../../src/run/pool.ts';
 import { createProgress } from '../../src/run/progress.ts';
 import { openStore } from '../../src/run/store.ts';
 import { ParamError } from '../../src/studies/execute.ts';
@@ -158,6 +158,38 @@ describe('runStudies', () => {
     const slowTasks: Task[] = [0, 1, 2].map((seed) => ({ studyId: 'fixture-slow', profile: 'quick', seed }));
     const run = collect(runStudies(slowTasks, { ...base, workers: 2, signal: ac.signal, onEvent: (e) => e.type === 'start' && ac.abort(new Error('user abort')) }));
     await expect(run).rejects.toThrow('user abort');
+  });
+});
+
+describe('longest job first (LPT)', () => {
+  it('orders jobs by expected duration, unknown first, ties and the no-history case in task order', async () => {
+    const runs = await planRuns(TASKS, base);
+    const jobs = runs.map((r) => [r]);
+    const ids = (js: { task: Task }[][]) => js.map((j) => j[0].task.seed);
+    const ms: Record<string, number> = { 'fixture-holds': 10, 'fixture-falsifies': 30, 'fixture-slow': 500 };
+    expect(ids(longestFirst(jobs, (r) => ms[r.study.id]))).toEqual([3, 4, 2, 1, 5]); // fixture-throws unknown: first
+    expect(ids(longestFirst(jobs, () => undefined))).toEqual([1, 2, 3, 4, 5]);
+    // a job's cost is the sum over its runs: two short runs together outrank one of 30
+    const paired = [[runs[0], runs[4]], [runs[1]]];
+    expect(ids(longestFirst(paired, (r) => (r.study.id === 'fixture-holds' ? 20 : 30)))).toEqual([1, 2]);
+  });
+
+  it('expects the median stored duration of a study and profile; none for runs with overrides', async () => {
+    const store = await openStore(tempDir());
+    try {
+      await runAll(TASKS, { ...base, store, workers: 1 });
+      await runAll([{ studyId: 'fixture-holds', profile: 'quick', seed: 9 }, { studyId: 'fixture-holds', profile: 'quick', seed: 10 }], { ...base, store, workers: 1 });
+      const rows = await store.listRuns({ studyIds: ['fixture-holds'] });
+      const plain = rows.filter((r) => r.profile === 'quick').map((r) => r.durationMs).sort((a, b) => a - b);
+      expect(plain.length).toBe(3); // seeds 1, 9, 10; the override run is stored as 'custom'
+      const expected = await storedDurations(store);
+      const runs = await planRuns(TASKS, base);
+      expect(expected(runs[0])).toBeCloseTo(plain[1], 6);
+      expect(expected(runs[4])).toBeUndefined(); // params override
+      expect(expected(runs[2])).toBeUndefined(); // fixture-throws never finished
+    } finally {
+      await store.close();
+    }
   });
 });
 
