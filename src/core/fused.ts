@@ -6,61 +6,15 @@
  * composition and against finite differences); the gain is one pass per row or element instead of ~8
  * broadcast ops, and Φ(x) from a table with a Taylor step instead of erf's power series.
  */
+import { geluTable } from './geluTable.ts';
 import { kernels } from './kernels.ts';
 import type { FloatArray } from './mat.ts';
 import { gradBuf, gradTangentBuf, record } from './ops.ts';
-import { INV_SQRT_2PI, normalCdf } from './special.ts';
+import { INV_SQRT_2PI } from './special.ts';
 import { allocForWrite, allocLike, allocLikeForWrite, isGradEnabled, shapeStr, Tensor } from './tensor.ts';
 
-// ---- Φ(x) by table + Taylor step -------------------------------------------------------------------
-
-/** Tables of Φ and φ at x₀ = k/STEPS_PER_UNIT on [−PHI_RANGE, PHI_RANGE] (2 × 20 KiB); beyond it `normalCdf`. */
-const STEPS_PER_UNIT = 128;
-const PHI_RANGE = 10;
-const TABLE_SIZE = 2 * PHI_RANGE * STEPS_PER_UNIT + 1;
-const CDF_TABLE = Float64Array.from({ length: TABLE_SIZE }, (_, k) => normalCdf(k / STEPS_PER_UNIT - PHI_RANGE));
-const PDF_TABLE = Float64Array.from({ length: TABLE_SIZE }, (_, k) => INV_SQRT_2PI * Math.exp(-0.5 * (k / STEPS_PER_UNIT - PHI_RANGE) ** 2));
-
-/**
- * y[i] = x Φ(x) and, when d1 is given, d1[i] = Φ + x φ (f′ of GELU), without erf's power series, an exp or
- * a division: the nearest table point x₀ and the Taylor series in δ = x − x₀ (|δ| ≤ 1/256), whose
- * coefficients are Hermite polynomials since φ⁽ⁿ⁾ = (−1)ⁿ Heₙ φ:
- *   φ(x₀ + δ) = φ(x₀) Σ_{k≥0} (−1)ᵏ Heₖ(x₀) δᵏ/k!,   Φ(x₀ + δ) = Φ(x₀) + φ(x₀) Σ_{k≥1} (−1)^{k−1} He_{k−1}(x₀) δᵏ/k!
- * through He₅: the remainders are ≤ (1/256)⁶/6! · max|He₆ φ| ≈ 3e-17 (φ) and (1/256)⁷/7! · … ≲ 1e-20 (Φ),
- * at the tables' own rounding, so both agree with `normalCdf` / `normalPdf` to float64 rounding
- * (test/core/fused.test.ts). Inline in one loop (no helper returning a pair: a boxed double per element).
- */
-export function geluTable(x: FloatArray, y: FloatArray, d1: FloatArray | null): void {
-  for (let i = 0; i < x.length; i++) {
-    const v = x[i];
-    let cdf: number;
-    let pdf: number;
-    if (v > -PHI_RANGE && v < PHI_RANGE) {
-      // v + PHI_RANGE > 0, so truncating (v + R)·s + ½ rounds to the nearest point (a small integer)
-      const k = ((v + PHI_RANGE) * STEPS_PER_UNIT + 0.5) | 0;
-      const x0 = k / STEPS_PER_UNIT - PHI_RANGE;
-      const d = v - x0;
-      // He_{n+1} = x Heₙ − n He_{n−1}
-      const h1 = x0;
-      const h2 = x0 * h1 - 1;
-      const h3 = x0 * h2 - 2 * h1;
-      const h4 = x0 * h3 - 3 * h2;
-      const h5 = x0 * h4 - 4 * h3;
-      const p0 = PDF_TABLE[k];
-      cdf = CDF_TABLE[k] + p0 * d * (1 + d * (-h1 * 0.5 + d * (h2 * INV_6 + d * (-h3 * INV_24 + d * (h4 * INV_120 - d * h5 * INV_720)))));
-      pdf = p0 * (1 + d * (-h1 + d * (h2 * 0.5 + d * (-h3 * INV_6 + d * (h4 * INV_24 - d * h5 * INV_120)))));
-    } else {
-      cdf = normalCdf(v);
-      pdf = INV_SQRT_2PI * Math.exp(-0.5 * v * v);
-    }
-    y[i] = v * cdf;
-    if (d1 !== null) d1[i] = cdf + v * pdf;
-  }
-}
-const INV_6 = 1 / 6;
-const INV_24 = 1 / 24;
-const INV_120 = 1 / 120;
-const INV_720 = 1 / 720;
+/** The table-and-Taylor GELU loop (core/geluTable.ts), used when the backend has no `gelu`. */
+export { geluTable };
 
 // ---- GELU -----------------------------------------------------------------------------------------
 
@@ -76,7 +30,8 @@ export function fusedGelu(a: Tensor): Tensor {
   const y = allocLikeForWrite(x, n);
   const keep = a.tangent !== null || (isGradEnabled() && a.requiresGrad);
   const d1 = keep ? allocLikeForWrite(x, n) : null;
-  // a backend's vectorised GELU (the native one: libmvec erfc and exp) when it has one
+  // a backend's vectorised GELU when it has one: the WebAssembly one gives geluTable's bits, the native one
+  // (libmvec erfc and exp) its own rounding
   const k = kernels();
   if (k.gelu) k.gelu(x, y, d1);
   else geluTable(x, y, d1);

@@ -24,7 +24,9 @@ export interface Kernels {
   /**
    * Optional: the exact GELU, y[i] = x[i]·Φ(x[i]), and unless `d1` is null its derivative d1[i] = Φ(x[i]) + x[i]·φ(x[i]),
    * for i < x.length; x, y, d1 of one element type and distinct. A backend without it leaves GELU to the
-   * table-and-Taylor loop of core/fused.ts; one with it may differ from that loop by a few ulp.
+   * table-and-Taylor loop `geluTable` (core/geluTable.ts). The WebAssembly one gives that loop's bits (same tables,
+   * same operations in the same order; test/core/wasmGelu.test.ts); the native one (libmvec erfc and exp) may differ
+   * from it by a few ulp.
    */
   gelu?(x: FloatArray, y: FloatArray, d1: FloatArray | null): void;
   /**

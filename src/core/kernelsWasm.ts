@@ -5,7 +5,12 @@
  * Packing costs O(mk + kn + mn) against the O(mnk) product; below `SMALL_WORK` multiply-adds the
  * plain TypeScript kernel is used instead, since copying would dominate. The packing, transposes and the
  * accumulation run in the module too (gemm.wat): JS only copies whole operands in and out with TypedArray.set.
+ * `gelu` runs geluTable's table-and-Taylor arithmetic in f64x2 lanes on a copy of its tables kept in the module's memory,
+ * bit for bit the TypeScript loop (no transcendental inside the tables, IEEE operations in the same order, no FMA), so
+ * the studies' recorded fingerprints do not depend on which of the two ran; the few elements outside the tables go
+ * through geluTable's own fallback in JS.
  */
+import { CDF_TABLE, GELU_TABLE_SIZE, PDF_TABLE, geluOutside, geluTable } from './geluTable.ts';
 import type { Kernels } from './kernels.ts';
 import { jsKernels } from './kernelsJs.ts';
 import type { FloatArray } from './mat.ts';
@@ -20,6 +25,19 @@ const SMALL_WORK = 2048;
  * eat the gain.
  */
 const THREAD_WORK = 1 << 20;
+/**
+ * The GELU tables (Φ(x₀), φ(x₀)) interleaved, 16 bytes per point, live at byte 0 of the module's memory, written
+ * once per engine; every operand area (gemm's packing, gelu's staging) starts at WORK_BASE, above them (64-aligned).
+ */
+const GELU_TABLE_BYTES = GELU_TABLE_SIZE * 16;
+const WORK_BASE = Math.ceil(GELU_TABLE_BYTES / 64) * 64;
+/**
+ * GELUs of fewer elements than this stay in the TypeScript loop (`geluTable`): a call costs ~240 ns whatever its size
+ * (the copies' set-up and the call). bench/wasm-gelu.ts on a 2-core AMD EPYC (shared, so ±30%), ns per element with d1,
+ * geluTable vs this kernel, copies included: n = 4: 24 vs 61; 16: 23 vs 20; 64: 21 vs 10–13; 256: 22 vs 8–10; 4096 to 2²⁰:
+ * 21–37 vs 7–12 (f32 alike).
+ */
+const GELU_MIN = 32;
 
 function decodeBase64(s: string): Uint8Array<ArrayBuffer> {
   if (typeof atob === 'function') {
@@ -39,6 +57,7 @@ interface GemmExports extends GemmPartExports {
   transpose32(src: number, rows: number, cols: number, dst: number, ld: number): void;
   add64(dst: number, src: number, ls: number, m: number, n: number): void;
   add32(dst: number, src: number, ls: number, m: number, n: number): void;
+  gelu(x: number, y: number, d1: number, n: number, single: number, hasD1: number, tab: number, idx: number): number;
 }
 
 /** An instantiated module: its exports and the memory they run on (its own, or the imported shared one). */
@@ -110,6 +129,12 @@ function engineKernels(engine: Engine): Kernels {
   const { ex, mem, pool } = engine;
   let f64 = new Float64Array(mem.buffer);
   let f32 = new Float32Array(mem.buffer);
+  let i32 = new Int32Array(mem.buffer);
+  // the GELU tables, the very values geluTable uses, interleaved; memory.grow keeps them (initial memory: one page)
+  for (let k = 0; k < GELU_TABLE_SIZE; k++) {
+    f64[2 * k] = CDF_TABLE[k];
+    f64[2 * k + 1] = PDF_TABLE[k];
+  }
   /** Grow the memory to `bytes`; false if it cannot (the shared memory's maximum), then the caller falls back. */
   const ensure = (bytes: number): boolean => {
     if (bytes <= f64.buffer.byteLength) return true;
@@ -121,6 +146,7 @@ function engineKernels(engine: Engine): Kernels {
     }
     f64 = new Float64Array(mem.buffer);
     f32 = new Float32Array(mem.buffer);
+    i32 = new Int32Array(mem.buffer);
     return true;
   };
   let fallback: Kernels | null = null;
@@ -155,7 +181,7 @@ function engineKernels(engine: Engine): Kernels {
       const np = Math.ceil(n / bw) * bw;
       const es = single ? 4 : 8;
       // byte offsets: packed A (k×mp), packed B (k×np), the product (mp×np), and a staging area for one raw operand
-      const aOff = 0;
+      const aOff = WORK_BASE;
       const bOff = aOff + mp * k * es;
       const cOff = bOff + k * np * es;
       const rawOff = cOff + mp * np * es;
@@ -188,6 +214,33 @@ function engineKernels(engine: Engine): Kernels {
       }
       if (np !== n) ex.copy_rows(cOff, np * es, cOff, n * es, m, n * es); // drop the padding columns in place
       c.set(buf.subarray(cOff / es, cOff / es + m * n));
+    },
+    gelu(x, y, d1) {
+      const n = x.length;
+      const single = x instanceof Float32Array;
+      // mixed element types (outside the interface's contract) would round differently in the module: the loop then
+      if (n < GELU_MIN || !(y instanceof Float32Array === single && (d1 === null || d1 instanceof Float32Array === single))) {
+        geluTable(x, y, d1);
+        return;
+      }
+      const es = single ? 4 : 8;
+      const span = Math.ceil((n * es) / 16) * 16;
+      const xOff = WORK_BASE;
+      const yOff = xOff + span;
+      const dOff = yOff + span;
+      const idxOff = dOff + (d1 === null ? 0 : span);
+      if (!ensure(idxOff + n * 4)) {
+        geluTable(x, y, d1);
+        return;
+      }
+      const buf: FloatArray = single ? f32 : f64;
+      stage(buf, x, n, xOff);
+      // on the caller's instance even with threads: one pass over the elements, nothing to split
+      const outside = ex.gelu(xOff, yOff, dOff, n, single ? 1 : 0, d1 === null ? 0 : 1, 0, idxOff);
+      y.set(buf.subarray(yOff / es, yOff / es + n));
+      if (d1 !== null) d1.set(buf.subarray(dOff / es, dOff / es + n));
+      // the elements outside the tables (|x| ≥ 10, NaN), by geluTable's own fallback
+      for (let j = 0; j < outside; j++) geluOutside(x, y, d1, i32[idxOff / 4 + j]);
     },
   };
 }
