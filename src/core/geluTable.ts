@@ -22,7 +22,7 @@ export const PDF_TABLE = Float64Array.from({ length: GELU_TABLE_SIZE }, (_, k) =
  * through He₅: the remainders are ≤ (1/256)⁶/6! · max|He₆ φ| ≈ 3e-17 (φ) and (1/256)⁷/7! · … ≲ 1e-20 (Φ),
  * at the tables' own rounding, so both agree with `normalCdf` / `normalPdf` to float64 rounding
  * (test/core/fused.test.ts). Inline in one loop (no helper returning a pair: a boxed double per element).
- * gelu_f64 / gelu_f32 in wasm/gemm.wat repeat this arithmetic operation for operation (test/core/wasmGelu.test.ts).
+ * The `gelu` function of wasm/gemm.wat repeats this arithmetic operation for operation (test/core/wasmGelu.test.ts).
  */
 export function geluTable(x: FloatArray, y: FloatArray, d1: FloatArray | null): void {
   for (let i = 0; i < x.length; i++) {
