@@ -30,6 +30,13 @@ export interface GradientTransform<S = unknown> {
   readonly slices?: number;
   /** The transform and its state restricted to the slices `indices` (of `slices`). */
   select?(indices: readonly number[], state: S, slices: number): { transform: GradientTransform<S>; state: S };
+  /** Adam's hyperparameters, on `scaleByAdam` (what `chain` needs to fuse Adam with the scalings after it). */
+  readonly adam?: { b1: number; b2: number; eps: number };
+  /**
+   * Update and apply in one pass over the arrays (see `fusedAdam`): θ changes exactly as `update` then
+   * `applyUpdates` would change it, and the returned state is the one `update` returns. Set by `chain` where it can.
+   */
+  readonly fusedStep?: (params: Arrays, grads: Arrays, state: S) => S;
 }
 
 /** Any transform, its state type erased (what optimizers are passed around as). */
@@ -126,6 +133,7 @@ export function scaleByAdam(opts: AdamOptions = {}): GradientTransform<AdamState
   for (const [k, v] of [['beta1', b1], ['beta2', b2], ['eps', eps]] as const) checkFinite('scaleByAdam', k, v);
   return {
     name: 'adam',
+    adam: { b1, b2, eps },
     init: (params) => ({ t: 0, m: params.map((p) => new Float64Array(p.length)), v: params.map((p) => new Float64Array(p.length)) }),
     update: (updates, state) => {
       const t = state.t + 1;
@@ -213,13 +221,76 @@ function stagesOf(transforms: readonly Optimizer[]): Stage[] {
   return stages;
 }
 
+/** The factor of a run of scalings: their factors multiplied left to right. */
+function combinedFactor(ts: readonly Optimizer[]): (i: number, k: number) => number {
+  const fs = ts.map((t) => t.factor as (i: number, k: number) => number);
+  return (i, k) => fs.reduce((c, f, n) => (n === 0 ? f(i, k) : c * f(i, k)), 1);
+}
+
+/**
+ * chain(scaleByAdam, scalings…) as one pass per array: per element the moments, the direction d = m̂/(√v̂ + ε) and
+ * θ += c·d, the very operations of the three passes (Adam's loop, the scaling, `applyUpdates`) in their order, so
+ * θ and the moments come out bit for bit the same (test/nn/optim.test.ts). The passes streamed the gradient,
+ * both moments and θ through memory three times; the optimizer was half of mup-lr-transfer's time, most of it
+ * waiting on memory. A float32 gradient is widened on read, exactly, as `updateBuffers` widens it.
+ */
+function fusedAdam(h: { b1: number; b2: number; eps: number }, factor: (i: number, k: number) => number, slices: number, scalings: number) {
+  return (params: Arrays, grads: Arrays, states: unknown[]): unknown[] => {
+    const st = states[0] as AdamState;
+    const t = st.t + 1;
+    const c1 = 1 - h.b1 ** t;
+    const c2 = 1 - h.b2 ** t;
+    for (let i = 0; i < params.length; i++) {
+      const p = params[i];
+      const g = grads[i];
+      const per = p.length / slices;
+      for (let k = 0; k < slices; k++) {
+        const c = factor(i, k);
+        if (p instanceof Float32Array && g instanceof Float32Array) adamStep32(p, g, st.m[i], st.v[i], k * per, (k + 1) * per, h, c1, c2, c);
+        else adamStep64(p, g, st.m[i], st.v[i], k * per, (k + 1) * per, h, c1, c2, c);
+      }
+    }
+    const next = [...states];
+    next[0] = { t, m: st.m, v: st.v };
+    for (let n = 1; n <= scalings; n++) next[n] = null;
+    return next;
+  };
+}
+
+function adamStep32(p: Float32Array, g: Float32Array, m: Float64Array, v: Float64Array, from: number, to: number, h: { b1: number; b2: number; eps: number }, c1: number, c2: number, c: number): void {
+  const { b1, b2, eps } = h;
+  for (let j = from; j < to; j++) {
+    const gj = g[j];
+    m[j] = b1 * m[j] + (1 - b1) * gj;
+    v[j] = b2 * v[j] + (1 - b2) * gj * gj;
+    p[j] += c * (m[j] / c1 / (Math.sqrt(v[j] / c2) + eps));
+  }
+}
+
+function adamStep64(p: FloatArray, g: FloatArray, m: Float64Array, v: Float64Array, from: number, to: number, h: { b1: number; b2: number; eps: number }, c1: number, c2: number, c: number): void {
+  const { b1, b2, eps } = h;
+  for (let j = from; j < to; j++) {
+    const gj = g[j];
+    m[j] = b1 * m[j] + (1 - b1) * gj;
+    v[j] = b2 * v[j] + (1 - b2) * gj * gj;
+    p[j] += c * (m[j] / c1 / (Math.sqrt(v[j] / c2) + eps));
+  }
+}
+
 /** Transforms applied in order; consecutive scalings are fused (their factors multiplied left to right). */
 export function chain(...transforms: Optimizer[]): GradientTransform<unknown[]> {
   const stages = stagesOf(transforms);
   const slices = Math.max(1, ...transforms.map((t) => t.slices ?? 1));
+  const first = stages[0];
+  const second = stages[1];
+  const fusedStep =
+    stages.length === 2 && first.kind === 'transform' && first.t.adam && second.kind === 'scale'
+      ? fusedAdam(first.t.adam, combinedFactor(second.ts), second.slices, second.ts.length)
+      : undefined;
   return {
     name: transforms.map((t) => t.name).join('+'),
     slices,
+    ...(fusedStep ? { fusedStep } : {}),
     init: (params) => transforms.map((t) => t.init(params)),
     update: (updates, states, params) => {
       const next = [...states];
@@ -229,8 +300,7 @@ export function chain(...transforms: Optimizer[]): GradientTransform<unknown[]> 
           next[at] = st.t.update(updates, states[at], params);
           at++;
         } else {
-          const fs = st.ts.map((t) => t.factor as (i: number, k: number) => number);
-          applyFactor(updates, (i, k) => fs.reduce((c, f, n) => (n === 0 ? f(i, k) : c * f(i, k)), 1), st.slices);
+          applyFactor(updates, combinedFactor(st.ts), st.slices);
           at += st.ts.length;
         }
       }
@@ -250,13 +320,24 @@ export function chain(...transforms: Optimizer[]): GradientTransform<unknown[]> 
   };
 }
 
-/** θ ← θ + u, in place on the parameter arrays. */
+/**
+ * θ ← θ + u, in place on the parameter arrays. One loop per element type of θ (float32 networks, float64 ones): a
+ * single loop over both is polymorphic in V8 and took up to twice as long per element.
+ */
 export function applyUpdates(params: Arrays, updates: Arrays): void {
   for (let i = 0; i < params.length; i++) {
     const p = params[i];
-    const u = updates[i];
-    for (let j = 0; j < p.length; j++) p[j] += u[j];
+    if (p instanceof Float32Array) addInPlace32(p, updates[i]);
+    else addInPlace64(p, updates[i]);
   }
+}
+
+function addInPlace32(p: Float32Array, u: FloatArray): void {
+  for (let j = 0; j < p.length; j++) p[j] += u[j];
+}
+
+function addInPlace64(p: Float64Array, u: FloatArray): void {
+  for (let j = 0; j < p.length; j++) p[j] += u[j];
 }
 
 /**
@@ -285,12 +366,20 @@ export class OptimizerState {
   private started = false;
   /** float64 copies of float32 gradients, one per parameter, reused step after step */
   private readonly widened: Float64Array[] = [];
-  constructor(public transform: Optimizer) {}
+  /** `fused: false` takes the transform's passes even where it has a fused step (tests compare the two). */
+  constructor(
+    public transform: Optimizer,
+    private readonly opts: { fused?: boolean } = {},
+  ) {}
 
   step(params: Arrays, grads: Arrays): void {
     if (!this.started) {
       this.state = this.transform.init(params);
       this.started = true;
+    }
+    if (this.transform.fusedStep && this.opts.fused !== false) {
+      this.state = this.transform.fusedStep(params, grads, this.state);
+      return;
     }
     const u = updateBuffers(grads, this.widened);
     this.state = this.transform.update(u, this.state, params);
@@ -311,10 +400,10 @@ export class OptimizerState {
     });
     if (!this.started) {
       const sub = this.transform.select(indices, undefined, K);
-      return new OptimizerState(sub.transform);
+      return new OptimizerState(sub.transform, this.opts);
     }
     const sub = this.transform.select(indices, this.state, K);
-    const out = new OptimizerState(sub.transform);
+    const out = new OptimizerState(sub.transform, this.opts);
     out.state = sub.state;
     out.started = true;
     return out;

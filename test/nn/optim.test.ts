@@ -81,3 +81,67 @@ describe('OptimizerState widens float32 gradients into buffers it keeps', () => 
     expect(short[0].length).toBe(50);
   });
 });
+
+describe('fused Adam step (chain of Adam and scalings in one pass)', () => {
+  const rngArray = (n: number, seed: number, f32: boolean) => {
+    const a = f32 ? new Float32Array(n) : new Float64Array(n);
+    let x = seed;
+    for (let i = 0; i < n; i++) {
+      x = (x * 1103515245 + 12345) % 2147483648; // a small LCG: any fixed numbers will do
+      a[i] = (x / 2147483648 - 0.5) * 0.2;
+    }
+    return a;
+  };
+
+  for (const f32 of [false, true]) {
+    it(`moves ${f32 ? 'float32' : 'float64'} parameters and the moments bit for bit as the three passes do (stacked, per-network η, μP multipliers, past t = 356)`, () => {
+      const K = 3;
+      const sizes = [K * 40, K * 7];
+      const make = () => adam([1e-2, 3e-3, 2e-2], { lrScales: [0.5, 2], beta1: 0.9, beta2: 0.99, eps: 1e-8 });
+      expect(make().fusedStep).toBeDefined();
+      const fused = new OptimizerState(make());
+      const passes = new OptimizerState(make(), { fused: false });
+      const pa = sizes.map((n, i) => rngArray(n, 11 + i, f32));
+      const pb = pa.map((a) => a.slice());
+      for (let t = 0; t < 400; t++) {
+        const grads = () => sizes.map((n, i) => rngArray(n, 1000 * t + i, f32));
+        fused.step(pa, grads());
+        passes.step(pb, grads());
+      }
+      pa.forEach((a, i) => expect(a).toEqual(pb[i]));
+      const sa = fused.current as unknown[];
+      const sb = passes.current as unknown[];
+      expect(sa).toEqual(sb);
+      // and the parameters did move (a fused step that did nothing would fail the comparison only if passes moved)
+      expect(pa[0][0]).not.toBe(rngArray(sizes[0], 11, f32)[0]);
+    });
+  }
+
+  it('is not used where a transform sits between Adam and the scalings (AdamW decay) or before Adam', () => {
+    expect(adam(1e-3, { weightDecay: 0.1 }).fusedStep).toBeUndefined();
+    expect(optimizerFromConfig({ kind: 'adam', lr: 1e-3, weightDecay: 0.1 }).fusedStep).toBeUndefined();
+    expect(optimizerFromConfig({ kind: 'sgd', lr: 1e-3 }).fusedStep).toBeUndefined();
+    expect(optimizerFromConfig({ kind: 'adam', lr: 1e-3 }).fusedStep).toBeDefined();
+  });
+
+  it('survives dropping networks (select), bit for bit with the passes', () => {
+    const make = () => adam([1e-2, 3e-3], { lrScales: [1] });
+    let fused = new OptimizerState(make());
+    let passes = new OptimizerState(make(), { fused: false });
+    const pa = [rngArray(20, 5, false)];
+    const pb = [pa[0].slice()];
+    for (let t = 0; t < 5; t++) {
+      fused.step(pa, [rngArray(20, t, false)]);
+      passes.step(pb, [rngArray(20, t, false)]);
+    }
+    fused = fused.select([1]);
+    passes = passes.select([1]);
+    const qa = [pa[0].slice(10)];
+    const qb = [pb[0].slice(10)];
+    for (let t = 5; t < 10; t++) {
+      fused.step(qa, [rngArray(10, t, false)]);
+      passes.step(qb, [rngArray(10, t, false)]);
+    }
+    expect(qa[0]).toEqual(qb[0]);
+  });
+});
