@@ -2,6 +2,7 @@
  * Small dense helpers shared by the matrix instruments of src/observe (similarity, neural collapse, spectra, rank).
  * Plain row-major `Mat` (src/core/mat.ts); no autodiff. Browser-safe.
  */
+import { kernels } from '../core/kernels.ts';
 import { eigvalsh } from '../core/linalg.ts';
 import type { Mat } from '../core/mat.ts';
 
@@ -59,24 +60,16 @@ export function matmul(a: Mat, b: Mat): Mat {
   return { rows: m, cols: n, data: out };
 }
 
-/** Aᵀ B for A (n×p), B (n×q): the p×q cross-product, without forming Aᵀ. */
+/**
+ * Aᵀ B for A (n×p), B (n×q): the p×q cross-product, without forming Aᵀ, on the active GEMM kernel (transposed A).
+ * Each entry is the sum over the n rows in row order from +0, as the kernels sum (the TypeScript and WebAssembly
+ * ones: test/observe/matrix.test.ts checks it against that loop bit for bit; the native one blocks the sum).
+ */
 export function crossProduct(a: Mat, b: Mat): Mat {
   if (a.rows !== b.rows) throw new Error(`crossProduct: row counts differ (${a.rows} vs ${b.rows})`);
-  const n = a.rows;
-  const p = a.cols;
-  const q = b.cols;
-  const out = new Float64Array(p * q);
-  for (let i = 0; i < n; i++) {
-    const ai = i * p;
-    const bi = i * q;
-    for (let r = 0; r < p; r++) {
-      const v = a.data[ai + r];
-      if (v === 0) continue;
-      const o = r * q;
-      for (let c = 0; c < q; c++) out[o + c] += v * b.data[bi + c];
-    }
-  }
-  return { rows: p, cols: q, data: out };
+  const out = new Float64Array(a.cols * b.cols);
+  kernels().gemm(true, false, a.cols, b.cols, a.rows, a.data, b.data, out, false);
+  return { rows: a.cols, cols: b.cols, data: out };
 }
 
 /** X Xᵀ (n×n Gram matrix of the rows, i.e. the linear kernel between examples). */
