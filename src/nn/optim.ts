@@ -32,6 +32,8 @@ export interface GradientTransform<S = unknown> {
   select?(indices: readonly number[], state: S, slices: number): { transform: GradientTransform<S>; state: S };
   /** Adam's hyperparameters, on `scaleByAdam` (what `chain` needs to fuse Adam with the scalings after it). */
   readonly adam?: { b1: number; b2: number; eps: number };
+  /** λ, on `addDecayedWeights` (fused with a preceding Adam as AdamW's decoupled decay). */
+  readonly decay?: number;
   /**
    * Update and apply in one pass over the arrays (see `fusedAdam`): θ changes exactly as `update` then
    * `applyUpdates` would change it, and the returned state is the one `update` returns. Set by `chain` where it can.
@@ -185,6 +187,7 @@ export function addDecayedWeights(weightDecay: number): GradientTransform<null> 
   checkFinite('addDecayedWeights', 'weightDecay', weightDecay);
   return {
     name: 'weight-decay',
+    decay: weightDecay,
     init: () => null,
     update: (updates, _s, params) => {
       for (let i = 0; i < updates.length; i++) {
@@ -228,13 +231,24 @@ function combinedFactor(ts: readonly Optimizer[]): (i: number, k: number) => num
 }
 
 /**
- * chain(scaleByAdam, scalings…) as one pass per array: per element the moments, the direction d = m̂/(√v̂ + ε) and
- * θ += c·d, the very operations of the three passes (Adam's loop, the scaling, `applyUpdates`) in their order, so
+ * chain(scaleByAdam, [addDecayedWeights,] scalings…) as one pass per array: per element the moments, the direction
+ * d = m̂/(√v̂ + ε) (+ λθ) and θ += c·d, the very operations of the passes (Adam's loop, the decay, the scaling,
+ * `applyUpdates`) in their order, so
  * θ and the moments come out bit for bit the same (test/nn/optim.test.ts). The passes streamed the gradient,
  * both moments and θ through memory three times; the optimizer was half of mup-lr-transfer's time, most of it
  * waiting on memory. A float32 gradient is widened on read, exactly, as `updateBuffers` widens it.
  */
-function fusedAdam(h: { b1: number; b2: number; eps: number }, factor: (i: number, k: number) => number, slices: number, scalings: number) {
+function fusedAdamOf(stages: readonly Stage[]): ((params: Arrays, grads: Arrays, states: unknown[]) => unknown[]) | undefined {
+  const [first, mid, last] = stages;
+  if (first?.kind !== 'transform' || !first.t.adam) return undefined;
+  if (stages.length === 2 && mid.kind === 'scale') return fusedAdam(first.t.adam, null, combinedFactor(mid.ts), mid.slices, 1 + mid.ts.length);
+  if (stages.length === 3 && mid.kind === 'transform' && mid.t.decay !== undefined && last.kind === 'scale') {
+    return fusedAdam(first.t.adam, mid.t.decay, combinedFactor(last.ts), last.slices, 2 + last.ts.length);
+  }
+  return undefined;
+}
+
+function fusedAdam(h: AdamHyper, decay: number | null, factor: (i: number, k: number) => number, slices: number, transforms: number) {
   return (params: Arrays, grads: Arrays, states: unknown[]): unknown[] => {
     const st = states[0] as AdamState;
     const t = st.t + 1;
@@ -246,34 +260,40 @@ function fusedAdam(h: { b1: number; b2: number; eps: number }, factor: (i: numbe
       const per = p.length / slices;
       for (let k = 0; k < slices; k++) {
         const c = factor(i, k);
-        if (p instanceof Float32Array && g instanceof Float32Array) adamStep32(p, g, st.m[i], st.v[i], k * per, (k + 1) * per, h, c1, c2, c);
-        else adamStep64(p, g, st.m[i], st.v[i], k * per, (k + 1) * per, h, c1, c2, c);
+        if (p instanceof Float32Array && g instanceof Float32Array) adamStep32(p, g, st.m[i], st.v[i], k * per, (k + 1) * per, h, decay, c1, c2, c);
+        else adamStep64(p, g, st.m[i], st.v[i], k * per, (k + 1) * per, h, decay, c1, c2, c);
       }
     }
     const next = [...states];
     next[0] = { t, m: st.m, v: st.v };
-    for (let n = 1; n <= scalings; n++) next[n] = null;
+    for (let n = 1; n < transforms; n++) next[n] = null; // the decay and the scalings keep no state
     return next;
   };
 }
 
-function adamStep32(p: Float32Array, g: Float32Array, m: Float64Array, v: Float64Array, from: number, to: number, h: { b1: number; b2: number; eps: number }, c1: number, c2: number, c: number): void {
+type AdamHyper = { b1: number; b2: number; eps: number };
+
+function adamStep32(p: Float32Array, g: Float32Array, m: Float64Array, v: Float64Array, from: number, to: number, h: AdamHyper, decay: number | null, c1: number, c2: number, c: number): void {
   const { b1, b2, eps } = h;
   for (let j = from; j < to; j++) {
     const gj = g[j];
     m[j] = b1 * m[j] + (1 - b1) * gj;
     v[j] = b2 * v[j] + (1 - b2) * gj * gj;
-    p[j] += c * (m[j] / c1 / (Math.sqrt(v[j] / c2) + eps));
+    const d = m[j] / c1 / (Math.sqrt(v[j] / c2) + eps);
+    // AdamW's decoupled decay joins before the scalings (addDecayedWeights: u += λθ, θ not yet moved)
+    p[j] += c * (decay === null ? d : d + decay * p[j]);
   }
 }
 
-function adamStep64(p: FloatArray, g: FloatArray, m: Float64Array, v: Float64Array, from: number, to: number, h: { b1: number; b2: number; eps: number }, c1: number, c2: number, c: number): void {
+function adamStep64(p: FloatArray, g: FloatArray, m: Float64Array, v: Float64Array, from: number, to: number, h: AdamHyper, decay: number | null, c1: number, c2: number, c: number): void {
   const { b1, b2, eps } = h;
   for (let j = from; j < to; j++) {
     const gj = g[j];
     m[j] = b1 * m[j] + (1 - b1) * gj;
     v[j] = b2 * v[j] + (1 - b2) * gj * gj;
-    p[j] += c * (m[j] / c1 / (Math.sqrt(v[j] / c2) + eps));
+    const d = m[j] / c1 / (Math.sqrt(v[j] / c2) + eps);
+    // AdamW's decoupled decay joins before the scalings (addDecayedWeights: u += λθ, θ not yet moved)
+    p[j] += c * (decay === null ? d : d + decay * p[j]);
   }
 }
 
@@ -281,12 +301,7 @@ function adamStep64(p: FloatArray, g: FloatArray, m: Float64Array, v: Float64Arr
 export function chain(...transforms: Optimizer[]): GradientTransform<unknown[]> {
   const stages = stagesOf(transforms);
   const slices = Math.max(1, ...transforms.map((t) => t.slices ?? 1));
-  const first = stages[0];
-  const second = stages[1];
-  const fusedStep =
-    stages.length === 2 && first.kind === 'transform' && first.t.adam && second.kind === 'scale'
-      ? fusedAdam(first.t.adam, combinedFactor(second.ts), second.slices, second.ts.length)
-      : undefined;
+  const fusedStep = fusedAdamOf(stages);
   return {
     name: transforms.map((t) => t.name).join('+'),
     slices,

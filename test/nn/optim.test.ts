@@ -93,11 +93,11 @@ describe('fused Adam step (chain of Adam and scalings in one pass)', () => {
     return a;
   };
 
-  for (const f32 of [false, true]) {
-    it(`moves ${f32 ? 'float32' : 'float64'} parameters and the moments bit for bit as the three passes do (stacked, per-network η, μP multipliers, past t = 356)`, () => {
+  for (const [f32, weightDecay] of [[false, 0], [true, 0], [false, 0.3], [true, 0.3]] as const) {
+    it(`moves ${f32 ? 'float32' : 'float64'} parameters and the moments bit for bit as the passes do (stacked, per-network η, μP multipliers, past t = 356${weightDecay ? ', AdamW decay' : ''})`, () => {
       const K = 3;
       const sizes = [K * 40, K * 7];
-      const make = () => adam([1e-2, 3e-3, 2e-2], { lrScales: [0.5, 2], beta1: 0.9, beta2: 0.99, eps: 1e-8 });
+      const make = () => adam([1e-2, 3e-3, 2e-2], { lrScales: [0.5, 2], beta1: 0.9, beta2: 0.99, eps: 1e-8, weightDecay });
       expect(make().fusedStep).toBeDefined();
       const fused = new OptimizerState(make());
       const passes = new OptimizerState(make(), { fused: false });
@@ -117,8 +117,9 @@ describe('fused Adam step (chain of Adam and scalings in one pass)', () => {
     });
   }
 
-  it('is not used where a transform sits between Adam and the scalings (AdamW decay) or before Adam', () => {
-    expect(adam(1e-3, { weightDecay: 0.1 }).fusedStep).toBeUndefined();
+  it('covers Adam and AdamW (decay before the multipliers), not coupled L2, independent decay or SGD', () => {
+    expect(adam(1e-3, { weightDecay: 0.1 }).fusedStep).toBeDefined();
+    expect(optimizerFromConfig({ kind: 'adamw', lr: 1e-3, weightDecay: 0.1, independentDecay: true }, { lrScales: [1, 2] }).fusedStep).toBeUndefined();
     expect(optimizerFromConfig({ kind: 'adam', lr: 1e-3, weightDecay: 0.1 }).fusedStep).toBeUndefined();
     expect(optimizerFromConfig({ kind: 'sgd', lr: 1e-3 }).fusedStep).toBeUndefined();
     expect(optimizerFromConfig({ kind: 'adam', lr: 1e-3 }).fusedStep).toBeDefined();
