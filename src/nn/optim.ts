@@ -273,6 +273,10 @@ function fusedAdam(h: AdamHyper, decay: number | null, factor: (i: number, k: nu
 
 type AdamHyper = { b1: number; b2: number; eps: number };
 
+/**
+ * The step of `fusedAdam` on float32 parameters and gradients; `adamStep64` is the same loop for the other element
+ * types. Two copies on purpose: one function over both kinds of typed array is polymorphic in V8 (see applyUpdates).
+ */
 function adamStep32(p: Float32Array, g: Float32Array, m: Float64Array, v: Float64Array, from: number, to: number, h: AdamHyper, decay: number | null, c1: number, c2: number, c: number): void {
   const { b1, b2, eps } = h;
   for (let j = from; j < to; j++) {
