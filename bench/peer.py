@@ -35,6 +35,17 @@ torch.set_num_threads(threads)
 only = set(a for a in sys.argv[1:] if not a.startswith("--"))
 
 
+def loaded_blas():
+    """The BLAS/LAPACK shared objects this process mapped (Debian's alternatives decide which libblas.so.3 that is:
+    the reference BLAS is many times slower than OpenBLAS, and a ratio against it flatters us)."""
+    try:
+        with open("/proc/self/maps") as f:
+            paths = {line.split()[-1] for line in f if ".so" in line and re.search(r"blas|lapack", line)}
+    except OSError:
+        return []
+    return sorted(paths)
+
+
 memory = {}
 
 
@@ -255,4 +266,4 @@ if want("study-mup-lr-transfer"):
         details["study-mup-lr-transfer"] = run_study(seed=0)
         cases["study-mup-lr-transfer"] = (clock() - t) * 1000
 
-print(json.dumps({"cases": cases, "memory": memory, "details": details, "torch": torch.__version__, "numpy": np.__version__, "threads": threads}))
+print(json.dumps({"cases": cases, "memory": memory, "details": details, "torch": torch.__version__, "numpy": np.__version__, "threads": threads, "blas": loaded_blas()}))

@@ -197,6 +197,13 @@ interface PeerOutput {
   details?: { [STUDY_CASE]?: PeerStudySummary };
   torch?: string;
   threads?: number;
+  /** the BLAS/LAPACK shared objects the peer process mapped (Debian's libblas.so.3 may be the reference BLAS) */
+  blas?: string[];
+}
+
+/** Whether the peer's BLAS is the netlib reference one (no OpenBLAS, MKL or BLIS mapped): ratios then flatter us. */
+function referenceBlas(paths: readonly string[]): boolean {
+  return paths.length > 0 && !paths.some((p) => /openblas|mkl|blis|atlas/i.test(p));
 }
 
 /** Square gemm cases: size and dtype; 2n³ flops. */
@@ -378,6 +385,10 @@ async function main(): Promise<void> {
   const peer = peerNames.length ? runPeer(peerNames, threads) : { error: 'no case with a peer' };
   const peerCases = 'cases' in peer ? peer.cases : {};
   if ('error' in peer) log(peer.error);
+  else if (peer.blas) {
+    log(`peer BLAS: ${peer.blas.join(', ') || 'none mapped'}`);
+    if (referenceBlas(peer.blas)) log('warning: the peer runs on the reference BLAS, many times slower than OpenBLAS: every ratio flatters us (apt-get install libopenblas0-pthread)');
+  }
   const results: CaseResult[] = [];
   for (const name of names) {
     if (RATIO_CASES.has(name)) {
@@ -439,7 +450,7 @@ async function main(): Promise<void> {
         kernels: { backend: active.name, reason: choice.reason, threads },
         timing: cpuTime ? 'cpu' : 'wall',
         ...(singleThread ? { single_thread: singleThread } : {}),
-        peer: 'error' in peer ? { available: false, reason: peer.error } : { available: true, torch: peer.torch, threads: peer.threads },
+        peer: 'error' in peer ? { available: false, reason: peer.error } : { available: true, torch: peer.torch, threads: peer.threads, blas: peer.blas ?? [], referenceBlas: referenceBlas(peer.blas ?? []) },
       }),
     );
 }
