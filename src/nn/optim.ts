@@ -233,10 +233,10 @@ function combinedFactor(ts: readonly Optimizer[]): (i: number, k: number) => num
 /**
  * chain(scaleByAdam, [addDecayedWeights,] scalings…) as one pass per array: per element the moments, the direction
  * d = m̂/(√v̂ + ε) (+ λθ) and θ += c·d, the very operations of the passes (Adam's loop, the decay, the scaling,
- * `applyUpdates`) in their order, so
- * θ and the moments come out bit for bit the same (test/nn/optim.test.ts). The passes streamed the gradient,
- * both moments and θ through memory three times; the optimizer was half of mup-lr-transfer's time, most of it
- * waiting on memory. A float32 gradient is widened on read, exactly, as `updateBuffers` widens it.
+ * `applyUpdates`) in their order, so θ and the moments come out bit for bit the same (test/nn/optim.test.ts). The
+ * passes streamed the gradient, both moments and θ through memory three times; the optimizer was half of
+ * mup-lr-transfer's time, most of it waiting on memory. A float32 gradient is widened on read, exactly, as
+ * `updateBuffers` widens it.
  */
 function fusedAdamOf(stages: readonly Stage[]): ((params: Arrays, grads: Arrays, states: unknown[]) => unknown[]) | undefined {
   const [first, mid, last] = stages;

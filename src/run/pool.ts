@@ -194,7 +194,15 @@ export async function storedDurations(store: Store): Promise<(run: PlannedRun) =
   );
   const byKey = new Map<string, number>();
   for (const r of rows) if (typeof r.ms === 'number' && Number.isFinite(r.ms)) byKey.set(`${r.study_id} ${r.profile}`, r.ms);
-  return (run) => (run.task.params && Object.keys(run.task.params).length > 0 ? undefined : byKey.get(`${run.study.id} ${run.task.profile}`));
+  return (run) => {
+    const profile = storedProfile(run);
+    return profile === 'custom' ? undefined : byKey.get(`${run.study.id} ${profile}`);
+  };
+}
+
+/** The profile a run is stored under: 'custom' when its task overrides parameters (as `executeStudy` records it). */
+function storedProfile(run: PlannedRun): Profile | 'custom' {
+  return run.task.params && Object.keys(run.task.params).length > 0 ? 'custom' : run.task.profile;
 }
 
 /** A result standing in for a run whose worker died (crash, out of memory): verdict `error`. */
@@ -205,7 +213,6 @@ export function crashResult(run: PlannedRun, version: string, error: unknown, st
   } catch {
     // figures are decoration; the error below is what matters
   }
-  const overrides = run.task.params && Object.keys(run.task.params).length > 0;
   return {
     id: run.study.id,
     title: run.study.title,
@@ -222,7 +229,7 @@ export function crashResult(run: PlannedRun, version: string, error: unknown, st
       configHash: run.runId,
       codeVersion: version,
       params: run.params,
-      profile: overrides ? 'custom' : run.task.profile,
+      profile: storedProfile(run),
       startedAt: new Date(startedAt).toISOString(),
       durationMs: Date.now() - startedAt,
       node: `node ${process.versions.node}`,
