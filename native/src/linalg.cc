@@ -4,7 +4,7 @@
 // lower triangle from memory and bounds the reduction) and the dlatrd corrections with the panel's V and W rows
 // (panel dots and panel subtract, ≈ 4·j·(n − c) multiply-adds for step j of a panel).
 //
-// Rounding: the dot products use 8-lane vector partial sums and FMA (-ffp-contract=fast), so results agree with
+// Rounding: the dot products use 4-lane vector partial sums and FMA (-ffp-contract=fast), so results agree with
 // the TypeScript loops to rounding, not bit for bit. Nothing depends on timing or on the thread count: the symv
 // splits its rows into a fixed set of chunks (a function of the size only), each accumulating into its own
 // vector, and adds those in chunk order, whichever thread ran them; the trailing update computes every entry
@@ -19,23 +19,26 @@
 
 namespace {
 
-typedef double v8 __attribute__((vector_size(64), aligned(8)));
+// 4 lanes (one AVX2 register; two SSE2 registers on a baseline build), naturally aligned: the loads and stores go
+// through memcpy into a local of this type, which GCC turns into single unaligned vector moves. (An `aligned(8)`
+// 8-lane type made GCC spill every vector to the stack in 16-byte halves, and the reloads missed store forwarding:
+// symv ran at a third of the speed of the same loop written this way.)
+typedef double v4 __attribute__((vector_size(32)));
 
-inline v8 load8(const double* p) {
-  v8 x;
-  std::memcpy(&x, p, 64);
+inline v4 load4(const double* p) {
+  v4 x;
+  std::memcpy(&x, p, 32);
   return x;
 }
-inline void store8(double* p, const v8& x) { std::memcpy(p, &x, 64); }
-inline double hsum(const v8& x) {
-  double t = 0;
-  for (int q = 0; q < 8; ++q) t += x[q];
-  return t;
-}
+inline void store4(double* p, const v4& x) { std::memcpy(p, &x, 32); }
+inline v4 splat4(double a) { return v4{a, a, a, a}; }
+inline double hsum(const v4& x) { return (x[0] + x[1]) + (x[2] + x[3]); }
 
 // Rows [r0, r1) of y = A v (A symmetric, lower triangle, columns from s): y[i] += Σ_{s≤j≤i} a_ij v_j for those
 // rows and y[j] += a_ij v_i for s ≤ j < i; y must be zero on [s, r1) on entry. Four rows at a time, so that each
-// y_j update serves four a_ij and each stored a_ij is read once and used twice.
+// y_j update serves four a_ij and each stored a_ij is read once and used twice; eight columns per iteration in
+// two 4-lane halves with their own row sums (s·, u·), so consecutive multiply-adds into one sum do not wait on
+// each other.
 void symvRows(const double* a, int64_t n, int64_t s, int64_t r0, int64_t r1, const double* v, double* y) {
   int64_t i = r0;
   for (; i + 3 < r1; i += 4) {
@@ -44,18 +47,26 @@ void symvRows(const double* a, int64_t n, int64_t s, int64_t r0, int64_t r1, con
     const double* p2 = p1 + n;
     const double* p3 = p2 + n;
     const double v0 = v[i], v1 = v[i + 1], v2 = v[i + 2], v3 = v[i + 3];
-    v8 s0 = {0}, s1 = {0}, s2 = {0}, s3 = {0};
+    const v4 b0 = splat4(v0), b1 = splat4(v1), b2 = splat4(v2), b3 = splat4(v3);
+    v4 s0 = {0}, s1 = {0}, s2 = {0}, s3 = {0}, u0 = {0}, u1 = {0}, u2 = {0}, u3 = {0};
     int64_t j = s;
     for (; j + 8 <= i; j += 8) {
-      const v8 a0 = load8(p0 + j), a1 = load8(p1 + j), a2 = load8(p2 + j), a3 = load8(p3 + j);
-      const v8 vj = load8(v + j);
+      const v4 a0 = load4(p0 + j), a1 = load4(p1 + j), a2 = load4(p2 + j), a3 = load4(p3 + j);
+      const v4 vj = load4(v + j);
       s0 += a0 * vj;
       s1 += a1 * vj;
       s2 += a2 * vj;
       s3 += a3 * vj;
-      store8(y + j, load8(y + j) + (a0 * v0 + a1 * v1 + a2 * v2 + a3 * v3));
+      store4(y + j, load4(y + j) + ((a0 * b0 + a1 * b1) + (a2 * b2 + a3 * b3)));
+      const v4 c0 = load4(p0 + j + 4), c1 = load4(p1 + j + 4), c2 = load4(p2 + j + 4), c3 = load4(p3 + j + 4);
+      const v4 wj = load4(v + j + 4);
+      u0 += c0 * wj;
+      u1 += c1 * wj;
+      u2 += c2 * wj;
+      u3 += c3 * wj;
+      store4(y + j + 4, load4(y + j + 4) + ((c0 * b0 + c1 * b1) + (c2 * b2 + c3 * b3)));
     }
-    double t0 = hsum(s0), t1 = hsum(s1), t2 = hsum(s2), t3 = hsum(s3);
+    double t0 = hsum(s0 + u0), t1 = hsum(s1 + u1), t2 = hsum(s2 + u2), t3 = hsum(s3 + u3);
     for (; j < i; ++j) {
       const double vj = v[j];
       t0 += p0[j] * vj;
@@ -186,20 +197,29 @@ void lmech_panel_subtract_f64(double* x, int64_t lo, int64_t n, const double* vt
   // x stays in registers (32 entries at a time) while the 2j panel rows stream past it (from L2: 2·j·n·8 bytes)
   int64_t i = lo;
   for (; i + 32 <= n; i += 32) {
-    v8 x0 = load8(x + i), x1 = load8(x + i + 8), x2 = load8(x + i + 16), x3 = load8(x + i + 24);
+    v4 x0 = load4(x + i), x1 = load4(x + i + 4), x2 = load4(x + i + 8), x3 = load4(x + i + 12);
+    v4 x4 = load4(x + i + 16), x5 = load4(x + i + 20), x6 = load4(x + i + 24), x7 = load4(x + i + 28);
     for (int64_t t = 0; t < j; ++t) {
       const double* pv = vt + t * n + i;
       const double* pw = wt + t * n + i;
-      const double a = cv[t], b = cw[t];
-      x0 -= a * load8(pv) + b * load8(pw);
-      x1 -= a * load8(pv + 8) + b * load8(pw + 8);
-      x2 -= a * load8(pv + 16) + b * load8(pw + 16);
-      x3 -= a * load8(pv + 24) + b * load8(pw + 24);
+      const v4 a = splat4(cv[t]), b = splat4(cw[t]);
+      x0 -= a * load4(pv) + b * load4(pw);
+      x1 -= a * load4(pv + 4) + b * load4(pw + 4);
+      x2 -= a * load4(pv + 8) + b * load4(pw + 8);
+      x3 -= a * load4(pv + 12) + b * load4(pw + 12);
+      x4 -= a * load4(pv + 16) + b * load4(pw + 16);
+      x5 -= a * load4(pv + 20) + b * load4(pw + 20);
+      x6 -= a * load4(pv + 24) + b * load4(pw + 24);
+      x7 -= a * load4(pv + 28) + b * load4(pw + 28);
     }
-    store8(x + i, x0);
-    store8(x + i + 8, x1);
-    store8(x + i + 16, x2);
-    store8(x + i + 24, x3);
+    store4(x + i, x0);
+    store4(x + i + 4, x1);
+    store4(x + i + 8, x2);
+    store4(x + i + 12, x3);
+    store4(x + i + 16, x4);
+    store4(x + i + 20, x5);
+    store4(x + i + 24, x6);
+    store4(x + i + 28, x7);
   }
   for (; i < n; ++i) {
     double xi = x[i];
@@ -216,14 +236,14 @@ void lmech_panel_dots_f64(const double* v, int64_t lo, int64_t n, const double* 
     const double* w1 = w0 + n;
     const double* q0 = vt + t * n;
     const double* q1 = q0 + n;
-    v8 a0 = {0}, a1 = {0}, b0 = {0}, b1 = {0};
+    v4 a0 = {0}, a1 = {0}, b0 = {0}, b1 = {0};
     int64_t i = lo;
-    for (; i + 8 <= n; i += 8) {
-      const v8 vi = load8(v + i);
-      a0 += load8(w0 + i) * vi;
-      a1 += load8(w1 + i) * vi;
-      b0 += load8(q0 + i) * vi;
-      b1 += load8(q1 + i) * vi;
+    for (; i + 4 <= n; i += 4) {
+      const v4 vi = load4(v + i);
+      a0 += load4(w0 + i) * vi;
+      a1 += load4(w1 + i) * vi;
+      b0 += load4(q0 + i) * vi;
+      b1 += load4(q1 + i) * vi;
     }
     double ta0 = hsum(a0), ta1 = hsum(a1), tb0 = hsum(b0), tb1 = hsum(b1);
     for (; i < n; ++i) {
@@ -240,12 +260,12 @@ void lmech_panel_dots_f64(const double* v, int64_t lo, int64_t n, const double* 
   for (; t < j; ++t) {
     const double* w0 = wt + t * n;
     const double* q0 = vt + t * n;
-    v8 a0 = {0}, b0 = {0};
+    v4 a0 = {0}, b0 = {0};
     int64_t i = lo;
-    for (; i + 8 <= n; i += 8) {
-      const v8 vi = load8(v + i);
-      a0 += load8(w0 + i) * vi;
-      b0 += load8(q0 + i) * vi;
+    for (; i + 4 <= n; i += 4) {
+      const v4 vi = load4(v + i);
+      a0 += load4(w0 + i) * vi;
+      b0 += load4(q0 + i) * vi;
     }
     double ta = hsum(a0), tb = hsum(b0);
     for (; i < n; ++i) {
