@@ -17,7 +17,7 @@
     {
       'target_name': 'lmech_gemm',
       'type': 'static_library',
-      'sources': ['src/gemm.cc', 'src/elementwise.cc', 'src/linalg.cc'],
+      'sources': ['src/gemm.cc', 'src/elementwise.cc', 'src/linalg.cc', 'src/secular.cc'],
       'cflags': ['-fPIC', '-O3', '-ffp-contract=fast', '-fno-math-errno', '<@(lmech_arch_flags)'],
       'cflags_cc': ['-std=gnu++17'],
       'xcode_settings': {

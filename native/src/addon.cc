@@ -11,14 +11,18 @@
 //   causalSoftmax(s, p, T): the causal row softmax of attention logits, exponentials vectorised (elementwise.cc)
 //   causalSoftmaxBackward(p, g, gs, T): its adjoint, accumulated into gs (elementwise.cc)
 //   symvLower(a, n, s, v, y[, threads]): symmetric (lower-triangle) matrix-vector product, float64 (linalg.cc)
+//   gemmView: a float64 product of strided views, without copies (gemm.cc)
+//   secular / secularColumns: the O(k²) parts of a divide-and-conquer merge, bit for bit the TypeScript (secular.cc)
 //   panelSubtract / panelDots / syr2kLower: the panel corrections and the trailing update of the blocked
 //     tridiagonalization, float64 (linalg.cc)
 //   info(): { usable, reason, kernel, tanh, features, hardwareThreads }
 #include <node_api.h>
 
+#include <cmath>
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
+#include <initializer_list>
 #include <string>
 #include <thread>
 #include <vector>
@@ -180,6 +184,52 @@ napi_value Gemm(napi_env env, napi_callback_info info) {
   else
     lmech_gemm_f32(tA, tB, m, n, k, static_cast<const float*>(a.data), static_cast<const float*>(b.data),
                    static_cast<float*>(c.data), acc, th);
+  return nullptr;
+}
+
+// gemmView(m, n, k, a, aoff, ars, acs, b, boff, brs, bcs, c, coff, ldc, accumulate[, threads]), all arrays Float64Array:
+// c[coff + i·ldc + j] (+)= Σ_p a[aoff + i·ars + p·acs]·b[boff + p·brs + j·bcs] (gemm.cc lmech_gemm_view_f64).
+// Every index the product touches must lie inside its array, and c's rows must not overlap a or b.
+napi_value GemmView(napi_env env, napi_callback_info info) {
+  if (!unusableReason().empty()) return throwError(env, "type", "native gemmView unusable: " + unusableReason());
+  size_t argc = 16;
+  napi_value argv[16];
+  if (napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr) != napi_ok) return nullptr;
+  if (argc < 15) return throwError(env, "type", "gemmView: expected (m, n, k, a, aoff, ars, acs, b, boff, brs, bcs, c, coff, ldc, accumulate[, threads])");
+  int64_t d[3], ao[3], bo[3], co[2], threads = 1;
+  Arr a, b, c;
+  bool acc;
+  const char* names[] = {"m", "n", "k", "aoff", "ars", "acs", "boff", "brs", "bcs", "coff", "ldc"};
+  if (!getDim(env, argv[0], names[0], &d[0]) || !getDim(env, argv[1], names[1], &d[1]) || !getDim(env, argv[2], names[2], &d[2]) ||
+      !getArray(env, argv[3], "a", &a) || !getDim(env, argv[4], names[3], &ao[0]) || !getDim(env, argv[5], names[4], &ao[1]) ||
+      !getDim(env, argv[6], names[5], &ao[2]) || !getArray(env, argv[7], "b", &b) || !getDim(env, argv[8], names[6], &bo[0]) ||
+      !getDim(env, argv[9], names[7], &bo[1]) || !getDim(env, argv[10], names[8], &bo[2]) || !getArray(env, argv[11], "c", &c) ||
+      !getDim(env, argv[12], names[9], &co[0]) || !getDim(env, argv[13], names[10], &co[1]) || !getBool(env, argv[14], "accumulate", &acc))
+    return nullptr;
+  if (argc >= 16 && !getDim(env, argv[15], "threads", &threads)) return nullptr;
+  if (a.type != napi_float64_array || b.type != napi_float64_array || c.type != napi_float64_array)
+    return throwError(env, "type", "gemmView: a, b and c must be Float64Array");
+  const int64_t m = d[0], n = d[1], k = d[2];
+  if (m == 0 || n == 0) return nullptr;
+  // one past the last index each operand touches (0 when it touches none)
+  const double aEnd = k == 0 ? 0 : static_cast<double>(ao[0]) + (m - 1) * static_cast<double>(ao[1]) + (k - 1) * static_cast<double>(ao[2]) + 1;
+  const double bEnd = k == 0 ? 0 : static_cast<double>(bo[0]) + (k - 1) * static_cast<double>(bo[1]) + (n - 1) * static_cast<double>(bo[2]) + 1;
+  const double cEnd = static_cast<double>(co[0]) + (m - 1) * static_cast<double>(co[1]) + n;
+  if (aEnd > a.length || bEnd > b.length || cEnd > c.length || (m > 1 && co[1] < n)) {
+    char buf[260];
+    std::snprintf(buf, sizeof buf, "gemmView: lengths a=%zu b=%zu c=%zu, expected at least %.0f, %.0f and %.0f for m=%lld n=%lld k=%lld (and ldc=%lld ≥ n)",
+                  a.length, b.length, c.length, aEnd, bEnd, cEnd, static_cast<long long>(m), static_cast<long long>(n), static_cast<long long>(k),
+                  static_cast<long long>(co[1]));
+    return throwError(env, "range", buf);
+  }
+  // c's span against a's and b's (conservative: bounding ranges)
+  Arr cs = c, as = a, bs = b;
+  cs.data = static_cast<double*>(c.data) + co[0], cs.length = static_cast<size_t>(cEnd) - co[0];
+  as.data = static_cast<double*>(a.data) + ao[0], as.length = k == 0 ? 0 : static_cast<size_t>(aEnd) - ao[0];
+  bs.data = static_cast<double*>(b.data) + bo[0], bs.length = k == 0 ? 0 : static_cast<size_t>(bEnd) - bo[0];
+  if (overlaps(cs, as, 8) || overlaps(cs, bs, 8)) return throwError(env, "range", "gemmView: c shares memory with a or b, expected a separate output");
+  lmech_gemm_view_f64(m, n, k, static_cast<const double*>(a.data) + ao[0], ao[1], ao[2], static_cast<const double*>(b.data) + bo[0], bo[1], bo[2],
+                      static_cast<double*>(c.data) + co[0], co[1], acc, static_cast<int>(threads > 64 ? 64 : threads));
   return nullptr;
 }
 
@@ -432,6 +482,111 @@ napi_value PanelDots(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+bool getInt32Array(napi_env env, napi_value v, const char* fn, const char* field, Arr* out) {
+  bool is = false;
+  napi_value ab;
+  size_t offset;
+  if (napi_is_typedarray(env, v, &is) != napi_ok || !is ||
+      napi_get_typedarray_info(env, v, &out->type, &out->length, &out->data, &ab, &offset) != napi_ok || out->type != napi_int32_array) {
+    throwError(env, "type", std::string(fn) + ": " + field + " must be an Int32Array");
+    return false;
+  }
+  return true;
+}
+
+// Reads Float64Array arguments argv[first..] named by `fields` into out[], each of length ≥ minLen.
+bool getF64Args(napi_env env, const napi_value* argv, int first, const char* fn, std::initializer_list<const char*> fields, size_t minLen, Arr* out) {
+  int q = 0;
+  for (const char* f : fields) {
+    if (!getArray(env, argv[first + q], f, &out[q])) return false;
+    if (out[q].type != napi_float64_array) {
+      throwError(env, "type", std::string(fn) + ": " + f + " must be a Float64Array");
+      return false;
+    }
+    if (out[q].length < minLen) {
+      char buf[200];
+      std::snprintf(buf, sizeof buf, "%s: %s has length %zu, expected at least %zu", fn, f, out[q].length, minLen);
+      throwError(env, "range", buf);
+      return false;
+    }
+    ++q;
+  }
+  return true;
+}
+
+// secular(dl, zl, rho, org, tau, zh, pole, inv[, threads]): the secular roots, ẑ, poles and inverse norms of one
+// divide-and-conquer merge (secular.cc), k = dl.length; org is an Int32Array, the rest Float64Array of length ≥ k;
+// the outputs (org, tau, zh, pole, inv) must not overlap the inputs or each other.
+napi_value Secular(napi_env env, napi_callback_info info) {
+  if (!unusableReason().empty()) return throwError(env, "type", "native secular unusable: " + unusableReason());
+  size_t argc = 9;
+  napi_value argv[9];
+  if (napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr) != napi_ok) return nullptr;
+  if (argc < 8) return throwError(env, "type", "secular: expected (dl, zl, rho, org, tau, zh, pole, inv[, threads])");
+  Arr in[2], out[4], org;
+  if (!getF64Args(env, argv, 0, "secular", {"dl"}, 0, in)) return nullptr;
+  const size_t k = in[0].length;
+  double rho;
+  if (!getF64Args(env, argv, 1, "secular", {"zl"}, k, in + 1)) return nullptr;
+  if (napi_get_value_double(env, argv[2], &rho) != napi_ok || !(rho > 0) || !std::isfinite(rho))
+    return throwError(env, "range", "secular: rho must be a finite positive number");
+  if (!getInt32Array(env, argv[3], "secular", "org", &org)) return nullptr;
+  if (org.length < k) return throwError(env, "range", "secular: org is shorter than dl");
+  if (!getF64Args(env, argv, 4, "secular", {"tau", "zh", "pole", "inv"}, k, out)) return nullptr;
+  int64_t threads = 1;
+  if (argc >= 9 && !getDim(env, argv[8], "threads", &threads)) return nullptr;
+  // byte ranges of the k entries each function reads or writes: the outputs (org and after) overlap nothing
+  const Arr all[7] = {in[0], in[1], org, out[0], out[1], out[2], out[3]};
+  for (int x = 2; x < 7; ++x)
+    for (int y = 0; y < x; ++y) {
+      const char* x0 = static_cast<const char*>(all[x].data);
+      const char* y0 = static_cast<const char*>(all[y].data);
+      const size_t xb = k * (x == 2 ? 4 : 8), yb = k * (y == 2 ? 4 : 8);
+      if (k > 0 && x0 < y0 + yb && y0 < x0 + xb) return throwError(env, "range", "secular: the arrays must not share memory");
+    }
+  lmech_secular_f64(static_cast<const double*>(in[0].data), static_cast<const double*>(in[1].data), static_cast<int64_t>(k), rho,
+                    static_cast<int32_t*>(org.data), static_cast<double*>(out[0].data), static_cast<double*>(out[1].data),
+                    static_cast<double*>(out[2].data), static_cast<double*>(out[3].data), static_cast<int>(threads > 64 ? 64 : threads));
+  return nullptr;
+}
+
+// secularColumns(sel, ns, dl, zh, pole, tau, inv, out[, threads]): out[r·k + i] = (zh[j] / (dl[j] − pole[i] − tau[i]))·inv[i]
+// with j = sel[r], for r < ns and i < k = dl.length (secular.cc); every sel[r] must lie in [0, k).
+napi_value SecularColumns(napi_env env, napi_callback_info info) {
+  if (!unusableReason().empty()) return throwError(env, "type", "native secularColumns unusable: " + unusableReason());
+  size_t argc = 9;
+  napi_value argv[9];
+  if (napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr) != napi_ok) return nullptr;
+  if (argc < 8) return throwError(env, "type", "secularColumns: expected (sel, ns, dl, zh, pole, tau, inv, out[, threads])");
+  Arr sel, v[5], out;
+  int64_t ns, threads = 1;
+  if (!getInt32Array(env, argv[0], "secularColumns", "sel", &sel) || !getDim(env, argv[1], "ns", &ns)) return nullptr;
+  if (!getF64Args(env, argv, 2, "secularColumns", {"dl"}, 0, v)) return nullptr;
+  const size_t k = v[0].length;
+  if (!getF64Args(env, argv, 3, "secularColumns", {"zh", "pole", "tau", "inv"}, k, v + 1)) return nullptr;
+  if (!getF64Args(env, argv, 7, "secularColumns", {"out"}, static_cast<size_t>(ns) * k, &out)) return nullptr;
+  if (argc >= 9 && !getDim(env, argv[8], "threads", &threads)) return nullptr;
+  if (static_cast<int64_t>(sel.length) < ns) return throwError(env, "range", "secularColumns: sel is shorter than ns");
+  const int32_t* s = static_cast<const int32_t*>(sel.data);
+  for (int64_t r = 0; r < ns; ++r) {
+    if (s[r] < 0 || static_cast<size_t>(s[r]) >= k) {
+      char buf[160];
+      std::snprintf(buf, sizeof buf, "secularColumns: sel[%lld] = %d, expected an index in [0, %zu)", static_cast<long long>(r), s[r], k);
+      return throwError(env, "range", buf);
+    }
+  }
+  out.length = static_cast<size_t>(ns) * k;
+  for (auto& a : v) a.length = k;
+  if (out.length > 0) {
+    for (auto& a : v)
+      if (overlaps(out, a, 8)) return throwError(env, "range", "secularColumns: out shares memory with an input");
+  }
+  lmech_secular_columns_f64(s, ns, static_cast<int64_t>(k), static_cast<const double*>(v[0].data), static_cast<const double*>(v[1].data),
+                            static_cast<const double*>(v[2].data), static_cast<const double*>(v[3].data), static_cast<const double*>(v[4].data),
+                            static_cast<double*>(out.data), static_cast<int>(threads > 64 ? 64 : threads));
+  return nullptr;
+}
+
 void setProp(napi_env env, napi_value obj, const char* key, napi_value v) { napi_set_named_property(env, obj, key, v); }
 
 napi_value Info(napi_env env, napi_callback_info) {
@@ -461,6 +616,8 @@ NAPI_MODULE_INIT() {
   napi_value fn;
   napi_create_function(env, "gemm", NAPI_AUTO_LENGTH, Gemm, nullptr, &fn);
   napi_set_named_property(env, exports, "gemm", fn);
+  napi_create_function(env, "gemmView", NAPI_AUTO_LENGTH, GemmView, nullptr, &fn);
+  napi_set_named_property(env, exports, "gemmView", fn);
   napi_create_function(env, "tanh", NAPI_AUTO_LENGTH, Tanh, nullptr, &fn);
   napi_set_named_property(env, exports, "tanh", fn);
   napi_create_function(env, "gelu", NAPI_AUTO_LENGTH, Gelu, nullptr, &fn);
@@ -477,6 +634,10 @@ NAPI_MODULE_INIT() {
   napi_set_named_property(env, exports, "panelDots", fn);
   napi_create_function(env, "syr2kLower", NAPI_AUTO_LENGTH, Syr2kLower, nullptr, &fn);
   napi_set_named_property(env, exports, "syr2kLower", fn);
+  napi_create_function(env, "secular", NAPI_AUTO_LENGTH, Secular, nullptr, &fn);
+  napi_set_named_property(env, exports, "secular", fn);
+  napi_create_function(env, "secularColumns", NAPI_AUTO_LENGTH, SecularColumns, nullptr, &fn);
+  napi_set_named_property(env, exports, "secularColumns", fn);
   napi_create_function(env, "info", NAPI_AUTO_LENGTH, Info, nullptr, &fn);
   napi_set_named_property(env, exports, "info", fn);
   return exports;

@@ -435,6 +435,7 @@ struct SplitJob {
   const T* B;
   int64_t brs, bcs;
   T* C;
+  int64_t ldc;
   bool accumulate;
   std::atomic<int64_t> next{0};
 };
@@ -449,9 +450,9 @@ static void runChunk(const SplitJob<T>& j, int64_t c) {
   const int64_t hi = std::min(total, units * (c + 1) / j.chunks * unit);
   if (hi <= lo) return;
   if (j.splitN)
-    gemmSerial<T>(j.m, hi - lo, j.k, j.A, j.ars, j.acs, j.B + lo * j.bcs, j.brs, j.bcs, j.C + lo, j.n, j.accumulate);
+    gemmSerial<T>(j.m, hi - lo, j.k, j.A, j.ars, j.acs, j.B + lo * j.bcs, j.brs, j.bcs, j.C + lo, j.ldc, j.accumulate);
   else
-    gemmSerial<T>(hi - lo, j.n, j.k, j.A + lo * j.ars, j.ars, j.acs, j.B, j.brs, j.bcs, j.C + lo * j.n, j.n, j.accumulate);
+    gemmSerial<T>(hi - lo, j.n, j.k, j.A + lo * j.ars, j.ars, j.acs, j.B, j.brs, j.bcs, j.C + lo * j.ldc, j.ldc, j.accumulate);
 }
 
 // What every participating thread runs: take slabs until none is left. Dynamic rather than a fixed
@@ -490,13 +491,12 @@ static void noteHelpers(double waitShare) {
   }
 }
 
+// C[m×n] (row stride ldc) (+)= op(A)·op(B) with op(A)(i,p) = a[i·ars + p·acs], op(B)(p,j) = b[p·brs + j·bcs], cut into
+// slabs of C over the pool when large; each element is summed by one gemmSerial whatever the cut (same bits).
 template <class T>
-static void gemm(bool transA, bool transB, int64_t m, int64_t n, int64_t k, const T* a, const T* b, T* c, bool accumulate,
-                 int threads) {
+static void gemmStrided(int64_t m, int64_t n, int64_t k, const T* a, int64_t ars, int64_t acs, const T* b, int64_t brs, int64_t bcs,
+                        T* c, int64_t ldc, bool accumulate, int threads) {
   if (m <= 0 || n <= 0) return;
-  // op(A)(i,p) = transA ? a[p·m + i] : a[i·k + p];  op(B)(p,j) = transB ? b[j·k + p] : b[p·n + j]
-  const int64_t ars = transA ? 1 : k, acs = transA ? m : 1;
-  const int64_t brs = transB ? 1 : n, bcs = transB ? k : 1;
   const double flops = 2.0 * static_cast<double>(m) * static_cast<double>(n) * static_cast<double>(k);
   if (threads > 1 && k > 0 && flops >= PARALLEL_MIN_FLOPS && nowNs() >= g_soloUntilNs.load(std::memory_order_relaxed)) {
     const bool splitN = n >= m;
@@ -510,7 +510,7 @@ static void gemm(bool transA, bool transB, int64_t m, int64_t n, int64_t k, cons
       job.m = m, job.n = n, job.k = k;
       job.A = a, job.ars = ars, job.acs = acs;
       job.B = b, job.brs = brs, job.bcs = bcs;
-      job.C = c, job.accumulate = accumulate;
+      job.C = c, job.ldc = ldc, job.accumulate = accumulate;
       double waitShare = 0;
       if (pool().run(static_cast<int>(std::min<int64_t>(threads, chunks)) - 1, &runSlabs<T>, &job, &waitShare)) {
         noteHelpers(waitShare);
@@ -518,7 +518,14 @@ static void gemm(bool transA, bool transB, int64_t m, int64_t n, int64_t k, cons
       }
     }
   }
-  gemmSerial<T>(m, n, k, a, ars, acs, b, brs, bcs, c, n, accumulate);
+  gemmSerial<T>(m, n, k, a, ars, acs, b, brs, bcs, c, ldc, accumulate);
+}
+
+template <class T>
+static void gemm(bool transA, bool transB, int64_t m, int64_t n, int64_t k, const T* a, const T* b, T* c, bool accumulate,
+                 int threads) {
+  // op(A)(i,p) = transA ? a[p·m + i] : a[i·k + p];  op(B)(p,j) = transB ? b[j·k + p] : b[p·n + j]
+  gemmStrided<T>(m, n, k, a, transA ? 1 : k, transA ? m : 1, b, transB ? 1 : n, transB ? k : 1, c, n, accumulate, threads);
 }
 
 // A parallel loop over independent chunks on the same pool (linalg.cc's threaded symv): each chunk runs
@@ -542,6 +549,11 @@ extern "C" {
 void lmech_gemm_f64_strided(int64_t m, int64_t n, int64_t k, const double* a, int64_t ars, int64_t acs, const double* b, int64_t brs,
                             int64_t bcs, double* c, int64_t ldc, bool accumulate) {
   gemmSerial<double>(m, n, k, a, ars, acs, b, brs, bcs, c, ldc, accumulate);
+}
+
+void lmech_gemm_view_f64(int64_t m, int64_t n, int64_t k, const double* a, int64_t ars, int64_t acs, const double* b, int64_t brs, int64_t bcs,
+                         double* c, int64_t ldc, bool accumulate, int threads) {
+  gemmStrided<double>(m, n, k, a, ars, acs, b, brs, bcs, c, ldc, accumulate, threads);
 }
 
 void lmech_parallel_for(int threads, int64_t chunks, void (*fn)(void*, int64_t), void* arg) {

@@ -53,6 +53,11 @@ void lmech_parallel_for(int threads, int64_t chunks, void (*fn)(void*, int64_t),
 void lmech_gemm_f64_strided(int64_t m, int64_t n, int64_t k, const double* a, int64_t ars, int64_t acs, const double* b, int64_t brs,
                             int64_t bcs, double* c, int64_t ldc, bool accumulate);
 
+// C[m×n] (row stride ldc) (+)= op(A)·op(B) with general strides as above, threaded like lmech_gemm_f64 (the same bits
+// on any thread count): strided views multiplied without copies.
+void lmech_gemm_view_f64(int64_t m, int64_t n, int64_t k, const double* a, int64_t ars, int64_t acs, const double* b, int64_t brs, int64_t bcs,
+                         double* c, int64_t ldc, bool accumulate, int threads);
+
 // Linear algebra kernels (linalg.cc), float64, row-major with row stride n.
 // y[s..n) = A[s.., s..]·v[s..) for symmetric A stored as its lower triangle; large ones are cut into row chunks of
 // equal triangle area, summed in a fixed order and shared over `threads`: the bits depend on neither.
@@ -66,4 +71,12 @@ void lmech_panel_subtract_f64(double* x, int64_t lo, int64_t n, const double* vt
                               const double* cw);
 // sa[t] = Σ_{i∈[lo,n)} W[t·n + i]·v[i] and sb[t] = Σ_{i∈[lo,n)} V[t·n + i]·v[i] for t < j.
 void lmech_panel_dots_f64(const double* v, int64_t lo, int64_t n, const double* vt, const double* wt, int64_t j, double* sa, double* sb);
+
+// The O(k²) parts of one divide-and-conquer merge (secular.cc), bit for bit divideConquer.ts: secular roots
+// λ_i = dl[org[i]] + tau[i] of 1 + ρ Σ zl_j²/(dl_j − λ), Gu–Eisenstat's ẑ, pole[i] = dl[org[i]] and inv[i] = 1/‖u_i‖.
+void lmech_secular_f64(const double* dl, const double* zl, int64_t k, double rho, int32_t* org, double* tau, double* zh, double* pole,
+                       double* inv, int threads);
+// out[r·k + i] = (zh[j] / (dl[j] − pole[i] − tau[i]))·inv[i] with j = sel[r]: the selected rows of Uᵀ.
+void lmech_secular_columns_f64(const int32_t* sel, int64_t ns, int64_t k, const double* dl, const double* zh, const double* pole,
+                               const double* tau, const double* inv, double* out, int threads);
 }

@@ -65,6 +65,20 @@ export interface Kernels {
    * entries above the diagonal of rows ≥ r0 may change too. Each entry rounds as one `gemm` with `accumulate` would.
    */
   syr2kLower?(w: Float64Array, n: number, r0: number, k: number, x: Float64Array, y: Float64Array): void;
+  /**
+   * Optional: C[coff + i·ldc + j] (+)= Σ_p A[aoff + i·ars + p·acs]·B[boff + p·brs + j·bcs] for i < m, j < n (float64,
+   * non-negative strides, C separate from A and B): a product of strided views with no copies. `gemmView` in
+   * linalg/dense.ts uses it when present; same arithmetic as `gemm` up to the kernel's own blocking.
+   */
+  gemmView?(m: number, n: number, k: number, a: Float64Array, aoff: number, ars: number, acs: number, b: Float64Array, boff: number, brs: number, bcs: number, c: Float64Array, coff: number, ldc: number, accumulate: boolean): void;
+  /**
+   * Optional: the O(k²) parts of one divide-and-conquer merge, bit for bit the TypeScript loops of
+   * linalg/divideConquer.ts (`secularRoot` for every i < k, Gu–Eisenstat's ẑ, pole[i] = dl[org[i]], `secularNorms`),
+   * with k = dl.length and every array of length ≥ k, the outputs (org, tau, zh, pole, inv) separate from the rest.
+   */
+  secular?(dl: Float64Array, zl: Float64Array, rho: number, org: Int32Array, tau: Float64Array, zh: Float64Array, pole: Float64Array, inv: Float64Array): void;
+  /** Optional: `secularColumn(sel[r], …, out, r·k)` for r < ns (linalg/divideConquer.ts), bit for bit; out separate from the inputs. */
+  secularColumns?(sel: Int32Array, ns: number, dl: Float64Array, zh: Float64Array, pole: Float64Array, tau: Float64Array, inv: Float64Array, out: Float64Array): void;
 }
 
 let active: Kernels | null = null;

@@ -51,6 +51,9 @@ interface NativeAddon {
   panelSubtract?(x: Float64Array, xo: number, lo: number, n: number, vt: Float64Array, wt: Float64Array, j: number, cv: Float64Array, cw: Float64Array): void;
   panelDots?(v: Float64Array, vo: number, lo: number, n: number, vt: Float64Array, wt: Float64Array, j: number, sa: Float64Array, sb: Float64Array): void;
   syr2kLower?(w: Float64Array, n: number, r0: number, k: number, x: Float64Array, y: Float64Array, threads: number): void;
+  gemmView?(m: number, n: number, k: number, a: Float64Array, aoff: number, ars: number, acs: number, b: Float64Array, boff: number, brs: number, bcs: number, c: Float64Array, coff: number, ldc: number, accumulate: boolean, threads: number): void;
+  secular?(dl: Float64Array, zl: Float64Array, rho: number, org: Int32Array, tau: Float64Array, zh: Float64Array, pole: Float64Array, inv: Float64Array, threads: number): void;
+  secularColumns?(sel: Int32Array, ns: number, dl: Float64Array, zh: Float64Array, pole: Float64Array, tau: Float64Array, inv: Float64Array, out: Float64Array, threads: number): void;
   info(): NativeInfo;
 }
 
@@ -130,6 +133,9 @@ export function loadNativeKernels(opts: { threads?: number } = {}): { kernels: N
   const addonPanelSubtract = a.panelSubtract?.bind(a);
   const addonPanelDots = a.panelDots?.bind(a);
   const addonSyr2k = a.syr2kLower?.bind(a);
+  const addonGemmView = a.gemmView?.bind(a);
+  const addonSecular = a.secular?.bind(a);
+  const addonSecularColumns = a.secularColumns?.bind(a);
   let threads = opts.threads ?? defaultThreads();
   if (!Number.isInteger(threads) || threads < 1) throw new Error(`threads: ${threads}, expected a positive integer`);
   const k: NativeKernels = {
@@ -186,6 +192,25 @@ export function loadNativeKernels(opts: { threads?: number } = {}): { kernels: N
     ...(addonPanelSubtract ? { panelSubtract: addonPanelSubtract } : {}),
     ...(addonPanelDots ? { panelDots: addonPanelDots } : {}),
     ...(addonSyr2k ? { syr2kLower: (w: Float64Array, n: number, r0: number, kk: number, x: Float64Array, y: Float64Array) => addonSyr2k(w, n, r0, kk, x, y, threads) } : {}),
+    ...(addonGemmView
+      ? {
+          gemmView: (m: number, n: number, kk: number, av: Float64Array, aoff: number, ars: number, acs: number, bv: Float64Array, boff: number, brs: number, bcs: number, cv: Float64Array, coff: number, ldc: number, acc: boolean) =>
+            addonGemmView(m, n, kk, av, aoff, ars, acs, bv, boff, brs, bcs, cv, coff, ldc, acc, threads),
+        }
+      : {}),
+    // bit for bit divideConquer.ts's loops, so a stale addon without them changes only the speed
+    ...(addonSecular
+      ? {
+          secular: (dl: Float64Array, zl: Float64Array, rho: number, org: Int32Array, tau: Float64Array, zh: Float64Array, pole: Float64Array, inv: Float64Array) =>
+            addonSecular(dl, zl, rho, org, tau, zh, pole, inv, threads),
+        }
+      : {}),
+    ...(addonSecularColumns
+      ? {
+          secularColumns: (sel: Int32Array, ns: number, dl: Float64Array, zh: Float64Array, pole: Float64Array, tau: Float64Array, inv: Float64Array, out: Float64Array) =>
+            addonSecularColumns(sel, ns, dl, zh, pole, tau, inv, out, threads),
+        }
+      : {}),
   };
   return { kernels: k, reason: `${info.kernel}; ${threads} thread${threads === 1 ? '' : 's'} for large products` };
 }

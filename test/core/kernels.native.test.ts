@@ -673,4 +673,120 @@ describe.skipIf(!native)('native symvLower and eigh on the native backend', () =
       setKernels(prev);
     }
   });
+
+  it('the divide-and-conquer secular kernels give the TypeScript loops\' bits (roots, ẑ, norms, rows of Uᵀ) on 1 and 2 threads', async () => {
+    const { tridiagonalEigDC } = await import('../../src/core/linalg/divideConquer.ts');
+    const k = native as NonNullable<typeof native>;
+    expect(typeof k.secular).toBe('function');
+    const { secular: _s, secularColumns: _c, ...withoutSecular } = k;
+    const rng = Rng.fromSeed(21, 'secular');
+    // tridiagonals: random (little deflation), Wilkinson W⁺ (pairs of close eigenvalues: rotations and tight roots),
+    // a graded one (eigenvalues over many decades), and a constant one (heavy deflation, equal poles)
+    const n = 260;
+    const cases: [string, Float64Array, Float64Array][] = [
+      ['random', rng.fillNormal(new Float64Array(n)), rng.fillNormal(new Float64Array(n))],
+      ['wilkinson', Float64Array.from({ length: n }, (_, i) => Math.abs((n - 1) / 2 - i)), new Float64Array(n).fill(1)],
+      ['graded', Float64Array.from({ length: n }, (_, i) => 10 ** (-i / 20)), Float64Array.from({ length: n }, (_, i) => 10 ** (-i / 20 - 0.5))],
+      ['constant', new Float64Array(n).fill(2), new Float64Array(n).fill(1)],
+    ];
+    const prev = setKernels(k);
+    const saved = k.threads;
+    try {
+      for (const [name, d, e] of cases) {
+        setKernels({ ...withoutSecular, name: 'native-without-secular' });
+        const ref = tridiagonalEigDC(d, e);
+        setKernels(k);
+        for (const threads of [1, 2]) {
+          k.threads = threads;
+          const got = tridiagonalEigDC(d, e);
+          expect(Array.from(got.values), `${name} values, ${threads} threads`).toEqual(Array.from(ref.values));
+          let same = true;
+          for (let i = 0; i < ref.vt.length && same; i++) same = Object.is(got.vt[i], ref.vt[i]);
+          expect(same, `${name} vectors, ${threads} threads`).toBe(true);
+        }
+      }
+    } finally {
+      k.threads = saved;
+      setKernels(prev);
+    }
+  });
+
+  it('secular and secularColumns reject bad arguments with the field, the value and what was expected', () => {
+    const raw = createRequire(import.meta.url)(NATIVE_ADDON_PATH) as {
+      secular(dl: Float64Array, zl: Float64Array, rho: number, org: Int32Array, tau: Float64Array, zh: Float64Array, pole: Float64Array, inv: Float64Array): void;
+      secularColumns(sel: Int32Array, ns: number, dl: Float64Array, zh: Float64Array, pole: Float64Array, tau: Float64Array, inv: Float64Array, out: Float64Array): void;
+    };
+    const f = (len: number) => new Float64Array(len);
+    const dl = Float64Array.of(0, 1, 2);
+    expect(() => raw.secular(dl, f(2), 1, new Int32Array(3), f(3), f(3), f(3), f(3))).toThrow(/zl has length 2, expected at least 3/);
+    expect(() => raw.secular(dl, f(3), 0, new Int32Array(3), f(3), f(3), f(3), f(3))).toThrow(/rho must be a finite positive number/);
+    expect(() => raw.secular(dl, f(3), 1, f(3) as unknown as Int32Array, f(3), f(3), f(3), f(3))).toThrow(/org must be an Int32Array/);
+    const shared = f(8);
+    expect(() => raw.secular(dl, f(3), 1, new Int32Array(3), shared.subarray(0, 3), shared.subarray(2, 5), f(3), f(3))).toThrow(/must not share memory/);
+    expect(() => raw.secularColumns(Int32Array.of(0, 3), 2, dl, f(3), f(3), f(3), f(3), f(6))).toThrow(/sel\[1\] = 3, expected an index in \[0, 3\)/);
+    expect(() => raw.secularColumns(Int32Array.of(0, 1), 2, dl, f(3), f(3), f(3), f(3), f(5))).toThrow(/out has length 5, expected at least 6/);
+    expect(() => raw.secularColumns(Int32Array.of(0, 1), 2, dl, f(3), f(3), f(3), f(3), dl as Float64Array)).toThrow(/length 3|shares memory/);
+  });
+
+  it('gemmView multiplies strided views in place (offsets, transposed and padded layouts) like the dense sums, with the same bits on 1 and 2 threads', () => {
+    const k = native as NonNullable<typeof native>;
+    const gv = k.gemmView as NonNullable<typeof k.gemmView>;
+    const rng = Rng.fromSeed(31, 'gemm-view');
+    const saved = k.threads;
+    try {
+      // [m, n, kk, A row stride, A col stride, B row stride, B col stride, ldc]: row-major, transposed (column-major) and
+      // padded views, large enough for the threaded slabs
+      for (const [m, n, kk, ars, acs, brs, bcs, ldcPad] of [
+        [7, 5, 3, 3, 1, 5, 1, 0],
+        [130, 70, 40, 1, 131, 71, 1, 9],
+        [300, 260, 90, 95, 1, 1, 92, 4],
+        [64, 500, 200, 1, 64, 500, 1, 0],
+      ]) {
+        const aoff = 3;
+        const boff = 5;
+        const coff = 2;
+        const ldc = n + ldcPad;
+        const a = rng.fillNormal(new Float64Array(aoff + (m - 1) * ars + (kk - 1) * acs + 1));
+        const b = rng.fillNormal(new Float64Array(boff + (kk - 1) * brs + (n - 1) * bcs + 1));
+        const c0 = rng.fillNormal(new Float64Array(coff + (m - 1) * ldc + n + 3));
+        const outs = [1, 2].map((threads) => {
+          k.threads = threads;
+          const c = c0.slice();
+          gv(m, n, kk, a, aoff, ars, acs, b, boff, brs, bcs, c, coff, ldc, true);
+          return c;
+        });
+        expect(Array.from(outs[1]), `${m}×${n}×${kk} threads`).toEqual(Array.from(outs[0]));
+        let worst = 0;
+        for (let i = 0; i < m; i++)
+          for (let j = 0; j < n; j++) {
+            let sum = 0;
+            for (let p = 0; p < kk; p++) sum += a[aoff + i * ars + p * acs] * b[boff + p * brs + j * bcs];
+            worst = Math.max(worst, Math.abs(outs[0][coff + i * ldc + j] - c0[coff + i * ldc + j] - sum) / (1 + Math.abs(sum)));
+          }
+        // float64 sums in another order with FMA: ≲ kk·ε relative
+        expect(worst, `${m}×${n}×${kk}`).toBeLessThanOrEqual(kk * 1e-15);
+        // the padding between C's rows and after its last row is untouched
+        for (let i = 0; i + 1 < m; i++) for (let j = n; j < ldc; j++) expect(outs[0][coff + i * ldc + j]).toBe(c0[coff + i * ldc + j]);
+        expect(outs[0][0]).toBe(c0[0]);
+      }
+    } finally {
+      k.threads = saved;
+    }
+  });
+
+  it('gemmView rejects short arrays, rows that overlap and a C over its operands, naming the fields', () => {
+    const raw = createRequire(import.meta.url)(NATIVE_ADDON_PATH) as {
+      gemmView(m: number, n: number, k: number, a: Float64Array, aoff: number, ars: number, acs: number, b: Float64Array, boff: number, brs: number, bcs: number, c: Float64Array, coff: number, ldc: number, accumulate: boolean): void;
+    };
+    const f = (len: number) => new Float64Array(len);
+    expect(() => raw.gemmView(2, 2, 2, f(3), 0, 2, 1, f(4), 0, 2, 1, f(4), 0, 2, false)).toThrow(/a=3 .* expected at least 4/);
+    expect(() => raw.gemmView(2, 2, 2, f(4), 0, 2, 1, f(4), 0, 2, 1, f(4), 1, 2, false)).toThrow(/c=4, expected at least 4, 4 and 5/);
+    expect(() => raw.gemmView(2, 3, 1, f(2), 0, 1, 1, f(3), 0, 3, 1, f(6), 0, 2, false)).toThrow(/ldc=2 ≥ n/);
+    expect(() => raw.gemmView(2, 2, 2, f(4), 0, 2, 1, f(4), 0, 2, 1, f(4), 0, 2, false, -1)).toThrow(/threads = -1/);
+    const shared = f(16);
+    expect(() => raw.gemmView(2, 2, 2, shared, 0, 2, 1, f(4), 0, 2, 1, shared, 8, 2, false)).not.toThrow();
+    expect(() => raw.gemmView(2, 2, 2, shared, 0, 2, 1, f(4), 0, 2, 1, shared, 2, 2, false)).toThrow(/c shares memory with a or b/);
+    expect(() => raw.gemmView(2, 2, 2, new Float32Array(4) as unknown as Float64Array, 0, 2, 1, f(4), 0, 2, 1, f(4), 0, 2, false)).toThrow(/must be Float64Array/);
+  });
 });
+

@@ -63,6 +63,11 @@ export function gemmView(m: number, n: number, k: number, alpha: number, A: View
     return;
   }
   const K = kernels();
+  if (K.gemmView && alpha === 1 && A.rs >= 0 && A.cs >= 0 && B.rs >= 0 && B.cs >= 0) {
+    // a backend that multiplies strided views itself (the native one): no packing copies here
+    K.gemmView(m, n, k, ad, A.off, A.rs, A.cs, bd, B.off, B.rs, B.cs, cd, C.off, C.rs, accumulate);
+    return;
+  }
   const kb0 = Math.min(KB, k);
   packA = grow(packA, kb0 * m);
   packB = grow(packB, kb0 * Math.min(NB, n));

@@ -11,10 +11,13 @@
  * GEMM, which is where the time goes. All transformations are orthogonal and every dropped quantity
  * is below c·ε·‖T‖, so the result is backward stable like QR (GVL §8.4.4).
  */
+import { kernels } from '../kernels.ts';
 import { gemmView } from './dense.ts';
 import { argsortAscending, hypot2, tridiagonalQL } from './tridiagonal.ts';
 
 const EPS = 2.220446049250313e-16;
+/** Secular systems at least this large go to a backend's `secular` kernels (≥ k² divisions each, far above a call's cost). */
+const SECULAR_NATIVE_MIN = 16;
 /** Subproblems up to this size are solved by implicit QL (as LAPACK's SMLSIZ = 25). */
 const LEAF = 32;
 
@@ -256,22 +259,13 @@ function secularPairs(D: Float64Array, z: Float64Array, qh: Float64Array, type: 
     }
     const org = new Int32Array(k);
     const tau = new Float64Array(k);
-    for (let i = 0; i < k; i++) secularRoot(i, dl, zl, r, org, tau);
-    for (let i = 0; i < k; i++) lambda[i] = dl[org[i]] + tau[i];
-    // Gu–Eisenstat: the ẑ for which the computed λ are exact eigenvalues (Löwner's formula)
-    //   ẑ_j² = (λ_{k−1} − d_j)/ρ · Π_{i<j} (λ_i − d_j)/(d_i − d_j) · Π_{j≤i<k−1} (λ_i − d_j)/(d_{i+1} − d_j)
     const zh = new Float64Array(k);
-    for (let j = 0; j < k; j++) {
-      const dj = dl[j];
-      let p = (dl[org[k - 1]] - dj + tau[k - 1]) / r;
-      for (let i = 0; i < j; i++) p *= (dl[org[i]] - dj + tau[i]) / (dl[i] - dj);
-      for (let i = j; i < k - 1; i++) p *= (dl[org[i]] - dj + tau[i]) / (dl[i + 1] - dj);
-      zh[j] = (zl[j] >= 0 ? 1 : -1) * Math.sqrt(Math.max(p, 0));
-    }
-    // eigenvectors of D + ρ ẑ ẑᵀ: u_i ∝ ẑ_j / (d_j − λ_i), with d_j − λ_i = (d_j − d_org(i)) − τ_i
     const pole = new Float64Array(k);
-    for (let i = 0; i < k; i++) pole[i] = dl[org[i]];
-    const inv = secularNorms(dl, zh, pole, tau);
+    const inv = new Float64Array(k);
+    const K = kernels();
+    if (K.secular && k >= SECULAR_NATIVE_MIN) K.secular(dl, zl, r, org, tau, zh, pole, inv);
+    else secularSystem(dl, zl, r, org, tau, zh, pole, inv);
+    for (let i = 0; i < k; i++) lambda[i] = dl[org[i]] + tau[i];
     // new eigenvector rows = Uᵀ · (selected rows of Q̂ᵀ), split by column type so that the zero
     // blocks of Q̂ are skipped (top columns 0..n₁ use TOP/DENSE rows, bottom ones DENSE/BOTTOM rows)
     for (const part of [0, 1]) {
@@ -289,7 +283,8 @@ function secularPairs(D: Float64Array, z: Float64Array, qh: Float64Array, type: 
       }
       // a = Uᵀ restricted to the selected columns, stored transposed (ns × k) for a copy-only pack
       const a = ws.slot(1, ns * k);
-      for (let t = 0; t < ns; t++) secularColumn(sel[t], dl, zh, pole, tau, inv, a, t * k);
+      if (K.secularColumns && k >= SECULAR_NATIVE_MIN) K.secularColumns(Int32Array.from(sel), ns, dl, zh, pole, tau, inv, a);
+      else for (let t = 0; t < ns; t++) secularColumn(sel[t], dl, zh, pole, tau, inv, a, t * k);
       const b = ws.slot(2, ns * cols);
       for (let t = 0; t < ns; t++) b.set(qh.subarray(nd[sel[t]] * m + c0, nd[sel[t]] * m + c0 + cols), t * cols);
       gemmView(k, cols, ns, 1, { data: a, off: 0, rs: 1, cs: k }, { data: b, off: 0, rs: cols, cs: 1 }, { data: out, off: c0, rs: m }, false);
@@ -299,12 +294,31 @@ function secularPairs(D: Float64Array, z: Float64Array, qh: Float64Array, type: 
 }
 
 /**
+ * The secular system of one merge (k = dl.length): roots λ_i = dl[org[i]] + tau[i] (`secularRoot`), Gu–Eisenstat's ẑ
+ * for which the computed λ are exact eigenvalues (Löwner's formula)
+ *   ẑ_j² = (λ_{k−1} − d_j)/ρ · Π_{i<j} (λ_i − d_j)/(d_i − d_j) · Π_{j≤i<k−1} (λ_i − d_j)/(d_{i+1} − d_j),
+ * pole[i] = dl[org[i]] and inv[i] = 1/‖u_i‖ (`secularNorms`). A backend's `secular` does the same bit for bit.
+ */
+function secularSystem(dl: Float64Array, zl: Float64Array, r: number, org: Int32Array, tau: Float64Array, zh: Float64Array, pole: Float64Array, inv: Float64Array): void {
+  const k = dl.length;
+  for (let i = 0; i < k; i++) secularRoot(i, dl, zl, r, org, tau);
+  for (let j = 0; j < k; j++) {
+    const dj = dl[j];
+    let p = (dl[org[k - 1]] - dj + tau[k - 1]) / r;
+    for (let i = 0; i < j; i++) p *= (dl[org[i]] - dj + tau[i]) / (dl[i] - dj);
+    for (let i = j; i < k - 1; i++) p *= (dl[org[i]] - dj + tau[i]) / (dl[i + 1] - dj);
+    zh[j] = (zl[j] >= 0 ? 1 : -1) * Math.sqrt(Math.max(p, 0));
+  }
+  for (let i = 0; i < k; i++) pole[i] = dl[org[i]];
+  secularNorms(dl, zh, pole, tau, inv);
+}
+
+/**
  * 1/‖u_i‖ for the unnormalized secular eigenvectors u_i[j] = ẑ_j / ((d_j − pole_i) − τ_i), i < k (k² divisions, no
  * k×k array: the entries are recomputed, bit for bit, by `secularColumn`).
  */
-function secularNorms(dl: Float64Array, zh: Float64Array, pole: Float64Array, tau: Float64Array): Float64Array {
+function secularNorms(dl: Float64Array, zh: Float64Array, pole: Float64Array, tau: Float64Array, inv: Float64Array): void {
   const k = dl.length;
-  const inv = new Float64Array(k);
   for (let i = 0; i < k; i++) {
     const o = pole[i];
     const ti = tau[i];
@@ -315,7 +329,6 @@ function secularNorms(dl: Float64Array, zh: Float64Array, pole: Float64Array, ta
     }
     inv[i] = 1 / Math.sqrt(s);
   }
-  return inv;
 }
 
 /** out[off + i] = U[j][i] = the j-th entry of the i-th unit secular eigenvector, for i < k (one contiguous row of Uᵀ). */
