@@ -222,7 +222,7 @@ function panelStep(w: Float64Array, n: number, k: number, j: number, p: PanelWor
   //    where v_c will live.
   let dc = w[rc + c];
   const pj = j * n;
-  for (let i = c + 1; i < n; i++) w[rc + i] = p.pc[pj + i];
+  w.set(p.pc.subarray(pj + c + 1, pj + n), rc + c + 1);
   for (let t = 0; t < j; t++) {
     ca[t] = wt[t * n + c];
     cb[t] = vt[t * n + c];
@@ -257,7 +257,7 @@ function panelStep(w: Float64Array, n: number, k: number, j: number, p: PanelWor
   const b = 1 / (r * (r + Math.abs(x1)));
   beta[c] = b;
   e[c] = alpha * xmax;
-  for (let i = c + 1; i < n; i++) vt[rj + i] = w[rc + i];
+  vt.set(w.subarray(rc + c + 1, rc + n), rj + c + 1);
   // 3. y = (A − V Wᵀ − W Vᵀ)[c+1.., c+1..] v with A the stale trailing matrix (lower triangle only):
   //    y −= V (Wᵀv) + W (Vᵀv)
   const y = wt.subarray(rj, rj + n);
