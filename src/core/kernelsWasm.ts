@@ -1,7 +1,8 @@
 /**
  * WebAssembly SIMD kernels (portable: Node and browsers). Operands are packed into the module's
- * linear memory — A transposed to k×m′ and B to k×n′ with m′, n′ padded to the register-block size —
- * so one full-block kernel serves every transpose combination; C is copied back (or accumulated).
+ * linear memory — A in strips of 4 rows and B in panels of one register block of columns, padded with zeros to
+ * m′, n′ — so one full-block kernel serves every transpose combination and reads both operands sequentially; C is
+ * copied back (or accumulated).
  * Packing costs O(mk + kn + mn) against the O(mnk) product; below `SMALL_WORK` multiply-adds the
  * plain TypeScript kernel is used instead, since copying would dominate. The packing, transposes and the
  * accumulation run in the module too (gemm.wat): JS only copies whole operands in and out with TypedArray.set.
@@ -53,8 +54,8 @@ interface GemmExports extends GemmPartExports {
   gemm_f64(mp: number, np: number, k: number, a: number, b: number, c: number): void;
   gemm_f32(mp: number, np: number, k: number, a: number, b: number, c: number): void;
   copy_rows(src: number, srcStride: number, dst: number, dstStride: number, rows: number, len: number): void;
-  transpose64(src: number, rows: number, cols: number, dst: number, ld: number): void;
-  transpose32(src: number, rows: number, cols: number, dst: number, ld: number): void;
+  pack64(src: number, lanes: number, depth: number, ls: number, ps: number, dst: number, width: number): void;
+  pack32(src: number, lanes: number, depth: number, ls: number, ps: number, dst: number, width: number): void;
   add64(dst: number, src: number, ls: number, m: number, n: number): void;
   add32(dst: number, src: number, ls: number, m: number, n: number): void;
   gelu(x: number, y: number, d1: number, n: number, single: number, hasD1: number, tab: number, idx: number): number;
@@ -163,10 +164,13 @@ function engineKernels(engine: Engine): Kernels {
   const stage = (buf: FloatArray, src: FloatArray, len: number, off: number) => {
     buf.set(src.length === len ? src : src.subarray(0, len), off / (buf === f32 ? 4 : 8));
   };
-  /** rows×cols at byte `src` → its transpose at byte `dst`, rows padded with zeros to `ld` (bit copies). */
-  const transpose = (single: boolean, src: number, rows: number, cols: number, dst: number, ld: number) => {
-    if (single) ex.transpose32(src, rows, cols, dst, ld);
-    else ex.transpose64(src, rows, cols, dst, ld);
+  /**
+   * The operand at byte `src` into the kernel's panels at byte `dst` (gemm.wat `pack64` / `pack32`): lane l, depth p is
+   * element l·ls + p·ps; `width` lanes per panel, zeros past the last (bit copies).
+   */
+  const pack = (single: boolean, src: number, lanes: number, depth: number, ls: number, ps: number, dst: number, width: number) => {
+    if (single) ex.pack32(src, lanes, depth, ls, ps, dst, width);
+    else ex.pack64(src, lanes, depth, ls, ps, dst, width);
   };
   return {
     name: 'wasm-simd',
@@ -180,7 +184,7 @@ function engineKernels(engine: Engine): Kernels {
       const mp = (m + 3) & ~3;
       const np = Math.ceil(n / bw) * bw;
       const es = single ? 4 : 8;
-      // byte offsets: packed A (k×mp), packed B (k×np), the product (mp×np), and a staging area for one raw operand
+      // byte offsets: packed A (mp×k in strips), packed B (np×k in panels), the product (mp×np), and a staging area for one raw operand
       const aOff = WORK_BASE;
       const bOff = aOff + mp * k * es;
       const cOff = bOff + k * np * es;
@@ -192,15 +196,11 @@ function engineKernels(engine: Engine): Kernels {
       const buf: FloatArray = single ? f32 : f64;
       // Every copy below is TypedArray.set (a memcpy, or an exact widening when the operands are not all float32)
       // or a bit copy in WASM, no element loop in JS: in the lab's worker those loops were a large share of gemm (issue 17).
+      // A in strips of 4 rows, B in panels of bw columns, each read front to back by the kernel (see gemm.wat)
       stage(buf, a, m * k, rawOff);
-      if (transA) ex.copy_rows(rawOff, m * es, aOff, mp * es, k, m * es); // Aᵀ is stored: rows of m, padded to mp
-      else transpose(single, rawOff, m, k, aOff, mp);
-      if (!transB && np === n) stage(buf, b, k * n, bOff);
-      else {
-        stage(buf, b, k * n, rawOff);
-        if (transB) transpose(single, rawOff, n, k, bOff, np);
-        else ex.copy_rows(rawOff, n * es, bOff, np * es, k, n * es);
-      }
+      pack(single, rawOff, m, k, transA ? 1 : k, transA ? m : 1, aOff, 4);
+      stage(buf, b, k * n, rawOff);
+      pack(single, rawOff, n, k, transB ? k : 1, transB ? 1 : n, bOff, bw);
       if (pool && m * n * k >= THREAD_WORK && pool.ready()) pool.gemm(ex, single, mp, np, k, aOff, bOff, cOff);
       else if (single) ex.gemm_f32(mp, np, k, aOff, bOff, cOff);
       else ex.gemm_f64(mp, np, k, aOff, bOff, cOff);

@@ -776,7 +776,7 @@ describe.skipIf(!native)('native symvLower and eigh on the native backend', () =
 
   it('gemmView rejects short arrays, rows that overlap and a C over its operands, naming the fields', () => {
     const raw = createRequire(import.meta.url)(NATIVE_ADDON_PATH) as {
-      gemmView(m: number, n: number, k: number, a: Float64Array, aoff: number, ars: number, acs: number, b: Float64Array, boff: number, brs: number, bcs: number, c: Float64Array, coff: number, ldc: number, accumulate: boolean): void;
+      gemmView(m: number, n: number, k: number, a: Float64Array, aoff: number, ars: number, acs: number, b: Float64Array, boff: number, brs: number, bcs: number, c: Float64Array, coff: number, ldc: number, accumulate: boolean, threads?: number): void;
     };
     const f = (len: number) => new Float64Array(len);
     expect(() => raw.gemmView(2, 2, 2, f(3), 0, 2, 1, f(4), 0, 2, 1, f(4), 0, 2, false)).toThrow(/a=3 .* expected at least 4/);

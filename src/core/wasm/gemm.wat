@@ -3,16 +3,19 @@
   ;; ^ scripts/build-wasm.mjs also builds a second module from this file with that line replaced by an imported
   ;; shared memory (src/core/wasmThreads.ts: several instances, one per thread, on the same packed operands).
   ;; Register-blocked SIMD matrix products for src/core/kernelsWasm.ts (compiled by scripts/build-wasm.mjs).
-  ;; gemm_f64: C[mp x np] = Aᵀ-packed[k x mp]ᵀ · B[k x np], row-major f64, mp % 4 == 0, np % 4 == 0; 4x4 blocks of f64x2.
+  ;; gemm_f64: C[mp x np] = A[mp x k] · B[k x np], row-major f64 C, mp % 4 == 0, np % 4 == 0; 4x4 blocks of f64x2.
   ;; gemm_f32: the same in f32 with 4x8 blocks of f32x4 (np % 8 == 0).
-  ;; a: packed A as k rows of mp (A[p, i] at a + (p*mp + i)*8); b: k rows of np; c: mp rows of np.
+  ;; a: A packed in strips of 4 rows (pack64 / pack32, width 4): strip s holds A[4s + r, p] at a + ((s*k + p)*4 + r)*es;
+  ;; b: B packed in panels of one block width w of columns: panel q holds B[p, w*q + c] at b + ((q*k + p)*w + c)*es.
+  ;; The kernel thus reads both operands sequentially (the strips and panels stay in cache while they are reused) and
+  ;; sums every element of C in order of p from zero, one multiply and one add per step, as before packing did.
   (func (export "gemm_f64") (param $mp i32) (param $np i32) (param $k i32) (param $a i32) (param $b i32) (param $c i32)
     (call $gemm_f64_part (local.get $mp) (local.get $np) (local.get $k) (local.get $a) (local.get $b) (local.get $c)
       (i32.const 0) (local.get $mp) (i32.const 0) (local.get $np))
   )
 
   ;; gemm_f64_part: the blocks of rows [i0, i1) x columns [j0, j1) of the product only (i0, i1 multiples of 4; j0, j1
-  ;; of the block width); mp and np stay the strides of the packed operands and of C. Each block is computed by the
+  ;; of the block width); np stays the row stride of C. Each block is computed by the
   ;; same loop as in the whole product, so any partition of C among threads gives the same bits as one call.
   (func $gemm_f64_part (export "gemm_f64_part") (param $mp i32) (param $np i32) (param $k i32) (param $a i32) (param $b i32) (param $c i32)
     (param $i0 i32) (param $i1 i32) (param $j0 i32) (param $j1 i32)
@@ -22,7 +25,7 @@
     (local $b0 v128) (local $b1 v128) (local $x v128)
     (local $c00 v128) (local $c01 v128) (local $c10 v128) (local $c11 v128)
     (local $c20 v128) (local $c21 v128) (local $c30 v128) (local $c31 v128)
-    (local.set $sa (i32.shl (local.get $mp) (i32.const 3)))
+    (local.set $sa (i32.const 32))
     (local.set $sb (i32.shl (local.get $np) (i32.const 3)))
     (local.set $i (local.get $i0))
     (block $iend (loop $iloop
@@ -34,8 +37,9 @@
         (local.set $c10 (v128.const f64x2 0 0)) (local.set $c11 (v128.const f64x2 0 0))
         (local.set $c20 (v128.const f64x2 0 0)) (local.set $c21 (v128.const f64x2 0 0))
         (local.set $c30 (v128.const f64x2 0 0)) (local.set $c31 (v128.const f64x2 0 0))
-        (local.set $pa (i32.add (local.get $a) (i32.shl (local.get $i) (i32.const 3))))
-        (local.set $pb (i32.add (local.get $b) (i32.shl (local.get $j) (i32.const 3))))
+        ;; strip i/4 starts at i*k elements, panel j/w at j*k elements
+        (local.set $pa (i32.add (local.get $a) (i32.shl (i32.mul (local.get $i) (local.get $k)) (i32.const 3))))
+        (local.set $pb (i32.add (local.get $b) (i32.shl (i32.mul (local.get $j) (local.get $k)) (i32.const 3))))
         (local.set $p (local.get $k))
         (block $pend (loop $ploop
           (br_if $pend (i32.eqz (local.get $p)))
@@ -54,7 +58,7 @@
           (local.set $c30 (f64x2.add (local.get $c30) (f64x2.mul (local.get $x) (local.get $b0))))
           (local.set $c31 (f64x2.add (local.get $c31) (f64x2.mul (local.get $x) (local.get $b1))))
           (local.set $pa (i32.add (local.get $pa) (local.get $sa)))
-          (local.set $pb (i32.add (local.get $pb) (local.get $sb)))
+          (local.set $pb (i32.add (local.get $pb) (i32.const 32)))
           (local.set $p (i32.sub (local.get $p) (i32.const 1)))
           (br $ploop)))
         (local.set $pc (i32.add (local.get $c) (i32.shl (i32.add (i32.mul (local.get $i) (local.get $np)) (local.get $j)) (i32.const 3))))
@@ -77,7 +81,7 @@
   )
 
   ;; gemm_f32_part: the blocks of rows [i0, i1) x columns [j0, j1) of the product only (i0, i1 multiples of 4; j0, j1
-  ;; of the block width); mp and np stay the strides of the packed operands and of C. Each block is computed by the
+  ;; of the block width); np stays the row stride of C. Each block is computed by the
   ;; same loop as in the whole product, so any partition of C among threads gives the same bits as one call.
   (func $gemm_f32_part (export "gemm_f32_part") (param $mp i32) (param $np i32) (param $k i32) (param $a i32) (param $b i32) (param $c i32)
     (param $i0 i32) (param $i1 i32) (param $j0 i32) (param $j1 i32)
@@ -87,7 +91,7 @@
     (local $b0 v128) (local $b1 v128) (local $x v128)
     (local $c00 v128) (local $c01 v128) (local $c10 v128) (local $c11 v128)
     (local $c20 v128) (local $c21 v128) (local $c30 v128) (local $c31 v128)
-    (local.set $sa (i32.shl (local.get $mp) (i32.const 2)))
+    (local.set $sa (i32.const 16))
     (local.set $sb (i32.shl (local.get $np) (i32.const 2)))
     (local.set $i (local.get $i0))
     (block $iend (loop $iloop
@@ -99,8 +103,9 @@
         (local.set $c10 (v128.const f32x4 0 0 0 0)) (local.set $c11 (v128.const f32x4 0 0 0 0))
         (local.set $c20 (v128.const f32x4 0 0 0 0)) (local.set $c21 (v128.const f32x4 0 0 0 0))
         (local.set $c30 (v128.const f32x4 0 0 0 0)) (local.set $c31 (v128.const f32x4 0 0 0 0))
-        (local.set $pa (i32.add (local.get $a) (i32.shl (local.get $i) (i32.const 2))))
-        (local.set $pb (i32.add (local.get $b) (i32.shl (local.get $j) (i32.const 2))))
+        ;; strip i/4 starts at i*k elements, panel j/w at j*k elements
+        (local.set $pa (i32.add (local.get $a) (i32.shl (i32.mul (local.get $i) (local.get $k)) (i32.const 2))))
+        (local.set $pb (i32.add (local.get $b) (i32.shl (i32.mul (local.get $j) (local.get $k)) (i32.const 2))))
         (local.set $p (local.get $k))
         (block $pend (loop $ploop
           (br_if $pend (i32.eqz (local.get $p)))
@@ -119,7 +124,7 @@
           (local.set $c30 (f32x4.add (local.get $c30) (f32x4.mul (local.get $x) (local.get $b0))))
           (local.set $c31 (f32x4.add (local.get $c31) (f32x4.mul (local.get $x) (local.get $b1))))
           (local.set $pa (i32.add (local.get $pa) (local.get $sa)))
-          (local.set $pb (i32.add (local.get $pb) (local.get $sb)))
+          (local.set $pb (i32.add (local.get $pb) (i32.const 32)))
           (local.set $p (i32.sub (local.get $p) (i32.const 1)))
           (br $ploop)))
         (local.set $pc (i32.add (local.get $c) (i32.shl (i32.add (i32.mul (local.get $i) (local.get $np)) (local.get $j)) (i32.const 2))))
@@ -141,6 +146,92 @@
   ;; addition C[i, j] + P[i, j] that the JS loop `c[x] += p[y]` did (float32: a single addition of two floats is
   ;; the same rounded in double then to float as in float; Figueroa 1995, "When is double rounding innocuous?").
 
+;; pack64 / pack32: the panels the kernels read. Lane l < lanes, depth index p < depth of the source is element
+  ;; src[l*ls + p*ps] (strides in elements); panel q holds, for each p, the `width` lanes q*width .. q*width + width − 1
+  ;; contiguously (zeros past the last lane): dst[(q*depth + p)*width + r] = src[(q*width + r)*ls + p*ps]. A is packed
+  ;; with its rows as lanes (width 4) and B with its columns (the kernel's block width). Bit copies only. Where the lanes
+  ;; are contiguous (ls = 1) a full panel row moves as 16-byte vectors.
+  (func (export "pack64") (param $src i32) (param $lanes i32) (param $depth i32) (param $ls i32) (param $ps i32) (param $dst i32) (param $width i32)
+    (call $pack (local.get $src) (local.get $lanes) (local.get $depth) (local.get $ls) (local.get $ps) (local.get $dst) (local.get $width) (i32.const 3)))
+  (func (export "pack32") (param $src i32) (param $lanes i32) (param $depth i32) (param $ls i32) (param $ps i32) (param $dst i32) (param $width i32)
+    (call $pack (local.get $src) (local.get $lanes) (local.get $depth) (local.get $ls) (local.get $ps) (local.get $dst) (local.get $width) (i32.const 2)))
+  (func $pack (param $src i32) (param $lanes i32) (param $depth i32) (param $ls i32) (param $ps i32) (param $dst i32) (param $width i32) (param $sh i32)
+    (local $p i32) (local $r i32) (local $l0 i32) (local $n i32) (local $s i32) (local $d i32) (local $lsb i32) (local $psb i32) (local $rowb i32)
+    (local.set $lsb (i32.shl (local.get $ls) (local.get $sh)))
+    (local.set $psb (i32.shl (local.get $ps) (local.get $sh)))
+    (local.set $rowb (i32.shl (local.get $width) (local.get $sh)))
+    (local.set $l0 (i32.const 0))
+    (block $qend (loop $qloop
+      (br_if $qend (i32.ge_u (local.get $l0) (local.get $lanes)))
+      ;; lanes of this panel that exist ($n), the rest of its width is zero
+      (local.set $n (i32.sub (local.get $lanes) (local.get $l0)))
+      (if (i32.gt_u (local.get $n) (local.get $width)) (then (local.set $n (local.get $width))))
+      (if (i32.and (i32.eq (local.get $ls) (i32.const 1)) (i32.eq (local.get $n) (local.get $width)))
+        (then
+          ;; contiguous lanes, full panel: each panel row is 16 or 32 bytes of one source row
+          (local.set $s (i32.add (local.get $src) (i32.shl (local.get $l0) (local.get $sh))))
+          (local.set $d (local.get $dst))
+          (local.set $p (local.get $depth))
+          (if (i32.eq (local.get $rowb) (i32.const 32))
+            (then
+              (block $e32 (loop $l32
+                (br_if $e32 (i32.eqz (local.get $p)))
+                (v128.store (local.get $d) (v128.load (local.get $s)))
+                (v128.store offset=16 (local.get $d) (v128.load offset=16 (local.get $s)))
+                (local.set $s (i32.add (local.get $s) (local.get $psb)))
+                (local.set $d (i32.add (local.get $d) (i32.const 32)))
+                (local.set $p (i32.sub (local.get $p) (i32.const 1)))
+                (br $l32))))
+            (else
+              (block $e16 (loop $l16
+                (br_if $e16 (i32.eqz (local.get $p)))
+                (v128.store (local.get $d) (v128.load (local.get $s)))
+                (local.set $s (i32.add (local.get $s) (local.get $psb)))
+                (local.set $d (i32.add (local.get $d) (i32.const 16)))
+                (local.set $p (i32.sub (local.get $p) (i32.const 1)))
+                (br $l16))))))
+        (else
+          ;; one lane at a time down the depth (the source's rows are read in order), then zeros past the last lane
+          (local.set $r (i32.const 0))
+          (block $rend (loop $rloop
+            (br_if $rend (i32.ge_u (local.get $r) (local.get $n)))
+            (local.set $s (i32.add (local.get $src) (i32.mul (i32.add (local.get $l0) (local.get $r)) (local.get $lsb))))
+            (local.set $d (i32.add (local.get $dst) (i32.shl (local.get $r) (local.get $sh))))
+            (local.set $p (local.get $depth))
+            (if (i32.eq (local.get $sh) (i32.const 3))
+              (then
+                (block $e8 (loop $l8
+                  (br_if $e8 (i32.eqz (local.get $p)))
+                  (i64.store (local.get $d) (i64.load (local.get $s)))
+                  (local.set $s (i32.add (local.get $s) (local.get $psb)))
+                  (local.set $d (i32.add (local.get $d) (local.get $rowb)))
+                  (local.set $p (i32.sub (local.get $p) (i32.const 1)))
+                  (br $l8))))
+              (else
+                (block $e4 (loop $l4
+                  (br_if $e4 (i32.eqz (local.get $p)))
+                  (i32.store (local.get $d) (i32.load (local.get $s)))
+                  (local.set $s (i32.add (local.get $s) (local.get $psb)))
+                  (local.set $d (i32.add (local.get $d) (local.get $rowb)))
+                  (local.set $p (i32.sub (local.get $p) (i32.const 1)))
+                  (br $l4)))))
+            (local.set $r (i32.add (local.get $r) (i32.const 1)))
+            (br $rloop)))
+          (if (i32.lt_u (local.get $n) (local.get $width))
+            (then
+              (local.set $d (i32.add (local.get $dst) (i32.shl (local.get $n) (local.get $sh))))
+              (local.set $p (local.get $depth))
+              (block $ez (loop $lz
+                (br_if $ez (i32.eqz (local.get $p)))
+                (memory.fill (local.get $d) (i32.const 0) (i32.shl (i32.sub (local.get $width) (local.get $n)) (local.get $sh)))
+                (local.set $d (i32.add (local.get $d) (local.get $rowb)))
+                (local.set $p (i32.sub (local.get $p) (i32.const 1)))
+                (br $lz)))))))
+      (local.set $dst (i32.add (local.get $dst) (i32.mul (local.get $depth) (local.get $rowb))))
+      (local.set $l0 (i32.add (local.get $l0) (local.get $width)))
+      (br $qloop)))
+  )
+
   ;; copy_rows: rows of `len` bytes from src (stride ls bytes) to dst (stride ld bytes, ld >= len), bytes
   ;; [len, ld) of each dst row zeroed. memory.copy is a memmove, so compacting in place (dst <= src, ld <= ls) is safe.
   (func (export "copy_rows") (param $src i32) (param $ls i32) (param $dst i32) (param $ld i32) (param $rows i32) (param $len i32)
@@ -152,51 +243,6 @@
       (local.set $dst (i32.add (local.get $dst) (local.get $ld)))
       (local.set $rows (i32.sub (local.get $rows) (i32.const 1)))
       (br $row)))
-  )
-
-  ;; transpose64: src is rows x cols of 8-byte elements (row-major, contiguous); dst[c*ld + r] = src[r*cols + c]
-  ;; for r < rows, and dst[c*ld + r] = 0 for rows <= r < ld (ld in elements).
-  (func (export "transpose64") (param $src i32) (param $rows i32) (param $cols i32) (param $dst i32) (param $ld i32)
-    (local $r i32) (local $c i32) (local $s i32) (local $d i32) (local $lb i32)
-    (local.set $lb (i32.shl (local.get $ld) (i32.const 3)))
-    (local.set $c (i32.const 0))
-    (block $cend (loop $cloop
-      (br_if $cend (i32.ge_u (local.get $c) (local.get $cols)))
-      (local.set $s (i32.add (local.get $src) (i32.shl (local.get $c) (i32.const 3))))
-      (local.set $d (i32.add (local.get $dst) (i32.mul (local.get $c) (local.get $lb))))
-      (local.set $r (local.get $rows))
-      (block $rend (loop $rloop
-        (br_if $rend (i32.eqz (local.get $r)))
-        (i64.store (local.get $d) (i64.load (local.get $s)))
-        (local.set $s (i32.add (local.get $s) (i32.shl (local.get $cols) (i32.const 3))))
-        (local.set $d (i32.add (local.get $d) (i32.const 8)))
-        (local.set $r (i32.sub (local.get $r) (i32.const 1)))
-        (br $rloop)))
-      (memory.fill (local.get $d) (i32.const 0) (i32.shl (i32.sub (local.get $ld) (local.get $rows)) (i32.const 3)))
-      (local.set $c (i32.add (local.get $c) (i32.const 1)))
-      (br $cloop)))
-  )
-
-  ;; transpose32: the same for 4-byte elements.
-  (func (export "transpose32") (param $src i32) (param $rows i32) (param $cols i32) (param $dst i32) (param $ld i32)
-    (local $r i32) (local $c i32) (local $s i32) (local $d i32) (local $lb i32)
-    (local.set $lb (i32.shl (local.get $ld) (i32.const 2)))
-    (local.set $c (i32.const 0))
-    (block $cend (loop $cloop
-      (br_if $cend (i32.ge_u (local.get $c) (local.get $cols)))
-      (local.set $s (i32.add (local.get $src) (i32.shl (local.get $c) (i32.const 2))))
-      (local.set $d (i32.add (local.get $dst) (i32.mul (local.get $c) (local.get $lb))))
-      (local.set $r (local.get $rows))
-      (block $rend (loop $rloop
-        (br_if $rend (i32.eqz (local.get $r)))
-        (i32.store (local.get $d) (i32.load (local.get $s)))
-        (local.set $s (i32.add (local.get $s) (i32.shl (local.get $cols) (i32.const 2))))
-        (local.set $d (i32.add (local.get $d) (i32.const 4)))
-        (local.set $r (i32.sub (local.get $r) (i32.const 1)))
-        (br $rloop)))
-      (memory.fill (local.get $d) (i32.const 0) (i32.shl (i32.sub (local.get $ld) (local.get $rows)) (i32.const 2)))
-      (local.set $c (i32.add (local.get $c) (i32.const 1)))
-      (br $cloop)))
   )
 
   ;; add64: dst[i*n + j] += src[i*ls + j] for i < m, j < n (f64; ls in elements), two lanes at a time.
