@@ -134,6 +134,14 @@ static void microKernelT(int64_t kc, const T* __restrict a, const T* __restrict 
   typedef Cfg<T> C;
   typedef typename C::V V;
   constexpr int MR = C::MR, L = C::L, NR = C::NR, W = NVX * L;
+  // C's rows are read (beta) and written after the loop over p: ask for them now, so that a tile of a large C
+  // (a product with a short k, such as the eigensolver's back-transformation) does not wait on memory at the end
+  if (beta)
+#pragma GCC unroll 16
+    for (int r = 0; r < ROWS; ++r) {
+      __builtin_prefetch(c + r * ldc, 1);
+      __builtin_prefetch(c + r * ldc + W - 1, 1);
+    }
   V acc[ROWS][NVX];
 #pragma GCC unroll 16
   for (int r = 0; r < ROWS; ++r)
