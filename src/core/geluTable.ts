@@ -54,6 +54,13 @@ const INV_720 = 1 / 720;
 /** `geluTable` for the one element x[i] outside (−GELU_RANGE, GELU_RANGE) or NaN: Φ by `normalCdf`, φ by `Math.exp`. */
 export function geluOutside(x: FloatArray, y: FloatArray, d1: FloatArray | null, i: number): void {
   const v = x[i];
+  if (v >= GELU_RANGE && v <= Number.MAX_VALUE) {
+    // from 10 up Φ(v) = 1 − ε with ε ≤ 7.7e−24 rounds to 1 and v·φ(v) ≤ 7.7e−22 vanishes beside it: the formula below
+    // gives exactly v and 1 there (checked on every input in test/core/wasmGelu.test.ts's sample), without erfc and exp
+    y[i] = v;
+    if (d1 !== null) d1[i] = 1;
+    return;
+  }
   const cdf = normalCdf(v);
   const pdf = INV_SQRT_2PI * Math.exp(-0.5 * v * v);
   y[i] = v * cdf;

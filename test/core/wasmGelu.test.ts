@@ -1,5 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { geluTable } from '../../src/core/geluTable.ts';
+import { geluOutside, geluTable } from '../../src/core/geluTable.ts';
+import { INV_SQRT_2PI, normalCdf } from '../../src/core/special.ts';
 import { createWasmKernels, wasmThreadPool } from '../../src/core/kernelsWasm.ts';
 import type { FloatArray } from '../../src/core/mat.ts';
 
@@ -160,3 +161,40 @@ describe('wasm-simd gelu', () => {
     }
   });
 });
+
+describe('geluOutside', () => {
+  it('from 10 up gives exactly what x·Φ(x) and Φ + x·φ round to (x and 1), float64 and float32; ∞ and NaN keep the formula', () => {
+    const formula = (v: number) => [v * normalCdf(v), normalCdf(v) + v * INV_SQRT_2PI * Math.exp(-0.5 * v * v)];
+    // dense just above 10, then log-spaced up to the largest double; the float32 copies round on store
+    const vs: number[] = [];
+    for (let v = 10; v < 10.5; v += 1e-5) vs.push(v);
+    for (let e = 1; e < 308.25; e += 0.01) vs.push(10 ** e);
+    vs.push(Number.MAX_VALUE);
+    let checked = 0;
+    for (const make of [(n: number) => new Float64Array(n), (n: number) => new Float32Array(n)]) {
+      const x = make(vs.length);
+      x.set(vs);
+      const y = make(vs.length);
+      const d = make(vs.length);
+      const want = make(2);
+      for (let i = 0; i < x.length; i++) {
+        if (!Number.isFinite(x[i])) continue; // beyond float32's range: stored as ∞, checked below
+        geluOutside(x, y, d, i);
+        want.set(formula(x[i]));
+        if (!Object.is(y[i], want[0]) || !Object.is(d[i], want[1])) throw new Error(`v = ${x[i]}: got (${y[i]}, ${d[i]}), the formula gives (${want[0]}, ${want[1]})`);
+        checked++;
+      }
+    }
+    expect(checked).toBeGreaterThan(1.5 * vs.length); // every float64, and the float32 ones below 3.4e38
+    const x = Float64Array.of(Number.POSITIVE_INFINITY, Number.NaN, -12);
+    const y = new Float64Array(3);
+    const d = new Float64Array(3);
+    for (let i = 0; i < 3; i++) geluOutside(x, y, d, i);
+    expect(y[0]).toBe(Number.POSITIVE_INFINITY);
+    expect(d[0]).toBeNaN(); // ∞ + ∞·0
+    expect(y[1]).toBeNaN();
+    expect(y[2]).toBe(-12 * normalCdf(-12));
+    expect(y[2]).not.toBe(0);
+  });
+});
+
