@@ -263,7 +263,8 @@ function secularPairs(D: Float64Array, z: Float64Array, qh: Float64Array, type: 
     const pole = new Float64Array(k);
     const inv = new Float64Array(k);
     const K = kernels();
-    if (K.secular && k >= SECULAR_NATIVE_MIN) K.secular(dl, zl, r, org, tau, zh, pole, inv);
+    // (k > 0 implies a finite r > 0 here: T is scaled to ‖T‖_max = 1 and an r·‖z‖ below the tolerance deflates all)
+    if (K.secular && k >= SECULAR_NATIVE_MIN && r > 0 && r < Number.POSITIVE_INFINITY) K.secular(dl, zl, r, org, tau, zh, pole, inv);
     else secularSystem(dl, zl, r, org, tau, zh, pole, inv);
     for (let i = 0; i < k; i++) lambda[i] = dl[org[i]] + tau[i];
     // new eigenvector rows = Uᵀ · (selected rows of Q̂ᵀ), split by column type so that the zero
