@@ -4,7 +4,7 @@
  * m′, n′ — so one full-block kernel serves every transpose combination and reads both operands sequentially; C is
  * copied back (or accumulated).
  * Packing costs O(mk + kn + mn) against the O(mnk) product; below `SMALL_WORK` multiply-adds the
- * plain TypeScript kernel is used instead, since copying would dominate. The packing, transposes and the
+ * plain TypeScript kernel is used instead, since copying would dominate. The packing (any transpose included) and the
  * accumulation run in the module too (gemm.wat): JS only copies whole operands in and out with TypedArray.set.
  * `gelu` runs geluTable's table-and-Taylor arithmetic in f64x2 lanes on a copy of its tables kept in the module's memory,
  * bit for bit the TypeScript loop (no transcendental inside the tables, IEEE operations in the same order, no FMA), so
