@@ -15,6 +15,7 @@ import { CDF_TABLE, GELU_TABLE_SIZE, PDF_TABLE, geluOutside, geluTable } from '.
 import type { Kernels } from './kernels.ts';
 import { jsKernels } from './kernelsJs.ts';
 import type { FloatArray } from './mat.ts';
+import { decodeBase64 } from './wasm/base64.ts';
 import { GEMM_WASM_BASE64, GEMM_WASM_SHARED_BASE64, GEMM_WASM_SHARED_MAX_PAGES } from './wasm/gemmModule.ts';
 import { type GemmPartExports, type WasmThreadPool, createWasmThreadPool, wasmThreadsSetting } from './wasmThreads.ts';
 
@@ -39,16 +40,6 @@ const WORK_BASE = Math.ceil(GELU_TABLE_BYTES / 64) * 64;
  * 21–37 vs 7–12 (f32 alike).
  */
 const GELU_MIN = 32;
-
-function decodeBase64(s: string): Uint8Array<ArrayBuffer> {
-  if (typeof atob === 'function') {
-    const bin = atob(s);
-    const out = new Uint8Array(new ArrayBuffer(bin.length));
-    for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
-    return out;
-  }
-  throw new Error('no base64 decoder available');
-}
 
 interface GemmExports extends GemmPartExports {
   gemm_f64(mp: number, np: number, k: number, a: number, b: number, c: number): void;

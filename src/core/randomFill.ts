@@ -5,8 +5,12 @@
  * the Marsaglia polar sampler of `Rng.uniform` / `Rng.normal` applied to its outputs in the same order. The result
  * is the same numbers and the same final state as a loop of `Rng.normal()` calls (test/core/random.test.ts checks
  * both against pure-rand's own generator); the gain, about 1.7× per normal draw, is the state in local variables
- * instead of a method call on the generator object per 32 bits.
+ * instead of a method call on the generator object per 32 bits. Where WebAssembly is available the same loops run in
+ * ./wasm/random.wat (64-bit generator words, fdlibm's logarithm inlined), again the same numbers bit for bit
+ * (test/core/randomWasm.test.ts); the TypeScript loops stay as the fallback and the reference.
  */
+import { decodeBase64 } from './wasm/base64.ts';
+import { RANDOM_WASM_BASE64 } from './wasm/randomModule.ts';
 
 /** The generator's four 32-bit words in pure-rand's order (getState / xoroshiro128plusFromState). */
 export type XoroshiroState = Int32Array;
@@ -36,7 +40,7 @@ export function xoroshiroNext(st: XoroshiroState): number {
  * `xoroshiroNext` on the Int32Array a draw cost 30 ns against 23 ns here (and 43 ns for `Rng.normal` per draw),
  * measured on this project's 2-core machine.
  */
-export function fillNormalFromState(st: XoroshiroState, out: Float64Array | Float32Array, start: number, std: number, mean: number): number | null {
+export function fillNormalFromStateJs(st: XoroshiroState, out: Float64Array | Float32Array, start: number, std: number, mean: number): number | null {
   let s01 = st[0];
   let s00 = st[1];
   let s11 = st[2];
@@ -87,10 +91,101 @@ export function fillNormalFromState(st: XoroshiroState, out: Float64Array | Floa
 }
 
 /** out[i] = lo + (hi − lo)·U, U from two outputs, 26 + 27 bits (`Rng.uniform`); `st` is advanced in place. */
-export function fillUniformFromState(st: XoroshiroState, out: Float64Array | Float32Array, lo: number, hi: number): void {
+export function fillUniformFromStateJs(st: XoroshiroState, out: Float64Array | Float32Array, lo: number, hi: number): void {
   for (let i = 0; i < out.length; i++) {
     const a = xoroshiroNext(st) & 0x3ffffff;
     const b = xoroshiroNext(st) & 0x7ffffff;
     out[i] = lo + (hi - lo) * (a * SCALE26 + b * SCALE53);
   }
+}
+
+interface RandomExports {
+  memory: WebAssembly.Memory;
+  fill_normal(n: number, std: number, mean: number): number;
+  fill_uniform(n: number, lo: number, hi: number): void;
+}
+
+/** Draws per call of the module: its buffer holds 8192 float64 from byte 64 (random.wat). */
+const CHUNK = 8192;
+const DRAWS_AT = 64;
+
+interface RandomEngine {
+  ex: RandomExports;
+  /** the generator words (i32 0–3), the spare (f64 2) */
+  words: Int32Array;
+  f64: Float64Array;
+  draws: Float64Array;
+}
+
+let engine: RandomEngine | null | undefined;
+
+/** The module, instantiated on first use (1.5 KB, under every browser's synchronous-compile limit); null without WebAssembly. */
+function randomEngine(): RandomEngine | null {
+  if (engine !== undefined) return engine;
+  try {
+    const ex = new WebAssembly.Instance(new WebAssembly.Module(decodeBase64(RANDOM_WASM_BASE64)), {}).exports as unknown as RandomExports;
+    const buf = ex.memory.buffer; // fixed size: the module never grows its memory, so these views stay valid
+    engine = { ex, words: new Int32Array(buf, 0, 4), f64: new Float64Array(buf, 0, 3), draws: new Float64Array(buf, DRAWS_AT, CHUNK) };
+  } catch {
+    engine = null;
+  }
+  return engine;
+}
+
+/**
+ * The module's two logarithms (fdlibm's, as V8's Math.log: `log` with its branches, `log_positive` without), for the
+ * oracle test; null without WebAssembly.
+ */
+export function wasmLogsForTest(): { log(x: number): number; log_positive(x: number): number } | null {
+  const e = randomEngine();
+  return e === null ? null : (e.ex as unknown as { log(x: number): number; log_positive(x: number): number });
+}
+
+/** pure-rand's words [s01, s00, s11, s10] (high, low of s0; high, low of s1) as two little-endian 64-bit words. */
+function loadState(e: RandomEngine, st: XoroshiroState): void {
+  e.words[0] = st[1];
+  e.words[1] = st[0];
+  e.words[2] = st[3];
+  e.words[3] = st[2];
+}
+
+function storeState(e: RandomEngine, st: XoroshiroState): void {
+  st[0] = e.words[1];
+  st[1] = e.words[0];
+  st[2] = e.words[3];
+  st[3] = e.words[2];
+}
+
+/**
+ * `fillNormalFromStateJs`'s numbers, state and spare, computed in ./wasm/random.wat where it is available. CHUNK is
+ * even, so every chunk but the last ends on a whole pair, as the loop's pairs do; only the last can leave a spare.
+ */
+export function fillNormalFromState(st: XoroshiroState, out: Float64Array | Float32Array, start: number, std: number, mean: number): number | null {
+  const e = randomEngine();
+  if (e === null) return fillNormalFromStateJs(st, out, start, std, mean);
+  loadState(e, st);
+  let spare: number | null = null;
+  for (let i = start; i < out.length; i += CHUNK) {
+    const c = Math.min(CHUNK, out.length - i);
+    if (e.ex.fill_normal(c, std, mean) === 1) spare = e.f64[2];
+    out.set(c === CHUNK ? e.draws : e.draws.subarray(0, c), i);
+  }
+  storeState(e, st);
+  return spare;
+}
+
+/** `fillUniformFromStateJs`'s numbers and state, computed in ./wasm/random.wat where it is available. */
+export function fillUniformFromState(st: XoroshiroState, out: Float64Array | Float32Array, lo: number, hi: number): void {
+  const e = randomEngine();
+  if (e === null) {
+    fillUniformFromStateJs(st, out, lo, hi);
+    return;
+  }
+  loadState(e, st);
+  for (let i = 0; i < out.length; i += CHUNK) {
+    const c = Math.min(CHUNK, out.length - i);
+    e.ex.fill_uniform(c, lo, hi);
+    out.set(c === CHUNK ? e.draws : e.draws.subarray(0, c), i);
+  }
+  storeState(e, st);
 }

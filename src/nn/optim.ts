@@ -16,6 +16,7 @@
  */
 import { z } from 'zod';
 import type { FloatArray } from '../core/mat.ts';
+import { type AdamHyper, adamStepWasm } from '../core/adamWasm.ts';
 
 export type Arrays = FloatArray[];
 
@@ -260,6 +261,7 @@ function fusedAdam(h: AdamHyper, decay: number | null, factor: (i: number, k: nu
       const per = p.length / slices;
       for (let k = 0; k < slices; k++) {
         const c = factor(i, k);
+        if (per >= ADAM_WASM_MIN && adamStepWasm(p, g, st.m[i], st.v[i], k * per, (k + 1) * per, h, decay, c1, c2, c)) continue;
         if (p instanceof Float32Array && g instanceof Float32Array) adamStep32(p, g, st.m[i], st.v[i], k * per, (k + 1) * per, h, decay, c1, c2, c);
         else adamStep64(p, g, st.m[i], st.v[i], k * per, (k + 1) * per, h, decay, c1, c2, c);
       }
@@ -271,7 +273,11 @@ function fusedAdam(h: AdamHyper, decay: number | null, factor: (i: number, k: nu
   };
 }
 
-type AdamHyper = { b1: number; b2: number; eps: number };
+/**
+ * Slices of at least this many elements take the WebAssembly step (src/core/adamWasm.ts: the same bits, its two
+ * divisions and square root two lanes at a time); below it the call and the copies cost more than they save.
+ */
+const ADAM_WASM_MIN = 64;
 
 /**
  * The step of `fusedAdam` on float32 parameters and gradients; `adamStep64` is the same loop for the other element
