@@ -18,7 +18,8 @@ export interface Kernels {
   gemm(transA: boolean, transB: boolean, m: number, n: number, k: number, a: FloatArray, b: FloatArray, c: FloatArray, accumulate: boolean): void;
   /**
    * Optional: y[i] = tanh(x[i]) for i < x.length, x and y of the same element type (y may be x). A backend
-   * without it leaves tanh to `Math.tanh`; one with it may differ from `Math.tanh` by a few ulp.
+   * without it leaves tanh to `Math.tanh`; one with it may differ from `Math.tanh` by a few ulp (the native one: libmvec;
+   * the WebAssembly one is fdlibm's, as V8's, and equal bit for bit).
    */
   tanh?(x: FloatArray, y: FloatArray): void;
   /**

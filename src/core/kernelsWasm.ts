@@ -9,7 +9,8 @@
  * `gelu` runs geluTable's table-and-Taylor arithmetic in f64x2 lanes on a copy of its tables kept in the module's memory,
  * bit for bit the TypeScript loop (no transcendental inside the tables, IEEE operations in the same order, no FMA), so
  * the studies' recorded fingerprints do not depend on which of the two ran; the few elements outside the tables go
- * through geluTable's own fallback in JS.
+ * through geluTable's own fallback in JS. `tanh` is fdlibm's (expm1 and tanh as V8's src/base/ieee754.cc computes
+ * Math.tanh), so it too gives the numbers of the TypeScript loop bit for bit.
  */
 import { CDF_TABLE, GELU_TABLE_SIZE, PDF_TABLE, geluOutside, geluTable } from './geluTable.ts';
 import type { Kernels } from './kernels.ts';
@@ -32,7 +33,10 @@ const THREAD_WORK = 1 << 20;
  * once per engine; every operand area (gemm's packing, gelu's staging) starts at WORK_BASE, above them (64-aligned).
  */
 const GELU_TABLE_BYTES = GELU_TABLE_SIZE * 16;
-const WORK_BASE = Math.ceil(GELU_TABLE_BYTES / 64) * 64;
+/** tanh_f64's constants (gemm.wat's tanh_init), after the GELU tables. */
+const TANH_CONSTS_AT = GELU_TABLE_BYTES;
+const TANH_CONSTS_BYTES = 28 * 16;
+const WORK_BASE = Math.ceil((TANH_CONSTS_AT + TANH_CONSTS_BYTES) / 64) * 64;
 /**
  * GELUs of fewer elements than this stay in the TypeScript loop (`geluTable`): a call costs ~240 ns whatever its size
  * (the copies' set-up and the call). bench/wasm-gelu.ts on a 2-core AMD EPYC (shared, so ±30%), ns per element with d1,
@@ -40,6 +44,11 @@ const WORK_BASE = Math.ceil(GELU_TABLE_BYTES / 64) * 64;
  * 21–37 vs 7–12 (f32 alike).
  */
 const GELU_MIN = 32;
+/**
+ * Arrays of fewer elements than this take Math.tanh per element (about 40 ns each in JIT code, a call into C); the
+ * module's tanh (fdlibm's, as V8's, so the same bits) costs one call and two copies plus far less per element.
+ */
+const TANH_MIN = 8;
 
 interface GemmExports extends GemmPartExports {
   gemm_f64(mp: number, np: number, k: number, a: number, b: number, c: number): void;
@@ -50,6 +59,8 @@ interface GemmExports extends GemmPartExports {
   add64(dst: number, src: number, ls: number, m: number, n: number): void;
   add32(dst: number, src: number, ls: number, m: number, n: number): void;
   gelu(x: number, y: number, d1: number, n: number, single: number, hasD1: number, tab: number, idx: number): number;
+  tanh_init(at: number): void;
+  tanh_f64(x: number, y: number, n: number, consts: number): void;
 }
 
 /** An instantiated module: its exports and the memory they run on (its own, or the imported shared one). */
@@ -104,7 +115,8 @@ function sharedEngine(threads: number): Engine | null {
 }
 
 /**
- * Instantiate synchronously (the module is ~2 KB, under every browser's sync-compile limit). Null if SIMD is unsupported.
+ * Instantiate synchronously (about 7 KB: fine in Node and in workers, where the lab runs studies; Chromium refuses
+ * synchronous compiles over 4 KB on a page's main thread, and then this returns null). Null if SIMD is unsupported.
  * With threads (see `WasmKernelOptions`), products of at least THREAD_WORK multiply-adds are split across them, with
  * bit-identical results; helpers start in the background and products stay single-threaded until they are up.
  */
@@ -127,6 +139,7 @@ function engineKernels(engine: Engine): Kernels {
     f64[2 * k] = CDF_TABLE[k];
     f64[2 * k + 1] = PDF_TABLE[k];
   }
+  ex.tanh_init(TANH_CONSTS_AT);
   /** Grow the memory to `bytes`; false if it cannot (the shared memory's maximum), then the caller falls back. */
   const ensure = (bytes: number): boolean => {
     if (bytes <= f64.buffer.byteLength) return true;
@@ -232,6 +245,19 @@ function engineKernels(engine: Engine): Kernels {
       if (d1 !== null) d1.set(buf.subarray(dOff / es, dOff / es + n));
       // the elements outside the tables (|x| ≥ 10, NaN), by geluTable's own fallback
       for (let j = 0; j < outside; j++) geluOutside(x, y, d1, i32[idxOff / 4 + j]);
+    },
+    tanh(x, y) {
+      const n = x.length;
+      // float32 arrays are staged widened to float64 (exactly) and rounded back by the copy out, as a Float32Array
+      // store of Math.tanh's float64 result rounds
+      if (n < TANH_MIN || y instanceof Float32Array !== x instanceof Float32Array || !ensure(WORK_BASE + n * 8)) {
+        for (let i = 0; i < n; i++) y[i] = Math.tanh(x[i]);
+        return;
+      }
+      const at = WORK_BASE / 8;
+      f64.set(x, at);
+      ex.tanh_f64(WORK_BASE, WORK_BASE, n, TANH_CONSTS_AT);
+      y.set(f64.subarray(at, at + n));
     },
   };
 }

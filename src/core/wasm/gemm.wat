@@ -524,4 +524,251 @@
         (local.set $cnt (i32.add (local.get $cnt) (i32.const 1)))))
     (local.get $cnt)
   )
+
+  ;; expm1 and tanh: fdlibm's s_expm1.c and s_tanh.c (Sun Microsystems 1993) as V8 computes Math.expm1 and Math.tanh
+  ;; (src/base/ieee754.cc), the same IEEE operations in the same order (no fused multiply-add here), so the same bits
+  ;; (test/core/wasmTanh.test.ts checks both against Math on random doubles and bit patterns). Math.tanh is a call out of
+  ;; JIT code into C per element (~40 ns); tanh_f64 / tanh_f32 run the whole array here.
+  ;; expm1(x): x = k·ln2 + r (|r| ≤ ln2/2, c the rounding error of r), expm1(r) from a rational approximation
+  ;; with R1 a degree-5 polynomial in r²/2, scaled back by 2^k in one of the ways that keep the error below 1 ulp.
+  (func $expm1 (export "expm1") (param $x f64) (result f64)
+    (local $hx i32) (local $xsb i32) (local $k i32)
+    (local $hi f64) (local $lo f64) (local $c f64) (local $t f64) (local $e f64) (local $hxs f64) (local $hfx f64)
+    (local $r1 f64) (local $twopk f64) (local $y f64)
+    (local.set $hx (i32.wrap_i64 (i64.shr_u (i64.reinterpret_f64 (local.get $x)) (i64.const 32))))
+    (local.set $xsb (i32.and (local.get $hx) (i32.const 0x80000000)))
+    (local.set $hx (i32.and (local.get $hx) (i32.const 0x7fffffff)))
+    ;; |x| ≥ 56 ln2: NaN, ±∞, overflow, or −1 for x < −56 ln2
+    (if (i32.ge_u (local.get $hx) (i32.const 0x4043687a))
+      (then
+        (if (i32.ge_u (local.get $hx) (i32.const 0x40862e42))
+          (then
+            (if (i32.ge_u (local.get $hx) (i32.const 0x7ff00000))
+              (then
+                (if (i32.or (i32.and (local.get $hx) (i32.const 0xfffff)) (i32.wrap_i64 (i64.reinterpret_f64 (local.get $x))))
+                  (then (return (f64.add (local.get $x) (local.get $x)))))
+                (return (select (local.get $x) (f64.const -1) (i32.eqz (local.get $xsb))))))
+            (if (f64.gt (local.get $x) (f64.const 0x1.62e42fefa39efp+9))
+              (then (return (f64.mul (f64.const 1e300) (f64.const 1e300)))))))
+        (if (local.get $xsb)
+          (then
+            (if (f64.lt (f64.add (local.get $x) (f64.const 1e-300)) (f64.const 0))
+              (then (return (f64.sub (f64.const 1e-300) (f64.const 1)))))))))
+    ;; argument reduction: x = hi − lo = k·ln2 + r
+    (if (i32.gt_u (local.get $hx) (i32.const 0x3fd62e42))
+      (then
+        (if (i32.lt_u (local.get $hx) (i32.const 0x3ff0a2b2))
+          (then
+            (if (i32.eqz (local.get $xsb))
+              (then
+                (local.set $hi (f64.sub (local.get $x) (f64.const 0x1.62e42feep-1)))
+                (local.set $lo (f64.const 0x1.a39ef35793c76p-33))
+                (local.set $k (i32.const 1)))
+              (else
+                (local.set $hi (f64.add (local.get $x) (f64.const 0x1.62e42feep-1)))
+                (local.set $lo (f64.const -0x1.a39ef35793c76p-33))
+                (local.set $k (i32.const -1)))))
+          (else
+            (local.set $k (i32.trunc_f64_s (f64.add (f64.mul (f64.const 0x1.71547652b82fep+0) (local.get $x))
+              (select (f64.const 0.5) (f64.const -0.5) (i32.eqz (local.get $xsb))))))
+            (local.set $t (f64.convert_i32_s (local.get $k)))
+            (local.set $hi (f64.sub (local.get $x) (f64.mul (local.get $t) (f64.const 0x1.62e42feep-1))))
+            (local.set $lo (f64.mul (local.get $t) (f64.const 0x1.a39ef35793c76p-33)))))
+        (local.set $x (f64.sub (local.get $hi) (local.get $lo)))
+        (local.set $c (f64.sub (f64.sub (local.get $hi) (local.get $x)) (local.get $lo))))
+      (else
+        ;; |x| < 2^-54: x itself (through the same operations as fdlibm, which keep −0)
+        (if (i32.lt_u (local.get $hx) (i32.const 0x3c900000))
+          (then
+            (local.set $t (f64.add (f64.const 1e300) (local.get $x)))
+            (return (f64.sub (local.get $x) (f64.sub (local.get $t) (f64.add (f64.const 1e300) (local.get $x)))))))))
+    (local.set $hfx (f64.mul (f64.const 0.5) (local.get $x)))
+    (local.set $hxs (f64.mul (local.get $x) (local.get $hfx)))
+    (local.set $r1 (f64.add (f64.const 1) (f64.mul (local.get $hxs)
+      (f64.add (f64.const -0x1.11111111110f4p-5) (f64.mul (local.get $hxs)
+        (f64.add (f64.const 0x1.a01a019fe5585p-10) (f64.mul (local.get $hxs)
+          (f64.add (f64.const -0x1.4ce199eaadbb7p-14) (f64.mul (local.get $hxs)
+            (f64.add (f64.const 0x1.0cfca86e65239p-18) (f64.mul (local.get $hxs) (f64.const -0x1.afdb76e09c32dp-23))))))))))))
+    (local.set $t (f64.sub (f64.const 3) (f64.mul (local.get $r1) (local.get $hfx))))
+    (local.set $e (f64.mul (local.get $hxs) (f64.div (f64.sub (local.get $r1) (local.get $t))
+                                                     (f64.sub (f64.const 6) (f64.mul (local.get $x) (local.get $t))))))
+    (if (i32.eqz (local.get $k))
+      (then (return (f64.sub (local.get $x) (f64.sub (f64.mul (local.get $x) (local.get $e)) (local.get $hxs))))))
+    (local.set $twopk (f64.reinterpret_i64 (i64.shl (i64.extend_i32_u
+      (i32.add (i32.const 0x3ff00000) (i32.shl (local.get $k) (i32.const 20)))) (i64.const 32))))
+    (local.set $e (f64.sub (f64.sub (f64.mul (local.get $x) (f64.sub (local.get $e) (local.get $c))) (local.get $c)) (local.get $hxs)))
+    (if (i32.eq (local.get $k) (i32.const -1))
+      (then (return (f64.sub (f64.mul (f64.const 0.5) (f64.sub (local.get $x) (local.get $e))) (f64.const 0.5)))))
+    (if (i32.eq (local.get $k) (i32.const 1))
+      (then
+        (if (f64.lt (local.get $x) (f64.const -0.25))
+          (then (return (f64.mul (f64.const -2) (f64.sub (local.get $e) (f64.add (local.get $x) (f64.const 0.5)))))))
+        (return (f64.add (f64.const 1) (f64.mul (f64.const 2) (f64.sub (local.get $x) (local.get $e)))))))
+    (if (i32.or (i32.le_s (local.get $k) (i32.const -2)) (i32.gt_s (local.get $k) (i32.const 56)))
+      (then
+        (local.set $y (f64.sub (f64.const 1) (f64.sub (local.get $e) (local.get $x))))
+        (if (i32.eq (local.get $k) (i32.const 1024))
+          (then (local.set $y (f64.mul (f64.mul (local.get $y) (f64.const 2)) (f64.const 8.98846567431158e+307))))
+          (else (local.set $y (f64.mul (local.get $y) (local.get $twopk)))))
+        (return (f64.sub (local.get $y) (f64.const 1)))))
+    (if (i32.lt_s (local.get $k) (i32.const 20))
+      (then
+        ;; t = 1 − 2^-k
+        (local.set $t (f64.reinterpret_i64 (i64.shl (i64.extend_i32_u
+          (i32.sub (i32.const 0x3ff00000) (i32.shr_s (i32.const 0x200000) (local.get $k)))) (i64.const 32))))
+        (return (f64.mul (f64.sub (local.get $t) (f64.sub (local.get $e) (local.get $x))) (local.get $twopk)))))
+    ;; t = 2^-k
+    (local.set $t (f64.reinterpret_i64 (i64.shl (i64.extend_i32_u
+      (i32.shl (i32.sub (i32.const 0x3ff) (local.get $k)) (i32.const 20))) (i64.const 32))))
+    (f64.mul (f64.add (f64.sub (local.get $x) (f64.add (local.get $e) (local.get $t))) (f64.const 1)) (local.get $twopk))
+  )
+
+  ;; tanh(x) = −t/(t + 2), t = expm1(−2|x|) for |x| < 1; 1 − 2/(t + 2), t = expm1(2|x|) for 1 ≤ |x| < 22; ±1 beyond
+  (func $tanh (export "tanh") (param $x f64) (result f64)
+    (local $jx i32) (local $ix i32) (local $t f64) (local $z f64)
+    (local.set $jx (i32.wrap_i64 (i64.shr_u (i64.reinterpret_f64 (local.get $x)) (i64.const 32))))
+    (local.set $ix (i32.and (local.get $jx) (i32.const 0x7fffffff)))
+    (if (i32.ge_u (local.get $ix) (i32.const 0x7ff00000))
+      (then
+        (if (i32.ge_s (local.get $jx) (i32.const 0))
+          (then (return (f64.add (f64.div (f64.const 1) (local.get $x)) (f64.const 1)))))
+        (return (f64.sub (f64.div (f64.const 1) (local.get $x)) (f64.const 1)))))
+    (if (i32.lt_u (local.get $ix) (i32.const 0x40360000))
+      (then
+        ;; |x| < 2^-28: x (fdlibm's test huge + x > 1 always holds here)
+        (if (i32.lt_u (local.get $ix) (i32.const 0x3e300000))
+          (then (if (f64.gt (f64.add (f64.const 1e300) (local.get $x)) (f64.const 1)) (then (return (local.get $x))))))
+        (if (i32.ge_u (local.get $ix) (i32.const 0x3ff00000))
+          (then
+            (local.set $t (call $expm1 (f64.mul (f64.const 2) (f64.abs (local.get $x)))))
+            (local.set $z (f64.sub (f64.const 1) (f64.div (f64.const 2) (f64.add (local.get $t) (f64.const 2))))))
+          (else
+            (local.set $t (call $expm1 (f64.mul (f64.const -2) (f64.abs (local.get $x)))))
+            (local.set $z (f64.div (f64.neg (local.get $t)) (f64.add (local.get $t) (f64.const 2)))))))
+      (else (local.set $z (f64.sub (f64.const 1) (f64.const 1e-300)))))
+    (select (local.get $z) (f64.neg (local.get $z)) (i32.ge_s (local.get $jx) (i32.const 0)))
+  )
+
+  ;; tanh_init(at): the constants of tanh_f64, each in both lanes, at at, at + 16, … (16-byte aligned, 448 bytes)
+  (func (export "tanh_init") (param $at i32)
+    (v128.store offset=0 (local.get $at) (i64x2.splat (i64.const 0x7fffffffffffffff)))  ;; 0: |x| mask
+    (v128.store offset=16 (local.get $at) (i64x2.splat (i64.const 0x4036000000000000)))  ;; 1: 22 (high words 0x40360000)
+    (v128.store offset=32 (local.get $at) (i64x2.splat (i64.const 0x3e30000000000000)))  ;; 2: 2^-28
+    (v128.store offset=48 (local.get $at) (i64x2.splat (i64.const 0x3ff0000000000000)))  ;; 3: 1 (as bits)
+    (v128.store offset=64 (local.get $at) (f64x2.splat (f64.const 2)))  ;; 4: 2
+    (v128.store offset=80 (local.get $at) (f64x2.splat (f64.const -2)))  ;; 5: −2
+    (v128.store offset=96 (local.get $at) (i64x2.splat (i64.const 0x3fd62e4300000000)))  ;; 6: ln2/2 (expm1's threshold of reduction, as bits)
+    (v128.store offset=112 (local.get $at) (i64x2.splat (i64.const 0x3ff0a2b200000000)))  ;; 7: 1.5 ln2 (as bits)
+    (v128.store offset=128 (local.get $at) (f64x2.splat (f64.const 0x1.71547652b82fep+0)))  ;; 8: 1/ln2
+    (v128.store offset=144 (local.get $at) (f64x2.splat (f64.const 0.5)))  ;; 9: ½
+    (v128.store offset=160 (local.get $at) (f64x2.splat (f64.const -0.5)))  ;; 10: −½
+    (v128.store offset=176 (local.get $at) (f64x2.splat (f64.const 0x1.62e42feep-1)))  ;; 11: ln2_hi
+    (v128.store offset=192 (local.get $at) (f64x2.splat (f64.const -0x1.a39ef35793c76p-33)))  ;; 12: −ln2_lo
+    (v128.store offset=208 (local.get $at) (f64x2.splat (f64.const 0x1.a39ef35793c76p-33)))  ;; 13: ln2_lo
+    (v128.store offset=224 (local.get $at) (i64x2.splat (i64.const -1)))  ;; 14: −1 (i64)
+    (v128.store offset=240 (local.get $at) (f64x2.splat (f64.const 1)))  ;; 15: 1
+    (v128.store offset=256 (local.get $at) (f64x2.splat (f64.const -0x1.11111111110f4p-5)))  ;; 16: Q1
+    (v128.store offset=272 (local.get $at) (f64x2.splat (f64.const 0x1.a01a019fe5585p-10)))  ;; 17: Q2
+    (v128.store offset=288 (local.get $at) (f64x2.splat (f64.const -0x1.4ce199eaadbb7p-14)))  ;; 18: Q3
+    (v128.store offset=304 (local.get $at) (f64x2.splat (f64.const 0x1.0cfca86e65239p-18)))  ;; 19: Q4
+    (v128.store offset=320 (local.get $at) (f64x2.splat (f64.const -0x1.afdb76e09c32dp-23)))  ;; 20: Q5
+    (v128.store offset=336 (local.get $at) (f64x2.splat (f64.const 3)))  ;; 21: 3
+    (v128.store offset=352 (local.get $at) (f64x2.splat (f64.const 6)))  ;; 22: 6
+    (v128.store offset=368 (local.get $at) (i64x2.splat (i64.const 1023)))  ;; 23: 1023 (i64)
+    (v128.store offset=384 (local.get $at) (i64x2.splat (i64.const 20)))  ;; 24: 20 (i64)
+    (v128.store offset=400 (local.get $at) (i64x2.splat (i64.const -2)))  ;; 25: −2 (i64)
+    (v128.store offset=416 (local.get $at) (i64x2.splat (i64.const 56)))  ;; 26: 56 (i64)
+    (v128.store offset=432 (local.get $at) (i64x2.splat (i64.const 0x8000000000000000)))  ;; 27: sign bit
+  )
+
+  ;; y[i] = tanh(x[i]), i < n, float64 arrays at x and y (which may coincide). Two lanes at a time without branches
+  ;; on the data: each lane runs the operations $tanh and $expm1 would run on it, every case of expm1's reduction and
+  ;; scaling that tanh can reach is computed and the lane's own one selected (v128.bitselect), so the result is $tanh's
+  ;; bit for bit. For tanh the argument of expm1 is a = −2|x| ∈ (−2, 0) when |x| < 1 (k = 0, −1, ≤ −2) and
+  ;; a = 2|x| ∈ [2, 44) otherwise (k from 3 to 64), so expm1's k = 1 case never occurs. The scalar functions branch on
+  ;; the argument's range at every step, which random activations mispredict. A pair with a lane where |x| ≥ 22,
+  ;; |x| < 2^-28, ∞ or NaN goes to $tanh, as does the last element of an odd n. (Written out in the loop: a call per
+  ;; pair, with its spills, cost as much as the arithmetic.) The constants are read from the table that tanh_init wrote
+  ;; at k0: V8 rebuilds a splatted constant inside the loop at every use (three instructions), a load is folded into
+  ;; the operation that uses it.
+  (func (export "tanh_f64") (param $x i32) (param $y i32) (param $n i32) (param $k0 i32)
+    (local $end i32) (local $v v128) (local $ax v128) (local $big v128) (local $a v128)
+    (local $caseA v128) (local $caseB v128) (local $kC32 v128) (local $tC v128) (local $k v128)
+    (local $hi v128) (local $lo v128) (local $xr v128) (local $cc v128)
+    (local $hfx v128) (local $hxs v128) (local $r1 v128) (local $t v128) (local $e v128) (local $e2 v128)
+    (local $twopk v128) (local $p2mk v128) (local $r v128)
+    (local.set $end (i32.add (local.get $x) (i32.shl (i32.and (local.get $n) (i32.const -2)) (i32.const 3))))
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_u (local.get $x) (local.get $end)))
+        (local.set $v (v128.load (local.get $x)))
+        (local.set $ax (v128.and (local.get $v) (v128.load offset=0 (local.get $k0))))
+        (if (v128.any_true (v128.or (i64x2.ge_s (local.get $ax) (v128.load offset=16 (local.get $k0)))
+                                    (i64x2.lt_s (local.get $ax) (v128.load offset=32 (local.get $k0)))))
+          (then
+            (f64.store (local.get $y) (call $tanh (f64x2.extract_lane 0 (local.get $v))))
+            (f64.store offset=8 (local.get $y) (call $tanh (f64x2.extract_lane 1 (local.get $v)))))
+          (else
+            ;; |x| ≥ 1: t = expm1(2|x|); else t = expm1(−2|x|)
+            (local.set $big (i64x2.ge_s (local.get $ax) (v128.load offset=48 (local.get $k0))))
+            (local.set $a (v128.bitselect (f64x2.mul (v128.load offset=64 (local.get $k0)) (local.get $ax)) (f64x2.mul (v128.load offset=80 (local.get $k0)) (local.get $ax)) (local.get $big)))
+            ;; expm1's reduction a = hi − lo = k·ln2 + r: none for |a| ≤ ln2/2 (A), k = −1 below 1.5 ln2 (B: only a < 0
+            ;; reaches it), else k = trunc(a/ln2 ± ½) (|a| here is 2|x|, exactly)
+            (local.set $caseA (i64x2.lt_s (f64x2.mul (v128.load offset=64 (local.get $k0)) (local.get $ax)) (v128.load offset=96 (local.get $k0))))
+            (local.set $caseB (i64x2.lt_s (f64x2.mul (v128.load offset=64 (local.get $k0)) (local.get $ax)) (v128.load offset=112 (local.get $k0))))
+            (local.set $kC32 (i32x4.trunc_sat_f64x2_s_zero (f64x2.add (f64x2.mul (v128.load offset=128 (local.get $k0)) (local.get $a))
+              (v128.bitselect (v128.load offset=144 (local.get $k0)) (v128.load offset=160 (local.get $k0)) (local.get $big)))))
+            (local.set $tC (f64x2.convert_low_i32x4_s (local.get $kC32)))
+            (local.set $hi (v128.bitselect (f64x2.add (local.get $a) (v128.load offset=176 (local.get $k0)))
+              (f64x2.sub (local.get $a) (f64x2.mul (local.get $tC) (v128.load offset=176 (local.get $k0)))) (local.get $caseB)))
+            (local.set $lo (v128.bitselect (v128.load offset=192 (local.get $k0))
+              (f64x2.mul (local.get $tC) (v128.load offset=208 (local.get $k0))) (local.get $caseB)))
+            (local.set $k (v128.bitselect (v128.load offset=224 (local.get $k0)) (i64x2.extend_low_i32x4_s (local.get $kC32)) (local.get $caseB)))
+            (local.set $xr (v128.bitselect (local.get $a) (f64x2.sub (local.get $hi) (local.get $lo)) (local.get $caseA)))
+            (local.set $cc (f64x2.sub (f64x2.sub (local.get $hi) (local.get $xr)) (local.get $lo)))
+            ;; the rational approximation on the reduced argument
+            (local.set $hfx (f64x2.mul (v128.load offset=144 (local.get $k0)) (local.get $xr)))
+            (local.set $hxs (f64x2.mul (local.get $xr) (local.get $hfx)))
+            (local.set $r1 (f64x2.add (v128.load offset=240 (local.get $k0)) (f64x2.mul (local.get $hxs)
+              (f64x2.add (v128.load offset=256 (local.get $k0)) (f64x2.mul (local.get $hxs)
+                (f64x2.add (v128.load offset=272 (local.get $k0)) (f64x2.mul (local.get $hxs)
+                  (f64x2.add (v128.load offset=288 (local.get $k0)) (f64x2.mul (local.get $hxs)
+                    (f64x2.add (v128.load offset=304 (local.get $k0)) (f64x2.mul (local.get $hxs) (v128.load offset=320 (local.get $k0)))))))))))))
+            (local.set $t (f64x2.sub (v128.load offset=336 (local.get $k0)) (f64x2.mul (local.get $r1) (local.get $hfx))))
+            (local.set $e (f64x2.mul (local.get $hxs) (f64x2.div (f64x2.sub (local.get $r1) (local.get $t))
+              (f64x2.sub (v128.load offset=352 (local.get $k0)) (f64x2.mul (local.get $xr) (local.get $t))))))
+            (local.set $e2 (f64x2.sub (f64x2.sub (f64x2.mul (local.get $xr) (f64x2.sub (local.get $e) (local.get $cc))) (local.get $cc))
+              (local.get $hxs)))
+            (local.set $twopk (i64x2.shl (i64x2.add (local.get $k) (v128.load offset=368 (local.get $k0))) (i32.const 52)))
+            (local.set $p2mk (i64x2.shl (i64x2.sub (v128.load offset=368 (local.get $k0)) (local.get $k)) (i32.const 52)))
+            ;; scaling back by 2^k: 20 ≤ k ≤ 56, 2 ≤ k < 20, k ≤ −2 or k > 56, k = −1 (B), k = 0 (A); innermost first
+            (local.set $r (v128.bitselect
+              (f64x2.mul (f64x2.sub (f64x2.sub (v128.load offset=240 (local.get $k0)) (local.get $p2mk)) (f64x2.sub (local.get $e2) (local.get $xr))) (local.get $twopk))
+              (f64x2.mul (f64x2.add (f64x2.sub (local.get $xr) (f64x2.add (local.get $e2) (local.get $p2mk))) (v128.load offset=240 (local.get $k0))) (local.get $twopk))
+              (i64x2.lt_s (local.get $k) (v128.load offset=384 (local.get $k0)))))
+            (local.set $r (v128.bitselect
+              (f64x2.sub (f64x2.mul (f64x2.sub (v128.load offset=240 (local.get $k0)) (f64x2.sub (local.get $e2) (local.get $xr))) (local.get $twopk)) (v128.load offset=240 (local.get $k0)))
+              (local.get $r)
+              (v128.or (i64x2.le_s (local.get $k) (v128.load offset=400 (local.get $k0))) (i64x2.gt_s (local.get $k) (v128.load offset=416 (local.get $k0))))))
+            (local.set $r (v128.bitselect
+              (f64x2.sub (f64x2.mul (v128.load offset=144 (local.get $k0)) (f64x2.sub (local.get $xr) (local.get $e2))) (v128.load offset=144 (local.get $k0)))
+              (local.get $r)
+              (local.get $caseB)))
+            (local.set $r (v128.bitselect
+              (f64x2.sub (local.get $xr) (f64x2.sub (f64x2.mul (local.get $xr) (local.get $e)) (local.get $hxs)))
+              (local.get $r)
+              (local.get $caseA)))
+            ;; tanh from t = r: 1 − 2/(t + 2) for |x| ≥ 1, −t/(t + 2) below; positive, so x's sign bit is or-ed in
+            (v128.store (local.get $y) (v128.or
+              (v128.bitselect
+                (f64x2.sub (v128.load offset=240 (local.get $k0)) (f64x2.div (v128.load offset=64 (local.get $k0)) (f64x2.add (local.get $r) (v128.load offset=64 (local.get $k0)))))
+                (f64x2.div (f64x2.neg (local.get $r)) (f64x2.add (local.get $r) (v128.load offset=64 (local.get $k0))))
+                (local.get $big))
+              (v128.and (local.get $v) (v128.load offset=432 (local.get $k0)))))))
+        (local.set $x (i32.add (local.get $x) (i32.const 16)))
+        (local.set $y (i32.add (local.get $y) (i32.const 16)))
+        (br $next)))
+    (if (i32.and (local.get $n) (i32.const 1))
+      (then (f64.store (local.get $y) (call $tanh (f64.load (local.get $x))))))
+  )
 )
