@@ -307,11 +307,46 @@ function adamStep64(p: FloatArray, g: FloatArray, m: Float64Array, v: Float64Arr
   }
 }
 
+/**
+ * A chain of scalings alone (SGD: the parameterization's multipliers and −η) as one pass per array: θ += c·g, c the
+ * combined factor of the array and slice. The passes widened g into an update buffer (float32 gradients), multiplied
+ * it in place (`applyFactor`: u = c·u) and added it (`applyUpdates`): the same two operations per element in the same
+ * order, so θ comes out bit for bit the same (test/nn/optim.test.ts), with two passes over memory fewer.
+ */
+function fusedScalingOf(stages: readonly Stage[]): ((params: Arrays, grads: Arrays, states: unknown[]) => unknown[]) | undefined {
+  const [only] = stages;
+  if (stages.length !== 1 || only.kind !== 'scale') return undefined;
+  const factor = combinedFactor(only.ts);
+  const slices = only.slices;
+  return (params, grads, states) => {
+    for (let i = 0; i < params.length; i++) {
+      const p = params[i];
+      const g = grads[i];
+      const per = p.length / slices;
+      for (let k = 0; k < slices; k++) {
+        const c = factor(i, k);
+        if (p instanceof Float32Array && g instanceof Float32Array) scaledAdd32(p, g, k * per, (k + 1) * per, c);
+        else scaledAdd64(p, g, k * per, (k + 1) * per, c);
+      }
+    }
+    return states; // scalings keep no state
+  };
+}
+
+/** p[j] += c·g[j] for j in [from, to) on float32 arrays; `scaledAdd64` for the other element types (see adamStep32). */
+function scaledAdd32(p: Float32Array, g: Float32Array, from: number, to: number, c: number): void {
+  for (let j = from; j < to; j++) p[j] += c * g[j];
+}
+
+function scaledAdd64(p: FloatArray, g: FloatArray, from: number, to: number, c: number): void {
+  for (let j = from; j < to; j++) p[j] += c * g[j];
+}
+
 /** Transforms applied in order; consecutive scalings are fused (their factors multiplied left to right). */
 export function chain(...transforms: Optimizer[]): GradientTransform<unknown[]> {
   const stages = stagesOf(transforms);
   const slices = Math.max(1, ...transforms.map((t) => t.slices ?? 1));
-  const fusedStep = fusedAdamOf(stages);
+  const fusedStep = fusedAdamOf(stages) ?? fusedScalingOf(stages);
   return {
     name: transforms.map((t) => t.name).join('+'),
     slices,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { adam, OptimizerState, optimizerFromConfig, updateBuffers } from '../../src/nn/optim.ts';
+import { adam, OptimizerState, optimizerFromConfig, sgd, updateBuffers } from '../../src/nn/optim.ts';
 
 /** One optimizer step on two parameter tensors with multipliers `scales`; returns the new parameters. */
 function oneStep(config: Parameters<typeof optimizerFromConfig>[0], scales: number[], theta: number[][], grads: number[][]): number[][] {
@@ -122,9 +122,30 @@ describe('fused Adam step (chain of Adam and scalings in one pass)', () => {
     expect(adam(1e-3, { weightDecay: 0.1 }).fusedStep).toBeDefined();
     expect(optimizerFromConfig({ kind: 'adamw', lr: 1e-3, weightDecay: 0.1, independentDecay: true }, { lrScales: [1, 2] }).fusedStep).toBeUndefined();
     expect(optimizerFromConfig({ kind: 'adam', lr: 1e-3, weightDecay: 0.1 }).fusedStep).toBeUndefined();
-    expect(optimizerFromConfig({ kind: 'sgd', lr: 1e-3 }).fusedStep).toBeUndefined();
+    expect(optimizerFromConfig({ kind: 'sgd', lr: 1e-3 }).fusedStep).toBeDefined();
+    expect(optimizerFromConfig({ kind: 'momentum', lr: 1e-3 }).fusedStep).toBeUndefined();
     expect(optimizerFromConfig({ kind: 'adam', lr: 1e-3 }).fusedStep).toBeDefined();
   });
+
+  for (const f32 of [false, true]) {
+    it(`SGD (the scalings alone) moves ${f32 ? 'float32' : 'float64'} parameters bit for bit as the passes do (stacked, per-network η, μP multipliers)`, () => {
+      const K = 3;
+      const sizes = [K * 40, K * 7, K * 65];
+      const make = () => sgd([1e-2, 3e-3, 2e-2], [0.5, 2, 1.5]);
+      expect(make().fusedStep).toBeDefined();
+      const fused = new OptimizerState(make());
+      const passes = new OptimizerState(make(), { fused: false });
+      const pa = sizes.map((n, i) => rngArray(n, 21 + i, f32));
+      const pb = pa.map((a) => a.slice());
+      for (let t = 0; t < 50; t++) {
+        const grads = () => sizes.map((n, i) => rngArray(n, 2000 * t + i, f32));
+        fused.step(pa, grads());
+        passes.step(pb, grads());
+      }
+      pa.forEach((a, i) => expect(a).toEqual(pb[i]));
+      expect(pa[2][0]).not.toBe(rngArray(sizes[2], 23, f32)[0]);
+    });
+  }
 
   it('survives dropping networks (select), bit for bit with the passes', () => {
     const make = () => adam([1e-2, 3e-3], { lrScales: [1] });
