@@ -12,12 +12,6 @@ export { jsKernels };
 export interface Kernels {
   readonly name: string;
   /**
-   * True when `gemm` forms every float64 entry of a product as one sum over p in order from +0, one multiply and one
-   * add per step (then added to C when accumulating). A product whose left operand is 0/1 may then skip its zeros
-   * without changing a bit (`matmul`'s sparse path in ./ops.ts); a backend that blocks or fuses the sum leaves it unset.
-   */
-  readonly sequentialSums?: boolean;
-  /**
    * General matrix product, row-major: C (m×n) = op(A) · op(B), or C += op(A) · op(B) if `accumulate`.
    * op(A) is m×k: A is stored m×k, or k×m when `transA`. op(B) is k×n: B is stored k×n, or n×k when `transB`.
    */

@@ -156,7 +156,6 @@ function gemmStrided(
 
 export const jsKernels: Kernels = {
   name: 'js',
-  sequentialSums: true,
   gemm(transA, transB, m, n, k, a, b, c, accumulate) {
     // A element (i,p): transA ? a[p*m + i] : a[i*k + p]; B element (p,j): transB ? b[j*k + p] : b[p*n + j]
     const ais = transA ? 1 : k;

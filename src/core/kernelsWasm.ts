@@ -178,7 +178,6 @@ function engineKernels(engine: Engine): Kernels {
   };
   return {
     name: 'wasm-simd',
-    sequentialSums: true, // gemm_f64 sums in order of p from zero (gemm.wat), as the TypeScript kernel it uses for small products
     gemm(transA, transB, m, n, k, a, b, c, accumulate) {
       if (m * n * k < SMALL_WORK || k === 0) {
         jsKernels.gemm(transA, transB, m, n, k, a, b, c, accumulate);

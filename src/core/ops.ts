@@ -5,7 +5,7 @@
  * Tangent rules are the product rule applied to the backward rule; each is checked against central
  * finite differences in test/core/autodiff.test.ts.
  */
-import { type Kernels, kernels } from './kernels.ts';
+import { kernels } from './kernels.ts';
 import type { FloatArray } from './mat.ts';
 import { INV_SQRT_2PI, SQRT1_2, erf as erfScalar, normalCdf } from './special.ts';
 import { Tensor, alloc, allocForWrite, allocLike, allocLikeForWrite, isGradEnabled, recycleBuffers, sameShape, shapeStr } from './tensor.ts';
@@ -393,7 +393,7 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
   if (k !== k2) throw new Error(`matmul: inner dimensions differ: ${shapeStr(a.shape)} × ${shapeStr(b.shape)}`);
   const K = kernels();
   const y = allocForWrite(dtypeOf(a, b), m * n); // the gemm overwrites it
-  if (!sparseProduct(K, false, m, n, k, a.data, b.data, y, false)) K.gemm(false, false, m, n, k, a.data, b.data, y, false);
+  K.gemm(false, false, m, n, k, a.data, b.data, y, false);
   const res = new Tensor(y, [m, n]);
   if (a.tangent !== null || b.tangent !== null) {
     // Ċ = Ȧ B + A Ḃ
@@ -419,7 +419,7 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
     if (b.requiresGrad) {
       // ḡB = Aᵀ G ; ġB = Ȧᵀ G + Aᵀ Ġ
       const tb = gradTarget(b);
-      if (!sparseProduct(K, true, k, n, m, a.data, g, tb.buf, tb.accumulate)) K.gemm(true, false, k, n, m, a.data, g, tb.buf, tb.accumulate);
+      K.gemm(true, false, k, n, m, a.data, g, tb.buf, tb.accumulate);
       if (gt !== null || a.tangent !== null) {
         const buf = gradTangentBuf(b);
         if (gt !== null) K.gemm(true, false, k, n, m, a.data, gt, buf, true);
@@ -427,66 +427,6 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
       }
     }
   });
-}
-
-/**
- * C (+)= op(A)·B for a float64 left operand of zeros and ones, at most one in SPARSE_DENSITY of them (one-hot inputs:
- * grokking's [e_a; e_b]), as sums of B's rows: row r of the product is +0 plus the rows of B at r's ones, in order.
- * With `sequentialSums` kernels the dense product adds the same nonzero terms in the same order (1·b = b exactly, and
- * 0·b = ±0 leaves a sum unchanged: starting from +0 it is never −0), so the bits are the same. Not taken, returning
- * false, when the backend blocks its sums, when anything is float32, when B has a non-finite entry (0·∞ = NaN in the
- * dense sum), or when A is not such a matrix. op(A) is m×k, stored k×m when `transA`.
- */
-function sparseProduct(K: Kernels, transA: boolean, m: number, n: number, k: number, a: FloatArray, b: FloatArray, c: FloatArray, accumulate: boolean): boolean {
-  if (K.sequentialSums !== true || !(a instanceof Float64Array && b instanceof Float64Array && c instanceof Float64Array)) return false;
-  if (m * n * k < SPARSE_MIN_WORK) return false;
-  const ones = onesByRow(a, m, k, transA);
-  if (ones === null) return false;
-  for (let i = 0; i < b.length; i++) if (!Number.isFinite(b[i])) return false;
-  // accumulating, each row's sum is formed apart and then added to C, as the kernels add their product
-  const out = accumulate ? new Float64Array(n) : c;
-  for (let r = 0; r < m; r++) {
-    const o = accumulate ? 0 : r * n;
-    out.fill(0, o, o + n);
-    for (let q = ones.start[r]; q < ones.start[r + 1]; q++) {
-      const bo = ones.index[q] * n;
-      for (let j = 0; j < n; j++) out[o + j] += b[bo + j];
-    }
-    if (accumulate) for (let j = 0; j < n; j++) c[r * n + j] += out[j];
-  }
-  return true;
-}
-
-/** Products below this many multiply-adds are not worth the scan for ones. */
-const SPARSE_MIN_WORK = 1 << 16;
-/** At most this fraction of op(A) may be ones. */
-const SPARSE_DENSITY = 1 / 8;
-
-/**
- * The positions of the ones of op(A) (m×k; A stored k×m when `transA`), row by row in increasing column order (CSR:
- * row r's are index[start[r] … start[r+1])), or null when an entry is neither 0 nor 1 or more than SPARSE_DENSITY
- * of them are ones (the scan stops at the first such entry, so dense operands cost little).
- */
-function onesByRow(a: Float64Array, m: number, k: number, transA: boolean): { start: Int32Array; index: Int32Array } | null {
-  const limit = Math.floor(m * k * SPARSE_DENSITY);
-  const start = new Int32Array(m + 1);
-  let nnz = 0;
-  for (let i = 0; i < a.length; i++) {
-    const v = a[i];
-    if (v === 0) continue;
-    if (v !== 1 || ++nnz > limit) return null;
-    start[(transA ? i % m : Math.floor(i / k)) + 1]++;
-  }
-  for (let r = 0; r < m; r++) start[r + 1] += start[r];
-  const index = new Int32Array(nnz);
-  const next = start.slice(0, m);
-  // stored row-major either way: scanning in storage order visits each op(A) row's ones in increasing column order
-  for (let i = 0; i < a.length; i++) {
-    if (a[i] === 0) continue;
-    const r = transA ? i % m : Math.floor(i / k);
-    index[next[r]++] = transA ? Math.floor(i / m) : i % k;
-  }
-  return { start, index };
 }
 
 // ---- nonlinear unary (generic template) -------------------------------------------------------
