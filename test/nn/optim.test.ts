@@ -96,8 +96,8 @@ describe('fused Adam step (chain of Adam and scalings in one pass)', () => {
   for (const [f32, weightDecay] of [[false, 0], [true, 0], [false, 0.3], [true, 0.3]] as const) {
     it(`moves ${f32 ? 'float32' : 'float64'} parameters and the moments bit for bit as the passes do (stacked, per-network η, μP multipliers, past t = 356, both kernels${weightDecay ? ', AdamW decay' : ''})`, () => {
       const K = 3;
-      // slices of 40 and 7 take the TypeScript loop; 65 (odd) and 4099 (past one chunk of 4096) the WebAssembly step
-      const sizes = [K * 40, K * 7, K * 65, K * 4099];
+      // slices of 40 and 7 take the TypeScript loop; 257 (odd) and 4099 (past one chunk of 4096) the WebAssembly step
+      const sizes = [K * 40, K * 7, K * 257, K * 4099];
       const make = () => adam([1e-2, 3e-3, 2e-2], { lrScales: [0.5, 2, 1, 0.25], beta1: 0.9, beta2: 0.99, eps: 1e-8, weightDecay });
       expect(make().fusedStep).toBeDefined();
       const fused = new OptimizerState(make());
