@@ -249,23 +249,31 @@ function fusedAdamOf(stages: readonly Stage[]): ((params: Arrays, grads: Arrays,
   return undefined;
 }
 
+/** `step` on every slice [from, to) of every parameter array i, with the slice's factor c: the fused steps' loop. */
+function eachSlice(
+  params: Arrays,
+  grads: Arrays,
+  slices: number,
+  factor: (i: number, k: number) => number,
+  step: (p: FloatArray, g: FloatArray, i: number, from: number, to: number, c: number) => void,
+): void {
+  for (let i = 0; i < params.length; i++) {
+    const per = params[i].length / slices;
+    for (let k = 0; k < slices; k++) step(params[i], grads[i], i, k * per, (k + 1) * per, factor(i, k));
+  }
+}
+
 function fusedAdam(h: AdamHyper, decay: number | null, factor: (i: number, k: number) => number, slices: number, transforms: number) {
   return (params: Arrays, grads: Arrays, states: unknown[]): unknown[] => {
     const st = states[0] as AdamState;
     const t = st.t + 1;
     const c1 = 1 - h.b1 ** t;
     const c2 = 1 - h.b2 ** t;
-    for (let i = 0; i < params.length; i++) {
-      const p = params[i];
-      const g = grads[i];
-      const per = p.length / slices;
-      for (let k = 0; k < slices; k++) {
-        const c = factor(i, k);
-        if (per >= ADAM_WASM_MIN && per <= ADAM_WASM_MAX && adamStepWasm(p, g, st.m[i], st.v[i], k * per, (k + 1) * per, h, decay, c1, c2, c)) continue;
-        if (p instanceof Float32Array && g instanceof Float32Array) adamStep32(p, g, st.m[i], st.v[i], k * per, (k + 1) * per, h, decay, c1, c2, c);
-        else adamStep64(p, g, st.m[i], st.v[i], k * per, (k + 1) * per, h, decay, c1, c2, c);
-      }
-    }
+    eachSlice(params, grads, slices, factor, (p, g, i, from, to, c) => {
+      if (to - from >= ADAM_WASM_MIN && to - from <= ADAM_WASM_MAX && adamStepWasm(p, g, st.m[i], st.v[i], from, to, h, decay, c1, c2, c)) return;
+      if (p instanceof Float32Array && g instanceof Float32Array) adamStep32(p, g, st.m[i], st.v[i], from, to, h, decay, c1, c2, c);
+      else adamStep64(p, g, st.m[i], st.v[i], from, to, h, decay, c1, c2, c);
+    });
     const next = [...states];
     next[0] = { t, m: st.m, v: st.v };
     for (let n = 1; n < transforms; n++) next[n] = null; // the decay and the scalings keep no state
@@ -324,16 +332,10 @@ function fusedScalingOf(stages: readonly Stage[]): ((params: Arrays, grads: Arra
   const factor = combinedFactor(only.ts);
   const slices = only.slices;
   return (params, grads, states) => {
-    for (let i = 0; i < params.length; i++) {
-      const p = params[i];
-      const g = grads[i];
-      const per = p.length / slices;
-      for (let k = 0; k < slices; k++) {
-        const c = factor(i, k);
-        if (p instanceof Float32Array && g instanceof Float32Array) scaledAdd32(p, g, k * per, (k + 1) * per, c);
-        else scaledAdd64(p, g, k * per, (k + 1) * per, c);
-      }
-    }
+    eachSlice(params, grads, slices, factor, (p, g, _i, from, to, c) => {
+      if (p instanceof Float32Array && g instanceof Float32Array) scaledAdd32(p, g, from, to, c);
+      else scaledAdd64(p, g, from, to, c);
+    });
     return states; // scalings keep no state
   };
 }
