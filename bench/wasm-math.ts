@@ -33,7 +33,8 @@ function timeBoth(fs: (() => void)[]): number[] {
 }
 
 const h: AdamHyper = { b1: 0.9, b2: 0.999, eps: 1e-8 };
-function adamJs(p: Float64Array, g: Float64Array, m: Float64Array, v: Float64Array, c: number): void {
+/** The loop of `adamStep32` / `adamStep64` in src/nn/optim.ts (bias corrections 0.5 and 0.7, no decay). */
+function adamJs(p: Float64Array | Float32Array, g: Float64Array | Float32Array, m: Float64Array, v: Float64Array, c: number): void {
   const { b1, b2, eps } = h;
   for (let j = 0; j < p.length; j++) {
     const gj = g[j];
@@ -45,15 +46,25 @@ function adamJs(p: Float64Array, g: Float64Array, m: Float64Array, v: Float64Arr
 
 const rows = ['| kernel | n | TypeScript ns/elt | wasm ns/elt | speed-up |', '|---|---|---|---|---|'];
 const row = (name: string, n: number, [js, wa]: number[]) => rows.push(`| ${name} | ${n} | ${((js * 1e6) / n).toFixed(2)} | ${((wa * 1e6) / n).toFixed(2)} | ${(js / wa).toFixed(2)}× |`);
-for (const n of [64, 4096, 1 << 18]) {
+// the sizes around the cut-offs that src/core/kernelsWasm.ts (TANH_MIN) and src/nn/optim.ts (ADAM_WASM_MIN/MAX) chose
+for (const n of [16, 64, 128, 256, 1024, 4096, 65536, 1 << 18, 1 << 20]) {
   const out = new Float64Array(n);
   const st = Int32Array.from([1, 2, 3, 4]);
   row('normal draws', n, timeBoth([() => fillNormalFromStateJs(st, out, 0, 1, 0), () => fillNormalFromState(st, out, 0, 1, 0)]));
   row('uniform draws', n, timeBoth([() => fillUniformFromStateJs(st, out, 0, 1), () => fillUniformFromState(st, out, 0, 1)]));
-  // activations in the range trained tanh networks see
-  const x = Float64Array.from({ length: n }, (_, i) => 3 * Math.sin(i * 0.7) * Math.cos(i * 0.013));
-  row('tanh', n, timeBoth([() => { for (let i = 0; i < n; i++) out[i] = Math.tanh(x[i]); }, () => wasmTanh(x, out)]));
-  const [p, g, m, v] = [0, 1, 2, 3].map((s) => Float64Array.from({ length: n }, (_, i) => Math.abs(Math.sin(i * 0.3 + s)) * 0.01));
-  row('Adam step', n, timeBoth([() => adamJs(p, g, m, v, -1e-3), () => adamStepWasm(p, g, m, v, 0, n, h, null, 0.5, 0.7, -1e-3)]));
+  // smooth arguments, whose ranges Math.tanh's branches predict, and uniform ones on (−3, 3), which they do not
+  const smooth = Float64Array.from({ length: n }, (_, i) => 3 * Math.sin(i * 0.7) * Math.cos(i * 0.013));
+  const rough = Float64Array.from({ length: n }, (_, i) => 6 * ((Math.imul(i + 1, 0x9e3779b1) >>> 0) / 2 ** 32) - 3);
+  for (const [name, x] of [['tanh, 3·sin·cos', smooth], ['tanh, uniform (−3, 3)', rough]] as const)
+    row(name, n, timeBoth([() => { for (let i = 0; i < n; i++) out[i] = Math.tanh(x[i]); }, () => wasmTanh(x, out)]));
+  for (const f32 of [false, true]) {
+    const theta = (s: number) => {
+      const a = Array.from({ length: n }, (_, i) => Math.abs(Math.sin(i * 0.3 + s)) * 0.01);
+      return f32 ? Float32Array.from(a) : Float64Array.from(a);
+    };
+    const [p, g] = [theta(0), theta(1)];
+    const [m, v] = [2, 3].map((s) => Float64Array.from({ length: n }, (_, i) => Math.abs(Math.sin(i * 0.3 + s)) * 0.01));
+    row(`Adam step, ${f32 ? 'float32' : 'float64'} θ`, n, timeBoth([() => adamJs(p, g, m, v, -1e-3), () => adamStepWasm(p, g, m, v, 0, n, h, null, 0.5, 0.7, -1e-3)]));
+  }
 }
 console.log(rows.join('\n'));

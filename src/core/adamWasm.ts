@@ -6,7 +6,7 @@
  */
 import type { FloatArray } from './mat.ts';
 import { ADAM_WASM_BASE64 } from './wasm/adamModule.ts';
-import { decodeBase64 } from './wasm/base64.ts';
+import { instantiateOwn } from './wasm/load.ts';
 
 /** Elements per call: the module holds 4 arrays of 4096 float64 (adam.wat's memory layout). */
 const CHUNK = 4096;
@@ -28,14 +28,14 @@ let engine: AdamEngine | null | undefined;
 
 function adamEngine(): AdamEngine | null {
   if (engine !== undefined) return engine;
-  try {
-    const ex = new WebAssembly.Instance(new WebAssembly.Module(decodeBase64(ADAM_WASM_BASE64)), {}).exports as unknown as AdamExports;
-    const buf = ex.memory.buffer; // the module never grows its memory: the views stay valid
-    const at = (k: number) => new Float64Array(buf, k * CHUNK * 8, CHUNK);
-    engine = { ex, p: at(0), g: at(1), m: at(2), v: at(3) };
-  } catch {
+  const ex = instantiateOwn<AdamExports>(ADAM_WASM_BASE64);
+  if (ex === null) {
     engine = null;
+    return null;
   }
+  const buf = ex.memory.buffer; // the module never grows its memory: the views stay valid
+  const at = (k: number) => new Float64Array(buf, k * CHUNK * 8, CHUNK);
+  engine = { ex, p: at(0), g: at(1), m: at(2), v: at(3) };
   return engine;
 }
 

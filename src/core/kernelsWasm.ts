@@ -16,7 +16,7 @@ import { CDF_TABLE, GELU_TABLE_SIZE, PDF_TABLE, geluOutside, geluTable } from '.
 import type { Kernels } from './kernels.ts';
 import { jsKernels } from './kernelsJs.ts';
 import type { FloatArray } from './mat.ts';
-import { decodeBase64 } from './wasm/base64.ts';
+import { decodeBase64, instantiateOwn } from './wasm/load.ts';
 import { GEMM_WASM_BASE64, GEMM_WASM_SHARED_BASE64, GEMM_WASM_SHARED_MAX_PAGES } from './wasm/gemmModule.ts';
 import { type GemmPartExports, type WasmThreadPool, createWasmThreadPool, wasmThreadsSetting } from './wasmThreads.ts';
 
@@ -45,10 +45,10 @@ const WORK_BASE = Math.ceil((TANH_CONSTS_AT + TANH_CONSTS_BYTES) / 64) * 64;
  */
 const GELU_MIN = 32;
 /**
- * Arrays of fewer elements than this take Math.tanh per element (a call into V8's C fdlibm, 20–35 ns, the more the
+ * Arrays of fewer elements than this take Math.tanh per element (a call into V8's C fdlibm, 17–35 ns, the more the
  * less predictable its branches); the module's tanh (the same function, the same bits) costs one call and two copies,
- * then 17–20 ns per element. `node --import tsx bench/wasm-math.ts` and a size sweep on a 2-core EPYC, arguments
- * 3·sin·cos (predictable branches): 0.77× at 16 elements, 1.00× at 64, 1.07–1.16× from 128; uniform on (−3, 3): 1.3–1.5×.
+ * then 17–21 ns per element. `node --import tsx bench/wasm-math.ts` on a 2-core EPYC (two runs): 0.77–1.13× at 16
+ * elements, 1.00–1.19× at 64, 1.17–1.74× from 128 up.
  */
 const TANH_MIN = 64;
 
@@ -92,13 +92,8 @@ export function wasmThreadPool(k: Kernels): WasmThreadPool | null {
 }
 
 function ownEngine(): Engine | null {
-  try {
-    const mod = new WebAssembly.Module(decodeBase64(GEMM_WASM_BASE64));
-    const ex = new WebAssembly.Instance(mod, {}).exports as unknown as GemmExports & { memory: WebAssembly.Memory };
-    return { ex, mem: ex.memory, maxBytes: 65536 * 65536, pool: null };
-  } catch {
-    return null;
-  }
+  const ex = instantiateOwn<GemmExports & { memory: WebAssembly.Memory }>(GEMM_WASM_BASE64);
+  return ex && { ex, mem: ex.memory, maxBytes: 65536 * 65536, pool: null };
 }
 
 /** The shared-memory module on a fresh shared memory, with `threads − 1` helpers on it; null if any piece is missing. */

@@ -9,7 +9,7 @@
  * ./wasm/random.wat (64-bit generator words, fdlibm's logarithm inlined), again the same numbers bit for bit
  * (test/core/randomWasm.test.ts); the TypeScript loops stay as the fallback and the reference.
  */
-import { decodeBase64 } from './wasm/base64.ts';
+import { instantiateOwn } from './wasm/load.ts';
 import { RANDOM_WASM_BASE64 } from './wasm/randomModule.ts';
 
 /** The generator's four 32-bit words in pure-rand's order (getState / xoroshiro128plusFromState). */
@@ -119,26 +119,17 @@ interface RandomEngine {
 
 let engine: RandomEngine | null | undefined;
 
-/** The module, instantiated on first use (1.5 KB, under every browser's synchronous-compile limit); null without WebAssembly. */
+/** The module, instantiated on first use (2 KB, under every browser's synchronous-compile limit); null without WebAssembly. */
 function randomEngine(): RandomEngine | null {
   if (engine !== undefined) return engine;
-  try {
-    const ex = new WebAssembly.Instance(new WebAssembly.Module(decodeBase64(RANDOM_WASM_BASE64)), {}).exports as unknown as RandomExports;
-    const buf = ex.memory.buffer; // fixed size: the module never grows its memory, so these views stay valid
-    engine = { ex, words: new Int32Array(buf, 0, 4), f64: new Float64Array(buf, 0, 3), draws: new Float64Array(buf, DRAWS_AT, CHUNK) };
-  } catch {
+  const ex = instantiateOwn<RandomExports>(RANDOM_WASM_BASE64);
+  if (ex === null) {
     engine = null;
+    return null;
   }
+  const buf = ex.memory.buffer; // fixed size: the module never grows its memory, so these views stay valid
+  engine = { ex, words: new Int32Array(buf, 0, 4), f64: new Float64Array(buf, 0, 3), draws: new Float64Array(buf, DRAWS_AT, CHUNK) };
   return engine;
-}
-
-/**
- * The module's two logarithms (fdlibm's, as V8's Math.log: `log` with its branches, `log_positive` without), for the
- * oracle test; null without WebAssembly.
- */
-export function wasmLogsForTest(): { log(x: number): number; log_positive(x: number): number } | null {
-  const e = randomEngine();
-  return e === null ? null : (e.ex as unknown as { log(x: number): number; log_positive(x: number): number });
 }
 
 /** pure-rand's words [s01, s00, s11, s10] (high, low of s0; high, low of s1) as two little-endian 64-bit words. */

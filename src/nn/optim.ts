@@ -285,9 +285,9 @@ function fusedAdam(h: AdamHyper, decay: number | null, factor: (i: number, k: nu
  * Slices of ADAM_WASM_MIN to ADAM_WASM_MAX elements take the WebAssembly step (src/core/adamWasm.ts: the same bits, its
  * two divisions and square root two lanes at a time). Below, the call and the copies cost more than they save; above,
  * the step waits on memory and the copies through the module add to the traffic. `node --import tsx
- * bench/wasm-math.ts` on a 2-core EPYC, float32 θ: 0.92× at 128 elements, 1.05× at 256, 1.36–1.46× from 1024 to
- * 65536, 0.74–0.77× from 262144 on; mup-lr-transfer's default seed (slices up to 65536) took 69.9 s without it and
- * 46.8 s with it, the same numbers.
+ * bench/wasm-math.ts` on a 2-core EPYC, float32 and float64 θ: 0.72–0.76× at 64 elements, 1.02–1.10× at 128,
+ * 1.29–1.32× at 256, 1.63–2.39× from 1024 to 65536, 0.79–1.08× from 2^18 on; mup-lr-transfer's default seed (slices up
+ * to 65536) took 69.9 s without it and 46.8 s with it, the same numbers.
  */
 const ADAM_WASM_MIN = 256;
 const ADAM_WASM_MAX = 1 << 17;

@@ -1,21 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../../src/core/random.ts';
-import { fillNormalFromState, fillNormalFromStateJs, fillUniformFromState, fillUniformFromStateJs, wasmLogsForTest } from '../../src/core/randomFill.ts';
-
-/** Bit equality of two arrays of numbers (NaN payloads, −0 and +0 told apart). */
-function sameBits(a: Float64Array | Float32Array, b: Float64Array | Float32Array): boolean {
-  if (a.length !== b.length || a.constructor !== b.constructor) return false;
-  const x = new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
-  const y = new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
-  return x.every((v, i) => v === y[i]);
-}
+import { fillNormalFromState, fillNormalFromStateJs, fillUniformFromState, fillUniformFromStateJs } from '../../src/core/randomFill.ts';
+import { instantiateOwn } from '../../src/core/wasm/load.ts';
+import { RANDOM_WASM_BASE64 } from '../../src/core/wasm/randomModule.ts';
+import { sameBits } from '../fixtures/bits.ts';
 
 function stateOf(seed: number, ...keys: (string | number)[]): Int32Array {
   const r = Rng.fromSeed(seed, ...keys);
   return Int32Array.from([r.nextInt32(), r.nextInt32(), r.nextInt32(), r.nextInt32()]);
 }
 
-const logs = wasmLogsForTest();
+/** The module's two logarithms (fdlibm's, as V8's Math.log): `log` with its branches, `log_positive` without. */
+const logs = instantiateOwn<{ log(x: number): number; log_positive(x: number): number }>(RANDOM_WASM_BASE64);
 
 describe('random.wat', () => {
   it('is available on Node (the fallback is the TypeScript loop)', () => {

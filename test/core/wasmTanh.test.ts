@@ -1,15 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { createWasmKernels } from '../../src/core/kernelsWasm.ts';
 import { Rng } from '../../src/core/random.ts';
-import { decodeBase64 } from '../../src/core/wasm/base64.ts';
 import { GEMM_WASM_BASE64 } from '../../src/core/wasm/gemmModule.ts';
+import { instantiateOwn } from '../../src/core/wasm/load.ts';
+import { sameBits } from '../fixtures/bits.ts';
 
 interface MathExports {
   expm1(x: number): number;
   tanh(x: number): number;
 }
 
-const ex = new WebAssembly.Instance(new WebAssembly.Module(decodeBase64(GEMM_WASM_BASE64)), {}).exports as unknown as MathExports;
+const ex = instantiateOwn<MathExports>(GEMM_WASM_BASE64) as MathExports;
 
 /** Inputs that reach every branch of fdlibm's expm1 and tanh: each reduction (|x| ≤ ln2/2, < 1.5 ln2, beyond), every k case, the thresholds, specials. */
 function inputs(): number[] {
@@ -62,10 +63,3 @@ describe('WebAssembly expm1 and tanh (gemm.wat)', () => {
     }
   });
 });
-
-/** Bit equality of two arrays (−0 and +0, NaN payloads told apart). */
-function sameBits(a: Float64Array | Float32Array, b: Float64Array | Float32Array): boolean {
-  const x = new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
-  const y = new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
-  return x.length === y.length && x.every((v, i) => v === y[i]);
-}

@@ -2,9 +2,9 @@ import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Kernels } from '../../src/core/kernels.ts';
 import { createWasmKernels, wasmThreadPool } from '../../src/core/kernelsWasm.ts';
-import type { FloatArray } from '../../src/core/mat.ts';
 import { Rng } from '../../src/core/random.ts';
 import { wasmThreadsSetting } from '../../src/core/wasmThreads.ts';
+import { sameBits } from '../fixtures/bits.ts';
 
 /**
  * The threaded WebAssembly GEMM (src/core/wasmThreads.ts) must give the single-threaded module's bits for every shape,
@@ -25,13 +25,6 @@ function threaded(threads: number): Kernels {
 afterAll(() => {
   for (const k of pools) wasmThreadPool(k)?.terminate();
 });
-
-function sameBits(x: FloatArray, y: FloatArray): boolean {
-  if (x.length !== y.length || x.constructor !== y.constructor) return false;
-  const bx = new Uint8Array(x.buffer, x.byteOffset, x.byteLength);
-  const by = new Uint8Array(y.buffer, y.byteOffset, y.byteLength);
-  return bx.every((v, i) => v === by[i]);
-}
 
 // [m, n, k]: tall (row split), wide (column split), k = 1, one row block, odd everything, and one below the threshold
 const SHAPES = [

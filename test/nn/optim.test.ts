@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { adam, OptimizerState, optimizerFromConfig, sgd, updateBuffers } from '../../src/nn/optim.ts';
+import { adam, type Optimizer, OptimizerState, optimizerFromConfig, sgd, updateBuffers } from '../../src/nn/optim.ts';
 
 /** One optimizer step on two parameter tensors with multipliers `scales`; returns the new parameters. */
 function oneStep(config: Parameters<typeof optimizerFromConfig>[0], scales: number[], theta: number[][], grads: number[][]): number[][] {
@@ -93,6 +93,23 @@ describe('fused Adam step (chain of Adam and scalings in one pass)', () => {
     return a;
   };
 
+  /**
+   * `steps` steps of a chain's fused step and of its separate passes (`fused: false`) from the same parameters (array i
+   * seeded `seed + i`) and the same gradients (step t, array i seeded `gradSeed·t + i`).
+   */
+  const fusedAndPasses = (make: () => Optimizer, sizes: number[], f32: boolean, steps: number, seed: number, gradSeed: number) => {
+    const fused = new OptimizerState(make());
+    const passes = new OptimizerState(make(), { fused: false });
+    const pa = sizes.map((n, i) => rngArray(n, seed + i, f32));
+    const pb = pa.map((a) => a.slice());
+    for (let t = 0; t < steps; t++) {
+      const grads = () => sizes.map((n, i) => rngArray(n, gradSeed * t + i, f32));
+      fused.step(pa, grads());
+      passes.step(pb, grads());
+    }
+    return { fused, passes, pa, pb };
+  };
+
   for (const [f32, weightDecay] of [[false, 0], [true, 0], [false, 0.3], [true, 0.3]] as const) {
     it(`moves ${f32 ? 'float32' : 'float64'} parameters and the moments bit for bit as the passes do (stacked, per-network η, μP multipliers, past t = 356, both kernels${weightDecay ? ', AdamW decay' : ''})`, () => {
       const K = 3;
@@ -100,15 +117,7 @@ describe('fused Adam step (chain of Adam and scalings in one pass)', () => {
       const sizes = [K * 40, K * 7, K * 257, K * 4099];
       const make = () => adam([1e-2, 3e-3, 2e-2], { lrScales: [0.5, 2, 1, 0.25], beta1: 0.9, beta2: 0.99, eps: 1e-8, weightDecay });
       expect(make().fusedStep).toBeDefined();
-      const fused = new OptimizerState(make());
-      const passes = new OptimizerState(make(), { fused: false });
-      const pa = sizes.map((n, i) => rngArray(n, 11 + i, f32));
-      const pb = pa.map((a) => a.slice());
-      for (let t = 0; t < 400; t++) {
-        const grads = () => sizes.map((n, i) => rngArray(n, 1000 * t + i, f32));
-        fused.step(pa, grads());
-        passes.step(pb, grads());
-      }
+      const { fused, passes, pa, pb } = fusedAndPasses(make, sizes, f32, 400, 11, 1000);
       pa.forEach((a, i) => expect(a).toEqual(pb[i]));
       const sa = fused.current as unknown[];
       const sb = passes.current as unknown[];
@@ -133,15 +142,7 @@ describe('fused Adam step (chain of Adam and scalings in one pass)', () => {
       const sizes = [K * 40, K * 7, K * 65];
       const make = () => sgd([1e-2, 3e-3, 2e-2], [0.5, 2, 1.5]);
       expect(make().fusedStep).toBeDefined();
-      const fused = new OptimizerState(make());
-      const passes = new OptimizerState(make(), { fused: false });
-      const pa = sizes.map((n, i) => rngArray(n, 21 + i, f32));
-      const pb = pa.map((a) => a.slice());
-      for (let t = 0; t < 50; t++) {
-        const grads = () => sizes.map((n, i) => rngArray(n, 2000 * t + i, f32));
-        fused.step(pa, grads());
-        passes.step(pb, grads());
-      }
+      const { pa, pb } = fusedAndPasses(make, sizes, f32, 50, 21, 2000);
       pa.forEach((a, i) => expect(a).toEqual(pb[i]));
       expect(pa[2][0]).not.toBe(rngArray(sizes[2], 23, f32)[0]);
     });
