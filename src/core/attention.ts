@@ -13,7 +13,7 @@
  */
 import { kernels } from './kernels.ts';
 import type { FloatArray } from './mat.ts';
-import { bmm, gradBuf, gradTangentBuf, record } from './ops.ts';
+import { bmm, expInPlace, expScratch, gradBuf, gradTangentBuf, record } from './ops.ts';
 import { allocLike, allocLikeForWrite, shapeStr, Tensor } from './tensor.ts';
 
 // ---- permute ------------------------------------------------------------------------------------
@@ -102,27 +102,37 @@ export function permuteAs(x: Tensor, view: readonly number[], axes: readonly num
 
 // ---- causal softmax -----------------------------------------------------------------------------
 
-/** p[row] = softmax over the first `len` entries of s[row]; the rest of the row is 0. */
-function softmaxPrefix(s: FloatArray, p: FloatArray, o: number, len: number, T: number): void {
-  let mx = Number.NEGATIVE_INFINITY;
-  for (let j = 0; j < len; j++) if (s[o + j] > mx) mx = s[o + j];
-  let z = 0;
-  for (let j = 0; j < len; j++) {
-    const e = Math.exp(s[o + j] - mx);
-    p[o + j] = e;
-    z += e;
-  }
-  for (let j = 0; j < len; j++) p[o + j] /= z;
-  for (let j = len; j < T; j++) p[o + j] = 0;
-}
-
 /**
  * The forward values of `causalSoftmax` on raw arrays: rows of T entries, row r of p the softmax of the first
- * (r mod T) + 1 entries of row r of s, the rest 0 (what a kernel's optional `causalSoftmax` replaces).
+ * (r mod T) + 1 entries of row r of s, the rest 0 (what a kernel's optional `causalSoftmax` replaces). The shifted
+ * logits s − max of every row go through one `expInPlace` (the backend's exp, Math.exp's bits, on the whole batch),
+ * then each row is normalized as a per-row loop of Math.exp would have done it.
  */
 export function causalSoftmaxRows(s: FloatArray, p: FloatArray, T: number): void {
   const rows = T === 0 ? 0 : s.length / T;
-  for (let row = 0; row < rows; row++) softmaxPrefix(s, p, row * T, (row % T) + 1, T);
+  const e = expScratch(rows === 0 ? 0 : (rows / T) * ((T * (T + 1)) / 2));
+  let q = 0;
+  for (let row = 0; row < rows; row++) {
+    const o = row * T;
+    const len = (row % T) + 1;
+    let mx = Number.NEGATIVE_INFINITY;
+    for (let j = 0; j < len; j++) if (s[o + j] > mx) mx = s[o + j];
+    for (let j = 0; j < len; j++) e[q++] = s[o + j] - mx;
+  }
+  expInPlace(e);
+  q = 0;
+  for (let row = 0; row < rows; row++) {
+    const o = row * T;
+    const len = (row % T) + 1;
+    let z = 0;
+    for (let j = 0; j < len; j++) {
+      const v = e[q++];
+      p[o + j] = v;
+      z += v;
+    }
+    for (let j = 0; j < len; j++) p[o + j] /= z;
+    for (let j = len; j < T; j++) p[o + j] = 0;
+  }
 }
 
 /** c = ⟨p, g⟩ on one row's first `len` entries, and gs += p ⊙ (g − c) there; returns c. */

@@ -8,6 +8,7 @@
  */
 import { geluTable } from './geluTable.ts';
 import { kernels } from './kernels.ts';
+import { layerNormBackwardRows, layerNormRows } from './layerNormRows.ts';
 import type { FloatArray } from './mat.ts';
 import { gradBuf, gradTangentBuf, record } from './ops.ts';
 import { INV_SQRT_2PI } from './special.ts';
@@ -70,24 +71,13 @@ interface NormSaved {
   a: Float64Array | null;
 }
 
-function normForward(x: FloatArray, xt: FloatArray | null, rows: number, n: number, eps: number): NormSaved {
-  const xhat = allocLikeForWrite(x, rows * n);
-  const rstd = new Float64Array(rows);
-  const xhatDot = xt !== null ? (allocForWrite('f64', rows * n) as Float64Array) : null; // every row writes its x̂̇
-  const aRow = xt !== null ? new Float64Array(rows) : null;
+/** In tangent mode, per row: a = mean(x̂ ẋ) and x̂̇ = r (ẋ − mean ẋ − x̂ a), from x̂ and r as the forward stored them. */
+function normTangentRows(s: NormSaved, xt: FloatArray, rows: number, n: number): void {
+  const xhatDot = allocForWrite('f64', rows * n) as Float64Array; // every row writes its x̂̇
+  const aRow = new Float64Array(rows);
+  const { xhat, rstd } = s;
   for (let r = 0; r < rows; r++) {
     const o = r * n;
-    // two passes over the row (in L1): the mean, then the centred second moment, as the composition does
-    let mu = 0;
-    for (let j = 0; j < n; j++) mu += x[o + j];
-    mu /= n;
-    let v = 0;
-    for (let j = 0; j < n; j++) v += (x[o + j] - mu) ** 2;
-    const rs = 1 / Math.sqrt(v / n + eps);
-    rstd[r] = rs;
-    for (let j = 0; j < n; j++) xhat[o + j] = (x[o + j] - mu) * rs;
-    if (xt === null || xhatDot === null || aRow === null) continue;
-    // x̂̇ = r (ẋ − mean ẋ − x̂ a), a = mean(x̂ ẋ)
     let mt = 0;
     let a = 0;
     for (let j = 0; j < n; j++) {
@@ -97,9 +87,10 @@ function normForward(x: FloatArray, xt: FloatArray | null, rows: number, n: numb
     mt /= n;
     a /= n;
     aRow[r] = a;
-    for (let j = 0; j < n; j++) xhatDot[o + j] = rs * (xt[o + j] - mt - xhat[o + j] * a);
+    for (let j = 0; j < n; j++) xhatDot[o + j] = rstd[r] * (xt[o + j] - mt - xhat[o + j] * a);
   }
-  return { xhat, rstd, xhatDot, a: aRow };
+  s.xhatDot = xhatDot;
+  s.a = aRow;
 }
 
 /**
@@ -110,6 +101,8 @@ function normForward(x: FloatArray, xt: FloatArray | null, rows: number, n: numb
  *   ḡx = r (u − mean u − x̂ m);      ḡγ = Σ_rows g x̂;  ḡβ = Σ_rows g
  *   ġx = ṙ (u − mean u − x̂ m) + r (u̇ − mean u̇ − x̂̇ m − x̂ ṁ),  ṙ = −r² a,  u̇ = γ ġ + γ̇ g,  ṁ = mean(u̇ x̂ + u x̂̇)
  *   ġγ = Σ_rows (ġ x̂ + g x̂̇);  ġβ = Σ_rows ġ                       (the product rule on the backward rule)
+ * The value and the gradient are the loops of ./layerNormRows.ts (or the backend's `layerNorm` and
+ * `layerNormBackward`, the same bits); the tangent rules run here.
  */
 export function fusedLayerNorm(x: Tensor, gamma: Tensor, beta: Tensor, eps = 1e-5): Tensor {
   const n = x.shape[x.ndim - 1];
@@ -118,20 +111,29 @@ export function fusedLayerNorm(x: Tensor, gamma: Tensor, beta: Tensor, eps = 1e-
     if (t.size !== n) throw new Error(`fusedLayerNorm: ${name} shape ${shapeStr(t.shape)}, expected [${n}] (the last axis of ${shapeStr(x.shape)})`);
   const rows = x.size / n;
   const y = allocLikeForWrite(x.data, x.size);
-  const s = normForward(x.data, x.tangent, rows, n, eps);
+  const s: NormSaved = { xhat: allocLikeForWrite(x.data, x.size), rstd: new Float64Array(rows), xhatDot: null, a: null };
+  const k = kernels();
   const gd = gamma.data;
   const bd = beta.data;
+  if (k.layerNorm) k.layerNorm(x.data, gd, bd, eps, y, s.xhat, s.rstd);
+  else layerNormRows(x.data, gd, bd, eps, y, s.xhat, s.rstd);
+  if (x.tangent !== null) normTangentRows(s, x.tangent, rows, n);
   const res = new Tensor(y, x.shape);
   res.saved = s.xhatDot !== null ? [s.xhat, s.xhatDot] : [s.xhat];
   if (x.tangent !== null || gamma.tangent !== null || beta.tangent !== null) res.tangent = normTangent(s, gamma, beta, rows, n);
-  for (let r = 0; r < rows; r++) for (let j = 0, o = r * n; j < n; j++) y[o + j] = gd[j] * s.xhat[o + j] + bd[j];
   return record(res, [x, gamma, beta], 'layerNorm', () => {
     const g = res.grad;
     if (g === null) return;
+    const gx = x.requiresGrad ? gradBuf(x) : null;
+    const gg = gamma.requiresGrad ? gradBuf(gamma) : null;
+    const gb = beta.requiresGrad ? gradBuf(beta) : null;
+    const kb = kernels();
+    if (kb.layerNormBackward) kb.layerNormBackward(g, s.xhat, s.rstd, gd, gx, gg, gb);
+    else layerNormBackwardRows(g, s.xhat, s.rstd, gd, gx, gg, gb);
     const gt = res.gradTangent;
-    const tm = gt !== null || x.tangent !== null || gamma.tangent !== null || beta.tangent !== null;
-    if (gamma.requiresGrad || beta.requiresGrad) normParamGrads(s, g, tm ? gt : null, tm, gamma, beta, rows, n);
-    if (x.requiresGrad) normInputGrad(s, g, tm ? gt : null, tm, x, gamma, rows, n);
+    if (gt === null && x.tangent === null && gamma.tangent === null && beta.tangent === null) return;
+    if (gamma.requiresGrad || beta.requiresGrad) normParamTangents(s, g, gt, gamma, beta, rows, n);
+    if (x.requiresGrad) normInputTangent(s, g, gt, x, gamma, rows, n);
   });
 }
 
@@ -149,38 +151,22 @@ function normTangent(s: NormSaved, gamma: Tensor, beta: Tensor, rows: number, n:
   return t;
 }
 
-/** ḡγ += Σ g x̂, ḡβ += Σ g; in tangent mode ġγ += Σ (ġ x̂ + g x̂̇), ġβ += Σ ġ. */
-function normParamGrads(s: NormSaved, g: FloatArray, gt: FloatArray | null, tm: boolean, gamma: Tensor, beta: Tensor, rows: number, n: number): void {
-  const gg = gamma.requiresGrad ? gradBuf(gamma) : null;
-  const gb = beta.requiresGrad ? gradBuf(beta) : null;
-  const tg = tm && gamma.requiresGrad ? gradTangentBuf(gamma) : null;
-  const tb = tm && beta.requiresGrad ? gradTangentBuf(beta) : null;
+/** In tangent mode: ġγ += Σ (ġ x̂ + g x̂̇), ġβ += Σ ġ. */
+function normParamTangents(s: NormSaved, g: FloatArray, gt: FloatArray | null, gamma: Tensor, beta: Tensor, rows: number, n: number): void {
+  const tg = gamma.requiresGrad ? gradTangentBuf(gamma) : null;
+  const tb = beta.requiresGrad ? gradTangentBuf(beta) : null;
   const xd = s.xhatDot;
-  if (tg === null && tb === null && gg !== null && gb !== null) {
-    // the gradient alone (a training step): the same sums without the per-element tests
-    const xhat = s.xhat;
-    for (let r = 0; r < rows; r++)
-      for (let j = 0, o = r * n; j < n; j++) {
-        const gi = g[o + j];
-        gg[j] += gi * xhat[o + j];
-        gb[j] += gi;
-      }
-    return;
-  }
   for (let r = 0; r < rows; r++)
     for (let j = 0, o = r * n; j < n; j++) {
       const i = o + j;
-      if (gg !== null) gg[j] += g[i] * s.xhat[i];
-      if (gb !== null) gb[j] += g[i];
       if (tg !== null) tg[j] += (gt !== null ? gt[i] * s.xhat[i] : 0) + (xd !== null ? g[i] * xd[i] : 0);
       if (tb !== null && gt !== null) tb[j] += gt[i];
     }
 }
 
-/** ḡx and, in tangent mode, ġx (the rules in `fusedLayerNorm`'s comment), row by row. */
-function normInputGrad(s: NormSaved, g: FloatArray, gt: FloatArray | null, tm: boolean, x: Tensor, gamma: Tensor, rows: number, n: number): void {
-  const gx = gradBuf(x);
-  const tx = tm ? gradTangentBuf(x) : null;
+/** In tangent mode, ġx (the rule in `fusedLayerNorm`'s comment), row by row. */
+function normInputTangent(s: NormSaved, g: FloatArray, gt: FloatArray | null, x: Tensor, gamma: Tensor, rows: number, n: number): void {
+  const tx = gradTangentBuf(x);
   const gd = gamma.data;
   const gdot = gamma.tangent;
   const { xhat, xhatDot: xd, rstd, a } = s;
@@ -198,8 +184,6 @@ function normInputGrad(s: NormSaved, g: FloatArray, gt: FloatArray | null, tm: b
     su /= n;
     m /= n;
     const rs = rstd[r];
-    for (let j = 0; j < n; j++) gx[o + j] += rs * (u[j] - su - xhat[o + j] * m);
-    if (tx === null) continue;
     let sud = 0;
     let md = 0;
     for (let j = 0; j < n; j++) {

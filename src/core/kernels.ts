@@ -23,6 +23,12 @@ export interface Kernels {
    */
   tanh?(x: FloatArray, y: FloatArray): void;
   /**
+   * Optional: y[i] = exp(x[i]) for i < x.length (float64; y may be x). A backend without it leaves exp to `Math.exp`;
+   * one with it must equal `Math.exp` bit for bit (the WebAssembly one is fdlibm's, as V8's), since the softmaxes that
+   * use it keep their numbers whichever backend runs.
+   */
+  exp?(x: Float64Array, y: Float64Array): void;
+  /**
    * Optional: the exact GELU, y[i] = x[i]·Φ(x[i]), and unless `d1` is null its derivative d1[i] = Φ(x[i]) + x[i]·φ(x[i]),
    * for i < x.length; x, y, d1 of one element type and distinct. A backend without it leaves GELU to the
    * table-and-Taylor loop `geluTable` (core/geluTable.ts). The WebAssembly one gives that loop's bits (same tables,
@@ -30,6 +36,17 @@ export interface Kernels {
    * from it by a few ulp.
    */
   gelu?(x: FloatArray, y: FloatArray, d1: FloatArray | null): void;
+  /**
+   * Optional: LayerNorm over rows of n = gamma.length without tangents, rows = rstd.length: per row rstd = 1/√(σ² + eps),
+   * xhat = (x − μ)·rstd and y = γ ⊙ xhat + β; x, gamma, beta, y, xhat of one element type. A backend without it leaves
+   * this to `layerNormRows` (core/layerNormRows.ts); one with it must give that loop's bits (the WebAssembly one does).
+   */
+  layerNorm?(x: FloatArray, gamma: FloatArray, beta: FloatArray, eps: number, y: FloatArray, xhat: FloatArray, rstd: Float64Array): void;
+  /**
+   * Optional: the adjoint of `layerNorm`, accumulated into gx, gGamma and gBeta (each may be null), bit for bit
+   * `layerNormBackwardRows` (core/layerNormRows.ts); every array but rstd of one element type.
+   */
+  layerNormBackward?(g: FloatArray, xhat: FloatArray, rstd: Float64Array, gamma: FloatArray, gx: FloatArray | null, gGamma: FloatArray | null, gBeta: FloatArray | null): void;
   /**
    * Optional: the causal row softmax of attention logits: s and p hold rows of T entries (one element type,
    * distinct arrays, equal lengths, a multiple of T); row r of p is the softmax of the first (r mod T) + 1

@@ -13,6 +13,7 @@
  * Math.tanh), so it too gives the numbers of the TypeScript loop bit for bit.
  */
 import { CDF_TABLE, GELU_TABLE_SIZE, PDF_TABLE, geluOutside, geluTable } from './geluTable.ts';
+import { layerNormBackwardRows, layerNormRows } from './layerNormRows.ts';
 import type { Kernels } from './kernels.ts';
 import { jsKernels } from './kernelsJs.ts';
 import type { FloatArray } from './mat.ts';
@@ -36,7 +37,10 @@ const GELU_TABLE_BYTES = GELU_TABLE_SIZE * 16;
 /** tanh_f64's constants (gemm.wat's tanh_init), after the GELU tables. */
 const TANH_CONSTS_AT = GELU_TABLE_BYTES;
 const TANH_CONSTS_BYTES = 28 * 16;
-const WORK_BASE = Math.ceil((TANH_CONSTS_AT + TANH_CONSTS_BYTES) / 64) * 64;
+/** exp_f64's constants (gemm.wat's exp_init), after tanh's. */
+const EXP_CONSTS_AT = TANH_CONSTS_AT + TANH_CONSTS_BYTES;
+const EXP_CONSTS_BYTES = 19 * 16;
+const WORK_BASE = Math.ceil((EXP_CONSTS_AT + EXP_CONSTS_BYTES) / 64) * 64;
 /**
  * GELUs of fewer elements than this stay in the TypeScript loop (`geluTable`): a call costs ~240 ns whatever its size
  * (the copies' set-up and the call). bench/wasm-gelu.ts on a 2-core AMD EPYC (shared, so ±30%), ns per element with d1,
@@ -51,6 +55,10 @@ const GELU_MIN = 32;
  * elements, 1.00–1.19× at 64, 1.17–1.74× from 128 up.
  */
 const TANH_MIN = 64;
+/** LayerNorms of fewer elements than this stay in the TypeScript loops (a call and the copies against a few rows). */
+const LAYER_NORM_MIN = 64;
+/** Arrays of fewer elements than this take Math.exp per element (as for tanh: a call and two copies against the C call per element). */
+const EXP_MIN = 32;
 
 interface GemmExports extends GemmPartExports {
   gemm_f64(mp: number, np: number, k: number, a: number, b: number, c: number): void;
@@ -63,6 +71,12 @@ interface GemmExports extends GemmPartExports {
   gelu(x: number, y: number, d1: number, n: number, single: number, hasD1: number, tab: number, idx: number): number;
   tanh_init(at: number): void;
   tanh_f64(x: number, y: number, n: number, consts: number): void;
+  exp_init(at: number): void;
+  exp_f64(x: number, y: number, n: number, consts: number): void;
+  layernorm_fwd_f32(x: number, gamma: number, beta: number, y: number, xhat: number, rstd: number, rows: number, n: number, eps: number): void;
+  layernorm_fwd_f64(x: number, gamma: number, beta: number, y: number, xhat: number, rstd: number, rows: number, n: number, eps: number): void;
+  layernorm_bwd_f32(g: number, xhat: number, rstd: number, gamma: number, gx: number, gGamma: number, gBeta: number, rows: number, n: number, hasX: number, hasParams: number): void;
+  layernorm_bwd_f64(g: number, xhat: number, rstd: number, gamma: number, gx: number, gGamma: number, gBeta: number, rows: number, n: number, hasX: number, hasParams: number): void;
 }
 
 /** An instantiated module: its exports and the memory they run on (its own, or the imported shared one). */
@@ -126,6 +140,11 @@ export function createWasmKernels(opts: WasmKernelOptions = {}): Kernels | null 
   return k;
 }
 
+/** Whether every array is a Float32Array (single) or none is. */
+function sameType(single: boolean, ...arrays: FloatArray[]): boolean {
+  return arrays.every((a) => a instanceof Float32Array === single);
+}
+
 function engineKernels(engine: Engine): Kernels {
   const { ex, mem, pool } = engine;
   let f64 = new Float64Array(mem.buffer);
@@ -137,6 +156,7 @@ function engineKernels(engine: Engine): Kernels {
     f64[2 * k + 1] = PDF_TABLE[k];
   }
   ex.tanh_init(TANH_CONSTS_AT);
+  ex.exp_init(EXP_CONSTS_AT);
   /** Grow the memory to `bytes`; false if it cannot (the shared memory's maximum), then the caller falls back. */
   const ensure = (bytes: number): boolean => {
     if (bytes <= f64.buffer.byteLength) return true;
@@ -254,6 +274,71 @@ function engineKernels(engine: Engine): Kernels {
       const at = WORK_BASE / 8;
       f64.set(x, at);
       ex.tanh_f64(WORK_BASE, WORK_BASE, n, TANH_CONSTS_AT);
+      y.set(f64.subarray(at, at + n));
+    },
+    layerNorm(x, gamma, beta, eps, y, xhat, rstd) {
+      const single = x instanceof Float32Array;
+      const es = single ? 4 : 8;
+      const [N, n, rows] = [x.length, gamma.length, rstd.length];
+      // byte offsets, 16-aligned: x, y, x̂ (N), γ, β (n), rstd (rows float64)
+      const span = (len: number) => Math.ceil((len * es) / 16) * 16;
+      const [xOff, yOff, hOff] = [WORK_BASE, WORK_BASE + span(N), WORK_BASE + 2 * span(N)];
+      const [gOff, bOff] = [hOff + span(N), hOff + span(N) + span(n)];
+      const rOff = bOff + span(n);
+      if (N < LAYER_NORM_MIN || !sameType(single, gamma, beta, y, xhat) || !ensure(rOff + rows * 8)) {
+        layerNormRows(x, gamma, beta, eps, y, xhat, rstd);
+        return;
+      }
+      const buf: FloatArray = single ? f32 : f64;
+      stage(buf, x, N, xOff);
+      stage(buf, gamma, n, gOff);
+      stage(buf, beta, n, bOff);
+      (single ? ex.layernorm_fwd_f32 : ex.layernorm_fwd_f64)(xOff, gOff, bOff, yOff, hOff, rOff, rows, n, eps);
+      y.set(buf.subarray(yOff / es, yOff / es + N));
+      xhat.set(buf.subarray(hOff / es, hOff / es + N));
+      rstd.set(f64.subarray(rOff / 8, rOff / 8 + rows));
+    },
+    layerNormBackward(g, xhat, rstd, gamma, gx, gGamma, gBeta) {
+      const single = g instanceof Float32Array;
+      const es = single ? 4 : 8;
+      const [N, n, rows] = [g.length, gamma.length, rstd.length];
+      const span = (len: number) => Math.ceil((len * es) / 16) * 16;
+      // byte offsets, 16-aligned: g, x̂, ḡx (N), γ, ḡγ, ḡβ (n), rstd (rows float64)
+      const [gOff, hOff, xOff] = [WORK_BASE, WORK_BASE + span(N), WORK_BASE + 2 * span(N)];
+      const [cOff, ggOff, gbOff] = [xOff + span(N), xOff + span(N) + span(n), xOff + span(N) + 2 * span(n)];
+      const rOff = gbOff + span(n);
+      const params = gGamma !== null && gBeta !== null;
+      const others = [xhat, gamma, ...(gx !== null ? [gx] : []), ...(params ? [gGamma, gBeta] : [])];
+      if (N < LAYER_NORM_MIN || (gGamma === null) !== (gBeta === null) || !sameType(single, ...others) || !ensure(rOff + rows * 8)) {
+        layerNormBackwardRows(g, xhat, rstd, gamma, gx, gGamma, gBeta);
+        return;
+      }
+      const buf: FloatArray = single ? f32 : f64;
+      stage(buf, g, N, gOff);
+      stage(buf, xhat, N, hOff);
+      stage(buf, gamma, n, cOff);
+      f64.set(rstd, rOff / 8);
+      if (gx !== null) stage(buf, gx, N, xOff);
+      if (params) {
+        stage(buf, gGamma, n, ggOff);
+        stage(buf, gBeta, n, gbOff);
+      }
+      (single ? ex.layernorm_bwd_f32 : ex.layernorm_bwd_f64)(gOff, hOff, rOff, cOff, xOff, ggOff, gbOff, rows, n, gx !== null ? 1 : 0, params ? 1 : 0);
+      if (gx !== null) gx.set(buf.subarray(xOff / es, xOff / es + N));
+      if (params) {
+        gGamma.set(buf.subarray(ggOff / es, ggOff / es + n));
+        gBeta.set(buf.subarray(gbOff / es, gbOff / es + n));
+      }
+    },
+    exp(x, y) {
+      const n = x.length;
+      if (n < EXP_MIN || !ensure(WORK_BASE + n * 8)) {
+        for (let i = 0; i < n; i++) y[i] = Math.exp(x[i]);
+        return;
+      }
+      const at = WORK_BASE / 8;
+      f64.set(x, at);
+      ex.exp_f64(WORK_BASE, WORK_BASE, n, EXP_CONSTS_AT);
       y.set(f64.subarray(at, at + n));
     },
   };

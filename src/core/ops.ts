@@ -891,6 +891,20 @@ export function mse(pred: Tensor, target: Tensor): Tensor {
   });
 }
 
+/** A float64 scratch array of n entries for the softmaxes' exponentials, reused across calls (its contents do not outlive the call). */
+let expBuffer = new Float64Array(0);
+export function expScratch(n: number): Float64Array {
+  if (expBuffer.length < n) expBuffer = new Float64Array(Math.max(n, 2 * expBuffer.length));
+  return expBuffer.subarray(0, n);
+}
+
+/** x[i] = exp(x[i]) in place: the backend's `exp` when it has one (equal to Math.exp bit for bit, see Kernels), else Math.exp. */
+export function expInPlace(x: Float64Array): void {
+  const k = kernels();
+  if (k.exp) k.exp(x, x);
+  else for (let i = 0; i < x.length; i++) x[i] = Math.exp(x[i]);
+}
+
 /**
  * Mean softmax cross-entropy of logits [B, C] against integer labels (Int32Array of length B) or a
  * constant target distribution [B, C]: L = (1/B) Σᵢ (logsumexp(zᵢ) − Σ_c yᵢ_c zᵢ_c).
@@ -914,18 +928,27 @@ export function softmaxCrossEntropy(logits: Tensor, labels: Int32Array | Tensor)
     target = labels.data;
   }
   const s = allocLike(z, B * C);
-  let loss = 0;
+  // the shifted logits z − max of every row, exponentiated in one batch (expInPlace: Math.exp's bits)
+  const e = expScratch(B * C);
+  const mxs = new Float64Array(B);
   for (let i = 0; i < B; i++) {
     const o = i * C;
     let mx = Number.NEGATIVE_INFINITY;
     for (let c = 0; c < C; c++) if (z[o + c] > mx) mx = z[o + c];
+    for (let c = 0; c < C; c++) e[o + c] = z[o + c] - mx;
+    mxs[i] = mx;
+  }
+  expInPlace(e);
+  let loss = 0;
+  for (let i = 0; i < B; i++) {
+    const o = i * C;
     let se = 0;
     for (let c = 0; c < C; c++) {
-      const e = Math.exp(z[o + c] - mx);
-      s[o + c] = e;
-      se += e;
+      const v = e[o + c];
+      s[o + c] = v;
+      se += v;
     }
-    const lse = mx + Math.log(se);
+    const lse = mxs[i] + Math.log(se);
     let ty = 0;
     let tsum = 0;
     for (let c = 0; c < C; c++) {

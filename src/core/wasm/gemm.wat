@@ -771,4 +771,441 @@
     (if (i32.and (local.get $n) (i32.const 1))
       (then (f64.store (local.get $y) (call $tanh (f64.load (local.get $x))))))
   )
+
+  ;; exp: fdlibm's e_exp.c (Sun Microsystems 1993) as V8 computes Math.exp (src/base/ieee754.cc, with its exp(1) = E
+  ;; special case), the same IEEE operations in the same order, so the same bits (test/core/wasmExp.test.ts checks it
+  ;; against Math.exp). x = k·ln2 + r, |r| ≤ ln2/2 (r = hi − lo), exp(r) = 1 + r + r·c/(2 − c) with c = r − r²·P(r²)
+  ;; (a degree-5 Remez polynomial), scaled back by 2^k.
+  (func $exp (export "exp") (param $x f64) (result f64)
+    (local $hx i32) (local $xsb i32) (local $k i32)
+    (local $hi f64) (local $lo f64) (local $c f64) (local $t f64) (local $y f64)
+    (local.set $hx (i32.wrap_i64 (i64.shr_u (i64.reinterpret_f64 (local.get $x)) (i64.const 32))))
+    (local.set $xsb (i32.shr_u (local.get $hx) (i32.const 31)))
+    (local.set $hx (i32.and (local.get $hx) (i32.const 0x7fffffff)))
+    ;; |x| ≥ 709.78: NaN, ±∞, overflow, underflow
+    (if (i32.ge_u (local.get $hx) (i32.const 0x40862e42))
+      (then
+        (if (i32.ge_u (local.get $hx) (i32.const 0x7ff00000))
+          (then
+            (if (i32.or (i32.and (local.get $hx) (i32.const 0xfffff)) (i32.wrap_i64 (i64.reinterpret_f64 (local.get $x))))
+              (then (return (f64.add (local.get $x) (local.get $x)))))
+            (return (select (local.get $x) (f64.const 0) (i32.eqz (local.get $xsb))))))
+        (if (f64.gt (local.get $x) (f64.const 0x1.62e42fefa39efp+9))
+          (then (return (f64.mul (f64.const 1e300) (f64.const 1e300)))))
+        (if (f64.lt (local.get $x) (f64.const -0x1.74910d52d3051p+9))
+          (then (return (f64.mul (f64.const 0x1p-1000) (f64.const 0x1p-1000)))))))
+    ;; argument reduction: x = hi − lo = k·ln2 + r
+    (if (i32.gt_u (local.get $hx) (i32.const 0x3fd62e42))
+      (then
+        (if (i32.lt_u (local.get $hx) (i32.const 0x3ff0a2b2))
+          (then
+            (if (f64.eq (local.get $x) (f64.const 1)) (then (return (f64.const 0x1.5bf0a8b145769p+1))))
+            (if (i32.eqz (local.get $xsb))
+              (then
+                (local.set $hi (f64.sub (local.get $x) (f64.const 0x1.62e42feep-1)))
+                (local.set $lo (f64.const 0x1.a39ef35793c76p-33))
+                (local.set $k (i32.const 1)))
+              (else
+                (local.set $hi (f64.sub (local.get $x) (f64.const -0x1.62e42feep-1)))
+                (local.set $lo (f64.const -0x1.a39ef35793c76p-33))
+                (local.set $k (i32.const -1)))))
+          (else
+            (local.set $k (i32.trunc_f64_s (f64.add (f64.mul (f64.const 0x1.71547652b82fep+0) (local.get $x))
+              (select (f64.const 0.5) (f64.const -0.5) (i32.eqz (local.get $xsb))))))
+            (local.set $t (f64.convert_i32_s (local.get $k)))
+            (local.set $hi (f64.sub (local.get $x) (f64.mul (local.get $t) (f64.const 0x1.62e42feep-1))))
+            (local.set $lo (f64.mul (local.get $t) (f64.const 0x1.a39ef35793c76p-33)))))
+        (local.set $x (f64.sub (local.get $hi) (local.get $lo))))
+      (else
+        ;; |x| < 2^-28: 1 + x
+        (if (i32.lt_u (local.get $hx) (i32.const 0x3e300000))
+          (then (return (f64.add (f64.const 1) (local.get $x)))))))
+    (local.set $t (f64.mul (local.get $x) (local.get $x)))
+    (local.set $c (f64.sub (local.get $x) (f64.mul (local.get $t)
+      (f64.add (f64.const 0x1.555555555553ep-3) (f64.mul (local.get $t)
+        (f64.add (f64.const -0x1.6c16c16bebd93p-9) (f64.mul (local.get $t)
+          (f64.add (f64.const 0x1.1566aaf25de2cp-14) (f64.mul (local.get $t)
+            (f64.add (f64.const -0x1.bbd41c5d26bf1p-20) (f64.mul (local.get $t) (f64.const 0x1.6376972bea4dp-25))))))))))))
+    (if (i32.eqz (local.get $k))
+      (then (return (f64.sub (f64.const 1) (f64.sub (f64.div (f64.mul (local.get $x) (local.get $c)) (f64.sub (local.get $c) (f64.const 2)))
+                                                    (local.get $x))))))
+    (local.set $y (f64.sub (f64.const 1) (f64.sub (f64.sub (local.get $lo) (f64.div (f64.mul (local.get $x) (local.get $c)) (f64.sub (f64.const 2) (local.get $c))))
+                                                  (local.get $hi))))
+    (if (i32.ge_s (local.get $k) (i32.const -1021))
+      (then
+        (if (i32.eq (local.get $k) (i32.const 1024))
+          (then (return (f64.mul (f64.mul (local.get $y) (f64.const 2)) (f64.const 0x1p1023)))))
+        (return (f64.mul (local.get $y) (f64.reinterpret_i64 (i64.shl (i64.extend_i32_s (i32.add (local.get $k) (i32.const 1023))) (i64.const 52)))))))
+    (f64.mul (f64.mul (local.get $y) (f64.reinterpret_i64 (i64.shl (i64.extend_i32_s (i32.add (local.get $k) (i32.const 2023))) (i64.const 52))))
+             (f64.const 0x1p-1000))
+  )
+
+  ;; exp_init(at): the constants of exp_f64, each in both lanes, at at, at + 16, … (16-byte aligned, 304 bytes)
+  (func (export "exp_init") (param $at i32)
+    (v128.store offset=0 (local.get $at) (i64x2.splat (i64.const 0x7fffffffffffffff)))  ;; 0: |x| mask
+    (v128.store offset=16 (local.get $at) (i64x2.splat (i64.const 0x4086000000000000)))  ;; 1: 704 (as bits): from here $exp
+    (v128.store offset=32 (local.get $at) (i64x2.splat (i64.const 0x3e30000000000000)))  ;; 2: 2^-28 (as bits): below, $exp
+    (v128.store offset=48 (local.get $at) (f64x2.splat (f64.const 1)))  ;; 3: 1
+    (v128.store offset=64 (local.get $at) (i64x2.splat (i64.const 0x3fd62e4300000000)))  ;; 4: ln2/2 (as bits): below, k = 0
+    (v128.store offset=80 (local.get $at) (i64x2.splat (i64.const 0x3ff0a2b200000000)))  ;; 5: 1.5 ln2 (as bits): below, k = ±1
+    (v128.store offset=96 (local.get $at) (f64x2.splat (f64.const 0x1.71547652b82fep+0)))  ;; 6: 1/ln2
+    (v128.store offset=112 (local.get $at) (f64x2.splat (f64.const 0.5)))  ;; 7: ½
+    (v128.store offset=128 (local.get $at) (i64x2.splat (i64.const 0x8000000000000000)))  ;; 8: sign bit
+    (v128.store offset=144 (local.get $at) (f64x2.splat (f64.const 0x1.62e42feep-1)))  ;; 9: ln2_hi
+    (v128.store offset=160 (local.get $at) (f64x2.splat (f64.const 0x1.a39ef35793c76p-33)))  ;; 10: ln2_lo
+    (v128.store offset=176 (local.get $at) (f64x2.splat (f64.const 0x1.555555555553ep-3)))  ;; 11: P1
+    (v128.store offset=192 (local.get $at) (f64x2.splat (f64.const -0x1.6c16c16bebd93p-9)))  ;; 12: P2
+    (v128.store offset=208 (local.get $at) (f64x2.splat (f64.const 0x1.1566aaf25de2cp-14)))  ;; 13: P3
+    (v128.store offset=224 (local.get $at) (f64x2.splat (f64.const -0x1.bbd41c5d26bf1p-20)))  ;; 14: P4
+    (v128.store offset=240 (local.get $at) (f64x2.splat (f64.const 0x1.6376972bea4dp-25)))  ;; 15: P5
+    (v128.store offset=256 (local.get $at) (f64x2.splat (f64.const 2)))  ;; 16: 2
+    (v128.store offset=272 (local.get $at) (i64x2.splat (i64.const 1023)))  ;; 17: 1023 (i64)
+    (v128.store offset=288 (local.get $at) (f64x2.splat (f64.const 0x1.8p52)))  ;; 18: 1.5·2^52 (t + it: k in the low bits)
+  )
+
+  ;; y[i] = exp(x[i]), i < n, float64 arrays at x and y (which may coincide). Two lanes at a time without branches on the
+  ;; data, $exp's result bit for bit. For 2^-28 ≤ |x| < 704 (so −1021 ≤ k ≤ 1023, 2^k a normal number) and x ≠ 1, $exp's
+  ;; three reductions are one: t = k as a double, hi = x − t·ln2_hi, lo = t·ln2_lo. With k = ±1 (ln2/2 < |x| < 1.5 ln2)
+  ;; t·ln2_hi and t·ln2_lo are ±ln2_hi and ±ln2_lo exactly; with k = 0 (|x| ≤ ln2/2), hi = x and lo = +0, and then
+  ;; 1 − ((lo − r·c/(2 − c)) − hi) is $exp's 1 − (r·c/(c − 2) − r) exactly (c − 2 = −(2 − c), and 0 − q = −q for q ≠ 0;
+  ;; for q = ±0 both give 1 − (−r)); 2^0 = 1 scales exactly. A pair with a lane outside that range (or x = 1) goes to
+  ;; $exp, as does the last element of an odd n. The constants are read from exp_init's table at k0 (see tanh_f64).
+  (func (export "exp_f64") (param $x i32) (param $y i32) (param $n i32) (param $k0 i32)
+    (local $end i32) (local $v v128) (local $ax v128) (local $sgn v128) (local $t v128)
+    (local $hi v128) (local $lo v128) (local $r v128) (local $tt v128) (local $c v128)
+    (local.set $end (i32.add (local.get $x) (i32.shl (i32.and (local.get $n) (i32.const -2)) (i32.const 3))))
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_u (local.get $x) (local.get $end)))
+        (local.set $v (v128.load (local.get $x)))
+        (local.set $ax (v128.and (local.get $v) (v128.load offset=0 (local.get $k0))))
+        (if (v128.any_true (v128.or (v128.or (i64x2.ge_s (local.get $ax) (v128.load offset=16 (local.get $k0)))
+                                             (i64x2.lt_s (local.get $ax) (v128.load offset=32 (local.get $k0))))
+                                    (f64x2.eq (local.get $v) (v128.load offset=48 (local.get $k0)))))
+          (then
+            (f64.store (local.get $y) (call $exp (f64x2.extract_lane 0 (local.get $v))))
+            (f64.store offset=8 (local.get $y) (call $exp (f64x2.extract_lane 1 (local.get $v)))))
+          (else
+            (local.set $sgn (v128.and (local.get $v) (v128.load offset=128 (local.get $k0))))
+            ;; t = 0 (|x| ≤ ln2/2), ±1 (below 1.5 ln2), else trunc(x/ln2 ± ½)
+            (local.set $t (v128.andnot
+              (v128.bitselect
+                (v128.or (v128.load offset=48 (local.get $k0)) (local.get $sgn))
+                (f64x2.trunc (f64x2.add (f64x2.mul (v128.load offset=96 (local.get $k0)) (local.get $v))
+                  (v128.or (v128.load offset=112 (local.get $k0)) (local.get $sgn))))
+                (i64x2.lt_s (local.get $ax) (v128.load offset=80 (local.get $k0))))
+              (i64x2.lt_s (local.get $ax) (v128.load offset=64 (local.get $k0)))))
+            (local.set $hi (f64x2.sub (local.get $v) (f64x2.mul (local.get $t) (v128.load offset=144 (local.get $k0)))))
+            (local.set $lo (f64x2.mul (local.get $t) (v128.load offset=160 (local.get $k0))))
+            (local.set $r (f64x2.sub (local.get $hi) (local.get $lo)))
+            (local.set $tt (f64x2.mul (local.get $r) (local.get $r)))
+            (local.set $c (f64x2.sub (local.get $r) (f64x2.mul (local.get $tt)
+              (f64x2.add (v128.load offset=176 (local.get $k0)) (f64x2.mul (local.get $tt)
+                (f64x2.add (v128.load offset=192 (local.get $k0)) (f64x2.mul (local.get $tt)
+                  (f64x2.add (v128.load offset=208 (local.get $k0)) (f64x2.mul (local.get $tt)
+                    (f64x2.add (v128.load offset=224 (local.get $k0)) (f64x2.mul (local.get $tt) (v128.load offset=240 (local.get $k0)))))))))))))
+            (v128.store (local.get $y) (f64x2.mul
+              (f64x2.sub (v128.load offset=48 (local.get $k0))
+                (f64x2.sub (f64x2.sub (local.get $lo) (f64x2.div (f64x2.mul (local.get $r) (local.get $c))
+                                                                 (f64x2.sub (v128.load offset=256 (local.get $k0)) (local.get $c))))
+                           (local.get $hi)))
+              (i64x2.shl (i64x2.add (f64x2.add (local.get $t) (v128.load offset=288 (local.get $k0))) (v128.load offset=272 (local.get $k0)))
+                         (i32.const 52))))))
+        (local.set $x (i32.add (local.get $x) (i32.const 16)))
+        (local.set $y (i32.add (local.get $y) (i32.const 16)))
+        (br $next)))
+    (if (i32.and (local.get $n) (i32.const 1))
+      (then (f64.store (local.get $y) (call $exp (f64.load (local.get $x))))))
+  )
+
+
+  ;; LayerNorm over rows of n (core/layerNormRows.ts), bit for bit its TypeScript loops, in a float32 and a float64
+  ;; version (the element type of every array but rstd, which is float64). Two rows at a time, one per lane, so each
+  ;; row's sums keep their order.
+  ;; layernorm_fwd: per row μ, then σ² = mean (x − μ)², r = 1/√(σ² + ε), x̂ = (x − μ)·r, and y = γ·x̂ + β from x̂ as
+  ;; stored (rounded to float32 in the float32 version). Byte offsets: x, y, x̂ (rows·n), γ, β (n), rstd (rows).
+  ;; layernorm_bwd, accumulated: with $hasp, ḡγ[j] += Σ_r g x̂ and ḡβ[j] += Σ_r g, rows in order, two columns per step
+  ;; (one per lane; the last one twice when n is odd), each += rounded to the element type; with $hasx, per row
+  ;; u = γ ⊙ g, s = mean u, m = mean(u x̂), ḡx += r (u − s − x̂ m). Byte offsets: g, x̂, ḡx (rows·n), γ, ḡγ, ḡβ (n), rstd.
+
+
+  (func (export "layernorm_fwd_f32") (param $x i32) (param $gam i32) (param $bet i32) (param $y i32) (param $xh i32) (param $rs i32)
+    (param $rows i32) (param $n i32) (param $eps f64)
+    (local $rowb i32) (local $r i32) (local $o0 i32) (local $o1 i32) (local $q0 i32) (local $q1 i32) (local $jb i32) (local $end i32)
+    (local $nn v128) (local $mu v128) (local $v v128) (local $d v128) (local $rsv v128) (local $t v128)
+    (local.set $rowb (i32.shl (local.get $n) (i32.const 2)))
+    (local.set $nn (f64x2.splat (f64.convert_i32_u (local.get $n))))
+    (block $rd
+      (loop $rl
+        (br_if $rd (i32.ge_u (local.get $r) (local.get $rows)))
+        (local.set $o0 (i32.mul (local.get $r) (local.get $rowb)))
+        ;; the second lane: row r + 1, or row r again when r is the last row (both lanes then store the same values)
+        (local.set $o1 (select (i32.add (local.get $o0) (local.get $rowb)) (local.get $o0) (i32.lt_u (i32.add (local.get $r) (i32.const 1)) (local.get $rows))))
+        (local.set $end (i32.add (local.get $o0) (local.get $rowb)))
+        (local.set $mu (v128.const i64x2 0 0))
+        (local.set $q0 (local.get $o0))
+        (local.set $q1 (local.get $o1))
+        (block $jd
+          (loop $jl
+            (br_if $jd (i32.ge_u (local.get $q0) (local.get $end)))
+            (local.set $jb (i32.sub (local.get $q0) (local.get $o0)))
+            (local.set $mu (f64x2.add (local.get $mu) (f64x2.promote_low_f32x4 (v128.load32_lane 1 (i32.add (local.get $x) (local.get $q1)) (v128.load32_zero (i32.add (local.get $x) (local.get $q0)))))))
+            (local.set $q0 (i32.add (local.get $q0) (i32.const 4)))
+            (local.set $q1 (i32.add (local.get $q1) (i32.const 4)))
+            (br $jl)))
+        (local.set $mu (f64x2.div (local.get $mu) (local.get $nn)))
+        (local.set $v (v128.const i64x2 0 0))
+        (local.set $q0 (local.get $o0))
+        (local.set $q1 (local.get $o1))
+        (block $jd
+          (loop $jl
+            (br_if $jd (i32.ge_u (local.get $q0) (local.get $end)))
+            (local.set $jb (i32.sub (local.get $q0) (local.get $o0)))
+            (local.set $d (f64x2.sub (f64x2.promote_low_f32x4 (v128.load32_lane 1 (i32.add (local.get $x) (local.get $q1)) (v128.load32_zero (i32.add (local.get $x) (local.get $q0))))) (local.get $mu)))
+            (local.set $v (f64x2.add (local.get $v) (f64x2.mul (local.get $d) (local.get $d))))
+            (local.set $q0 (i32.add (local.get $q0) (i32.const 4)))
+            (local.set $q1 (i32.add (local.get $q1) (i32.const 4)))
+            (br $jl)))
+        (local.set $rsv (f64x2.div (f64x2.splat (f64.const 1)) (f64x2.sqrt (f64x2.add (f64x2.div (local.get $v) (local.get $nn)) (f64x2.splat (local.get $eps))))))
+        (v128.store64_lane 0 (i32.add (local.get $rs) (i32.shl (local.get $r) (i32.const 3))) (local.get $rsv))
+        (if (i32.ne (local.get $o1) (local.get $o0))
+          (then (v128.store64_lane offset=8 1 (i32.add (local.get $rs) (i32.shl (local.get $r) (i32.const 3))) (local.get $rsv))))
+        (local.set $q0 (local.get $o0))
+        (local.set $q1 (local.get $o1))
+        (block $jd
+          (loop $jl
+            (br_if $jd (i32.ge_u (local.get $q0) (local.get $end)))
+            (local.set $jb (i32.sub (local.get $q0) (local.get $o0)))
+            (local.set $d (f64x2.mul (f64x2.sub (f64x2.promote_low_f32x4 (v128.load32_lane 1 (i32.add (local.get $x) (local.get $q1)) (v128.load32_zero (i32.add (local.get $x) (local.get $q0))))) (local.get $mu)) (local.get $rsv)))
+            (local.set $t (f32x4.demote_f64x2_zero (local.get $d)))
+            (v128.store32_lane 0 (i32.add (local.get $xh) (local.get $q0)) (local.get $t))
+            (v128.store32_lane 1 (i32.add (local.get $xh) (local.get $q1)) (local.get $t))
+            (local.set $d (f64x2.promote_low_f32x4 (f32x4.demote_f64x2_zero (local.get $d))))
+            (local.set $t (f32x4.demote_f64x2_zero (f64x2.add (f64x2.mul (f64x2.splat (f64.promote_f32 (f32.load (i32.add (local.get $gam) (local.get $jb))))) (local.get $d)) (f64x2.splat (f64.promote_f32 (f32.load (i32.add (local.get $bet) (local.get $jb))))))))
+            (v128.store32_lane 0 (i32.add (local.get $y) (local.get $q0)) (local.get $t))
+            (v128.store32_lane 1 (i32.add (local.get $y) (local.get $q1)) (local.get $t))
+            (local.set $q0 (i32.add (local.get $q0) (i32.const 4)))
+            (local.set $q1 (i32.add (local.get $q1) (i32.const 4)))
+            (br $jl)))
+        (local.set $r (i32.add (local.get $r) (i32.const 2)))
+        (br $rl)))
+  )
+
+  (func (export "layernorm_bwd_f32") (param $g i32) (param $xh i32) (param $rs i32) (param $gam i32) (param $gx i32) (param $gg i32) (param $gb i32)
+    (param $rows i32) (param $n i32) (param $hasx i32) (param $hasp i32)
+    (local $rowb i32) (local $r i32) (local $o0 i32) (local $o1 i32) (local $q0 i32) (local $q1 i32) (local $jb i32) (local $end i32)
+    (local $j i32) (local $p0 i32) (local $p1 i32)
+    (local $nn v128) (local $su v128) (local $m v128) (local $u v128) (local $rsv v128) (local $t v128) (local $ag v128) (local $ab v128) (local $gv v128)
+    (local.set $rowb (i32.shl (local.get $n) (i32.const 2)))
+    (local.set $nn (f64x2.splat (f64.convert_i32_u (local.get $n))))
+    (if (local.get $hasp)
+      (then
+        ;; rows in order; in each, columns j and j + 1 (or j again, the last of an odd n) at byte offsets p0, p1 of the row
+        (block $rd
+          (loop $rl
+            (br_if $rd (i32.ge_u (local.get $r) (local.get $rows)))
+            (local.set $o0 (i32.mul (local.get $r) (local.get $rowb)))
+            (local.set $p0 (i32.const 0))
+            (block $cd
+              (loop $cl
+                (br_if $cd (i32.ge_u (local.get $p0) (local.get $rowb)))
+                (local.set $p1 (select (i32.add (local.get $p0) (i32.const 4)) (local.get $p0)
+                  (i32.lt_u (i32.add (local.get $p0) (i32.const 4)) (local.get $rowb))))
+                (local.set $q0 (i32.add (local.get $o0) (local.get $p0)))
+                (local.set $q1 (i32.add (local.get $o0) (local.get $p1)))
+                (local.set $gv (f64x2.promote_low_f32x4 (v128.load32_lane 1 (i32.add (local.get $g) (local.get $q1)) (v128.load32_zero (i32.add (local.get $g) (local.get $q0))))))
+                (local.set $t (f32x4.demote_f64x2_zero (f64x2.promote_low_f32x4 (f32x4.demote_f64x2_zero (f64x2.add (f64x2.promote_low_f32x4 (v128.load32_lane 1 (i32.add (local.get $gg) (local.get $p1)) (v128.load32_zero (i32.add (local.get $gg) (local.get $p0))))) (f64x2.mul (local.get $gv) (f64x2.promote_low_f32x4 (v128.load32_lane 1 (i32.add (local.get $xh) (local.get $q1)) (v128.load32_zero (i32.add (local.get $xh) (local.get $q0)))))))))))
+            (v128.store32_lane 0 (i32.add (local.get $gg) (local.get $p0)) (local.get $t))
+            (v128.store32_lane 1 (i32.add (local.get $gg) (local.get $p1)) (local.get $t))
+                (local.set $t (f32x4.demote_f64x2_zero (f64x2.promote_low_f32x4 (f32x4.demote_f64x2_zero (f64x2.add (f64x2.promote_low_f32x4 (v128.load32_lane 1 (i32.add (local.get $gb) (local.get $p1)) (v128.load32_zero (i32.add (local.get $gb) (local.get $p0))))) (local.get $gv))))))
+            (v128.store32_lane 0 (i32.add (local.get $gb) (local.get $p0)) (local.get $t))
+            (v128.store32_lane 1 (i32.add (local.get $gb) (local.get $p1)) (local.get $t))
+                (local.set $p0 (i32.add (local.get $p0) (i32.const 8)))
+                (br $cl)))
+            (local.set $r (i32.add (local.get $r) (i32.const 1)))
+            (br $rl)))
+        (local.set $r (i32.const 0))))
+    (if (i32.eqz (local.get $hasx)) (then (return)))
+    (block $rd
+      (loop $rl
+        (br_if $rd (i32.ge_u (local.get $r) (local.get $rows)))
+        (local.set $o0 (i32.mul (local.get $r) (local.get $rowb)))
+        ;; the second lane: row r + 1, or row r again when r is the last row (both lanes then store the same values)
+        (local.set $o1 (select (i32.add (local.get $o0) (local.get $rowb)) (local.get $o0) (i32.lt_u (i32.add (local.get $r) (i32.const 1)) (local.get $rows))))
+        (local.set $end (i32.add (local.get $o0) (local.get $rowb)))
+        (local.set $su (v128.const i64x2 0 0))
+        (local.set $m (v128.const i64x2 0 0))
+        (local.set $q0 (local.get $o0))
+        (local.set $q1 (local.get $o1))
+        (block $jd
+          (loop $jl
+            (br_if $jd (i32.ge_u (local.get $q0) (local.get $end)))
+            (local.set $jb (i32.sub (local.get $q0) (local.get $o0)))
+            (local.set $u (f64x2.mul (f64x2.splat (f64.promote_f32 (f32.load (i32.add (local.get $gam) (local.get $jb))))) (f64x2.promote_low_f32x4 (v128.load32_lane 1 (i32.add (local.get $g) (local.get $q1)) (v128.load32_zero (i32.add (local.get $g) (local.get $q0)))))))
+            (local.set $su (f64x2.add (local.get $su) (local.get $u)))
+            (local.set $m (f64x2.add (local.get $m) (f64x2.mul (local.get $u) (f64x2.promote_low_f32x4 (v128.load32_lane 1 (i32.add (local.get $xh) (local.get $q1)) (v128.load32_zero (i32.add (local.get $xh) (local.get $q0))))))))
+            (local.set $q0 (i32.add (local.get $q0) (i32.const 4)))
+            (local.set $q1 (i32.add (local.get $q1) (i32.const 4)))
+            (br $jl)))
+        (local.set $su (f64x2.div (local.get $su) (local.get $nn)))
+        (local.set $m (f64x2.div (local.get $m) (local.get $nn)))
+        (local.set $rsv (v128.load64_lane 1
+          (i32.add (local.get $rs) (i32.shl (select (i32.add (local.get $r) (i32.const 1)) (local.get $r) (i32.ne (local.get $o1) (local.get $o0))) (i32.const 3)))
+          (v128.load64_zero (i32.add (local.get $rs) (i32.shl (local.get $r) (i32.const 3))))))
+        (local.set $q0 (local.get $o0))
+        (local.set $q1 (local.get $o1))
+        (block $jd
+          (loop $jl
+            (br_if $jd (i32.ge_u (local.get $q0) (local.get $end)))
+            (local.set $jb (i32.sub (local.get $q0) (local.get $o0)))
+            (local.set $u (f64x2.mul (f64x2.splat (f64.promote_f32 (f32.load (i32.add (local.get $gam) (local.get $jb))))) (f64x2.promote_low_f32x4 (v128.load32_lane 1 (i32.add (local.get $g) (local.get $q1)) (v128.load32_zero (i32.add (local.get $g) (local.get $q0)))))))
+            (local.set $t (f32x4.demote_f64x2_zero (f64x2.add (f64x2.promote_low_f32x4 (v128.load32_lane 1 (i32.add (local.get $gx) (local.get $q1)) (v128.load32_zero (i32.add (local.get $gx) (local.get $q0))))) (f64x2.mul (local.get $rsv) (f64x2.sub (f64x2.sub (local.get $u) (local.get $su)) (f64x2.mul (f64x2.promote_low_f32x4 (v128.load32_lane 1 (i32.add (local.get $xh) (local.get $q1)) (v128.load32_zero (i32.add (local.get $xh) (local.get $q0))))) (local.get $m)))))))
+            (v128.store32_lane 0 (i32.add (local.get $gx) (local.get $q0)) (local.get $t))
+            (v128.store32_lane 1 (i32.add (local.get $gx) (local.get $q1)) (local.get $t))
+            (local.set $q0 (i32.add (local.get $q0) (i32.const 4)))
+            (local.set $q1 (i32.add (local.get $q1) (i32.const 4)))
+            (br $jl)))
+        (local.set $r (i32.add (local.get $r) (i32.const 2)))
+        (br $rl)))
+  )
+
+  (func (export "layernorm_fwd_f64") (param $x i32) (param $gam i32) (param $bet i32) (param $y i32) (param $xh i32) (param $rs i32)
+    (param $rows i32) (param $n i32) (param $eps f64)
+    (local $rowb i32) (local $r i32) (local $o0 i32) (local $o1 i32) (local $q0 i32) (local $q1 i32) (local $jb i32) (local $end i32)
+    (local $nn v128) (local $mu v128) (local $v v128) (local $d v128) (local $rsv v128) (local $t v128)
+    (local.set $rowb (i32.shl (local.get $n) (i32.const 3)))
+    (local.set $nn (f64x2.splat (f64.convert_i32_u (local.get $n))))
+    (block $rd
+      (loop $rl
+        (br_if $rd (i32.ge_u (local.get $r) (local.get $rows)))
+        (local.set $o0 (i32.mul (local.get $r) (local.get $rowb)))
+        ;; the second lane: row r + 1, or row r again when r is the last row (both lanes then store the same values)
+        (local.set $o1 (select (i32.add (local.get $o0) (local.get $rowb)) (local.get $o0) (i32.lt_u (i32.add (local.get $r) (i32.const 1)) (local.get $rows))))
+        (local.set $end (i32.add (local.get $o0) (local.get $rowb)))
+        (local.set $mu (v128.const i64x2 0 0))
+        (local.set $q0 (local.get $o0))
+        (local.set $q1 (local.get $o1))
+        (block $jd
+          (loop $jl
+            (br_if $jd (i32.ge_u (local.get $q0) (local.get $end)))
+            (local.set $jb (i32.sub (local.get $q0) (local.get $o0)))
+            (local.set $mu (f64x2.add (local.get $mu) (v128.load64_lane 1 (i32.add (local.get $x) (local.get $q1)) (v128.load64_zero (i32.add (local.get $x) (local.get $q0))))))
+            (local.set $q0 (i32.add (local.get $q0) (i32.const 8)))
+            (local.set $q1 (i32.add (local.get $q1) (i32.const 8)))
+            (br $jl)))
+        (local.set $mu (f64x2.div (local.get $mu) (local.get $nn)))
+        (local.set $v (v128.const i64x2 0 0))
+        (local.set $q0 (local.get $o0))
+        (local.set $q1 (local.get $o1))
+        (block $jd
+          (loop $jl
+            (br_if $jd (i32.ge_u (local.get $q0) (local.get $end)))
+            (local.set $jb (i32.sub (local.get $q0) (local.get $o0)))
+            (local.set $d (f64x2.sub (v128.load64_lane 1 (i32.add (local.get $x) (local.get $q1)) (v128.load64_zero (i32.add (local.get $x) (local.get $q0)))) (local.get $mu)))
+            (local.set $v (f64x2.add (local.get $v) (f64x2.mul (local.get $d) (local.get $d))))
+            (local.set $q0 (i32.add (local.get $q0) (i32.const 8)))
+            (local.set $q1 (i32.add (local.get $q1) (i32.const 8)))
+            (br $jl)))
+        (local.set $rsv (f64x2.div (f64x2.splat (f64.const 1)) (f64x2.sqrt (f64x2.add (f64x2.div (local.get $v) (local.get $nn)) (f64x2.splat (local.get $eps))))))
+        (v128.store64_lane 0 (i32.add (local.get $rs) (i32.shl (local.get $r) (i32.const 3))) (local.get $rsv))
+        (if (i32.ne (local.get $o1) (local.get $o0))
+          (then (v128.store64_lane offset=8 1 (i32.add (local.get $rs) (i32.shl (local.get $r) (i32.const 3))) (local.get $rsv))))
+        (local.set $q0 (local.get $o0))
+        (local.set $q1 (local.get $o1))
+        (block $jd
+          (loop $jl
+            (br_if $jd (i32.ge_u (local.get $q0) (local.get $end)))
+            (local.set $jb (i32.sub (local.get $q0) (local.get $o0)))
+            (local.set $d (f64x2.mul (f64x2.sub (v128.load64_lane 1 (i32.add (local.get $x) (local.get $q1)) (v128.load64_zero (i32.add (local.get $x) (local.get $q0)))) (local.get $mu)) (local.get $rsv)))
+            (local.set $t (local.get $d))
+            (v128.store64_lane 0 (i32.add (local.get $xh) (local.get $q0)) (local.get $t))
+            (v128.store64_lane 1 (i32.add (local.get $xh) (local.get $q1)) (local.get $t))
+            (local.set $d (local.get $d))
+            (local.set $t (f64x2.add (f64x2.mul (f64x2.splat (f64.load (i32.add (local.get $gam) (local.get $jb)))) (local.get $d)) (f64x2.splat (f64.load (i32.add (local.get $bet) (local.get $jb))))))
+            (v128.store64_lane 0 (i32.add (local.get $y) (local.get $q0)) (local.get $t))
+            (v128.store64_lane 1 (i32.add (local.get $y) (local.get $q1)) (local.get $t))
+            (local.set $q0 (i32.add (local.get $q0) (i32.const 8)))
+            (local.set $q1 (i32.add (local.get $q1) (i32.const 8)))
+            (br $jl)))
+        (local.set $r (i32.add (local.get $r) (i32.const 2)))
+        (br $rl)))
+  )
+
+  (func (export "layernorm_bwd_f64") (param $g i32) (param $xh i32) (param $rs i32) (param $gam i32) (param $gx i32) (param $gg i32) (param $gb i32)
+    (param $rows i32) (param $n i32) (param $hasx i32) (param $hasp i32)
+    (local $rowb i32) (local $r i32) (local $o0 i32) (local $o1 i32) (local $q0 i32) (local $q1 i32) (local $jb i32) (local $end i32)
+    (local $j i32) (local $p0 i32) (local $p1 i32)
+    (local $nn v128) (local $su v128) (local $m v128) (local $u v128) (local $rsv v128) (local $t v128) (local $ag v128) (local $ab v128) (local $gv v128)
+    (local.set $rowb (i32.shl (local.get $n) (i32.const 3)))
+    (local.set $nn (f64x2.splat (f64.convert_i32_u (local.get $n))))
+    (if (local.get $hasp)
+      (then
+        ;; rows in order; in each, columns j and j + 1 (or j again, the last of an odd n) at byte offsets p0, p1 of the row
+        (block $rd
+          (loop $rl
+            (br_if $rd (i32.ge_u (local.get $r) (local.get $rows)))
+            (local.set $o0 (i32.mul (local.get $r) (local.get $rowb)))
+            (local.set $p0 (i32.const 0))
+            (block $cd
+              (loop $cl
+                (br_if $cd (i32.ge_u (local.get $p0) (local.get $rowb)))
+                (local.set $p1 (select (i32.add (local.get $p0) (i32.const 8)) (local.get $p0)
+                  (i32.lt_u (i32.add (local.get $p0) (i32.const 8)) (local.get $rowb))))
+                (local.set $q0 (i32.add (local.get $o0) (local.get $p0)))
+                (local.set $q1 (i32.add (local.get $o0) (local.get $p1)))
+                (local.set $gv (v128.load64_lane 1 (i32.add (local.get $g) (local.get $q1)) (v128.load64_zero (i32.add (local.get $g) (local.get $q0)))))
+                (local.set $t (f64x2.add (v128.load64_lane 1 (i32.add (local.get $gg) (local.get $p1)) (v128.load64_zero (i32.add (local.get $gg) (local.get $p0)))) (f64x2.mul (local.get $gv) (v128.load64_lane 1 (i32.add (local.get $xh) (local.get $q1)) (v128.load64_zero (i32.add (local.get $xh) (local.get $q0)))))))
+            (v128.store64_lane 0 (i32.add (local.get $gg) (local.get $p0)) (local.get $t))
+            (v128.store64_lane 1 (i32.add (local.get $gg) (local.get $p1)) (local.get $t))
+                (local.set $t (f64x2.add (v128.load64_lane 1 (i32.add (local.get $gb) (local.get $p1)) (v128.load64_zero (i32.add (local.get $gb) (local.get $p0)))) (local.get $gv)))
+            (v128.store64_lane 0 (i32.add (local.get $gb) (local.get $p0)) (local.get $t))
+            (v128.store64_lane 1 (i32.add (local.get $gb) (local.get $p1)) (local.get $t))
+                (local.set $p0 (i32.add (local.get $p0) (i32.const 16)))
+                (br $cl)))
+            (local.set $r (i32.add (local.get $r) (i32.const 1)))
+            (br $rl)))
+        (local.set $r (i32.const 0))))
+    (if (i32.eqz (local.get $hasx)) (then (return)))
+    (block $rd
+      (loop $rl
+        (br_if $rd (i32.ge_u (local.get $r) (local.get $rows)))
+        (local.set $o0 (i32.mul (local.get $r) (local.get $rowb)))
+        ;; the second lane: row r + 1, or row r again when r is the last row (both lanes then store the same values)
+        (local.set $o1 (select (i32.add (local.get $o0) (local.get $rowb)) (local.get $o0) (i32.lt_u (i32.add (local.get $r) (i32.const 1)) (local.get $rows))))
+        (local.set $end (i32.add (local.get $o0) (local.get $rowb)))
+        (local.set $su (v128.const i64x2 0 0))
+        (local.set $m (v128.const i64x2 0 0))
+        (local.set $q0 (local.get $o0))
+        (local.set $q1 (local.get $o1))
+        (block $jd
+          (loop $jl
+            (br_if $jd (i32.ge_u (local.get $q0) (local.get $end)))
+            (local.set $jb (i32.sub (local.get $q0) (local.get $o0)))
+            (local.set $u (f64x2.mul (f64x2.splat (f64.load (i32.add (local.get $gam) (local.get $jb)))) (v128.load64_lane 1 (i32.add (local.get $g) (local.get $q1)) (v128.load64_zero (i32.add (local.get $g) (local.get $q0))))))
+            (local.set $su (f64x2.add (local.get $su) (local.get $u)))
+            (local.set $m (f64x2.add (local.get $m) (f64x2.mul (local.get $u) (v128.load64_lane 1 (i32.add (local.get $xh) (local.get $q1)) (v128.load64_zero (i32.add (local.get $xh) (local.get $q0)))))))
+            (local.set $q0 (i32.add (local.get $q0) (i32.const 8)))
+            (local.set $q1 (i32.add (local.get $q1) (i32.const 8)))
+            (br $jl)))
+        (local.set $su (f64x2.div (local.get $su) (local.get $nn)))
+        (local.set $m (f64x2.div (local.get $m) (local.get $nn)))
+        (local.set $rsv (v128.load64_lane 1
+          (i32.add (local.get $rs) (i32.shl (select (i32.add (local.get $r) (i32.const 1)) (local.get $r) (i32.ne (local.get $o1) (local.get $o0))) (i32.const 3)))
+          (v128.load64_zero (i32.add (local.get $rs) (i32.shl (local.get $r) (i32.const 3))))))
+        (local.set $q0 (local.get $o0))
+        (local.set $q1 (local.get $o1))
+        (block $jd
+          (loop $jl
+            (br_if $jd (i32.ge_u (local.get $q0) (local.get $end)))
+            (local.set $jb (i32.sub (local.get $q0) (local.get $o0)))
+            (local.set $u (f64x2.mul (f64x2.splat (f64.load (i32.add (local.get $gam) (local.get $jb)))) (v128.load64_lane 1 (i32.add (local.get $g) (local.get $q1)) (v128.load64_zero (i32.add (local.get $g) (local.get $q0))))))
+            (local.set $t (f64x2.add (v128.load64_lane 1 (i32.add (local.get $gx) (local.get $q1)) (v128.load64_zero (i32.add (local.get $gx) (local.get $q0)))) (f64x2.mul (local.get $rsv) (f64x2.sub (f64x2.sub (local.get $u) (local.get $su)) (f64x2.mul (v128.load64_lane 1 (i32.add (local.get $xh) (local.get $q1)) (v128.load64_zero (i32.add (local.get $xh) (local.get $q0)))) (local.get $m))))))
+            (v128.store64_lane 0 (i32.add (local.get $gx) (local.get $q0)) (local.get $t))
+            (v128.store64_lane 1 (i32.add (local.get $gx) (local.get $q1)) (local.get $t))
+            (local.set $q0 (i32.add (local.get $q0) (i32.const 8)))
+            (local.set $q1 (i32.add (local.get $q1) (i32.const 8)))
+            (br $jl)))
+        (local.set $r (i32.add (local.get $r) (i32.const 2)))
+        (br $rl)))
+  )
 )
