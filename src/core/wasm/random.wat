@@ -10,7 +10,8 @@
   ;; Memory: bytes [0, 8) s0 and [8, 16) s1, the generator's two 64-bit words (little-endian: the low word first, so
   ;; pure-rand's state [s01, s00, s11, s10] is the i32 words 1, 0, 3, 2); [16, 24) the spare v·m of a pair whose second
   ;; draw did not fit; the draws from byte 64 on, at most CHUNK = 8192 per call (to 65600); fill_normal's candidate
-  ;; pairs (u, v, s), 24 bytes each, from byte 65664 on (at most 512 + 1: the last store of a full batch).
+  ;; pairs (u, v, s, then log s and m in the fourth place), 32 bytes each, from byte 65664 on (at most 512 + 1: the
+  ;; last store of a full batch).
   (memory (export "memory") 2)
 
   ;; fdlibm's e_log.c (Sun Microsystems 1993), as in V8: x = 2^k (1 + f) with √2/2 < 1 + f < √2, s = f / (2 + f),
@@ -146,6 +147,32 @@
       (i32.gt_s (i32.or (i32.sub (local.get $hx) (i32.const 0x6147a)) (i32.sub (i32.const 0x6b851) (local.get $hx))) (i32.const 0)))
   )
 
+  ;; $m_scalar: log s into the fourth place of the candidate (u, v, s) at byte o.
+  (func $m_scalar (param $o i32)
+    (f64.store offset=24 (local.get $o) (call $log_positive (f64.load offset=16 (local.get $o))))
+  )
+
+  ;; $pair: fill_normal's draws of accepted pair j of the batch (candidates at 65664 + 32·j) that starts at pair `done`
+  ;; of the fill: u·m and v·m, m = √(−2 log s / s), to elements 2q, 2q + 1 (q = done + j), or v·m to the spare when the
+  ;; fill's n ends at 2q + 1.
+  (func $pair (param $j i32) (param $done i32) (param $n i32) (param $std f64) (param $mean f64)
+    (local $o i32) (local $q i32) (local $a i32) (local $s f64) (local $m f64) (local $v f64)
+    (local.set $o (i32.add (i32.const 65664) (i32.shl (local.get $j) (i32.const 5))))
+    (local.set $s (f64.load offset=16 (local.get $o)))
+    (local.set $m (f64.sqrt (f64.div (f64.mul (f64.const -2) (call $log_positive (local.get $s))) (local.get $s))))
+    (local.set $q (i32.add (local.get $done) (local.get $j)))
+    (local.set $a (i32.add (i32.const 64) (i32.shl (local.get $q) (i32.const 4))))
+    (f64.store (local.get $a)
+      (f64.add (local.get $mean) (f64.mul (local.get $std) (f64.mul (f64.load (local.get $o)) (local.get $m)))))
+    (local.set $v (f64.mul (f64.load offset=8 (local.get $o)) (local.get $m)))
+    (if (i32.lt_u (i32.add (i32.shl (local.get $q) (i32.const 1)) (i32.const 1)) (local.get $n))
+      (then (f64.store offset=8 (local.get $a) (f64.add (local.get $mean) (f64.mul (local.get $std) (local.get $v)))))
+      (else (f64.store (i32.const 16) (local.get $v))))
+  )
+
+
+
+
   (func (export "log") (param $x f64) (result f64) (call $log (local.get $x)))
   (func (export "log_positive") (param $x f64) (result f64) (call $log_positive (local.get $x)))
 
@@ -159,7 +186,8 @@
   ;; last accepted pair the fill needs, exactly where the one-pass loop stops.
   (func (export "fill_normal") (param $n i32) (param $std f64) (param $mean f64) (result i32)
     (local $s0 i64) (local $s1 i64) (local $t i64) (local $pairs i32) (local $done i32) (local $nb i32) (local $j i32)
-    (local $q i32) (local $o i32) (local $a i32) (local $b i32) (local $u f64) (local $v f64) (local $s f64) (local $m f64)
+    (local $o i32) (local $a i32) (local $b i32) (local $u f64) (local $v f64) (local $s f64) (local $sv v128) (local $mv v128)
+    (local $l_hx v128) (local $l_k v128) (local $l_i v128) (local $l_f v128) (local $l_s v128) (local $l_z v128) (local $l_w v128) (local $l_r v128) (local $l_dk v128) (local $l_hfsq v128) (local $l_hi v128) (local $l_lo v128) (local $l_sr v128) (local $l_a v128) (local $l_b v128) (local $lg v128)
     (local.set $s0 (i64.load (i32.const 0)))
     (local.set $s1 (i64.load (i32.const 8)))
     (local.set $pairs (i32.shr_u (i32.add (local.get $n) (i32.const 1)) (i32.const 1)))
@@ -168,7 +196,7 @@
         (br_if $finished (i32.ge_u (local.get $done) (local.get $pairs)))
         (local.set $nb (i32.sub (local.get $pairs) (local.get $done)))
         (if (i32.gt_u (local.get $nb) (i32.const 512)) (then (local.set $nb (i32.const 512))))
-        ;; pass 1: candidates into (u, v, s) at UVS = 65664 + 24·j until nb are accepted
+        ;; pass 1: candidates into (u, v, s) at UVS = 65664 + 32·j until nb are accepted
         (local.set $j (i32.const 0))
         (block $full
           (loop $draw
@@ -199,7 +227,7 @@
               (f64.add (f64.mul (f64.convert_i32_u (local.get $a)) (f64.const 0x1p-26))
                        (f64.mul (f64.convert_i32_u (local.get $b)) (f64.const 0x1p-53)))) (f64.const 1)))
             (local.set $s (f64.add (f64.mul (local.get $u) (local.get $u)) (f64.mul (local.get $v) (local.get $v))))
-            (local.set $o (i32.add (i32.const 65664) (i32.mul (local.get $j) (i32.const 24))))
+            (local.set $o (i32.add (i32.const 65664) (i32.shl (local.get $j) (i32.const 5))))
             (f64.store (local.get $o) (local.get $u))
             (f64.store offset=8 (local.get $o) (local.get $v))
             (f64.store offset=16 (local.get $o) (local.get $s))
@@ -207,24 +235,104 @@
             (local.set $j (i32.add (local.get $j)
               (i32.and (f64.gt (local.get $s) (f64.const 0)) (f64.lt (local.get $s) (f64.const 1)))))
             (br $draw)))
-        ;; pass 2: the accepted pairs' draws; pair q of the fill goes to elements 2q, 2q + 1
+        ;; pass 2: log s for the accepted pairs but the batch's last (which may be the fill's last, half stored), two at
+        ;; a time, one per lane; a couple with a lane that $log_positive would send to $log, and an odd one out, by
+        ;; $m_scalar. Then m, then the draws, each a loop of its own: short chains of dependent operations, so the
+        ;; processor overlaps many iterations (one loop with the logarithm, the division, the square root and the stores
+        ;; ran no faster than the scalar one: its chain outgrew the scheduler).
+        (local.set $j (i32.const 0))
+        (block $vdone
+          (loop $vpair
+            (br_if $vdone (i32.ge_u (i32.add (local.get $j) (i32.const 2)) (local.get $nb)))
+            (local.set $o (i32.add (i32.const 65664) (i32.shl (local.get $j) (i32.const 5))))
+            (local.set $sv (v128.load64_lane offset=48 1 (local.get $o) (v128.load64_zero offset=16 (local.get $o))))
+            ;; a lane $log_positive would send to $log: hx − 0x00100000 outside [0, 0x7fe00000) as an unsigned 32-bit
+            ;; word (not a positive normal number), or |f| < 2^-20
+            (local.set $l_hx (i64x2.shr_u (local.get $sv) (i32.const 32)))
+            (if (v128.any_true (v128.or
+                  (v128.or (i64x2.lt_s (i64x2.sub (local.get $l_hx) (i64x2.splat (i64.const 0x00100000))) (v128.const i64x2 0 0))
+                           (i64x2.ge_s (i64x2.sub (local.get $l_hx) (i64x2.splat (i64.const 0x00100000))) (i64x2.splat (i64.const 0x7fe00000))))
+                  (i64x2.lt_s (v128.and (i64x2.add (local.get $l_hx) (i64x2.splat (i64.const 2))) (i64x2.splat (i64.const 0x000fffff))) (i64x2.splat (i64.const 3)))))
+              (then
+                (call $m_scalar (local.get $o))
+                (call $m_scalar (i32.add (local.get $o) (i32.const 32))))
+              (else
+                ;; $log_positive in both lanes: the same operations, k in 64-bit lanes (small, so its i32 conversion is
+                ;; its low word), the endings selected per lane (written out here: a call costs more than it saves)
+          (local.set $l_hx (i64x2.shr_u (local.get $sv) (i32.const 32)))
+          (local.set $l_k (i64x2.sub (i64x2.shr_s (local.get $l_hx) (i32.const 20)) (i64x2.splat (i64.const 1023))))
+          (local.set $l_hx (v128.and (local.get $l_hx) (i64x2.splat (i64.const 0x000fffff))))
+          (local.set $l_i (v128.and (i64x2.add (local.get $l_hx) (i64x2.splat (i64.const 0x95f64))) (i64x2.splat (i64.const 0x100000))))
+          (local.set $l_f (f64x2.sub
+          (v128.or (i64x2.shl (v128.or (local.get $l_hx) (v128.xor (local.get $l_i) (i64x2.splat (i64.const 0x3ff00000)))) (i32.const 32))
+          (v128.and (local.get $sv) (i64x2.splat (i64.const 0xffffffff))))
+          (f64x2.splat (f64.const 1))))
+          (local.set $l_k (i64x2.add (local.get $l_k) (i64x2.shr_s (local.get $l_i) (i32.const 20))))
+          (local.set $l_s (f64x2.div (local.get $l_f) (f64x2.add (f64x2.splat (f64.const 2)) (local.get $l_f))))
+          (local.set $l_dk (f64x2.convert_low_i32x4_s (i8x16.shuffle 0 1 2 3 8 9 10 11 0 1 2 3 8 9 10 11 (local.get $l_k) (local.get $l_k))))
+          (local.set $l_z (f64x2.mul (local.get $l_s) (local.get $l_s)))
+          (local.set $l_w (f64x2.mul (local.get $l_z) (local.get $l_z)))
+          (local.set $l_r (f64x2.add
+          (f64x2.mul (local.get $l_z)
+          (f64x2.add (f64x2.splat (f64.const 0x1.5555555555593p-1)) (f64x2.mul (local.get $l_w)
+          (f64x2.add (f64x2.splat (f64.const 0x1.2492494229359p-2)) (f64x2.mul (local.get $l_w)
+          (f64x2.add (f64x2.splat (f64.const 0x1.7466496cb03dep-3)) (f64x2.mul (local.get $l_w) (f64x2.splat (f64.const 0x1.2f112df3e5244p-3)))))))))
+          (f64x2.mul (local.get $l_w)
+          (f64x2.add (f64x2.splat (f64.const 0x1.999999997fa04p-2)) (f64x2.mul (local.get $l_w)
+          (f64x2.add (f64x2.splat (f64.const 0x1.c71c51d8e78afp-3)) (f64x2.mul (local.get $l_w) (f64x2.splat (f64.const 0x1.39a09d078c69fp-3)))))))))
+          (local.set $l_hfsq (f64x2.mul (f64x2.mul (f64x2.splat (f64.const 0.5)) (local.get $l_f)) (local.get $l_f)))
+          (local.set $l_hi (f64x2.mul (local.get $l_dk) (f64x2.splat (f64.const 0x1.62e42feep-1))))
+          (local.set $l_lo (f64x2.mul (local.get $l_dk) (f64x2.splat (f64.const 0x1.a39ef35793c76p-33))))
+          (local.set $l_sr (f64x2.mul (local.get $l_s) (f64x2.add (local.get $l_hfsq) (local.get $l_r))))
+          ;; i > 0: k = 0 → f − (hfsq − s(hfsq + R)), else hi − ((hfsq − (s(hfsq + R) + lo)) − f)
+          (local.set $l_a (v128.bitselect
+          (f64x2.sub (local.get $l_f) (f64x2.sub (local.get $l_hfsq) (local.get $l_sr)))
+          (f64x2.sub (local.get $l_hi) (f64x2.sub (f64x2.sub (local.get $l_hfsq) (f64x2.add (local.get $l_sr) (local.get $l_lo))) (local.get $l_f)))
+          (i64x2.eq (local.get $l_k) (v128.const i64x2 0 0))))
+          ;; i ≤ 0: k = 0 → f − s(f − R), else hi − ((s(f − R) − lo) − f)
+          (local.set $l_sr (f64x2.mul (local.get $l_s) (f64x2.sub (local.get $l_f) (local.get $l_r))))
+          (local.set $l_b (v128.bitselect
+          (f64x2.sub (local.get $l_f) (local.get $l_sr))
+          (f64x2.sub (local.get $l_hi) (f64x2.sub (f64x2.sub (local.get $l_sr) (local.get $l_lo)) (local.get $l_f)))
+          (i64x2.eq (local.get $l_k) (v128.const i64x2 0 0))))
+          (local.set $lg (v128.bitselect (local.get $l_a) (local.get $l_b)
+          (i64x2.gt_s (v128.or (i64x2.sub (local.get $l_hx) (i64x2.splat (i64.const 0x6147a))) (i64x2.sub (i64x2.splat (i64.const 0x6b851)) (local.get $l_hx)))
+          (v128.const i64x2 0 0))))
+                (v128.store64_lane offset=24 0 (local.get $o) (local.get $lg))
+                (v128.store64_lane offset=56 1 (local.get $o) (local.get $lg))))
+            (local.set $j (i32.add (local.get $j) (i32.const 2)))
+            (br $vpair)))
+        (if (i32.lt_u (i32.add (local.get $j) (i32.const 1)) (local.get $nb))
+          (then
+            (call $m_scalar (i32.add (i32.const 65664) (i32.shl (local.get $j) (i32.const 5))))
+            (local.set $j (i32.add (local.get $j) (i32.const 1)))))
+        ;; m = √(−2 log s / s) into the log's place, two pairs per step (an odd one out too: one lane repeats it)
+        (local.set $j (i32.const 0))
+        (block $mdone
+          (loop $mpair
+            (br_if $mdone (i32.ge_u (i32.add (local.get $j) (i32.const 1)) (local.get $nb)))
+            (local.set $o (i32.add (i32.const 65664) (i32.shl (local.get $j) (i32.const 5))))
+            (local.set $a (select (i32.const 32) (i32.const 0) (i32.lt_u (i32.add (local.get $j) (i32.const 2)) (local.get $nb))))
+            (local.set $mv (v128.load64_lane 1 (i32.add (local.get $o) (i32.add (local.get $a) (i32.const 16))) (v128.load64_zero offset=16 (local.get $o))))
+            (local.set $mv (f64x2.sqrt (f64x2.div (f64x2.mul (f64x2.splat (f64.const -2))
+              (v128.load64_lane 1 (i32.add (local.get $o) (i32.add (local.get $a) (i32.const 24))) (v128.load64_zero offset=24 (local.get $o))))
+              (local.get $mv))))
+            (v128.store64_lane offset=24 0 (local.get $o) (local.get $mv))
+            (v128.store64_lane 1 (i32.add (local.get $o) (i32.add (local.get $a) (i32.const 24))) (local.get $mv))
+            (local.set $j (i32.add (local.get $j) (i32.const 2)))
+            (br $mpair)))
+        ;; pass 3: the draws of pairs 0 … nb − 2 from (u, v, m); the last one by $pair (from s, which pass 2 kept)
         (local.set $j (i32.const 0))
         (block $written
-          (loop $pair
-            (br_if $written (i32.ge_u (local.get $j) (local.get $nb)))
-            (local.set $o (i32.add (i32.const 65664) (i32.mul (local.get $j) (i32.const 24))))
-            (local.set $s (f64.load offset=16 (local.get $o)))
-            (local.set $m (f64.sqrt (f64.div (f64.mul (f64.const -2) (call $log_positive (local.get $s))) (local.get $s))))
-            (local.set $q (i32.add (local.get $done) (local.get $j)))
-            (local.set $a (i32.add (i32.const 64) (i32.shl (local.get $q) (i32.const 4))))
-            (f64.store (local.get $a)
-              (f64.add (local.get $mean) (f64.mul (local.get $std) (f64.mul (f64.load (local.get $o)) (local.get $m)))))
-            (local.set $v (f64.mul (f64.load offset=8 (local.get $o)) (local.get $m)))
-            (if (i32.lt_u (i32.add (i32.shl (local.get $q) (i32.const 1)) (i32.const 1)) (local.get $n))
-              (then (f64.store offset=8 (local.get $a) (f64.add (local.get $mean) (f64.mul (local.get $std) (local.get $v)))))
-              (else (f64.store (i32.const 16) (local.get $v))))
+          (loop $out
+            (br_if $written (i32.ge_u (i32.add (local.get $j) (i32.const 1)) (local.get $nb)))
+            (local.set $o (i32.add (i32.const 65664) (i32.shl (local.get $j) (i32.const 5))))
+            (v128.store (i32.add (i32.const 64) (i32.shl (i32.add (local.get $done) (local.get $j)) (i32.const 4)))
+              (f64x2.add (f64x2.splat (local.get $mean)) (f64x2.mul (f64x2.splat (local.get $std))
+                (f64x2.mul (v128.load (local.get $o)) (v128.load64_splat offset=24 (local.get $o))))))
             (local.set $j (i32.add (local.get $j) (i32.const 1)))
-            (br $pair)))
+            (br $out)))
+        (call $pair (i32.sub (local.get $nb) (i32.const 1)) (local.get $done) (local.get $n) (local.get $std) (local.get $mean))
         (local.set $done (i32.add (local.get $done) (local.get $nb)))
         (br $batch)))
     (i64.store (i32.const 0) (local.get $s0))
