@@ -1,17 +1,23 @@
 /**
  * ns per element of the WebAssembly elementwise kernels against the TypeScript loops they reproduce bit for bit: the
- * normal and uniform draws of `Rng` (src/core/randomFill.ts → wasm/random.wat), `tanh` (Math.tanh → the portable
- * kernels' tanh, gemm.wat) and Adam's fused step (src/nn/optim.ts's loop → wasm/adam.wat, copies included). Interleaved:
+ * normal and uniform draws of `Rng` (src/core/randomFill.ts → wasm/random.wat), `tanh` and `exp` (Math.tanh, Math.exp →
+ * the portable kernels' tanh and exp, gemm.wat), LayerNorm's forward and backward on float32 rows of 64
+ * (src/core/layerNormRows.ts → gemm.wat's layernorm_fwd_f32 / layernorm_bwd_f32) and Adam's fused step
+ * (src/nn/optim.ts's loop → wasm/adam.wat), copies included. Interleaved:
  * each round times both sides, the best of 5 rounds is kept, so the machine's drift falls on both. Run:
  *   node --import tsx bench/wasm-math.ts
  */
 import { type AdamHyper, adamStepWasm } from '../src/core/adamWasm.ts';
 import { createWasmKernels } from '../src/core/kernelsWasm.ts';
+import { layerNormBackwardRows, layerNormRows } from '../src/core/layerNormRows.ts';
 import { fillNormalFromState, fillNormalFromStateJs, fillUniformFromState, fillUniformFromStateJs } from '../src/core/randomFill.ts';
 
 const k = createWasmKernels({ threads: 1 });
-if (!k?.tanh) throw new Error('no wasm tanh');
+if (!k?.tanh || !k.exp || !k.layerNorm || !k.layerNormBackward) throw new Error('no wasm tanh, exp or LayerNorm');
 const wasmTanh = k.tanh.bind(k);
+const wasmExp = k.exp.bind(k);
+const wasmNorm = k.layerNorm.bind(k);
+const wasmNormBackward = k.layerNormBackward.bind(k);
 
 /** ms per call of each of `fs`, timed in turn in every round (best of 5 rounds, each ~60 ms). */
 function timeBoth(fs: (() => void)[]): number[] {
@@ -46,8 +52,9 @@ function adamJs(p: Float64Array | Float32Array, g: Float64Array | Float32Array, 
 
 const rows = ['| kernel | n | TypeScript ns/elt | wasm ns/elt | speed-up |', '|---|---|---|---|---|'];
 const row = (name: string, n: number, [js, wa]: number[]) => rows.push(`| ${name} | ${n} | ${((js * 1e6) / n).toFixed(2)} | ${((wa * 1e6) / n).toFixed(2)} | ${(js / wa).toFixed(2)}× |`);
-// the sizes around the cut-offs that src/core/kernelsWasm.ts (TANH_MIN) and src/nn/optim.ts (ADAM_WASM_MIN/MAX) chose
-for (const n of [16, 64, 128, 256, 1024, 4096, 65536, 1 << 18, 1 << 20]) {
+// the sizes around the cut-offs that src/core/kernelsWasm.ts (TANH_MIN, EXP_MIN, LAYER_NORM_MIN) and src/nn/optim.ts
+// (ADAM_WASM_MIN/MAX) chose
+for (const n of [16, 32, 64, 128, 256, 1024, 4096, 65536, 1 << 18, 1 << 20]) {
   const out = new Float64Array(n);
   const st = Int32Array.from([1, 2, 3, 4]);
   row('normal draws', n, timeBoth([() => fillNormalFromStateJs(st, out, 0, 1, 0), () => fillNormalFromState(st, out, 0, 1, 0)]));
@@ -57,6 +64,18 @@ for (const n of [16, 64, 128, 256, 1024, 4096, 65536, 1 << 18, 1 << 20]) {
   const rough = Float64Array.from({ length: n }, (_, i) => 6 * ((Math.imul(i + 1, 0x9e3779b1) >>> 0) / 2 ** 32) - 3);
   for (const [name, x] of [['tanh, 3·sin·cos', smooth], ['tanh, uniform (−3, 3)', rough]] as const)
     row(name, n, timeBoth([() => { for (let i = 0; i < n; i++) out[i] = Math.tanh(x[i]); }, () => wasmTanh(x, out)]));
+  // softmax arguments (shifted logits, ≤ 0)
+  const shifted = Float64Array.from({ length: n }, (_, i) => -12 * ((Math.imul(i + 7, 0x9e3779b1) >>> 0) / 2 ** 32));
+  row('exp, uniform (−12, 0]', n, timeBoth([() => { for (let i = 0; i < n; i++) out[i] = Math.exp(shifted[i]); }, () => wasmExp(shifted, out)]));
+  if (n >= 64) {
+    // rows of 64 (a transformer's width), float32 like the transformers' default
+    const f = (s: number) => Float32Array.from({ length: n }, (_, i) => Math.sin(i * 0.37 + s) * (1 + (i % 7)));
+    const [x, y, xhat, g, gx] = [f(0), f(1), f(2), f(3), f(4)];
+    const [gamma, beta, gg, gb] = [f(5).subarray(0, 64), f(6).subarray(0, 64), f(7).subarray(0, 64), f(8).subarray(0, 64)];
+    const rstd = new Float64Array(n / 64);
+    row('LayerNorm forward, float32 rows of 64', n, timeBoth([() => layerNormRows(x, gamma, beta, 1e-5, y, xhat, rstd), () => wasmNorm(x, gamma, beta, 1e-5, y, xhat, rstd)]));
+    row('LayerNorm backward, float32 rows of 64', n, timeBoth([() => layerNormBackwardRows(g, xhat, rstd, gamma, gx, gg, gb), () => wasmNormBackward(g, xhat, rstd, gamma, gx, gg, gb)]));
+  }
   for (const f32 of [false, true]) {
     const theta = (s: number) => {
       const a = Array.from({ length: n }, (_, i) => Math.abs(Math.sin(i * 0.3 + s)) * 0.01);
