@@ -147,6 +147,16 @@ export function createWasmKernels(opts: WasmKernelOptions = {}): Kernels | null 
   return k;
 }
 
+/**
+ * Byte offsets of consecutive 16-aligned areas of `lengths` elements of `es` bytes each, from WORK_BASE on; the last
+ * entry is where the next area would start.
+ */
+function areas(es: number, lengths: number[]): number[] {
+  const at = [WORK_BASE];
+  for (const len of lengths) at.push(at[at.length - 1] + Math.ceil((len * es) / 16) * 16);
+  return at;
+}
+
 /** Whether every array is a Float32Array (single) or none is. */
 function sameType(single: boolean, ...arrays: FloatArray[]): boolean {
   return arrays.every((a) => a instanceof Float32Array === single);
@@ -287,11 +297,8 @@ function engineKernels(engine: Engine): Kernels {
       const single = x instanceof Float32Array;
       const es = single ? 4 : 8;
       const [N, n, rows] = [x.length, gamma.length, rstd.length];
-      // byte offsets, 16-aligned: x, y, x̂ (N), γ, β (n), rstd (rows float64)
-      const span = (len: number) => Math.ceil((len * es) / 16) * 16;
-      const [xOff, yOff, hOff] = [WORK_BASE, WORK_BASE + span(N), WORK_BASE + 2 * span(N)];
-      const [gOff, bOff] = [hOff + span(N), hOff + span(N) + span(n)];
-      const rOff = bOff + span(n);
+      // x, y, x̂ (N), γ, β (n), rstd (rows float64)
+      const [xOff, yOff, hOff, gOff, bOff, rOff] = areas(es, [N, N, N, n, n]);
       if (N < LAYER_NORM_MIN || !sameType(single, gamma, beta, y, xhat) || !ensure(rOff + rows * 8)) {
         layerNormRows(x, gamma, beta, eps, y, xhat, rstd);
         return;
@@ -309,11 +316,8 @@ function engineKernels(engine: Engine): Kernels {
       const single = g instanceof Float32Array;
       const es = single ? 4 : 8;
       const [N, n, rows] = [g.length, gamma.length, rstd.length];
-      const span = (len: number) => Math.ceil((len * es) / 16) * 16;
-      // byte offsets, 16-aligned: g, x̂, ḡx (N), γ, ḡγ, ḡβ (n), rstd (rows float64)
-      const [gOff, hOff, xOff] = [WORK_BASE, WORK_BASE + span(N), WORK_BASE + 2 * span(N)];
-      const [cOff, ggOff, gbOff] = [xOff + span(N), xOff + span(N) + span(n), xOff + span(N) + 2 * span(n)];
-      const rOff = gbOff + span(n);
+      // g, x̂, ḡx (N), γ, ḡγ, ḡβ (n), rstd (rows float64)
+      const [gOff, hOff, xOff, cOff, ggOff, gbOff, rOff] = areas(es, [N, N, N, n, n, n]);
       const params = gGamma !== null && gBeta !== null;
       const others = [xhat, gamma, ...(gx !== null ? [gx] : []), ...(params ? [gGamma, gBeta] : [])];
       if (N < LAYER_NORM_MIN || (gGamma === null) !== (gBeta === null) || !sameType(single, ...others) || !ensure(rOff + rows * 8)) {
