@@ -51,10 +51,12 @@ const GELU_MIN = 32;
 /**
  * Arrays of fewer elements than this take Math.tanh per element (a call into V8's C fdlibm, 17–35 ns, the more the
  * less predictable its branches); the module's tanh (the same function, the same bits) costs one call and two copies,
- * then 17–21 ns per element. `node --import tsx bench/wasm-math.ts` on a 2-core EPYC (two runs): 0.77–1.13× at 16
- * elements, 1.00–1.19× at 64, 1.17–1.74× from 128 up.
+ * then 12–15 ns per element. `node --import tsx bench/wasm-math.ts` on a 2-core EPYC: 1.01–1.13× at 16 elements,
+ * 1.15–1.18× at 32, 1.5–1.7× at 64, 1.6–2.5× from 128 up.
  */
-const TANH_MIN = 64;
+const TANH_MIN = 32;
+/** tanh_f64's state between its passes: 160 bytes for each of the 64 pairs of a chunk. */
+const TANH_STATE_BYTES = 64 * 160;
 /**
  * LayerNorms of fewer elements than this stay in the TypeScript loops (`node --import tsx bench/wasm-math.ts`, float32
  * rows of 64, module / loop: forward 0.23× at 64 elements, 0.77× at 128, 1.23× at 256, 2.3–3.4× from 1024; backward
@@ -77,7 +79,7 @@ interface GemmExports extends GemmPartExports {
   add32(dst: number, src: number, ls: number, m: number, n: number): void;
   gelu(x: number, y: number, d1: number, n: number, single: number, hasD1: number, tab: number, idx: number): number;
   tanh_init(at: number): void;
-  tanh_f64(x: number, y: number, n: number, consts: number): void;
+  tanh_f64(x: number, y: number, n: number, consts: number, state: number): void;
   exp_init(at: number): void;
   exp_f64(x: number, y: number, n: number, consts: number): void;
   layernorm_fwd_f32(x: number, gamma: number, beta: number, y: number, xhat: number, rstd: number, rows: number, n: number, eps: number): void;
@@ -284,13 +286,15 @@ function engineKernels(engine: Engine): Kernels {
       const n = x.length;
       // float32 arrays are staged widened to float64 (exactly) and rounded back by the copy out, as a Float32Array
       // store of Math.tanh's float64 result rounds
-      if (n < TANH_MIN || y instanceof Float32Array !== x instanceof Float32Array || !ensure(WORK_BASE + n * 8)) {
+      // the kernel's per-chunk state (TANH_STATE_BYTES) after the array
+      const stateAt = WORK_BASE + Math.ceil((n * 8) / 16) * 16;
+      if (n < TANH_MIN || y instanceof Float32Array !== x instanceof Float32Array || !ensure(stateAt + TANH_STATE_BYTES)) {
         for (let i = 0; i < n; i++) y[i] = Math.tanh(x[i]);
         return;
       }
       const at = WORK_BASE / 8;
       f64.set(x, at);
-      ex.tanh_f64(WORK_BASE, WORK_BASE, n, TANH_CONSTS_AT);
+      ex.tanh_f64(WORK_BASE, WORK_BASE, n, TANH_CONSTS_AT, stateAt);
       y.set(f64.subarray(at, at + n));
     },
     layerNorm(x, gamma, beta, eps, y, xhat, rstd) {

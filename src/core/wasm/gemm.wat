@@ -687,33 +687,43 @@
   ;; bit for bit. For tanh the argument of expm1 is a = −2|x| ∈ (−2, 0) when |x| < 1 (k = 0, −1, ≤ −2) and
   ;; a = 2|x| ∈ [2, 44) otherwise (k from 3 to 64), so expm1's k = 1 case never occurs. The scalar functions branch on
   ;; the argument's range at every step, which random activations mispredict. A pair with a lane where |x| ≥ 22,
-  ;; |x| < 2^-28, ∞ or NaN goes to $tanh, as does the last element of an odd n. (Written out in the loop: a call per
-  ;; pair, with its spills, cost as much as the arithmetic.) The constants are read from the table that tanh_init wrote
-  ;; at k0: V8 rebuilds a splatted constant inside the loop at every use (three instructions), a load is folded into
-  ;; the operation that uses it.
-  (func (export "tanh_f64") (param $x i32) (param $y i32) (param $n i32) (param $k0 i32)
-    (local $end i32) (local $v v128) (local $ax v128) (local $big v128) (local $a v128)
+  ;; |x| < 2^-28, ∞ or NaN goes to $tanh, as does the last element of an odd n. The work runs in chunks of 64 pairs,
+  ;; each in three passes (the reduction; the rational approximation; the scaling and tanh's division) through a
+  ;; state of 160 bytes per pair at w: one loop with all of it chained some 60 dependent operations per pair, more than
+  ;; the processor's scheduler holds, so pairs barely overlapped. The constants are read from the table that tanh_init
+  ;; wrote at k0: V8 rebuilds a splatted constant inside the loop at every use (three instructions), a load is folded
+  ;; into the operation that uses it.
+    (func (export "tanh_f64") (param $x i32) (param $y i32) (param $n i32) (param $k0 i32) (param $w i32)
+    (local $end i32) (local $cend i32) (local $p i32) (local $pend i32) (local $xi i32) (local $yi i32)
+    (local $v v128) (local $ax v128) (local $big v128) (local $a v128)
     (local $caseA v128) (local $caseB v128) (local $kC32 v128) (local $tC v128) (local $k v128)
     (local $hi v128) (local $lo v128) (local $xr v128) (local $cc v128)
     (local $hfx v128) (local $hxs v128) (local $r1 v128) (local $t v128) (local $e v128) (local $e2 v128)
     (local $twopk v128) (local $p2mk v128) (local $r v128)
     (local.set $end (i32.add (local.get $x) (i32.shl (i32.and (local.get $n) (i32.const -2)) (i32.const 3))))
     (block $done
-      (loop $next
+      (loop $chunk
         (br_if $done (i32.ge_u (local.get $x) (local.get $end)))
-        (local.set $v (v128.load (local.get $x)))
-        (local.set $ax (v128.and (local.get $v) (v128.load offset=0 (local.get $k0))))
-        (if (v128.any_true (v128.or (i64x2.ge_s (local.get $ax) (v128.load offset=16 (local.get $k0)))
-                                    (i64x2.lt_s (local.get $ax) (v128.load offset=32 (local.get $k0)))))
-          (then
-            (f64.store (local.get $y) (call $tanh (f64x2.extract_lane 0 (local.get $v))))
-            (f64.store offset=8 (local.get $y) (call $tanh (f64x2.extract_lane 1 (local.get $v)))))
-          (else
+        ;; this chunk: up to 64 pairs, x[x, cend); pair p's state at w + 160·p
+        (local.set $cend (select (i32.add (local.get $x) (i32.const 1024)) (local.get $end)
+          (i32.lt_u (i32.add (local.get $x) (i32.const 1024)) (local.get $end))))
+        (local.set $pend (i32.add (local.get $w) (i32.mul (i32.shr_u (i32.sub (local.get $cend) (local.get $x)) (i32.const 4)) (i32.const 160))))
+        ;; pass 1: expm1's argument a and its reduction a = hi − lo = k·ln2 + r (xr, and cc the rounding error of xr)
+        (local.set $xi (local.get $x))
+        (local.set $p (local.get $w))
+        (block $d1
+          (loop $l1
+            (br_if $d1 (i32.ge_u (local.get $p) (local.get $pend)))
+            (local.set $v (v128.load (local.get $xi)))
+            (local.set $ax (v128.and (local.get $v) (v128.load offset=0 (local.get $k0))))
+            (v128.store offset=0 (local.get $p) (local.get $v))
+            ;; a lane with |x| ≥ 22, |x| < 2^-28, ∞ or NaN: the pair goes to $tanh in pass 3
+            (v128.store offset=112 (local.get $p) (v128.or (i64x2.ge_s (local.get $ax) (v128.load offset=16 (local.get $k0))) (i64x2.lt_s (local.get $ax) (v128.load offset=32 (local.get $k0)))))
             ;; |x| ≥ 1: t = expm1(2|x|); else t = expm1(−2|x|)
             (local.set $big (i64x2.ge_s (local.get $ax) (v128.load offset=48 (local.get $k0))))
             (local.set $a (v128.bitselect (f64x2.mul (v128.load offset=64 (local.get $k0)) (local.get $ax)) (f64x2.mul (v128.load offset=80 (local.get $k0)) (local.get $ax)) (local.get $big)))
-            ;; expm1's reduction a = hi − lo = k·ln2 + r: none for |a| ≤ ln2/2 (A), k = −1 below 1.5 ln2 (B: only a < 0
-            ;; reaches it), else k = trunc(a/ln2 ± ½) (|a| here is 2|x|, exactly)
+            ;; none for |a| ≤ ln2/2 (A), k = −1 below 1.5 ln2 (B: only a < 0 reaches it), else k = trunc(a/ln2 ± ½)
+            ;; (|a| here is 2|x|, exactly)
             (local.set $caseA (i64x2.lt_s (f64x2.mul (v128.load offset=64 (local.get $k0)) (local.get $ax)) (v128.load offset=96 (local.get $k0))))
             (local.set $caseB (i64x2.lt_s (f64x2.mul (v128.load offset=64 (local.get $k0)) (local.get $ax)) (v128.load offset=112 (local.get $k0))))
             (local.set $kC32 (i32x4.trunc_sat_f64x2_s_zero (f64x2.add (f64x2.mul (v128.load offset=128 (local.get $k0)) (local.get $a))
@@ -723,10 +733,23 @@
               (f64x2.sub (local.get $a) (f64x2.mul (local.get $tC) (v128.load offset=176 (local.get $k0)))) (local.get $caseB)))
             (local.set $lo (v128.bitselect (v128.load offset=192 (local.get $k0))
               (f64x2.mul (local.get $tC) (v128.load offset=208 (local.get $k0))) (local.get $caseB)))
-            (local.set $k (v128.bitselect (v128.load offset=224 (local.get $k0)) (i64x2.extend_low_i32x4_s (local.get $kC32)) (local.get $caseB)))
+            (v128.store offset=48 (local.get $p) (v128.bitselect (v128.load offset=224 (local.get $k0)) (i64x2.extend_low_i32x4_s (local.get $kC32)) (local.get $caseB)))
             (local.set $xr (v128.bitselect (local.get $a) (f64x2.sub (local.get $hi) (local.get $lo)) (local.get $caseA)))
-            (local.set $cc (f64x2.sub (f64x2.sub (local.get $hi) (local.get $xr)) (local.get $lo)))
-            ;; the rational approximation on the reduced argument
+            (v128.store offset=16 (local.get $p) (local.get $xr))
+            (v128.store offset=32 (local.get $p) (f64x2.sub (f64x2.sub (local.get $hi) (local.get $xr)) (local.get $lo)))
+            (v128.store offset=64 (local.get $p) (local.get $caseA))
+            (v128.store offset=80 (local.get $p) (local.get $caseB))
+            (v128.store offset=96 (local.get $p) (local.get $big))
+            (local.set $xi (i32.add (local.get $xi) (i32.const 16)))
+            (local.set $p (i32.add (local.get $p) (i32.const 160)))
+            (br $l1)))
+        ;; pass 2: the rational approximation on the reduced argument: e, and e2 over cc
+        (local.set $p (local.get $w))
+        (block $d2
+          (loop $l2
+            (br_if $d2 (i32.ge_u (local.get $p) (local.get $pend)))
+            (local.set $xr (v128.load offset=16 (local.get $p)))
+            (local.set $cc (v128.load offset=32 (local.get $p)))
             (local.set $hfx (f64x2.mul (v128.load offset=144 (local.get $k0)) (local.get $xr)))
             (local.set $hxs (f64x2.mul (local.get $xr) (local.get $hfx)))
             (local.set $r1 (f64x2.add (v128.load offset=240 (local.get $k0)) (f64x2.mul (local.get $hxs)
@@ -737,40 +760,63 @@
             (local.set $t (f64x2.sub (v128.load offset=336 (local.get $k0)) (f64x2.mul (local.get $r1) (local.get $hfx))))
             (local.set $e (f64x2.mul (local.get $hxs) (f64x2.div (f64x2.sub (local.get $r1) (local.get $t))
               (f64x2.sub (v128.load offset=352 (local.get $k0)) (f64x2.mul (local.get $xr) (local.get $t))))))
-            (local.set $e2 (f64x2.sub (f64x2.sub (f64x2.mul (local.get $xr) (f64x2.sub (local.get $e) (local.get $cc))) (local.get $cc))
-              (local.get $hxs)))
-            (local.set $twopk (i64x2.shl (i64x2.add (local.get $k) (v128.load offset=368 (local.get $k0))) (i32.const 52)))
-            (local.set $p2mk (i64x2.shl (i64x2.sub (v128.load offset=368 (local.get $k0)) (local.get $k)) (i32.const 52)))
-            ;; scaling back by 2^k: 20 ≤ k ≤ 56, 2 ≤ k < 20, k ≤ −2 or k > 56, k = −1 (B), k = 0 (A); innermost first
-            (local.set $r (v128.bitselect
-              (f64x2.mul (f64x2.sub (f64x2.sub (v128.load offset=240 (local.get $k0)) (local.get $p2mk)) (f64x2.sub (local.get $e2) (local.get $xr))) (local.get $twopk))
-              (f64x2.mul (f64x2.add (f64x2.sub (local.get $xr) (f64x2.add (local.get $e2) (local.get $p2mk))) (v128.load offset=240 (local.get $k0))) (local.get $twopk))
-              (i64x2.lt_s (local.get $k) (v128.load offset=384 (local.get $k0)))))
-            (local.set $r (v128.bitselect
-              (f64x2.sub (f64x2.mul (f64x2.sub (v128.load offset=240 (local.get $k0)) (f64x2.sub (local.get $e2) (local.get $xr))) (local.get $twopk)) (v128.load offset=240 (local.get $k0)))
-              (local.get $r)
-              (v128.or (i64x2.le_s (local.get $k) (v128.load offset=400 (local.get $k0))) (i64x2.gt_s (local.get $k) (v128.load offset=416 (local.get $k0))))))
-            (local.set $r (v128.bitselect
-              (f64x2.sub (f64x2.mul (v128.load offset=144 (local.get $k0)) (f64x2.sub (local.get $xr) (local.get $e2))) (v128.load offset=144 (local.get $k0)))
-              (local.get $r)
-              (local.get $caseB)))
-            (local.set $r (v128.bitselect
-              (f64x2.sub (local.get $xr) (f64x2.sub (f64x2.mul (local.get $xr) (local.get $e)) (local.get $hxs)))
-              (local.get $r)
-              (local.get $caseA)))
-            ;; tanh from t = r: 1 − 2/(t + 2) for |x| ≥ 1, −t/(t + 2) below; positive, so x's sign bit is or-ed in
-            (v128.store (local.get $y) (v128.or
-              (v128.bitselect
-                (f64x2.sub (v128.load offset=240 (local.get $k0)) (f64x2.div (v128.load offset=64 (local.get $k0)) (f64x2.add (local.get $r) (v128.load offset=64 (local.get $k0)))))
-                (f64x2.div (f64x2.neg (local.get $r)) (f64x2.add (local.get $r) (v128.load offset=64 (local.get $k0))))
-                (local.get $big))
-              (v128.and (local.get $v) (v128.load offset=432 (local.get $k0)))))))
-        (local.set $x (i32.add (local.get $x) (i32.const 16)))
-        (local.set $y (i32.add (local.get $y) (i32.const 16)))
-        (br $next)))
+            (v128.store offset=128 (local.get $p) (local.get $e))
+            (v128.store offset=144 (local.get $p) (local.get $hxs))
+            (v128.store offset=32 (local.get $p) (f64x2.sub (f64x2.sub (f64x2.mul (local.get $xr) (f64x2.sub (local.get $e) (local.get $cc))) (local.get $cc)) (local.get $hxs)))
+            (local.set $p (i32.add (local.get $p) (i32.const 160)))
+            (br $l2)))
+        ;; pass 3: expm1 scaled back by 2^k, then tanh
+        (local.set $yi (local.get $y))
+        (local.set $p (local.get $w))
+        (block $d3
+          (loop $l3
+            (br_if $d3 (i32.ge_u (local.get $p) (local.get $pend)))
+            (if (v128.any_true (v128.load offset=112 (local.get $p)))
+              (then
+                (f64.store (local.get $yi) (call $tanh (f64x2.extract_lane 0 (v128.load offset=0 (local.get $p)))))
+                (f64.store offset=8 (local.get $yi) (call $tanh (f64x2.extract_lane 1 (v128.load offset=0 (local.get $p))))))
+              (else
+                (local.set $xr (v128.load offset=16 (local.get $p)))
+                (local.set $e2 (v128.load offset=32 (local.get $p)))
+                (local.set $k (v128.load offset=48 (local.get $p)))
+                (local.set $e (v128.load offset=128 (local.get $p)))
+                (local.set $hxs (v128.load offset=144 (local.get $p)))
+                (local.set $twopk (i64x2.shl (i64x2.add (local.get $k) (v128.load offset=368 (local.get $k0))) (i32.const 52)))
+                (local.set $p2mk (i64x2.shl (i64x2.sub (v128.load offset=368 (local.get $k0)) (local.get $k)) (i32.const 52)))
+                ;; scaling back by 2^k: 20 ≤ k ≤ 56, 2 ≤ k < 20, k ≤ −2 or k > 56, k = −1 (B), k = 0 (A); innermost first
+                (local.set $r (v128.bitselect
+                  (f64x2.mul (f64x2.sub (f64x2.sub (v128.load offset=240 (local.get $k0)) (local.get $p2mk)) (f64x2.sub (local.get $e2) (local.get $xr))) (local.get $twopk))
+                  (f64x2.mul (f64x2.add (f64x2.sub (local.get $xr) (f64x2.add (local.get $e2) (local.get $p2mk))) (v128.load offset=240 (local.get $k0))) (local.get $twopk))
+                  (i64x2.lt_s (local.get $k) (v128.load offset=384 (local.get $k0)))))
+                (local.set $r (v128.bitselect
+                  (f64x2.sub (f64x2.mul (f64x2.sub (v128.load offset=240 (local.get $k0)) (f64x2.sub (local.get $e2) (local.get $xr))) (local.get $twopk)) (v128.load offset=240 (local.get $k0)))
+                  (local.get $r)
+                  (v128.or (i64x2.le_s (local.get $k) (v128.load offset=400 (local.get $k0))) (i64x2.gt_s (local.get $k) (v128.load offset=416 (local.get $k0))))))
+                (local.set $r (v128.bitselect
+                  (f64x2.sub (f64x2.mul (v128.load offset=144 (local.get $k0)) (f64x2.sub (local.get $xr) (local.get $e2))) (v128.load offset=144 (local.get $k0)))
+                  (local.get $r)
+                  (v128.load offset=80 (local.get $p))))
+                (local.set $r (v128.bitselect
+                  (f64x2.sub (local.get $xr) (f64x2.sub (f64x2.mul (local.get $xr) (local.get $e)) (local.get $hxs)))
+                  (local.get $r)
+                  (v128.load offset=64 (local.get $p))))
+                ;; tanh from t = r: 1 − 2/(t + 2) for |x| ≥ 1, −t/(t + 2) below; positive, so x's sign bit is or-ed in
+                (v128.store (local.get $yi) (v128.or
+                  (v128.bitselect
+                    (f64x2.sub (v128.load offset=240 (local.get $k0)) (f64x2.div (v128.load offset=64 (local.get $k0)) (f64x2.add (local.get $r) (v128.load offset=64 (local.get $k0)))))
+                    (f64x2.div (f64x2.neg (local.get $r)) (f64x2.add (local.get $r) (v128.load offset=64 (local.get $k0))))
+                    (v128.load offset=96 (local.get $p)))
+                  (v128.and (v128.load offset=0 (local.get $p)) (v128.load offset=432 (local.get $k0)))))))
+            (local.set $yi (i32.add (local.get $yi) (i32.const 16)))
+            (local.set $p (i32.add (local.get $p) (i32.const 160)))
+            (br $l3)))
+        (local.set $x (local.get $cend))
+        (local.set $y (local.get $yi))
+        (br $chunk)))
     (if (i32.and (local.get $n) (i32.const 1))
       (then (f64.store (local.get $y) (call $tanh (f64.load (local.get $x))))))
   )
+
 
   ;; exp: fdlibm's e_exp.c (Sun Microsystems 1993) as V8 computes Math.exp (src/base/ieee754.cc, with its exp(1) = E
   ;; special case), the same IEEE operations in the same order, so the same bits (test/core/wasmExp.test.ts checks it
