@@ -37,6 +37,13 @@ export interface Kernels {
    */
   gelu?(x: FloatArray, y: FloatArray, d1: FloatArray | null): void;
   /**
+   * Optional: y[r·n + j] = a[r·n + j] + sign·b[j] for every row of a, n = b.length (a bias row); a, b, y of one element
+   * type. A backend without it leaves this to `addRowsLoop` (core/rows.ts); one with it must give that loop's bits.
+   */
+  addRows?(a: FloatArray, b: FloatArray, y: FloatArray, sign: 1 | -1): void;
+  /** Optional: dst[j] += sign·src[r·n + j] over the rows in order, n = dst.length; bit for bit `rowSumsLoop` (core/rows.ts). */
+  rowSums?(dst: FloatArray, src: FloatArray, sign: 1 | -1): void;
+  /**
    * Optional: LayerNorm over rows of n = gamma.length without tangents, rows = rstd.length: per row rstd = 1/√(σ² + eps),
    * xhat = (x − μ)·rstd and y = γ ⊙ xhat + β; x, gamma, beta, y, xhat of one element type. A backend without it leaves
    * this to `layerNormRows` (core/layerNormRows.ts); one with it must give that loop's bits (the WebAssembly one does).

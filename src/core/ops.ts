@@ -6,6 +6,7 @@
  * finite differences in test/core/autodiff.test.ts.
  */
 import { kernels } from './kernels.ts';
+import { addRowsLoop, rowSumsLoop } from './rows.ts';
 import type { FloatArray } from './mat.ts';
 import { INV_SQRT_2PI, SQRT1_2, erf as erfScalar, normalCdf } from './special.ts';
 import { Tensor, alloc, allocForWrite, allocLike, allocLikeForWrite, isGradEnabled, recycleBuffers, sameShape, shapeStr } from './tensor.ts';
@@ -155,10 +156,9 @@ function addSub(a: Tensor, b: Tensor, sign: 1 | -1): Tensor {
     else for (let i = 0; i < n; i++) y[i] = ad[i] - bd[i];
   } else if (rowB > 0) {
     // fast path: b broadcast along leading axes (a bias row)
-    for (let o = 0; o < n; o += rowB) {
-      if (sign === 1) for (let j = 0; j < rowB; j++) y[o + j] = ad[o + j] + bd[j];
-      else for (let j = 0; j < rowB; j++) y[o + j] = ad[o + j] - bd[j];
-    }
+    const k = kernels();
+    if (k.addRows) k.addRows(ad, bd, y, sign);
+    else addRowsLoop(ad, bd, y, sign);
   } else {
     for (let i = 0; i < n; i++) {
       const av = ia === null ? ad[i] : ad[ia[i]];
@@ -192,8 +192,8 @@ function addSub(a: Tensor, b: Tensor, sign: 1 | -1): Tensor {
     }
     if (b.requiresGrad) {
       if (rowB > 0) {
-        rowSumAdd(gradBuf(b), g, rowB, sign);
-        if (gt !== null) rowSumAdd(gradTangentBuf(b), gt, rowB, sign);
+        rowSumAdd(gradBuf(b), g, sign);
+        if (gt !== null) rowSumAdd(gradTangentBuf(b), gt, sign);
       } else {
         scatterAdd(gradBuf(b), g, ib, sign);
         if (gt !== null) scatterAdd(gradTangentBuf(b), gt, ib, sign);
@@ -214,12 +214,11 @@ function isTrailing(small: readonly number[], big: readonly number[]): boolean {
   return true;
 }
 
-/** dst[j] += sign · Σ_rows src[row·w + j] */
-function rowSumAdd(dst: FloatArray, src: FloatArray, w: number, sign: number): void {
-  for (let o = 0; o < src.length; o += w) {
-    if (sign === 1) for (let j = 0; j < w; j++) dst[j] += src[o + j];
-    else for (let j = 0; j < w; j++) dst[j] -= src[o + j];
-  }
+/** dst[j] += sign · src[row·w + j] (w = dst.length): a bias row's adjoint, the backend's `rowSums` when it has one. */
+function rowSumAdd(dst: FloatArray, src: FloatArray, sign: 1 | -1): void {
+  const k = kernels();
+  if (k.rowSums) k.rowSums(dst, src, sign);
+  else rowSumsLoop(dst, src, sign);
 }
 
 /** dst[row·w + j] += sign · src[j]: a bias row's tangent broadcast along the leading axes (scatterGather's row case). */

@@ -1254,4 +1254,181 @@
         (local.set $r (i32.add (local.get $r) (i32.const 2)))
         (br $rl)))
   )
+
+  ;; A bias row: add_rows y[r·n + j] = a[r·n + j] ± b[j] ($sub: −), and its adjoint row_sums dst[j] ±= src[r·n + j] over
+  ;; the rows in order, float32 (four lanes) and float64 (two), one IEEE operation per element (ops.ts's addSub and
+  ;; rowSumAdd). JavaScript computes a float32 sum in double and rounds it on store; for one addition that double
+  ;; rounding gives the correctly rounded float32 sum (53 ≥ 2·24 + 2), which is what f32x4.add computes, so the bits agree.
+
+  (func (export "add_rows_f32") (param $a i32) (param $b i32) (param $y i32) (param $rows i32) (param $n i32) (param $sub i32)
+    (local $r i32) (local $j i32) (local $vend i32) (local $o i32)
+    (local.set $vend (i32.mul (i32.div_u (local.get $n) (i32.const 4)) (i32.const 4)))
+    (block $rd
+      (loop $rl
+        (br_if $rd (i32.ge_u (local.get $r) (local.get $rows)))
+        (local.set $o (i32.mul (i32.mul (local.get $r) (local.get $n)) (i32.const 4)))
+        (local.set $j (i32.const 0))
+        (if (local.get $sub)
+          (then
+            (block $vd (loop $vl
+              (br_if $vd (i32.ge_u (local.get $j) (local.get $vend)))
+              (v128.store (i32.add (local.get $y) (i32.add (local.get $o) (i32.mul (local.get $j) (i32.const 4))))
+                (f32x4.sub (v128.load (i32.add (local.get $a) (i32.add (local.get $o) (i32.mul (local.get $j) (i32.const 4)))))
+                         (v128.load (i32.add (local.get $b) (i32.mul (local.get $j) (i32.const 4))))))
+              (local.set $j (i32.add (local.get $j) (i32.const 4)))
+              (br $vl)))
+            (block $sd (loop $sl
+              (br_if $sd (i32.ge_u (local.get $j) (local.get $n)))
+              (f32.store (i32.add (local.get $y) (i32.add (local.get $o) (i32.mul (local.get $j) (i32.const 4))))
+                (f32.sub (f32.load (i32.add (local.get $a) (i32.add (local.get $o) (i32.mul (local.get $j) (i32.const 4)))))
+                         (f32.load (i32.add (local.get $b) (i32.mul (local.get $j) (i32.const 4))))))
+              (local.set $j (i32.add (local.get $j) (i32.const 1)))
+              (br $sl))))
+          (else
+            (block $vd (loop $vl
+              (br_if $vd (i32.ge_u (local.get $j) (local.get $vend)))
+              (v128.store (i32.add (local.get $y) (i32.add (local.get $o) (i32.mul (local.get $j) (i32.const 4))))
+                (f32x4.add (v128.load (i32.add (local.get $a) (i32.add (local.get $o) (i32.mul (local.get $j) (i32.const 4)))))
+                         (v128.load (i32.add (local.get $b) (i32.mul (local.get $j) (i32.const 4))))))
+              (local.set $j (i32.add (local.get $j) (i32.const 4)))
+              (br $vl)))
+            (block $sd (loop $sl
+              (br_if $sd (i32.ge_u (local.get $j) (local.get $n)))
+              (f32.store (i32.add (local.get $y) (i32.add (local.get $o) (i32.mul (local.get $j) (i32.const 4))))
+                (f32.add (f32.load (i32.add (local.get $a) (i32.add (local.get $o) (i32.mul (local.get $j) (i32.const 4)))))
+                         (f32.load (i32.add (local.get $b) (i32.mul (local.get $j) (i32.const 4))))))
+              (local.set $j (i32.add (local.get $j) (i32.const 1)))
+              (br $sl)))))
+        (local.set $r (i32.add (local.get $r) (i32.const 1)))
+        (br $rl)))
+  )
+
+  (func (export "row_sums_f32") (param $dst i32) (param $src i32) (param $rows i32) (param $n i32) (param $sub i32)
+    (local $r i32) (local $j i32) (local $vend i32) (local $o i32)
+    (local.set $vend (i32.mul (i32.div_u (local.get $n) (i32.const 4)) (i32.const 4)))
+    (block $rd
+      (loop $rl
+        (br_if $rd (i32.ge_u (local.get $r) (local.get $rows)))
+        (local.set $o (i32.add (local.get $src) (i32.mul (i32.mul (local.get $r) (local.get $n)) (i32.const 4))))
+        (local.set $j (i32.const 0))
+        (if (local.get $sub)
+          (then
+            (block $vd (loop $vl
+              (br_if $vd (i32.ge_u (local.get $j) (local.get $vend)))
+              (v128.store (i32.add (local.get $dst) (i32.mul (local.get $j) (i32.const 4)))
+                (f32x4.sub (v128.load (i32.add (local.get $dst) (i32.mul (local.get $j) (i32.const 4))))
+                         (v128.load (i32.add (local.get $o) (i32.mul (local.get $j) (i32.const 4))))))
+              (local.set $j (i32.add (local.get $j) (i32.const 4)))
+              (br $vl)))
+            (block $sd (loop $sl
+              (br_if $sd (i32.ge_u (local.get $j) (local.get $n)))
+              (f32.store (i32.add (local.get $dst) (i32.mul (local.get $j) (i32.const 4)))
+                (f32.sub (f32.load (i32.add (local.get $dst) (i32.mul (local.get $j) (i32.const 4))))
+                         (f32.load (i32.add (local.get $o) (i32.mul (local.get $j) (i32.const 4))))))
+              (local.set $j (i32.add (local.get $j) (i32.const 1)))
+              (br $sl))))
+          (else
+            (block $vd (loop $vl
+              (br_if $vd (i32.ge_u (local.get $j) (local.get $vend)))
+              (v128.store (i32.add (local.get $dst) (i32.mul (local.get $j) (i32.const 4)))
+                (f32x4.add (v128.load (i32.add (local.get $dst) (i32.mul (local.get $j) (i32.const 4))))
+                         (v128.load (i32.add (local.get $o) (i32.mul (local.get $j) (i32.const 4))))))
+              (local.set $j (i32.add (local.get $j) (i32.const 4)))
+              (br $vl)))
+            (block $sd (loop $sl
+              (br_if $sd (i32.ge_u (local.get $j) (local.get $n)))
+              (f32.store (i32.add (local.get $dst) (i32.mul (local.get $j) (i32.const 4)))
+                (f32.add (f32.load (i32.add (local.get $dst) (i32.mul (local.get $j) (i32.const 4))))
+                         (f32.load (i32.add (local.get $o) (i32.mul (local.get $j) (i32.const 4))))))
+              (local.set $j (i32.add (local.get $j) (i32.const 1)))
+              (br $sl)))))
+        (local.set $r (i32.add (local.get $r) (i32.const 1)))
+        (br $rl)))
+  )
+
+  (func (export "add_rows_f64") (param $a i32) (param $b i32) (param $y i32) (param $rows i32) (param $n i32) (param $sub i32)
+    (local $r i32) (local $j i32) (local $vend i32) (local $o i32)
+    (local.set $vend (i32.mul (i32.div_u (local.get $n) (i32.const 2)) (i32.const 2)))
+    (block $rd
+      (loop $rl
+        (br_if $rd (i32.ge_u (local.get $r) (local.get $rows)))
+        (local.set $o (i32.mul (i32.mul (local.get $r) (local.get $n)) (i32.const 8)))
+        (local.set $j (i32.const 0))
+        (if (local.get $sub)
+          (then
+            (block $vd (loop $vl
+              (br_if $vd (i32.ge_u (local.get $j) (local.get $vend)))
+              (v128.store (i32.add (local.get $y) (i32.add (local.get $o) (i32.mul (local.get $j) (i32.const 8))))
+                (f64x2.sub (v128.load (i32.add (local.get $a) (i32.add (local.get $o) (i32.mul (local.get $j) (i32.const 8)))))
+                         (v128.load (i32.add (local.get $b) (i32.mul (local.get $j) (i32.const 8))))))
+              (local.set $j (i32.add (local.get $j) (i32.const 2)))
+              (br $vl)))
+            (block $sd (loop $sl
+              (br_if $sd (i32.ge_u (local.get $j) (local.get $n)))
+              (f64.store (i32.add (local.get $y) (i32.add (local.get $o) (i32.mul (local.get $j) (i32.const 8))))
+                (f64.sub (f64.load (i32.add (local.get $a) (i32.add (local.get $o) (i32.mul (local.get $j) (i32.const 8)))))
+                         (f64.load (i32.add (local.get $b) (i32.mul (local.get $j) (i32.const 8))))))
+              (local.set $j (i32.add (local.get $j) (i32.const 1)))
+              (br $sl))))
+          (else
+            (block $vd (loop $vl
+              (br_if $vd (i32.ge_u (local.get $j) (local.get $vend)))
+              (v128.store (i32.add (local.get $y) (i32.add (local.get $o) (i32.mul (local.get $j) (i32.const 8))))
+                (f64x2.add (v128.load (i32.add (local.get $a) (i32.add (local.get $o) (i32.mul (local.get $j) (i32.const 8)))))
+                         (v128.load (i32.add (local.get $b) (i32.mul (local.get $j) (i32.const 8))))))
+              (local.set $j (i32.add (local.get $j) (i32.const 2)))
+              (br $vl)))
+            (block $sd (loop $sl
+              (br_if $sd (i32.ge_u (local.get $j) (local.get $n)))
+              (f64.store (i32.add (local.get $y) (i32.add (local.get $o) (i32.mul (local.get $j) (i32.const 8))))
+                (f64.add (f64.load (i32.add (local.get $a) (i32.add (local.get $o) (i32.mul (local.get $j) (i32.const 8)))))
+                         (f64.load (i32.add (local.get $b) (i32.mul (local.get $j) (i32.const 8))))))
+              (local.set $j (i32.add (local.get $j) (i32.const 1)))
+              (br $sl)))))
+        (local.set $r (i32.add (local.get $r) (i32.const 1)))
+        (br $rl)))
+  )
+
+  (func (export "row_sums_f64") (param $dst i32) (param $src i32) (param $rows i32) (param $n i32) (param $sub i32)
+    (local $r i32) (local $j i32) (local $vend i32) (local $o i32)
+    (local.set $vend (i32.mul (i32.div_u (local.get $n) (i32.const 2)) (i32.const 2)))
+    (block $rd
+      (loop $rl
+        (br_if $rd (i32.ge_u (local.get $r) (local.get $rows)))
+        (local.set $o (i32.add (local.get $src) (i32.mul (i32.mul (local.get $r) (local.get $n)) (i32.const 8))))
+        (local.set $j (i32.const 0))
+        (if (local.get $sub)
+          (then
+            (block $vd (loop $vl
+              (br_if $vd (i32.ge_u (local.get $j) (local.get $vend)))
+              (v128.store (i32.add (local.get $dst) (i32.mul (local.get $j) (i32.const 8)))
+                (f64x2.sub (v128.load (i32.add (local.get $dst) (i32.mul (local.get $j) (i32.const 8))))
+                         (v128.load (i32.add (local.get $o) (i32.mul (local.get $j) (i32.const 8))))))
+              (local.set $j (i32.add (local.get $j) (i32.const 2)))
+              (br $vl)))
+            (block $sd (loop $sl
+              (br_if $sd (i32.ge_u (local.get $j) (local.get $n)))
+              (f64.store (i32.add (local.get $dst) (i32.mul (local.get $j) (i32.const 8)))
+                (f64.sub (f64.load (i32.add (local.get $dst) (i32.mul (local.get $j) (i32.const 8))))
+                         (f64.load (i32.add (local.get $o) (i32.mul (local.get $j) (i32.const 8))))))
+              (local.set $j (i32.add (local.get $j) (i32.const 1)))
+              (br $sl))))
+          (else
+            (block $vd (loop $vl
+              (br_if $vd (i32.ge_u (local.get $j) (local.get $vend)))
+              (v128.store (i32.add (local.get $dst) (i32.mul (local.get $j) (i32.const 8)))
+                (f64x2.add (v128.load (i32.add (local.get $dst) (i32.mul (local.get $j) (i32.const 8))))
+                         (v128.load (i32.add (local.get $o) (i32.mul (local.get $j) (i32.const 8))))))
+              (local.set $j (i32.add (local.get $j) (i32.const 2)))
+              (br $vl)))
+            (block $sd (loop $sl
+              (br_if $sd (i32.ge_u (local.get $j) (local.get $n)))
+              (f64.store (i32.add (local.get $dst) (i32.mul (local.get $j) (i32.const 8)))
+                (f64.add (f64.load (i32.add (local.get $dst) (i32.mul (local.get $j) (i32.const 8))))
+                         (f64.load (i32.add (local.get $o) (i32.mul (local.get $j) (i32.const 8))))))
+              (local.set $j (i32.add (local.get $j) (i32.const 1)))
+              (br $sl)))))
+        (local.set $r (i32.add (local.get $r) (i32.const 1)))
+        (br $rl)))
+  )
 )

@@ -1,0 +1,50 @@
+import { describe, expect, it } from 'vitest';
+import { createWasmKernels } from '../../src/core/kernelsWasm.ts';
+import type { FloatArray } from '../../src/core/mat.ts';
+import { Rng } from '../../src/core/random.ts';
+import { addRowsLoop, rowSumsLoop } from '../../src/core/rows.ts';
+import { sameBits } from '../fixtures/bits.ts';
+
+const kernels = createWasmKernels({ threads: 1 });
+
+/** Values of wildly different magnitudes (2^-40 … 2^40, both signs), so float32 sums round in every way. */
+function values(rng: Rng, n: number, single: boolean): FloatArray {
+  const out = single ? new Float32Array(n) : new Float64Array(n);
+  for (let i = 0; i < n; i++) out[i] = (rng.uniform() < 0.5 ? -1 : 1) * 2 ** (80 * rng.uniform() - 40) * (1 + rng.uniform());
+  return out;
+}
+
+describe('WebAssembly bias rows (gemm.wat add_rows / row_sums)', () => {
+  // widths with and without a tail past the last full vector (4 float32 or 2 float64 lanes), all ≥ ROWS_MIN elements
+  const shapes: [number, number][] = [[64, 4], [37, 7], [3, 129], [256, 33]];
+
+  it('addRows gives addRowsLoop’s bits (a + b and a − b, float32 and float64)', () => {
+    expect(kernels?.addRows).toBeDefined();
+    if (!kernels?.addRows) return;
+    const rng = Rng.fromSeed(10, 'add rows');
+    for (const single of [false, true])
+      for (const [rows, n] of shapes)
+        for (const sign of [1, -1] as const) {
+          const [a, b] = [values(rng, rows * n, single), values(rng, n, single)];
+          const [want, got] = [a.slice().fill(0), a.slice().fill(0)];
+          addRowsLoop(a, b, want, sign);
+          kernels.addRows(a, b, got, sign);
+          expect(sameBits(got, want)).toBe(true);
+        }
+  });
+
+  it('rowSums accumulates rowSumsLoop’s bits onto a non-zero adjoint (rows in order)', () => {
+    expect(kernels?.rowSums).toBeDefined();
+    if (!kernels?.rowSums) return;
+    const rng = Rng.fromSeed(11, 'row sums');
+    for (const single of [false, true])
+      for (const [rows, n] of shapes)
+        for (const sign of [1, -1] as const) {
+          const [src, start] = [values(rng, rows * n, single), values(rng, n, single)];
+          const [want, got] = [start.slice(), start.slice()];
+          rowSumsLoop(want, src, sign);
+          kernels.rowSums(got, src, sign);
+          expect(sameBits(got, want)).toBe(true);
+        }
+  });
+});
