@@ -38,11 +38,16 @@ export interface Kernels {
   gelu?(x: FloatArray, y: FloatArray, d1: FloatArray | null): void;
   /**
    * Optional: y[r·n + j] = a[r·n + j] + sign·b[j] for every row of a, n = b.length (a bias row); a, b, y of one element
-   * type. A backend without it leaves this to `addRowsLoop` (core/rows.ts); one with it must give that loop's bits.
+   * type. A backend without it leaves this to `addRowsLoop` (core/elementwise.ts); one with it must give that loop's bits.
    */
   addRows?(a: FloatArray, b: FloatArray, y: FloatArray, sign: 1 | -1): void;
-  /** Optional: dst[j] += sign·src[r·n + j] over the rows in order, n = dst.length; bit for bit `rowSumsLoop` (core/rows.ts). */
+  /** Optional: dst[j] += sign·src[r·n + j] over the rows in order, n = dst.length; bit for bit `rowSumsLoop` (core/elementwise.ts). */
   rowSums?(dst: FloatArray, src: FloatArray, sign: 1 | -1): void;
+  /**
+   * Optional: tanh's adjoint from its output, ga[i] += g[i]·(1 − y[i]²), y, g, ga of one element type; bit for bit
+   * `tanhBackwardLoop` (core/elementwise.ts).
+   */
+  tanhBackward?(y: FloatArray, g: FloatArray, ga: FloatArray): void;
   /**
    * Optional: LayerNorm over rows of n = gamma.length without tangents, rows = rstd.length: per row rstd = 1/√(σ² + eps),
    * xhat = (x − μ)·rstd and y = γ ⊙ xhat + β; x, gamma, beta, y, xhat of one element type. A backend without it leaves

@@ -14,7 +14,7 @@
  */
 import { CDF_TABLE, GELU_TABLE_SIZE, PDF_TABLE, geluOutside, geluTable } from './geluTable.ts';
 import { layerNormBackwardRows, layerNormRows } from './layerNormRows.ts';
-import { addRowsLoop, rowSumsLoop } from './rows.ts';
+import { addRowsLoop, rowSumsLoop, tanhBackwardLoop } from './elementwise.ts';
 import type { Kernels } from './kernels.ts';
 import { jsKernels } from './kernelsJs.ts';
 import type { FloatArray } from './mat.ts';
@@ -65,6 +65,11 @@ const TANH_STATE_BYTES = 64 * 160;
  */
 const ROWS_MIN = 256;
 /**
+ * tanh's adjoint takes the module from ROWS_MIN to this many elements (bench/wasm-math.ts, float64: 0.44× the loop at
+ * 64, 0.88× at 128, 1.37× at 256, 1.1–2.8× to 2^18, 0.74× at 2^20, where staging three arrays outweighs the work).
+ */
+const TANH_BACKWARD_MAX = 1 << 18;
+/**
  * LayerNorms of fewer elements than this stay in the TypeScript loops (`node --import tsx bench/wasm-math.ts`, float32
  * rows of 64, module / loop: forward 0.23× at 64 elements, 0.77× at 128, 1.23× at 256, 2.3–3.4× from 1024; backward
  * 0.57×, 1.02×, 1.40×, 2.1–3.6×).
@@ -89,6 +94,8 @@ interface GemmExports extends GemmPartExports {
   tanh_f64(x: number, y: number, n: number, consts: number, state: number): void;
   exp_init(at: number): void;
   exp_f64(x: number, y: number, n: number, consts: number): void;
+  tanh_backward_f32(y: number, g: number, ga: number, n: number): void;
+  tanh_backward_f64(y: number, g: number, ga: number, n: number): void;
   add_rows_f32(a: number, b: number, y: number, rows: number, n: number, sub: number): void;
   add_rows_f64(a: number, b: number, y: number, rows: number, n: number, sub: number): void;
   row_sums_f32(dst: number, src: number, rows: number, n: number, sub: number): void;
@@ -307,6 +314,22 @@ function engineKernels(engine: Engine): Kernels {
       f64.set(x, at);
       ex.tanh_f64(WORK_BASE, WORK_BASE, n, TANH_CONSTS_AT, stateAt);
       y.set(f64.subarray(at, at + n));
+    },
+    tanhBackward(y, g, ga) {
+      const single = y instanceof Float32Array;
+      const es = single ? 4 : 8;
+      const n = y.length;
+      const [yOff, gOff, aOff, end] = areas(es, [n, n, n]);
+      if (n < ROWS_MIN || n > TANH_BACKWARD_MAX || !sameType(single, g, ga) || !ensure(end)) {
+        tanhBackwardLoop(y, g, ga);
+        return;
+      }
+      const buf: FloatArray = single ? f32 : f64;
+      stage(buf, y, n, yOff);
+      stage(buf, g, n, gOff);
+      stage(buf, ga, n, aOff);
+      (single ? ex.tanh_backward_f32 : ex.tanh_backward_f64)(yOff, gOff, aOff, n);
+      ga.set(buf.subarray(aOff / es, aOff / es + n));
     },
     addRows(a, b, y, sign) {
       const single = a instanceof Float32Array;

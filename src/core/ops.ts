@@ -6,7 +6,7 @@
  * finite differences in test/core/autodiff.test.ts.
  */
 import { kernels } from './kernels.ts';
-import { addRowsLoop, rowSumsLoop } from './rows.ts';
+import { addRowsLoop, rowSumsLoop, tanhBackwardLoop } from './elementwise.ts';
 import type { FloatArray } from './mat.ts';
 import { INV_SQRT_2PI, SQRT1_2, erf as erfScalar, normalCdf } from './special.ts';
 import { Tensor, alloc, allocForWrite, allocLike, allocLikeForWrite, isGradEnabled, recycleBuffers, sameShape, shapeStr } from './tensor.ts';
@@ -510,8 +510,9 @@ const TANH: UnarySpec = {
     for (let i = 0; i < y.length; i++) o[i] = -2 * y[i] * (1 - y[i] * y[i]);
   },
   accumulateD1: (_x, y, g, ga) => {
-    if (y instanceof Float32Array) for (let i = 0; i < y.length; i++) ga[i] += g[i] * Math.fround(1 - y[i] * y[i]);
-    else for (let i = 0; i < y.length; i++) ga[i] += g[i] * (1 - y[i] * y[i]);
+    const k = kernels();
+    if (k.tanhBackward) k.tanhBackward(y, g, ga);
+    else tanhBackwardLoop(y, g, ga);
   },
 };
 

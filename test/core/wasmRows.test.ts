@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createWasmKernels } from '../../src/core/kernelsWasm.ts';
 import type { FloatArray } from '../../src/core/mat.ts';
 import { Rng } from '../../src/core/random.ts';
-import { addRowsLoop, rowSumsLoop } from '../../src/core/rows.ts';
+import { addRowsLoop, rowSumsLoop, tanhBackwardLoop } from '../../src/core/elementwise.ts';
 import { sameBits } from '../fixtures/bits.ts';
 
 const kernels = createWasmKernels({ threads: 1 });
@@ -14,7 +14,7 @@ function values(rng: Rng, n: number, single: boolean): FloatArray {
   return out;
 }
 
-describe('WebAssembly bias rows (gemm.wat add_rows / row_sums)', () => {
+describe('WebAssembly bias rows and tanh adjoint (gemm.wat add_rows / row_sums / tanh_backward)', () => {
   // widths with and without a tail past the last full vector (4 float32 or 2 float64 lanes), all ≥ ROWS_MIN elements
   const shapes: [number, number][] = [[64, 4], [37, 7], [3, 129], [256, 33]];
 
@@ -46,5 +46,21 @@ describe('WebAssembly bias rows (gemm.wat add_rows / row_sums)', () => {
           kernels.rowSums(got, src, sign);
           expect(sameBits(got, want)).toBe(true);
         }
+  });
+
+  it('tanhBackward accumulates tanhBackwardLoop’s bits (float32 rounds the factor, then the sum), odd lengths too', () => {
+    expect(kernels?.tanhBackward).toBeDefined();
+    if (!kernels?.tanhBackward) return;
+    const rng = Rng.fromSeed(12, 'tanh backward');
+    for (const single of [false, true])
+      for (const n of [256, 257, 1001, 4096]) {
+        const y = single ? new Float32Array(n) : new Float64Array(n);
+        for (let i = 0; i < n; i++) y[i] = Math.tanh(6 * rng.uniform() - 3);
+        const [g, start] = [values(rng, n, single), values(rng, n, single)];
+        const [want, got] = [start.slice(), start.slice()];
+        tanhBackwardLoop(y, g, want);
+        kernels.tanhBackward(y, g, got);
+        expect(sameBits(got, want)).toBe(true);
+      }
   });
 });

@@ -1431,4 +1431,51 @@
         (local.set $r (i32.add (local.get $r) (i32.const 1)))
         (br $rl)))
   )
+
+  ;; tanh's adjoint from its output, ga[i] += g[i]·(1 − y[i]²) (core/elementwise.ts's tanhBackwardLoop), in double as
+  ;; JavaScript computes it: in the float32 version the factor is rounded to float32 first and the sum to float32 on
+  ;; store. Two elements per step; an odd last one alone.
+  (func (export "tanh_backward_f64") (param $y i32) (param $g i32) (param $ga i32) (param $n i32)
+    (local $i i32) (local $o i32) (local $yv v128)
+    (block $d (loop $l
+      (br_if $d (i32.ge_u (i32.add (local.get $i) (i32.const 1)) (local.get $n)))
+      (local.set $o (i32.shl (local.get $i) (i32.const 3)))
+      (local.set $yv (v128.load (i32.add (local.get $y) (local.get $o))))
+      (v128.store (i32.add (local.get $ga) (local.get $o))
+        (f64x2.add (v128.load (i32.add (local.get $ga) (local.get $o)))
+          (f64x2.mul (v128.load (i32.add (local.get $g) (local.get $o)))
+            (f64x2.sub (f64x2.splat (f64.const 1)) (f64x2.mul (local.get $yv) (local.get $yv))))))
+      (local.set $i (i32.add (local.get $i) (i32.const 2)))
+      (br $l)))
+    (if (i32.lt_u (local.get $i) (local.get $n))
+      (then
+        (local.set $o (i32.shl (local.get $i) (i32.const 3)))
+        (f64.store (i32.add (local.get $ga) (local.get $o))
+          (f64.add (f64.load (i32.add (local.get $ga) (local.get $o)))
+            (f64.mul (f64.load (i32.add (local.get $g) (local.get $o)))
+              (f64.sub (f64.const 1) (f64.mul (f64.load (i32.add (local.get $y) (local.get $o))) (f64.load (i32.add (local.get $y) (local.get $o))))))))))
+  )
+
+  (func (export "tanh_backward_f32") (param $y i32) (param $g i32) (param $ga i32) (param $n i32)
+    (local $i i32) (local $o i32) (local $yv v128) (local $yy f64)
+    (block $d (loop $l
+      (br_if $d (i32.ge_u (i32.add (local.get $i) (i32.const 1)) (local.get $n)))
+      (local.set $o (i32.shl (local.get $i) (i32.const 2)))
+      (local.set $yv (f64x2.promote_low_f32x4 (v128.load64_zero (i32.add (local.get $y) (local.get $o)))))
+      (v128.store64_lane 0 (i32.add (local.get $ga) (local.get $o)) (f32x4.demote_f64x2_zero
+        (f64x2.add (f64x2.promote_low_f32x4 (v128.load64_zero (i32.add (local.get $ga) (local.get $o))))
+          (f64x2.mul (f64x2.promote_low_f32x4 (v128.load64_zero (i32.add (local.get $g) (local.get $o))))
+            (f64x2.promote_low_f32x4 (f32x4.demote_f64x2_zero
+              (f64x2.sub (f64x2.splat (f64.const 1)) (f64x2.mul (local.get $yv) (local.get $yv)))))))))
+      (local.set $i (i32.add (local.get $i) (i32.const 2)))
+      (br $l)))
+    (if (i32.lt_u (local.get $i) (local.get $n))
+      (then
+        (local.set $o (i32.shl (local.get $i) (i32.const 2)))
+        (local.set $yy (f64.promote_f32 (f32.load (i32.add (local.get $y) (local.get $o)))))
+        (f32.store (i32.add (local.get $ga) (local.get $o)) (f32.demote_f64
+          (f64.add (f64.promote_f32 (f32.load (i32.add (local.get $ga) (local.get $o))))
+            (f64.mul (f64.promote_f32 (f32.load (i32.add (local.get $g) (local.get $o))))
+              (f64.promote_f32 (f32.demote_f64 (f64.sub (f64.const 1) (f64.mul (local.get $yy) (local.get $yy)))))))))))
+  )
 )

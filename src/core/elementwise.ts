@@ -1,7 +1,7 @@
 /**
- * A bias row on raw row-major arrays: its broadcast add and the adjoint's column sums, the loops of ops.ts's `add`/`sub`
- * (the row-broadcast case) that a backend's optional `addRows` / `rowSums` replace (the WebAssembly ones bit for bit:
- * one IEEE operation per element, in the same order).
+ * Elementwise loops of ops.ts on raw arrays that a backend's optional kernels replace (the WebAssembly ones bit for
+ * bit: the same IEEE operations in the same order): a bias row's broadcast add and the adjoint's column sums (`add`/
+ * `sub` in the row-broadcast case; `addRows`, `rowSums`), and tanh's adjoint (`tanhBackward`).
  */
 import type { FloatArray } from './mat.ts';
 
@@ -21,4 +21,13 @@ export function rowSumsLoop(dst: FloatArray, src: FloatArray, sign: 1 | -1): voi
     if (sign === 1) for (let j = 0; j < n; j++) dst[j] += src[o + j];
     else for (let j = 0; j < n; j++) dst[j] -= src[o + j];
   }
+}
+
+/**
+ * ga[i] += g[i]·(1 − y[i]²) with y = tanh(x): tanh's adjoint from its output. For float32 y the factor is rounded to
+ * float32 first, as the float32 array of f′ that the tangent path stores would hold it.
+ */
+export function tanhBackwardLoop(y: FloatArray, g: FloatArray, ga: FloatArray): void {
+  if (y instanceof Float32Array) for (let i = 0; i < y.length; i++) ga[i] += g[i] * Math.fround(1 - y[i] * y[i]);
+  else for (let i = 0; i < y.length; i++) ga[i] += g[i] * (1 - y[i] * y[i]);
 }
