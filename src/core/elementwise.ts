@@ -1,7 +1,8 @@
 /**
  * Elementwise loops of ops.ts on raw arrays that a backend's optional kernels replace (the WebAssembly ones bit for
  * bit: the same IEEE operations in the same order): a bias row's broadcast add and the adjoint's column sums (`add`/
- * `sub` in the row-broadcast case; `addRows`, `rowSums`), and tanh's adjoint (`tanhBackward`).
+ * `sub` in the row-broadcast case; `addRows`, `rowSums`), tanh's adjoint (`tanhBackward`) and the one-pass SGD step
+ * (`scaledAdd`, nn/optim.ts).
  */
 import type { FloatArray } from './mat.ts';
 
@@ -30,4 +31,19 @@ export function rowSumsLoop(dst: FloatArray, src: FloatArray, sign: 1 | -1): voi
 export function tanhBackwardLoop(y: FloatArray, g: FloatArray, ga: FloatArray): void {
   if (y instanceof Float32Array) for (let i = 0; i < y.length; i++) ga[i] += g[i] * Math.fround(1 - y[i] * y[i]);
   else for (let i = 0; i < y.length; i++) ga[i] += g[i] * (1 - y[i] * y[i]);
+}
+
+/** p[j] += c·g[j] for j in [from, to): a chain of scalings' step (nn/optim.ts). */
+export function scaledAddLoop(p: FloatArray, g: FloatArray, from: number, to: number, c: number): void {
+  if (p instanceof Float32Array && g instanceof Float32Array) scaledAdd32(p, g, from, to, c);
+  else scaledAdd64(p, g, from, to, c);
+}
+
+/** The float32 loop apart, so each loop sees one element type (V8 keeps it monomorphic). */
+function scaledAdd32(p: Float32Array, g: Float32Array, from: number, to: number, c: number): void {
+  for (let j = from; j < to; j++) p[j] += c * g[j];
+}
+
+function scaledAdd64(p: FloatArray, g: FloatArray, from: number, to: number, c: number): void {
+  for (let j = from; j < to; j++) p[j] += c * g[j];
 }

@@ -44,6 +44,11 @@ export interface Kernels {
   /** Optional: dst[j] += sign·src[r·n + j] over the rows in order, n = dst.length; bit for bit `rowSumsLoop` (core/elementwise.ts). */
   rowSums?(dst: FloatArray, src: FloatArray, sign: 1 | -1): void;
   /**
+   * Optional: p[j] += c·g[j] for j in [from, to), p and g of one element type (a chain of scalings' step, nn/optim.ts);
+   * bit for bit `scaledAddLoop` (core/elementwise.ts).
+   */
+  scaledAdd?(p: FloatArray, g: FloatArray, from: number, to: number, c: number): void;
+  /**
    * Optional: tanh's adjoint from its output, ga[i] += g[i]·(1 − y[i]²), y, g, ga of one element type; bit for bit
    * `tanhBackwardLoop` (core/elementwise.ts).
    */

@@ -17,6 +17,8 @@
 import { z } from 'zod';
 import type { FloatArray } from '../core/mat.ts';
 import { type AdamHyper, adamStepWasm } from '../core/adamWasm.ts';
+import { scaledAddLoop } from '../core/elementwise.ts';
+import { kernels } from '../core/kernels.ts';
 
 export type Arrays = FloatArray[];
 
@@ -332,21 +334,13 @@ function fusedScalingOf(stages: readonly Stage[]): ((params: Arrays, grads: Arra
   const factor = combinedFactor(only.ts);
   const slices = only.slices;
   return (params, grads, states) => {
+    const k = kernels();
     eachSlice(params, grads, slices, factor, (p, g, _i, from, to, c) => {
-      if (p instanceof Float32Array && g instanceof Float32Array) scaledAdd32(p, g, from, to, c);
-      else scaledAdd64(p, g, from, to, c);
+      if (k.scaledAdd) k.scaledAdd(p, g, from, to, c);
+      else scaledAddLoop(p, g, from, to, c);
     });
     return states; // scalings keep no state
   };
-}
-
-/** p[j] += c·g[j] for j in [from, to) on float32 arrays; `scaledAdd64` for the other element types (see adamStep32). */
-function scaledAdd32(p: Float32Array, g: Float32Array, from: number, to: number, c: number): void {
-  for (let j = from; j < to; j++) p[j] += c * g[j];
-}
-
-function scaledAdd64(p: FloatArray, g: FloatArray, from: number, to: number, c: number): void {
-  for (let j = from; j < to; j++) p[j] += c * g[j];
 }
 
 /** Transforms applied in order; consecutive scalings are fused (their factors multiplied left to right). */

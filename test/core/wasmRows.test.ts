@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createWasmKernels } from '../../src/core/kernelsWasm.ts';
 import type { FloatArray } from '../../src/core/mat.ts';
 import { Rng } from '../../src/core/random.ts';
-import { addRowsLoop, rowSumsLoop, tanhBackwardLoop } from '../../src/core/elementwise.ts';
+import { addRowsLoop, rowSumsLoop, scaledAddLoop, tanhBackwardLoop } from '../../src/core/elementwise.ts';
 import { sameBits } from '../fixtures/bits.ts';
 
 const kernels = createWasmKernels({ threads: 1 });
@@ -14,7 +14,7 @@ function values(rng: Rng, n: number, single: boolean): FloatArray {
   return out;
 }
 
-describe('WebAssembly bias rows and tanh adjoint (gemm.wat add_rows / row_sums / tanh_backward)', () => {
+describe('WebAssembly bias rows, tanh adjoint and SGD step (gemm.wat add_rows / row_sums / tanh_backward / axpy)', () => {
   // widths with and without a tail past the last full vector (4 float32 or 2 float64 lanes), all ≥ ROWS_MIN elements
   const shapes: [number, number][] = [[64, 4], [37, 7], [3, 129], [256, 33]];
 
@@ -60,6 +60,21 @@ describe('WebAssembly bias rows and tanh adjoint (gemm.wat add_rows / row_sums /
         const [want, got] = [start.slice(), start.slice()];
         tanhBackwardLoop(y, g, want);
         kernels.tanhBackward(y, g, got);
+        expect(sameBits(got, want)).toBe(true);
+      }
+  });
+
+  it('scaledAdd gives scaledAddLoop’s bits on a slice [from, to) (float32 widened, summed in double, rounded on store)', () => {
+    expect(kernels?.scaledAdd).toBeDefined();
+    if (!kernels?.scaledAdd) return;
+    const rng = Rng.fromSeed(13, 'scaled add');
+    for (const single of [false, true])
+      for (const [len, from, to] of [[600, 0, 600], [1000, 137, 1000], [5000, 1, 4098]]) {
+        const [p, g] = [values(rng, len, single), values(rng, len, single)];
+        const c = -0.1 * (1 + rng.uniform());
+        const [want, got] = [p.slice(), p.slice()];
+        scaledAddLoop(want, g, from, to, c);
+        kernels.scaledAdd(got, g, from, to, c);
         expect(sameBits(got, want)).toBe(true);
       }
   });

@@ -1478,4 +1478,42 @@
             (f64.mul (f64.promote_f32 (f32.load (i32.add (local.get $g) (local.get $o))))
               (f64.promote_f32 (f32.demote_f64 (f64.sub (f64.const 1) (f64.mul (local.get $yy) (local.get $yy)))))))))))
   )
+
+  ;; p[i] += c·g[i], i < n (optim.ts's one-pass SGD step), in double as JavaScript computes it (the float32 version
+  ;; widens p and g, and rounds the sum on store). Two elements per step; an odd last one alone.
+  (func (export "axpy_f64") (param $p i32) (param $g i32) (param $n i32) (param $c f64)
+    (local $i i32) (local $o i32) (local $cv v128)
+    (local.set $cv (f64x2.splat (local.get $c)))
+    (block $d (loop $l
+      (br_if $d (i32.ge_u (i32.add (local.get $i) (i32.const 1)) (local.get $n)))
+      (local.set $o (i32.shl (local.get $i) (i32.const 3)))
+      (v128.store (i32.add (local.get $p) (local.get $o))
+        (f64x2.add (v128.load (i32.add (local.get $p) (local.get $o))) (f64x2.mul (local.get $cv) (v128.load (i32.add (local.get $g) (local.get $o))))))
+      (local.set $i (i32.add (local.get $i) (i32.const 2)))
+      (br $l)))
+    (if (i32.lt_u (local.get $i) (local.get $n))
+      (then
+        (local.set $o (i32.shl (local.get $i) (i32.const 3)))
+        (f64.store (i32.add (local.get $p) (local.get $o))
+          (f64.add (f64.load (i32.add (local.get $p) (local.get $o))) (f64.mul (local.get $c) (f64.load (i32.add (local.get $g) (local.get $o))))))))
+  )
+
+  (func (export "axpy_f32") (param $p i32) (param $g i32) (param $n i32) (param $c f64)
+    (local $i i32) (local $o i32) (local $cv v128)
+    (local.set $cv (f64x2.splat (local.get $c)))
+    (block $d (loop $l
+      (br_if $d (i32.ge_u (i32.add (local.get $i) (i32.const 1)) (local.get $n)))
+      (local.set $o (i32.shl (local.get $i) (i32.const 2)))
+      (v128.store64_lane 0 (i32.add (local.get $p) (local.get $o)) (f32x4.demote_f64x2_zero
+        (f64x2.add (f64x2.promote_low_f32x4 (v128.load64_zero (i32.add (local.get $p) (local.get $o))))
+          (f64x2.mul (local.get $cv) (f64x2.promote_low_f32x4 (v128.load64_zero (i32.add (local.get $g) (local.get $o))))))))
+      (local.set $i (i32.add (local.get $i) (i32.const 2)))
+      (br $l)))
+    (if (i32.lt_u (local.get $i) (local.get $n))
+      (then
+        (local.set $o (i32.shl (local.get $i) (i32.const 2)))
+        (f32.store (i32.add (local.get $p) (local.get $o)) (f32.demote_f64
+          (f64.add (f64.promote_f32 (f32.load (i32.add (local.get $p) (local.get $o))))
+            (f64.mul (local.get $c) (f64.promote_f32 (f32.load (i32.add (local.get $g) (local.get $o))))))))))
+  )
 )
