@@ -2,7 +2,7 @@
  * ns per element of the WebAssembly elementwise kernels against the TypeScript loops they reproduce bit for bit: the
  * normal and uniform draws of `Rng` (src/core/randomFill.ts → wasm/random.wat), `tanh` and `exp` (Math.tanh, Math.exp →
  * the portable kernels' tanh and exp, gemm.wat), a bias row's add and column sums (src/core/elementwise.ts → gemm.wat's
- * add_rows / row_sums), tanh's adjoint (→ tanh_backward), the one-pass SGD step (→ axpy), LayerNorm's forward and backward on float32 rows of 64
+ * add_rows / row_sums), tanh's adjoint (→ tanh_backward), ReLU and its adjoint (→ relu, relu_backward), the one-pass SGD step (→ axpy), LayerNorm's forward and backward on float32 rows of 64
  * (src/core/layerNormRows.ts → gemm.wat's layernorm_fwd_f32 / layernorm_bwd_f32) and Adam's fused step
  * (src/nn/optim.ts's loop → wasm/adam.wat), copies included. Interleaved:
  * each round times both sides, the best of 5 rounds is kept, so the machine's drift falls on both. Run:
@@ -12,12 +12,14 @@ import { type AdamHyper, adamStepWasm } from '../src/core/adamWasm.ts';
 import { createWasmKernels } from '../src/core/kernelsWasm.ts';
 import { layerNormBackwardRows, layerNormRows } from '../src/core/layerNormRows.ts';
 import { fillNormalFromState, fillNormalFromStateJs, fillUniformFromState, fillUniformFromStateJs } from '../src/core/randomFill.ts';
-import { addRowsLoop, rowSumsLoop, scaledAddLoop, tanhBackwardLoop } from '../src/core/elementwise.ts';
+import { addRowsLoop, reluBackwardLoop, reluLoop, rowSumsLoop, scaledAddLoop, tanhBackwardLoop } from '../src/core/elementwise.ts';
 
 const k = createWasmKernels({ threads: 1 });
 if (!k?.tanh || !k.exp || !k.layerNorm || !k.layerNormBackward || !k.addRows || !k.rowSums || !k.tanhBackward || !k.scaledAdd)
   throw new Error('no wasm tanh, exp, LayerNorm, bias rows, tanh adjoint or SGD step');
 const wasmScaledAdd = k.scaledAdd.bind(k);
+if (!k.relu || !k.reluBackward) throw new Error('no wasm ReLU');
+const [wasmRelu, wasmReluBackward] = [k.relu.bind(k), k.reluBackward.bind(k)];
 const wasmTanhBackward = k.tanhBackward.bind(k);
 const wasmAddRows = k.addRows.bind(k);
 const wasmRowSums = k.rowSums.bind(k);
@@ -81,6 +83,8 @@ for (const n of [16, 32, 64, 128, 256, 1024, 4096, 65536, 1 << 18, 1 << 20]) {
     row('bias row sums, float64 rows of 64', n, timeBoth([() => rowSumsLoop(b, a, 1), () => wasmRowSums(b, a, 1)]));
     const [t, g] = [Float64Array.from(a, Math.tanh), Float64Array.from(a, (v) => v * 1e-3)];
     row('tanh adjoint, float64', n, timeBoth([() => tanhBackwardLoop(t, g, y), () => wasmTanhBackward(t, g, y)]));
+    row('ReLU, float64', n, timeBoth([() => reluLoop(a, y), () => wasmRelu(a, y)]));
+    row('ReLU adjoint, float64', n, timeBoth([() => reluBackwardLoop(a, g, y), () => wasmReluBackward(a, g, y)]));
     row('SGD step p += c·g, float64', n, timeBoth([() => scaledAddLoop(y, g, 0, n, -1e-9), () => wasmScaledAdd(y, g, 0, n, -1e-9)]));
     const [p32, g32] = [Float32Array.from(a), Float32Array.from(g)];
     row('SGD step p += c·g, float32', n, timeBoth([() => scaledAddLoop(p32, g32, 0, n, -1e-9), () => wasmScaledAdd(p32, g32, 0, n, -1e-9)]));

@@ -1,8 +1,8 @@
 /**
  * Elementwise loops of ops.ts on raw arrays that a backend's optional kernels replace (the WebAssembly ones bit for
  * bit: the same IEEE operations in the same order): a bias row's broadcast add and the adjoint's column sums (`add`/
- * `sub` in the row-broadcast case; `addRows`, `rowSums`), tanh's adjoint (`tanhBackward`) and the one-pass SGD step
- * (`scaledAdd`, nn/optim.ts).
+ * `sub` in the row-broadcast case; `addRows`, `rowSums`), ReLU and its adjoint (`relu`, `reluBackward`), tanh's adjoint
+ * (`tanhBackward`) and the one-pass SGD step (`scaledAdd`, nn/optim.ts).
  */
 import type { FloatArray } from './mat.ts';
 
@@ -46,4 +46,14 @@ function scaledAdd32(p: Float32Array, g: Float32Array, from: number, to: number,
 
 function scaledAdd64(p: FloatArray, g: FloatArray, from: number, to: number, c: number): void {
   for (let j = from; j < to; j++) p[j] += c * g[j];
+}
+
+/** y[i] = x[i] where x[i] > 0, else 0 (NaN → 0). */
+export function reluLoop(x: FloatArray, y: FloatArray): void {
+  for (let i = 0; i < x.length; i++) y[i] = x[i] > 0 ? x[i] : 0;
+}
+
+/** ga[i] += g[i]·(x[i] > 0 ? 1 : 0): multiplying, not branching, keeps g·0 = ±0 and NaN·0 = NaN. */
+export function reluBackwardLoop(x: FloatArray, g: FloatArray, ga: FloatArray): void {
+  for (let i = 0; i < x.length; i++) ga[i] += g[i] * (x[i] > 0 ? 1 : 0);
 }

@@ -48,6 +48,10 @@ export interface Kernels {
    * bit for bit `scaledAddLoop` (core/elementwise.ts).
    */
   scaledAdd?(p: FloatArray, g: FloatArray, from: number, to: number, c: number): void;
+  /** Optional: ReLU, y[i] = x[i] > 0 ? x[i] : 0, x and y of one element type; bit for bit `reluLoop` (core/elementwise.ts). */
+  relu?(x: FloatArray, y: FloatArray): void;
+  /** Optional: ReLU's adjoint, ga[i] += g[i]·(x[i] > 0 ? 1 : 0), one element type; bit for bit `reluBackwardLoop`. */
+  reluBackward?(x: FloatArray, g: FloatArray, ga: FloatArray): void;
   /**
    * Optional: tanh's adjoint from its output, ga[i] += g[i]·(1 − y[i]²), y, g, ga of one element type; bit for bit
    * `tanhBackwardLoop` (core/elementwise.ts).

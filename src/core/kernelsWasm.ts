@@ -14,7 +14,7 @@
  */
 import { CDF_TABLE, GELU_TABLE_SIZE, PDF_TABLE, geluOutside, geluTable } from './geluTable.ts';
 import { layerNormBackwardRows, layerNormRows } from './layerNormRows.ts';
-import { addRowsLoop, rowSumsLoop, scaledAddLoop, tanhBackwardLoop } from './elementwise.ts';
+import { addRowsLoop, reluBackwardLoop, reluLoop, rowSumsLoop, scaledAddLoop, tanhBackwardLoop } from './elementwise.ts';
 import type { Kernels } from './kernels.ts';
 import { jsKernels } from './kernelsJs.ts';
 import type { FloatArray } from './mat.ts';
@@ -65,10 +65,12 @@ const TANH_STATE_BYTES = 64 * 160;
  */
 const ROWS_MIN = 256;
 /**
- * tanh's adjoint takes the module from ROWS_MIN to this many elements (bench/wasm-math.ts, float64: 0.44× the loop at
- * 64, 0.88× at 128, 1.37× at 256, 1.1–2.8× to 2^18, 0.74× at 2^20, where staging three arrays outweighs the work).
+ * tanh's adjoint and ReLU take the module from ROWS_MIN to this many elements (bench/wasm-math.ts, tanh's adjoint,
+ * float64: 0.44× the loop at 64, 0.88× at 128, 1.37× at 256, 1.1–2.8× to 2^18, 0.74× at 2^20, where staging three
+ * arrays outweighs the work; ReLU forward / adjoint: 0.75× / 0.41× at 64, 1.9× / 1.4× at 256, 2.7–4.9× from 1024 to
+ * 2^18, 1.3× / 1.0× at 2^20).
  */
-const TANH_BACKWARD_MAX = 1 << 18;
+const ELEMENTWISE_MAX = 1 << 18;
 /**
  * The one-pass SGD step takes the module for slices of SCALED_ADD_MIN to SCALED_ADD_MAX elements (bench/wasm-math.ts,
  * module / loop: 0.33–0.41× at 64, 0.88–1.08× at 256, 2.3–5.4× from 1024 to 2^18, 0.92–0.99× at 2^20).
@@ -100,6 +102,10 @@ interface GemmExports extends GemmPartExports {
   tanh_f64(x: number, y: number, n: number, consts: number, state: number): void;
   exp_init(at: number): void;
   exp_f64(x: number, y: number, n: number, consts: number): void;
+  relu_f32(x: number, y: number, n: number): void;
+  relu_f64(x: number, y: number, n: number): void;
+  relu_backward_f32(x: number, g: number, ga: number, n: number): void;
+  relu_backward_f64(x: number, g: number, ga: number, n: number): void;
   axpy_f32(p: number, g: number, n: number, c: number): void;
   axpy_f64(p: number, g: number, n: number, c: number): void;
   tanh_backward_f32(y: number, g: number, ga: number, n: number): void;
@@ -323,6 +329,36 @@ function engineKernels(engine: Engine): Kernels {
       ex.tanh_f64(WORK_BASE, WORK_BASE, n, TANH_CONSTS_AT, stateAt);
       y.set(f64.subarray(at, at + n));
     },
+    relu(x, y) {
+      const single = x instanceof Float32Array;
+      const es = single ? 4 : 8;
+      const n = x.length;
+      const [xOff, end] = areas(es, [n]);
+      if (n < ROWS_MIN || n > ELEMENTWISE_MAX || !sameType(single, y) || !ensure(end)) {
+        reluLoop(x, y);
+        return;
+      }
+      const buf: FloatArray = single ? f32 : f64;
+      stage(buf, x, n, xOff);
+      (single ? ex.relu_f32 : ex.relu_f64)(xOff, xOff, n);
+      y.set(buf.subarray(xOff / es, xOff / es + n));
+    },
+    reluBackward(x, g, ga) {
+      const single = x instanceof Float32Array;
+      const es = single ? 4 : 8;
+      const n = x.length;
+      const [xOff, gOff, aOff, end] = areas(es, [n, n, n]);
+      if (n < ROWS_MIN || n > ELEMENTWISE_MAX || !sameType(single, g, ga) || !ensure(end)) {
+        reluBackwardLoop(x, g, ga);
+        return;
+      }
+      const buf: FloatArray = single ? f32 : f64;
+      stage(buf, x, n, xOff);
+      stage(buf, g, n, gOff);
+      stage(buf, ga, n, aOff);
+      (single ? ex.relu_backward_f32 : ex.relu_backward_f64)(xOff, gOff, aOff, n);
+      ga.set(buf.subarray(aOff / es, aOff / es + n));
+    },
     scaledAdd(p, g, from, to, c) {
       const single = p instanceof Float32Array;
       const es = single ? 4 : 8;
@@ -343,7 +379,7 @@ function engineKernels(engine: Engine): Kernels {
       const es = single ? 4 : 8;
       const n = y.length;
       const [yOff, gOff, aOff, end] = areas(es, [n, n, n]);
-      if (n < ROWS_MIN || n > TANH_BACKWARD_MAX || !sameType(single, g, ga) || !ensure(end)) {
+      if (n < ROWS_MIN || n > ELEMENTWISE_MAX || !sameType(single, g, ga) || !ensure(end)) {
         tanhBackwardLoop(y, g, ga);
         return;
       }

@@ -6,7 +6,7 @@
  * finite differences in test/core/autodiff.test.ts.
  */
 import { kernels } from './kernels.ts';
-import { addRowsLoop, rowSumsLoop, tanhBackwardLoop } from './elementwise.ts';
+import { addRowsLoop, reluBackwardLoop, reluLoop, rowSumsLoop, tanhBackwardLoop } from './elementwise.ts';
 import type { FloatArray } from './mat.ts';
 import { INV_SQRT_2PI, SQRT1_2, erf as erfScalar, normalCdf } from './special.ts';
 import { Tensor, alloc, allocForWrite, allocLike, allocLikeForWrite, isGradEnabled, recycleBuffers, sameShape, shapeStr } from './tensor.ts';
@@ -519,14 +519,18 @@ const TANH: UnarySpec = {
 const RELU: UnarySpec = {
   name: 'relu',
   f: (x, y) => {
-    for (let i = 0; i < x.length; i++) y[i] = x[i] > 0 ? x[i] : 0;
+    const k = kernels();
+    if (k.relu) k.relu(x, y);
+    else reluLoop(x, y);
   },
   d1: (x, _y, o) => {
     for (let i = 0; i < x.length; i++) o[i] = x[i] > 0 ? 1 : 0;
   },
   // 0 and 1 are exact in float32 too; multiplying (not branching) keeps g·0 = ±0 / NaN as before
   accumulateD1: (x, _y, g, ga) => {
-    for (let i = 0; i < x.length; i++) ga[i] += g[i] * (x[i] > 0 ? 1 : 0);
+    const k = kernels();
+    if (k.reluBackward) k.reluBackward(x, g, ga);
+    else reluBackwardLoop(x, g, ga);
   },
 };
 

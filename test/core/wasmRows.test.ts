@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createWasmKernels } from '../../src/core/kernelsWasm.ts';
 import type { FloatArray } from '../../src/core/mat.ts';
 import { Rng } from '../../src/core/random.ts';
-import { addRowsLoop, rowSumsLoop, scaledAddLoop, tanhBackwardLoop } from '../../src/core/elementwise.ts';
+import { addRowsLoop, reluBackwardLoop, reluLoop, rowSumsLoop, scaledAddLoop, tanhBackwardLoop } from '../../src/core/elementwise.ts';
 import { sameBits } from '../fixtures/bits.ts';
 
 const kernels = createWasmKernels({ threads: 1 });
@@ -76,6 +76,29 @@ describe('WebAssembly bias rows, tanh adjoint and SGD step (gemm.wat add_rows / 
         scaledAddLoop(want, g, from, to, c);
         kernels.scaledAdd(got, g, from, to, c);
         expect(sameBits(got, want)).toBe(true);
+      }
+  });
+
+  it('relu and reluBackward give the loops’ bits (negatives, ±0 and NaN included; tails)', () => {
+    expect(kernels?.relu && kernels.reluBackward).toBeDefined();
+    if (!kernels?.relu || !kernels.reluBackward) return;
+    const rng = Rng.fromSeed(14, 'relu');
+    for (const single of [false, true])
+      for (const n of [256, 259, 1001, 4096]) {
+        const x = values(rng, n, single);
+        x[0] = 0;
+        x[1] = -0;
+        x[2] = Number.NaN;
+        const [g, start] = [values(rng, n, single), values(rng, n, single)];
+        g[3] = Number.POSITIVE_INFINITY;
+        const [want, got] = [x.slice().fill(1), x.slice().fill(1)];
+        reluLoop(x, want);
+        kernels.relu(x, got);
+        expect(sameBits(got, want)).toBe(true);
+        const [wantG, gotG] = [start.slice(), start.slice()];
+        reluBackwardLoop(x, g, wantG);
+        kernels.reluBackward(x, g, gotG);
+        expect(sameBits(gotG, wantG)).toBe(true);
       }
   });
 });

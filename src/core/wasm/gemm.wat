@@ -1516,4 +1516,88 @@
           (f64.add (f64.promote_f32 (f32.load (i32.add (local.get $p) (local.get $o))))
             (f64.mul (local.get $c) (f64.promote_f32 (f32.load (i32.add (local.get $g) (local.get $o))))))))))
   )
+
+  ;; ReLU and its adjoint (core/elementwise.ts's reluLoop, reluBackwardLoop): y = x where x > 0, else +0 (a mask, no
+  ;; arithmetic), and ga += g·(x > 0 ? 1 : 0). The adjoint's product is g or ±0 exactly and its sum one addition, whose
+  ;; float32 result JavaScript's double-then-round also gives correctly rounded, so four float32 lanes give its bits.
+
+  (func (export "relu_f32") (param $x i32) (param $y i32) (param $n i32)
+    (local $i i32) (local $o i32) (local $v v128) (local $s f32)
+    (block $d (loop $l
+      (br_if $d (i32.gt_u (i32.add (local.get $i) (i32.const 4)) (local.get $n)))
+      (local.set $o (i32.mul (local.get $i) (i32.const 4)))
+      (local.set $v (v128.load (i32.add (local.get $x) (local.get $o))))
+      (v128.store (i32.add (local.get $y) (local.get $o)) (v128.and (local.get $v) (f32x4.gt (local.get $v) (v128.const i64x2 0 0))))
+      (local.set $i (i32.add (local.get $i) (i32.const 4)))
+      (br $l)))
+    (block $d (loop $l
+      (br_if $d (i32.ge_u (local.get $i) (local.get $n)))
+      (local.set $o (i32.mul (local.get $i) (i32.const 4)))
+      (local.set $s (f32.load (i32.add (local.get $x) (local.get $o))))
+      (f32.store (i32.add (local.get $y) (local.get $o)) (select (local.get $s) (f32.const 0) (f32.gt (local.get $s) (f32.const 0))))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br $l)))
+  )
+
+  (func (export "relu_backward_f32") (param $x i32) (param $g i32) (param $ga i32) (param $n i32)
+    (local $i i32) (local $o i32) (local $s f32)
+    (block $d (loop $l
+      (br_if $d (i32.gt_u (i32.add (local.get $i) (i32.const 4)) (local.get $n)))
+      (local.set $o (i32.mul (local.get $i) (i32.const 4)))
+      (v128.store (i32.add (local.get $ga) (local.get $o))
+        (f32x4.add (v128.load (i32.add (local.get $ga) (local.get $o)))
+          (f32x4.mul (v128.load (i32.add (local.get $g) (local.get $o)))
+            (v128.and (f32x4.splat (f32.const 1)) (f32x4.gt (v128.load (i32.add (local.get $x) (local.get $o))) (v128.const i64x2 0 0))))))
+      (local.set $i (i32.add (local.get $i) (i32.const 4)))
+      (br $l)))
+    (block $d (loop $l
+      (br_if $d (i32.ge_u (local.get $i) (local.get $n)))
+      (local.set $o (i32.mul (local.get $i) (i32.const 4)))
+      (f32.store (i32.add (local.get $ga) (local.get $o))
+        (f32.add (f32.load (i32.add (local.get $ga) (local.get $o)))
+          (f32.mul (f32.load (i32.add (local.get $g) (local.get $o)))
+            (select (f32.const 1) (f32.const 0) (f32.gt (f32.load (i32.add (local.get $x) (local.get $o))) (f32.const 0))))))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br $l)))
+  )
+
+  (func (export "relu_f64") (param $x i32) (param $y i32) (param $n i32)
+    (local $i i32) (local $o i32) (local $v v128) (local $s f64)
+    (block $d (loop $l
+      (br_if $d (i32.gt_u (i32.add (local.get $i) (i32.const 2)) (local.get $n)))
+      (local.set $o (i32.mul (local.get $i) (i32.const 8)))
+      (local.set $v (v128.load (i32.add (local.get $x) (local.get $o))))
+      (v128.store (i32.add (local.get $y) (local.get $o)) (v128.and (local.get $v) (f64x2.gt (local.get $v) (v128.const i64x2 0 0))))
+      (local.set $i (i32.add (local.get $i) (i32.const 2)))
+      (br $l)))
+    (block $d (loop $l
+      (br_if $d (i32.ge_u (local.get $i) (local.get $n)))
+      (local.set $o (i32.mul (local.get $i) (i32.const 8)))
+      (local.set $s (f64.load (i32.add (local.get $x) (local.get $o))))
+      (f64.store (i32.add (local.get $y) (local.get $o)) (select (local.get $s) (f64.const 0) (f64.gt (local.get $s) (f64.const 0))))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br $l)))
+  )
+
+  (func (export "relu_backward_f64") (param $x i32) (param $g i32) (param $ga i32) (param $n i32)
+    (local $i i32) (local $o i32) (local $s f64)
+    (block $d (loop $l
+      (br_if $d (i32.gt_u (i32.add (local.get $i) (i32.const 2)) (local.get $n)))
+      (local.set $o (i32.mul (local.get $i) (i32.const 8)))
+      (v128.store (i32.add (local.get $ga) (local.get $o))
+        (f64x2.add (v128.load (i32.add (local.get $ga) (local.get $o)))
+          (f64x2.mul (v128.load (i32.add (local.get $g) (local.get $o)))
+            (v128.and (f64x2.splat (f64.const 1)) (f64x2.gt (v128.load (i32.add (local.get $x) (local.get $o))) (v128.const i64x2 0 0))))))
+      (local.set $i (i32.add (local.get $i) (i32.const 2)))
+      (br $l)))
+    (block $d (loop $l
+      (br_if $d (i32.ge_u (local.get $i) (local.get $n)))
+      (local.set $o (i32.mul (local.get $i) (i32.const 8)))
+      (f64.store (i32.add (local.get $ga) (local.get $o))
+        (f64.add (f64.load (i32.add (local.get $ga) (local.get $o)))
+          (f64.mul (f64.load (i32.add (local.get $g) (local.get $o)))
+            (select (f64.const 1) (f64.const 0) (f64.gt (f64.load (i32.add (local.get $x) (local.get $o))) (f64.const 0))))))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br $l)))
+  )
 )
