@@ -191,6 +191,11 @@ function areas(es: number, lengths: number[]): number[] {
   return at;
 }
 
+/** lo ≤ n ≤ hi. */
+function inRange(n: number, lo: number, hi: number): boolean {
+  return n >= lo && n <= hi;
+}
+
 /** Whether every array is a Float32Array (single) or none is. */
 function sameType(single: boolean, ...arrays: FloatArray[]): boolean {
   return arrays.every((a) => a instanceof Float32Array === single);
@@ -243,6 +248,20 @@ function engineKernels(engine: Engine): Kernels {
   const pack = (single: boolean, src: number, lanes: number, depth: number, ls: number, ps: number, dst: number, width: number) => {
     if (single) ex.pack32(src, lanes, depth, ls, ps, dst, width);
     else ex.pack64(src, lanes, depth, ls, ps, dst, width);
+  };
+  /**
+   * Copy `arrays` (one element type) into consecutive areas of the module's memory, run `call` on their byte offsets,
+   * and copy the areas listed in `out` back into their arrays; false (nothing run) if the memory cannot grow that far.
+   */
+  const runStaged = (single: boolean, arrays: FloatArray[], out: number[], call: (offsets: number[]) => void): boolean => {
+    const es = single ? 4 : 8;
+    const at = areas(es, arrays.map((a) => a.length));
+    if (!ensure(at[arrays.length])) return false;
+    const buf: FloatArray = single ? f32 : f64;
+    arrays.forEach((a, i) => stage(buf, a, a.length, at[i]));
+    call(at);
+    for (const i of out) arrays[i].set(buf.subarray(at[i] / es, at[i] / es + arrays[i].length));
+    return true;
   };
   return {
     name: 'wasm-simd',
@@ -331,94 +350,46 @@ function engineKernels(engine: Engine): Kernels {
     },
     relu(x, y) {
       const single = x instanceof Float32Array;
-      const es = single ? 4 : 8;
       const n = x.length;
-      const [xOff, end] = areas(es, [n]);
-      if (n < ROWS_MIN || n > ELEMENTWISE_MAX || !sameType(single, y) || !ensure(end)) {
+      const fn = single ? ex.relu_f32 : ex.relu_f64;
+      if (!inRange(n, ROWS_MIN, ELEMENTWISE_MAX) || !sameType(single, y) || !runStaged(single, [x, y], [1], ([xo, yo]) => fn(xo, yo, n)))
         reluLoop(x, y);
-        return;
-      }
-      const buf: FloatArray = single ? f32 : f64;
-      stage(buf, x, n, xOff);
-      (single ? ex.relu_f32 : ex.relu_f64)(xOff, xOff, n);
-      y.set(buf.subarray(xOff / es, xOff / es + n));
     },
     reluBackward(x, g, ga) {
       const single = x instanceof Float32Array;
-      const es = single ? 4 : 8;
       const n = x.length;
-      const [xOff, gOff, aOff, end] = areas(es, [n, n, n]);
-      if (n < ROWS_MIN || n > ELEMENTWISE_MAX || !sameType(single, g, ga) || !ensure(end)) {
+      const fn = single ? ex.relu_backward_f32 : ex.relu_backward_f64;
+      if (!inRange(n, ROWS_MIN, ELEMENTWISE_MAX) || !sameType(single, g, ga) || !runStaged(single, [x, g, ga], [2], ([xo, go, ao]) => fn(xo, go, ao, n)))
         reluBackwardLoop(x, g, ga);
-        return;
-      }
-      const buf: FloatArray = single ? f32 : f64;
-      stage(buf, x, n, xOff);
-      stage(buf, g, n, gOff);
-      stage(buf, ga, n, aOff);
-      (single ? ex.relu_backward_f32 : ex.relu_backward_f64)(xOff, gOff, aOff, n);
-      ga.set(buf.subarray(aOff / es, aOff / es + n));
     },
     scaledAdd(p, g, from, to, c) {
       const single = p instanceof Float32Array;
-      const es = single ? 4 : 8;
       const n = to - from;
-      const [pOff, gOff, end] = areas(es, [n, n]);
-      if (n < SCALED_ADD_MIN || n > SCALED_ADD_MAX || !sameType(single, g) || !ensure(end)) {
+      const fn = single ? ex.axpy_f32 : ex.axpy_f64;
+      const [ps, gs] = [p.subarray(from, to), g.subarray(from, to)];
+      if (!inRange(n, SCALED_ADD_MIN, SCALED_ADD_MAX) || !sameType(single, g) || !runStaged(single, [ps, gs], [0], ([po, go]) => fn(po, go, n, c)))
         scaledAddLoop(p, g, from, to, c);
-        return;
-      }
-      const buf: FloatArray = single ? f32 : f64;
-      buf.set(p.subarray(from, to), pOff / es);
-      buf.set(g.subarray(from, to), gOff / es);
-      (single ? ex.axpy_f32 : ex.axpy_f64)(pOff, gOff, n, c);
-      p.set(buf.subarray(pOff / es, pOff / es + n), from);
     },
     tanhBackward(y, g, ga) {
       const single = y instanceof Float32Array;
-      const es = single ? 4 : 8;
       const n = y.length;
-      const [yOff, gOff, aOff, end] = areas(es, [n, n, n]);
-      if (n < ROWS_MIN || n > ELEMENTWISE_MAX || !sameType(single, g, ga) || !ensure(end)) {
+      const fn = single ? ex.tanh_backward_f32 : ex.tanh_backward_f64;
+      if (!inRange(n, ROWS_MIN, ELEMENTWISE_MAX) || !sameType(single, g, ga) || !runStaged(single, [y, g, ga], [2], ([yo, go, ao]) => fn(yo, go, ao, n)))
         tanhBackwardLoop(y, g, ga);
-        return;
-      }
-      const buf: FloatArray = single ? f32 : f64;
-      stage(buf, y, n, yOff);
-      stage(buf, g, n, gOff);
-      stage(buf, ga, n, aOff);
-      (single ? ex.tanh_backward_f32 : ex.tanh_backward_f64)(yOff, gOff, aOff, n);
-      ga.set(buf.subarray(aOff / es, aOff / es + n));
     },
     addRows(a, b, y, sign) {
       const single = a instanceof Float32Array;
-      const es = single ? 4 : 8;
       const [N, n] = [a.length, b.length];
-      const [aOff, bOff, end] = areas(es, [N, n]);
-      if (N < ROWS_MIN || n === 0 || !sameType(single, b, y) || !ensure(end)) {
+      const fn = single ? ex.add_rows_f32 : ex.add_rows_f64;
+      if (N < ROWS_MIN || n === 0 || !sameType(single, b, y) || !runStaged(single, [a, b, y], [2], ([ao, bo, yo]) => fn(ao, bo, yo, N / n, n, sign === -1 ? 1 : 0)))
         addRowsLoop(a, b, y, sign);
-        return;
-      }
-      const buf: FloatArray = single ? f32 : f64;
-      stage(buf, a, N, aOff);
-      stage(buf, b, n, bOff);
-      (single ? ex.add_rows_f32 : ex.add_rows_f64)(aOff, bOff, aOff, N / n, n, sign === -1 ? 1 : 0);
-      y.set(buf.subarray(aOff / es, aOff / es + N));
     },
     rowSums(dst, src, sign) {
       const single = dst instanceof Float32Array;
-      const es = single ? 4 : 8;
       const [N, n] = [src.length, dst.length];
-      const [sOff, dOff, end] = areas(es, [N, n]);
-      if (N < ROWS_MIN || n === 0 || !sameType(single, src) || !ensure(end)) {
+      const fn = single ? ex.row_sums_f32 : ex.row_sums_f64;
+      if (N < ROWS_MIN || n === 0 || !sameType(single, src) || !runStaged(single, [dst, src], [0], ([d, so]) => fn(d, so, N / n, n, sign === -1 ? 1 : 0)))
         rowSumsLoop(dst, src, sign);
-        return;
-      }
-      const buf: FloatArray = single ? f32 : f64;
-      stage(buf, src, N, sOff);
-      stage(buf, dst, n, dOff);
-      (single ? ex.row_sums_f32 : ex.row_sums_f64)(dOff, sOff, N / n, n, sign === -1 ? 1 : 0);
-      dst.set(buf.subarray(dOff / es, dOff / es + n));
     },
     layerNorm(x, gamma, beta, eps, y, xhat, rstd) {
       const single = x instanceof Float32Array;
