@@ -127,8 +127,7 @@ export function fusedLayerNorm(x: Tensor, gamma: Tensor, beta: Tensor, eps = 1e-
     const gx = x.requiresGrad ? gradBuf(x) : null;
     const gg = gamma.requiresGrad ? gradBuf(gamma) : null;
     const gb = beta.requiresGrad ? gradBuf(beta) : null;
-    const kb = kernels();
-    if (kb.layerNormBackward) kb.layerNormBackward(g, s.xhat, s.rstd, gd, gx, gg, gb);
+    if (k.layerNormBackward) k.layerNormBackward(g, s.xhat, s.rstd, gd, gx, gg, gb);
     else layerNormBackwardRows(g, s.xhat, s.rstd, gd, gx, gg, gb);
     const gt = res.gradTangent;
     if (gt === null && x.tangent === null && gamma.tangent === null && beta.tangent === null) return;

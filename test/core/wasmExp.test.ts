@@ -5,6 +5,7 @@ import { Rng } from '../../src/core/random.ts';
 import { GEMM_WASM_BASE64 } from '../../src/core/wasm/gemmModule.ts';
 import { instantiateOwn } from '../../src/core/wasm/load.ts';
 import { sameBits } from '../fixtures/bits.ts';
+import { mixedDoubles } from '../fixtures/doubles.ts';
 
 const ex = instantiateOwn<{ exp(x: number): number }>(GEMM_WASM_BASE64) as { exp(x: number): number };
 
@@ -14,18 +15,7 @@ const ex = instantiateOwn<{ exp(x: number): number }>(GEMM_WASM_BASE64) as { exp
  * and random bit patterns.
  */
 function inputs(): number[] {
-  const rng = Rng.fromSeed(5, 'exp inputs');
-  const bits = new Float64Array(1);
-  const words = new Int32Array(bits.buffer);
-  const xs = [0, -0, 1, -1, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, Number.NaN, 5e-324, -5e-324, 709.7827128933841, 709.782712893384, 709.78, 709.44, 709.43, -745.1332191019411, -745.14, -708.4, -707.7, 704, -704, 2 ** -28, -(2 ** -28), 2 ** -29, 0.34657359027997264, 0.3465735902799727, 1.0397207708399179, -1.0397207708399179];
-  for (let i = 0; i < 100_000; i++) {
-    const u = rng.uniform() - 0.5;
-    xs.push(u * 4, u * 40, u * 1500, u * 2 ** -20, u * 2 ** -27, Math.sign(u) * 2 ** (rng.uniform() * 20 - 10));
-    words[0] = rng.nextInt32();
-    words[1] = rng.nextInt32();
-    xs.push(bits[0]);
-  }
-  return xs;
+  return mixedDoubles(Rng.fromSeed(5, 'exp inputs'), [0, -0, 1, -1, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, Number.NaN, 5e-324, -5e-324, 709.7827128933841, 709.782712893384, 709.78, 709.44, 709.43, -745.1332191019411, -745.14, -708.4, -707.7, 704, -704, 2 ** -28, -(2 ** -28), 2 ** -29, 0.34657359027997264, 0.3465735902799727, 1.0397207708399179, -1.0397207708399179], [4, 40, 1500, 2 ** -20, 2 ** -27], 100_000);
 }
 
 describe('WebAssembly exp (gemm.wat)', () => {
